@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * flow.bpf.h - per-flow accounting: bytes, packets and windowed rates.
+ *
+ * Concurrency: one wf_flows entry is shared by every CPU that sees the flow
+ * (RSS, or two senders on two CPUs). We chose atomics over the two other
+ * ways to be exact:
+ *  - per-CPU values (LRU_PERCPU_HASH) are exact too, but the window roll needs
+ *    one consistent view of the bytes of all CPUs, which the datapath cannot
+ *    get; rates would have to move to a userspace timer;
+ *  - bpf_spin_lock is not allowed in LRU hash values.
+ * So counters use atomic adds (lock xadd), and the window roll is claimed by
+ * exactly one CPU with a compare-and-swap on win_start_ns; that CPU takes the
+ * window's bytes with an atomic exchange, so no byte is lost or counted twice
+ * between two windows. The rate fields are written only by the claiming CPU.
+ */
+#ifndef WF_FLOW_BPF_H
+#define WF_FLOW_BPF_H
+
+#include "maps.bpf.h"
+#include "parse.bpf.h"
+#include "time.bpf.h"
+
+/*
+ * Close the open window if it has lasted wf_window_ns, turning its bytes into
+ * rate_inst and folding that into rate_peak, rate_smooth and rate_avg.
+ */
+static __always_inline void flow_window_roll(struct wf_flow *f, __u64 now)
+{
+	__u64 start = *(volatile __u64 *)&f->win_start_ns;
+	__u64 span, bytes, inst;
+
+	/* now < start: another CPU's clock got there first; not our roll. */
+	if (now <= start || now - start < wf_window_ns)
+		return;
+	if (__sync_val_compare_and_swap(&f->win_start_ns, start, now) != start)
+		return;
+
+	span = now - start;
+	bytes = __sync_lock_test_and_set(&f->win_bytes, 0);
+	inst = wf_rate(bytes, span);
+	f->rate_inst = inst;
+	if (inst > f->rate_peak)
+		f->rate_peak = inst;
+	f->rate_smooth = wf_smooth(f->rate_smooth, inst, span / wf_window_ns,
+				   f->windows != 0);
+	f->rate_avg = wf_rate(f->bytes, f->last_ns - f->first_ns);
+	f->windows++;
+}
+
+static __always_inline struct wf_flow *flow_get(struct wf_flow_key *key,
+						 __u64 now,
+						 struct wf_counters *c)
+{
+	struct wf_flow *f = bpf_map_lookup_elem(&wf_flows, key);
+	struct wf_flow init = {
+		.first_ns = now,
+		.last_ns = now,
+		.win_start_ns = now,
+	};
+
+	if (likely(f))
+		return f;
+	/*
+	 * NOEXIST: if another CPU inserted the flow since our lookup, keep its
+	 * entry (and its counts) and use that one.
+	 */
+	if (bpf_map_update_elem(&wf_flows, key, &init, BPF_NOEXIST) == 0)
+		c->flows_created++;
+	f = bpf_map_lookup_elem(&wf_flows, key);
+	if (!f)
+		c->flow_errors++;
+	return f;
+}
+
+/* Account one parsed packet to its flow. */
+static __always_inline void flow_account(struct wf_pkt *pkt, __u64 now,
+					 struct wf_counters *c)
+{
+	__u64 segs = pkt->segs ? pkt->segs : 1;
+	/* Each GSO segment repeats the headers on the wire. */
+	__u64 bytes = pkt->len + (segs - 1) * pkt->hdr_len;
+	struct wf_flow *f;
+
+	c->packets += segs;
+	c->bytes += bytes;
+	f = flow_get(&pkt->key, now, c);
+	if (!f)
+		return;
+	/* Roll before adding, so this packet opens the new window. */
+	flow_window_roll(f, now);
+	__sync_fetch_and_add(&f->bytes, bytes);
+	__sync_fetch_and_add(&f->packets, segs);
+	__sync_fetch_and_add(&f->win_bytes, bytes);
+	/* Racy by design: two CPUs store times nanoseconds apart. */
+	if (now > f->last_ns)
+		f->last_ns = now;
+}
+
+/*
+ * Everything the datapath does with one packet, whatever the hook.
+ * parse is pkt_parse()'s verdict. Accounting never drops.
+ */
+static __always_inline void wf_packet(struct wf_pkt *pkt, int parse)
+{
+	struct wf_counters *c = stats_slot();
+
+	if (!c)
+		return;
+	if (parse == WF_PARSE_MALFORMED) {
+		c->packets++;
+		c->malformed++;
+		return;
+	}
+	if (parse == WF_PARSE_TRUNCATED) {
+		c->packets++;
+		c->truncated++;
+		return;
+	}
+	flow_account(pkt, wf_now(), c);
+}
+
+#endif /* WF_FLOW_BPF_H */

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * tc.bpf.c - wf_tc_ingress / wf_tc_egress.
+ *
+ * Attach: tcx ingress and egress (kernel >= 6.6; netlink clsact before that)
+ * of every configured interface, Ethernet or TUN (wireguard-go).
+ * Sees: everything that crosses the interface - host traffic and forwarded
+ * traffic alike - which is why accounting lives here rather than in
+ * netfilter LOCAL_IN/LOCAL_OUT (see README, "Where wirefisher hooks").
+ * Maps: wf_ifaces (read: link-layer length), wf_flows (read/write),
+ * wf_stats (per-CPU counters).
+ * Verdict: accounting never drops; always TC_ACT_OK.
+ */
+#include "lib/compat.bpf.h"
+#include "lib/maps.bpf.h"
+#include "lib/parse.bpf.h"
+#include "lib/flow.bpf.h"
+
+/* Enough linear bytes for an IPv4 header with options and a TCP header. */
+#define WF_TC_PULL 128
+
+/* Describe the skb as a wf_pkt. Returns a WF_PARSE_* or -1 for non-IP. */
+static __always_inline int tc_describe(struct __sk_buff *skb, __u8 dir,
+				       struct wf_pkt *pkt)
+{
+	__u32 ifindex = skb->ifindex;
+	struct wf_iface *ifc;
+	__u32 l2, want;
+	__u8 family;
+	void *data, *data_end;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP))
+		family = WF_FAMILY_IPV4;
+	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		family = WF_FAMILY_IPV6;
+	else
+		return -1;
+
+	ifc = bpf_map_lookup_elem(&wf_ifaces, &ifindex);
+	if (!ifc)
+		return -1;
+	l2 = ifc->l2_len ? ETH_HLEN : 0;
+
+	/* Headers of a GSO or forwarded skb may sit in paged data. */
+	want = l2 + WF_TC_PULL;
+	if (want > skb->len)
+		want = skb->len;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (data + want > data_end) {
+		bpf_skb_pull_data(skb, want);
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+	pkt->key.dir = dir;
+	pkt->key.ifindex = ifindex;
+	pkt->len = skb->len - l2;
+	pkt->segs = skb->gso_segs;
+	return pkt_parse(data + l2, data_end, family, pkt);
+}
+
+static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
+{
+	struct wf_pkt pkt = {};
+	int parse = tc_describe(skb, dir, &pkt);
+
+	if (parse < 0) {
+		struct wf_counters *c = stats_slot();
+
+		if (c) {
+			c->packets++;
+			c->non_ip++;
+		}
+		return TC_ACT_OK;
+	}
+	wf_packet(&pkt, parse);
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int wf_tc_ingress(struct __sk_buff *skb)
+{
+	return tc_handle(skb, WF_DIR_INGRESS);
+}
+
+SEC("tc")
+int wf_tc_egress(struct __sk_buff *skb)
+{
+	return tc_handle(skb, WF_DIR_EGRESS);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

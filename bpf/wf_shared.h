@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * wf_shared.h - the one ABI between the BPF programs and userspace.
+ *
+ * Every struct that crosses the boundary (map keys and values) is defined
+ * here once. Fixed-width types only, explicit padding, no bool/long/size_t,
+ * so that the BPF target and x86_64/arm64 userspace agree on every offset.
+ * user/abi_check.c pins the sizes with _Static_assert.
+ *
+ * Bump WF_ABI_VERSION whenever a layout below changes: `wirefisher stats`
+ * refuses to read maps pinned by a daemon of another version.
+ */
+#ifndef WF_SHARED_H
+#define WF_SHARED_H
+
+#ifdef __bpf__
+/* vmlinux.h already provides __u8 .. __u64. */
+#else
+#include <linux/types.h>
+#endif
+
+#define WF_ABI_VERSION 1
+
+#define WF_FAMILY_IPV4 4
+#define WF_FAMILY_IPV6 6
+
+#define WF_DIR_INGRESS 0
+#define WF_DIR_EGRESS 1
+
+#define WF_IFNAMSIZ 16
+
+/*
+ * One accounted flow: a 5-tuple seen in one direction on one interface.
+ * Addresses are in network byte order; an IPv4 address uses addr[0] only.
+ * Ports are in host byte order. For ICMP and ICMPv6 port_src holds the type
+ * and port_dst the code; for other protocols both are 0. Non-first
+ * fragments carry no ports and are accounted with ports 0.
+ */
+struct wf_flow_key {
+	__u32 addr_src[4];
+	__u32 addr_dst[4];
+	__u16 port_src;
+	__u16 port_dst;
+	__u8 proto;
+	__u8 family;	/* WF_FAMILY_* */
+	__u8 dir;	/* WF_DIR_* */
+	__u8 pad;
+	__u32 ifindex;
+};
+
+/*
+ * Per-flow state, shared by all CPUs. Counters are updated with atomic adds;
+ * the window roll-over is claimed by one CPU with a compare-and-swap on
+ * win_start_ns (see bpf/lib/flow.bpf.h). Bytes are IP bytes: the IP header
+ * and everything after it, no link-layer header, counted per wire packet
+ * (a GSO super-packet counts as the segments it becomes on the wire).
+ * Rates are in bytes per second.
+ */
+struct wf_flow {
+	__u64 bytes;
+	__u64 packets;
+	__u64 first_ns;		/* bpf_ktime_get_ns() of the first packet */
+	__u64 last_ns;		/* ... of the latest packet */
+	__u64 win_start_ns;	/* start of the open window */
+	__u64 win_bytes;	/* bytes so far in the open window */
+	__u64 windows;		/* completed windows; 0 = rates not yet known */
+	__u64 rate_avg;		/* bytes/s from first_ns to the last window end */
+	__u64 rate_inst;	/* bytes/s over the last completed window */
+	__u64 rate_peak;	/* highest rate_inst seen */
+	__u64 rate_smooth;	/* s = s - s/8 + inst/8, once per window */
+};
+
+/* Datapath counters, one slot per CPU in wf_stats; userspace sums them. */
+struct wf_counters {
+	__u64 packets;		/* every packet the programs saw */
+	__u64 bytes;		/* their IP bytes (0 for non-IP) */
+	__u64 non_ip;		/* not IPv4/IPv6: passed, not accounted */
+	__u64 malformed;	/* bad IP header: passed, not accounted */
+	__u64 truncated;	/* L4 header cut short: passed, not accounted */
+	__u64 flows_created;	/* new entries inserted in wf_flows */
+	__u64 flow_errors;	/* entry could neither be found nor inserted */
+};
+
+/* What userspace tells the datapath about an attached interface. */
+struct wf_iface {
+	__u32 l2_len;		/* 14 on Ethernet, 0 on TUN (WireGuard) */
+	__u32 flags;
+	char name[WF_IFNAMSIZ];
+};
+
+/*
+ * Facts about the running daemon, for readers of the pins (wirefisher stats,
+ * bpftool). One entry, key 0, written once at start-up by the daemon.
+ */
+struct wf_info {
+	__u32 abi_version;
+	__u32 pid;
+	__u64 window_ns;	/* accounting window */
+	__u64 started_ns;	/* CLOCK_MONOTONIC, same clock as bpf_ktime_get_ns */
+	__u32 max_flows;
+	__u32 pad;
+};
+
+/*
+ * Rate maths shared by the datapath (at each window roll) and the stats
+ * reader (for a window that ended with no packet to roll it), so that both
+ * compute exactly the same numbers. Plain C, no helpers: both sides build it.
+ */
+#define WF_NSEC_PER_SEC 1000000000ULL
+/* After this many idle windows the old smoothed value is below 1/200 000. */
+#define WF_SMOOTH_MAX_STEPS 96
+
+/* bytes over ns as bytes per second, without overflowing 64 bits. */
+static inline __u64 wf_rate(__u64 bytes, __u64 ns)
+{
+	if (ns == 0)
+		return 0;
+	if (bytes <= ~0ULL / WF_NSEC_PER_SEC)
+		return bytes * WF_NSEC_PER_SEC / ns;
+	/* > 18 GB: ns is then large too; microsecond resolution is plenty. */
+	if (ns < 1000)
+		return ~0ULL;
+	return bytes / (ns / 1000) * 1000000;
+}
+
+/*
+ * The smoothed rate after `steps` windows that each measured `sample`:
+ * s = s - s/8 + sample/8 per window (RFC 6298's 1/8 gain), seeded by the
+ * first sample. A roll that spans several windows with no roll in between
+ * applies the span's average once per window it covered.
+ */
+static inline __u64 wf_smooth(__u64 s, __u64 sample, __u64 steps, int seeded)
+{
+	__u64 i;
+
+	if (!seeded) {
+		s = sample;
+		steps--;
+	}
+	if (steps > WF_SMOOTH_MAX_STEPS)
+		steps = WF_SMOOTH_MAX_STEPS;
+	for (i = 0; i < WF_SMOOTH_MAX_STEPS && i < steps; i++)
+		s = s - s / 8 + sample / 8;
+	return s;
+}
+
+#endif /* WF_SHARED_H */

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Install the Debian packages wirefisher needs to build, run and test.
+# Does nothing (and needs no network) when they are all present.
+set -eu
+
+PKGS="make gcc clang libbpf-dev libelf-dev zlib1g-dev libyaml-dev
+pkg-config bpftool iproute2 iperf3 util-linux procps"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "setup: missing packages:$missing; run as root (sudo make setup)" >&2
+	exit 1
+fi
+echo "setup: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

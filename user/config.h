@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * config.h - the YAML configuration as a plain C struct.
+ *
+ * This module knows libyaml and nothing of libbpf: the loader takes a
+ * struct wf_config and never sees YAML. Every value is already in base units
+ * (nanoseconds, bits per second, entries) when it leaves here.
+ */
+#ifndef WF_CONFIG_H
+#define WF_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <net/if.h>
+
+#define WF_MAX_IFACES 32
+#define WF_IFACE_AUTO "auto"
+#define WF_DEFAULT_PIN_DIR "/sys/fs/bpf/wirefisher"
+
+enum wf_dirs {
+	WF_DIRS_INGRESS = 1,
+	WF_DIRS_EGRESS = 2,
+	WF_DIRS_BOTH = 3,
+};
+
+enum wf_on_missing {
+	WF_MISSING_FAIL,	/* refuse to start */
+	WF_MISSING_SKIP,	/* warn once and go on without it */
+};
+
+/* Where in the file a value came from, for messages after parsing. */
+struct wf_where {
+	int line;
+	int col;
+};
+
+struct wf_cfg_iface {
+	char name[IF_NAMESIZE];	/* WF_IFACE_AUTO: the default route's */
+	unsigned dirs;		/* enum wf_dirs */
+	bool optional;		/* absent at start-up: warn, not fail */
+	struct wf_where where;
+};
+
+struct wf_config {
+	char path[PATH_MAX];
+	char pin_dir[PATH_MAX];
+	enum wf_on_missing missing_hook;
+	struct wf_cfg_iface ifaces[WF_MAX_IFACES];
+	int n_ifaces;
+	uint64_t window_ns;
+	uint32_t max_flows;
+	int log_level;		/* enum log_level */
+};
+
+/*
+ * Read and validate `path`. Every problem is printed to `err` as
+ * FILE:LINE:COL: key.path: message. Returns the number of problems (0: cfg
+ * is complete and valid).
+ */
+int config_load(const char *path, struct wf_config *cfg, FILE *err);
+
+/* The same, from a buffer; `name` stands for the file in messages. */
+int config_parse(const char *name, const char *text, size_t len,
+		 struct wf_config *cfg, FILE *err);
+
+/* Print how every value was understood (for `wirefisher check`). */
+void config_print(const struct wf_config *cfg, FILE *out);
+
+#endif /* WF_CONFIG_H */

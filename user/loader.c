@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * loader.c - open, configure, load, attach and pin the wirefisher skeleton.
+ *
+ * tc attachments are tcx links (kernel >= 6.6): they vanish with their fd,
+ * so a crashed daemon leaves no hook behind. libbpf 1.1 has no tcx API, but
+ * its generic bpf_link_create() passes (prog, ifindex, BPF_TCX_*) straight
+ * to BPF_LINK_CREATE, which is all tcx needs. On older kernels we fall back
+ * to netlink clsact filters, which outlive the process: those we delete
+ * ourselves on every exit path.
+ */
+#include "loader.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "../bpf/wf_shared.h"
+#include "log.h"
+#include "netif.h"
+#include "pin.h"
+#include "wirefisher.skel.h"
+
+/* UAPI values newer than the headers libbpf 1.1 ships against. */
+#define WF_BPF_TCX_INGRESS 46
+#define WF_BPF_TCX_EGRESS 47
+
+#define TC_HANDLE 0x5746	/* "WF": our filters in legacy clsact */
+#define TC_PRIORITY 0x5746
+
+enum { DIR_IN, DIR_EGR, N_DIRS };
+
+struct slot {
+	char name[IF_NAMESIZE];
+	unsigned dirs;
+	int ifindex;		/* 0: not attached */
+	int link_fd[N_DIRS];	/* tcx links, -1 if none */
+	bool legacy[N_DIRS];	/* netlink filter we must delete */
+};
+
+struct loader {
+	const struct wf_config *cfg;
+	struct wirefisher_bpf *skel;
+	struct slot slots[WF_MAX_IFACES];
+	int n_slots;
+	bool no_tcx;		/* kernel refused tcx once: use netlink */
+	bool no_tc;		/* kernel lacks tc BPF and the config said skip */
+	bool pinned;
+};
+
+static const char *const dir_names[N_DIRS] = { "ingress", "egress" };
+
+const char *loader_ifname(const struct loader *l, int slot)
+{
+	return l->slots[slot].name;
+}
+
+static int resolve_slots(struct loader *l)
+{
+	int i;
+
+	for (i = 0; i < l->cfg->n_ifaces; i++) {
+		const struct wf_cfg_iface *ci = &l->cfg->ifaces[i];
+		struct slot *s = &l->slots[i];
+
+		s->dirs = ci->dirs;
+		s->link_fd[DIR_IN] = s->link_fd[DIR_EGR] = -1;
+		if (strcmp(ci->name, WF_IFACE_AUTO)) {
+			strcpy(s->name, ci->name);
+			continue;
+		}
+		if (netif_default_route(s->name)) {
+			log_error("%s:%d:%d: interfaces[%d]: auto: this network "
+				  "namespace has no default route; name the "
+				  "interface instead", l->cfg->path, ci->where.line,
+				  ci->where.col, i);
+			return -1;
+		}
+		log_info("interfaces[%d]: auto is %s (default route)", i, s->name);
+	}
+	l->n_slots = l->cfg->n_ifaces;
+	return 0;
+}
+
+/* A hook type the kernel lacks: refuse, or skip it, as the config says. */
+static int probe_hooks(struct loader *l)
+{
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, NULL) == 1)
+		return 0;
+	if (l->cfg->missing_hook == WF_MISSING_FAIL) {
+		log_error("this kernel cannot run tc BPF programs (sched_cls); "
+			  "refusing to start (missing_hook: fail)");
+		return -1;
+	}
+	log_warn("this kernel cannot run tc BPF programs (sched_cls); tc hooks "
+		 "skipped (missing_hook: skip)");
+	bpf_program__set_autoload(l->skel->progs.wf_tc_ingress, false);
+	bpf_program__set_autoload(l->skel->progs.wf_tc_egress, false);
+	l->no_tc = true;
+	return 0;
+}
+
+struct loader *loader_open(const struct wf_config *cfg)
+{
+	struct loader *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l)
+		return NULL;
+	l->cfg = cfg;
+	if (resolve_slots(l))
+		goto fail;
+	l->skel = wirefisher_bpf__open();
+	if (!l->skel) {
+		log_error("cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	if (probe_hooks(l))
+		goto fail;
+	l->skel->rodata->wf_window_ns = cfg->window_ns;
+	bpf_map__set_max_entries(l->skel->maps.wf_flows, cfg->max_flows);
+	err = wirefisher_bpf__load(l->skel);
+	if (err) {
+		log_error("cannot load the BPF programs: %s (run with -v for "
+			  "the verifier's log)", strerror(-err));
+		goto fail;
+	}
+	return l;
+fail:
+	loader_free(l);
+	return NULL;
+}
+
+static int tc_prog_fd(struct loader *l, int dir)
+{
+	return bpf_program__fd(dir == DIR_IN ? l->skel->progs.wf_tc_ingress :
+				       l->skel->progs.wf_tc_egress);
+}
+
+static int attach_legacy(struct loader *l, struct slot *s, int dir)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s->ifindex,
+		    .attach_point = dir == DIR_IN ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE,
+		    .priority = TC_PRIORITY, .prog_fd = tc_prog_fd(l, dir),
+		    .flags = BPF_TC_F_REPLACE);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (err && err != -EEXIST)
+		return err;
+	err = bpf_tc_attach(&hook, &opts);
+	if (!err)
+		s->legacy[dir] = true;
+	return err;
+}
+
+static void detach_dir(struct slot *s, int dir)
+{
+	if (s->link_fd[dir] >= 0) {
+		close(s->link_fd[dir]);
+		s->link_fd[dir] = -1;
+	}
+	if (s->legacy[dir]) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s->ifindex,
+			    .attach_point = dir == DIR_IN ? BPF_TC_INGRESS :
+							   BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE,
+			    .priority = TC_PRIORITY);
+
+		/* Fails harmlessly if the device (and its qdisc) is gone. */
+		bpf_tc_detach(&hook, &opts);
+		s->legacy[dir] = false;
+	}
+}
+
+static int attach_dir(struct loader *l, struct slot *s, int dir)
+{
+	int fd;
+
+	if (!l->no_tcx) {
+		fd = bpf_link_create(tc_prog_fd(l, dir), s->ifindex,
+				     dir == DIR_IN ? WF_BPF_TCX_INGRESS :
+						     WF_BPF_TCX_EGRESS, NULL);
+		if (fd >= 0) {
+			s->link_fd[dir] = fd;
+			return 0;
+		}
+		if (fd != -EINVAL && fd != -EOPNOTSUPP)
+			return fd;
+		log_warn("this kernel has no tcx links (< 6.6): using netlink tc "
+			 "filters, which wirefisher removes on exit");
+		l->no_tcx = true;
+	}
+	return attach_legacy(l, s, dir);
+}
+
+static void slot_detach(struct loader *l, struct slot *s)
+{
+	__u32 key = (__u32)s->ifindex;
+	int dir;
+
+	if (!s->ifindex)
+		return;
+	for (dir = 0; dir < N_DIRS; dir++)
+		detach_dir(s, dir);
+	if (l->skel)
+		bpf_map__delete_elem(l->skel->maps.wf_ifaces, &key, sizeof(key), 0);
+	s->ifindex = 0;
+}
+
+/* Tell the datapath how to parse this interface before hooking it. */
+static int publish_iface(struct loader *l, struct slot *s, int l2_len)
+{
+	struct wf_iface info = { .l2_len = (__u32)l2_len };
+	__u32 key = (__u32)s->ifindex;
+
+	memcpy(info.name, s->name, sizeof(s->name));
+	return bpf_map__update_elem(l->skel->maps.wf_ifaces, &key, sizeof(key),
+				    &info, sizeof(info), BPF_ANY);
+}
+
+int loader_attach(struct loader *l, int slot)
+{
+	struct slot *s = &l->slots[slot];
+	int ifindex = (int)if_nametoindex(s->name);
+	int l2, dir, err;
+
+	if (l->no_tc)
+		return 1;	/* skipped, as configured; said once at load */
+	if (s->ifindex || !ifindex)
+		return 0;
+	l2 = netif_l2_len(s->name);
+	if (l2 < 0) {
+		log_error("interfaces[%d]: %s: %s", slot, s->name,
+			  errno == EPROTONOSUPPORT ?
+			  "unsupported link type (Ethernet, loopback and layer-3 "
+			  "devices such as WireGuard are supported)" :
+			  strerror(errno));
+		return -1;
+	}
+	s->ifindex = ifindex;
+	err = publish_iface(l, s, l2);
+	if (err) {
+		log_error("cannot record %s in wf_ifaces: %s", s->name,
+			  strerror(-err));
+		slot_detach(l, s);
+		return -1;
+	}
+	for (dir = 0; dir < N_DIRS; dir++) {
+		if (!(s->dirs & (1u << dir)))
+			continue;
+		err = attach_dir(l, s, dir);
+		if (err) {
+			log_error("attach tc %s on %s: %s (interfaces[%d])",
+				  dir_names[dir], s->name, strerror(-err), slot);
+			slot_detach(l, s);
+			return -1;
+		}
+	}
+	log_info("attached to %s (ifindex %d, %s)", s->name, ifindex,
+		 s->dirs == WF_DIRS_BOTH ? "ingress+egress" :
+		 dir_names[s->dirs == WF_DIRS_EGRESS]);
+	return 1;
+}
+
+void loader_sync(struct loader *l)
+{
+	int i;
+
+	for (i = 0; i < l->n_slots; i++) {
+		struct slot *s = &l->slots[i];
+		int now = (int)if_nametoindex(s->name);
+
+		if (s->ifindex && now != s->ifindex) {
+			log_warn("%s went away (ifindex %d); its hooks went with "
+				 "it. Waiting for it to return", s->name, s->ifindex);
+			slot_detach(l, s);
+		}
+		if (!s->ifindex && now && loader_attach(l, i) < 0)
+			log_warn("%s is back but could not be attached; will "
+				 "retry when it changes", s->name);
+	}
+}
+
+static int write_info(struct loader *l)
+{
+	struct wf_info info = {
+		.abi_version = WF_ABI_VERSION,
+		.pid = (__u32)getpid(),
+		.window_ns = l->cfg->window_ns,
+		.max_flows = l->cfg->max_flows,
+	};
+	struct timespec ts;
+	__u32 zero = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	info.started_ns = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	return bpf_map__update_elem(l->skel->maps.wf_info, &zero, sizeof(zero),
+				    &info, sizeof(info), BPF_ANY);
+}
+
+int loader_pin(struct loader *l)
+{
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	int err, stale;
+
+	stale = pin_dir_clear(l->cfg->pin_dir);
+	if (stale)
+		log_warn("removed %d stale pins left in %s by an earlier run",
+			 stale, l->cfg->pin_dir);
+	err = write_info(l);
+	if (err) {
+		log_error("cannot write wf_info: %s", strerror(-err));
+		return -1;
+	}
+	l->pinned = true;
+	bpf_object__for_each_map(map, l->skel->obj) {
+		/* .rodata/.bss are internal; readers need only the wf_ maps. */
+		if (strncmp(bpf_map__name(map), "wf_", 3))
+			continue;
+		if (pin_path(path, sizeof(path), l->cfg->pin_dir,
+			     bpf_map__name(map)))
+			return -1;
+		err = bpf_map__pin(map, path);
+		if (err) {
+			log_error("cannot pin %s: %s", path, strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void loader_free(struct loader *l)
+{
+	int i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n_slots; i++)
+		slot_detach(l, &l->slots[i]);
+	if (l->pinned)
+		pin_dir_clear(l->cfg->pin_dir);
+	wirefisher_bpf__destroy(l->skel);
+	free(l);
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * pin.h - the pin directory in bpffs: mount bpffs if needed, own the
+ * directory with a lock (one daemon per directory), clear what a crashed
+ * run left, and remove it all on the way out.
+ */
+#ifndef WF_PIN_H
+#define WF_PIN_H
+
+#include <stddef.h>
+
+/*
+ * Make `dir` (mode 0700) and take its lock. Returns the lock fd, or -1 after
+ * printing why (another instance holds it: its pid when known).
+ */
+int pin_dir_acquire(const char *dir);
+
+/* Remove every pin left in `dir`; returns how many. */
+int pin_dir_clear(const char *dir);
+
+/* Clear, remove the directory and drop the lock. */
+void pin_dir_release(const char *dir, int lock_fd);
+
+/* dir + "/" + name into buf; -1 if it does not fit. */
+int pin_path(char *buf, size_t n, const char *dir, const char *name);
+
+#endif /* WF_PIN_H */

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * stats.c - read the maps a running daemon pinned and show them, as a table
+ * (optionally redrawn, like top) or as one JSON document.
+ *
+ * It needs only the pins: no config, no daemon socket. The ABI version in
+ * wf_info guards against reading a daemon of another layout.
+ */
+#include "stats.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "pin.h"
+#include "units.h"
+
+struct pins {
+	int flows, stats, ifaces, info;
+	struct wf_info meta;
+};
+
+struct row {
+	struct wf_flow_key key;
+	struct wf_flow flow;
+	struct flow_rates rates;
+	char ifname[WF_IFNAMSIZ];
+};
+
+struct snapshot {
+	struct row *rows;
+	size_t n, cap;
+	struct wf_counters total;
+	uint64_t now_ns;
+};
+
+static volatile sig_atomic_t stats_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stats_stop = 1;
+}
+
+void stats_flow_rates(const struct wf_flow *f, uint64_t now_ns,
+		      uint64_t window_ns, struct flow_rates *r)
+{
+	uint64_t span = now_ns > f->win_start_ns ? now_ns - f->win_start_ns : 0;
+
+	r->avg = wf_rate(f->bytes, f->last_ns - f->first_ns);
+	r->inst = f->rate_inst;
+	r->peak = f->rate_peak;
+	r->smooth = f->rate_smooth;
+	if (!window_ns || span < window_ns)
+		return;
+	/* The datapath would roll this window at the next packet; do it now. */
+	r->inst = wf_rate(f->win_bytes, span);
+	if (r->inst > r->peak)
+		r->peak = r->inst;
+	r->smooth = wf_smooth(f->rate_smooth, r->inst, span / window_ns,
+			      f->windows != 0);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int open_pin(const char *dir, const char *name)
+{
+	char path[512];
+
+	if (pin_path(path, sizeof(path), dir, name))
+		return -1;
+	return bpf_obj_get(path);
+}
+
+static void close_pins(struct pins *p)
+{
+	int *fds[] = { &p->flows, &p->stats, &p->ifaces, &p->info };
+	size_t i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+}
+
+static int open_pins(const char *dir, struct pins *p)
+{
+	__u32 zero = 0;
+
+	p->info = open_pin(dir, "wf_info");
+	p->flows = open_pin(dir, "wf_flows");
+	p->stats = open_pin(dir, "wf_stats");
+	p->ifaces = open_pin(dir, "wf_ifaces");
+	if (p->info < 0 || p->flows < 0 || p->stats < 0 || p->ifaces < 0) {
+		log_error("no running wirefisher found at %s (%s); start one with "
+			  "sudo wirefisher -c FILE, or name its pin directory with "
+			  "--pin-dir", dir, strerror(errno));
+		goto fail;
+	}
+	if (bpf_map_lookup_elem(p->info, &zero, &p->meta) ||
+	    p->meta.abi_version != WF_ABI_VERSION) {
+		log_error("the maps in %s have layout version %u; this wirefisher "
+			  "reads version %u: use the binary that pinned them", dir,
+			  p->meta.abi_version, WF_ABI_VERSION);
+		goto fail;
+	}
+	return 0;
+fail:
+	close_pins(p);
+	return -1;
+}
+
+static void sum_counters(struct pins *p, struct wf_counters *total)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	struct wf_counters *per;
+	__u32 zero = 0;
+
+	memset(total, 0, sizeof(*total));
+	if (ncpu <= 0)
+		return;
+	per = calloc((size_t)ncpu, sizeof(*per));
+	if (!per || bpf_map_lookup_elem(p->stats, &zero, per)) {
+		free(per);
+		return;
+	}
+	for (i = 0; i < ncpu; i++) {
+		total->packets += per[i].packets;
+		total->bytes += per[i].bytes;
+		total->non_ip += per[i].non_ip;
+		total->malformed += per[i].malformed;
+		total->truncated += per[i].truncated;
+		total->flows_created += per[i].flows_created;
+		total->flow_errors += per[i].flow_errors;
+	}
+	free(per);
+}
+
+static void row_ifname(struct pins *p, struct row *r)
+{
+	struct wf_iface ifc;
+	__u32 idx = r->key.ifindex;
+
+	if (bpf_map_lookup_elem(p->ifaces, &idx, &ifc) == 0)
+		memcpy(r->ifname, ifc.name, sizeof(r->ifname));
+	else
+		snprintf(r->ifname, sizeof(r->ifname), "if%u", idx);
+	r->ifname[sizeof(r->ifname) - 1] = '\0';
+}
+
+static int add_row(struct snapshot *s, const struct wf_flow_key *k,
+		   const struct wf_flow *f)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct row *rows = realloc(s->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			return -1;
+		s->rows = rows;
+		s->cap = cap;
+	}
+	s->rows[s->n].key = *k;
+	s->rows[s->n].flow = *f;
+	s->n++;
+	return 0;
+}
+
+static int take_snapshot(struct pins *p, struct snapshot *s)
+{
+	struct wf_flow_key key, next;
+	struct wf_flow f;
+	void *prev = NULL;
+	size_t i;
+
+	s->n = 0;
+	sum_counters(p, &s->total);
+	while (bpf_map_get_next_key(p->flows, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		/* Evicted between the two calls: skip it. */
+		if (bpf_map_lookup_elem(p->flows, &key, &f))
+			continue;
+		if (add_row(s, &key, &f))
+			return -1;
+	}
+	s->now_ns = mono_ns();
+	for (i = 0; i < s->n; i++) {
+		stats_flow_rates(&s->rows[i].flow, s->now_ns, p->meta.window_ns,
+				 &s->rows[i].rates);
+		row_ifname(p, &s->rows[i]);
+	}
+	return 0;
+}
+
+static enum stats_sort sort_by;
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	uint64_t vx, vy;
+
+	switch (sort_by) {
+	case SORT_BYTES:
+		vx = x->flow.bytes;
+		vy = y->flow.bytes;
+		break;
+	case SORT_PACKETS:
+		vx = x->flow.packets;
+		vy = y->flow.packets;
+		break;
+	default:
+		vx = x->rates.inst;
+		vy = y->rates.inst;
+		break;
+	}
+	if (vx != vy)
+		return vx < vy ? 1 : -1;
+	return memcmp(&x->key, &y->key, sizeof(x->key));
+}
+
+static const char *proto_name(__u8 proto, char *buf, size_t n)
+{
+	switch (proto) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmp6";
+	}
+	snprintf(buf, n, "%u", proto);
+	return buf;
+}
+
+static void addr_str(const struct wf_flow_key *k, const __u32 *a, char *buf,
+		     size_t n)
+{
+	inet_ntop(k->family == WF_FAMILY_IPV4 ? AF_INET : AF_INET6, a, buf,
+		  (socklen_t)n);
+}
+
+/* JSON string: interface names are the only free text we print. */
+static void json_str(FILE *o, const char *s)
+{
+	fputc('"', o);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(o, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(o, "\\u%04x", ch);
+		else
+			fputc(ch, o);
+	}
+	fputc('"', o);
+}
+
+static uint64_t evicted(const struct snapshot *s)
+{
+	return s->total.flows_created > s->n ? s->total.flows_created - s->n : 0;
+}
+
+static void print_json_flow(FILE *o, const struct row *r)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], pb[8];
+
+	addr_str(&r->key, r->key.addr_src, src, sizeof(src));
+	addr_str(&r->key, r->key.addr_dst, dst, sizeof(dst));
+	fputs("{\"ifname\":", o);
+	json_str(o, r->ifname);
+	fprintf(o, ",\"ifindex\":%u,\"dir\":\"%s\",\"family\":%u,"
+		"\"proto\":\"%s\",\"proto_num\":%u,"
+		"\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,"
+		"\"packets\":%llu,\"bytes\":%llu,\"first_ns\":%llu,"
+		"\"last_ns\":%llu,\"windows\":%llu,"
+		"\"rate_bytes_per_s\":{\"avg\":%llu,\"inst\":%llu,"
+		"\"peak\":%llu,\"smooth\":%llu}}",
+		r->key.ifindex, r->key.dir == WF_DIR_INGRESS ? "ingress" : "egress",
+		r->key.family, proto_name(r->key.proto, pb, sizeof(pb)),
+		r->key.proto, src, r->key.port_src, dst, r->key.port_dst,
+		(unsigned long long)r->flow.packets,
+		(unsigned long long)r->flow.bytes,
+		(unsigned long long)r->flow.first_ns,
+		(unsigned long long)r->flow.last_ns,
+		(unsigned long long)r->flow.windows,
+		(unsigned long long)r->rates.avg,
+		(unsigned long long)r->rates.inst,
+		(unsigned long long)r->rates.peak,
+		(unsigned long long)r->rates.smooth);
+}
+
+static void print_json(FILE *o, const struct pins *p, const struct snapshot *s,
+		       size_t shown)
+{
+	const struct wf_counters *t = &s->total;
+	size_t i;
+
+	fprintf(o, "{\"abi_version\":%u,\"pid\":%u,\"window_ns\":%llu,"
+		"\"now_ns\":%llu,\"max_flows\":%u,\"counters\":{"
+		"\"packets\":%llu,\"bytes\":%llu,\"non_ip\":%llu,"
+		"\"malformed\":%llu,\"truncated\":%llu,\"flows_created\":%llu,"
+		"\"flow_errors\":%llu,\"flows_live\":%zu,\"flows_evicted\":%llu},"
+		"\"flows\":[",
+		p->meta.abi_version, p->meta.pid,
+		(unsigned long long)p->meta.window_ns,
+		(unsigned long long)s->now_ns, p->meta.max_flows,
+		(unsigned long long)t->packets, (unsigned long long)t->bytes,
+		(unsigned long long)t->non_ip, (unsigned long long)t->malformed,
+		(unsigned long long)t->truncated,
+		(unsigned long long)t->flows_created,
+		(unsigned long long)t->flow_errors, s->n,
+		(unsigned long long)evicted(s));
+	for (i = 0; i < shown; i++) {
+		if (i)
+			fputc(',', o);
+		print_json_flow(o, &s->rows[i]);
+	}
+	fputs("]}\n", o);
+}
+
+static void endpoint(const struct wf_flow_key *k, const __u32 *a, __u16 port,
+		     char *buf, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	addr_str(k, a, ip, sizeof(ip));
+	if (k->proto != 6 && k->proto != 17)
+		snprintf(buf, n, "%s", ip);
+	else if (k->family == WF_FAMILY_IPV6)
+		snprintf(buf, n, "[%s]:%u", ip, port);
+	else
+		snprintf(buf, n, "%s:%u", ip, port);
+}
+
+static void print_table(FILE *o, const struct pins *p, const struct snapshot *s,
+			size_t shown)
+{
+	char src[64], dst[64], bytes[16], inst[16], smooth[16], peak[16], pb[8];
+	size_t i;
+
+	fprintf(o, "wirefisher pid %u: %zu flows, %llu evicted, %llu packets "
+		"(%llu not IP, %llu malformed, %llu truncated); window %llu ms\n",
+		p->meta.pid, s->n, (unsigned long long)evicted(s),
+		(unsigned long long)s->total.packets,
+		(unsigned long long)s->total.non_ip,
+		(unsigned long long)s->total.malformed,
+		(unsigned long long)s->total.truncated,
+		(unsigned long long)(p->meta.window_ns / 1000000));
+	fprintf(o, "%-8s %-3s %-5s %-22s %-22s %9s %9s %12s %12s %12s\n", "IFACE",
+		"DIR", "PROTO", "SOURCE", "DESTINATION", "PACKETS", "BYTES",
+		"RATE", "SMOOTHED", "PEAK");
+	for (i = 0; i < shown; i++) {
+		const struct row *r = &s->rows[i];
+
+		endpoint(&r->key, r->key.addr_src, r->key.port_src, src, sizeof(src));
+		endpoint(&r->key, r->key.addr_dst, r->key.port_dst, dst, sizeof(dst));
+		units_fmt_bytes(r->flow.bytes, bytes, sizeof(bytes));
+		units_fmt_rate(r->rates.inst, inst, sizeof(inst));
+		units_fmt_rate(r->rates.smooth, smooth, sizeof(smooth));
+		units_fmt_rate(r->rates.peak, peak, sizeof(peak));
+		fprintf(o, "%-8.8s %-3s %-5s %-22s %-22s %9llu %9s %12s %12s %12s\n",
+			r->ifname, r->key.dir == WF_DIR_INGRESS ? "in" : "out",
+			proto_name(r->key.proto, pb, sizeof(pb)), src, dst,
+			(unsigned long long)r->flow.packets, bytes, inst, smooth,
+			peak);
+	}
+}
+
+static void print_once(const struct stats_opts *o, struct pins *p,
+		       struct snapshot *s)
+{
+	size_t shown = s->n;
+
+	sort_by = o->sort;
+	qsort(s->rows, s->n, sizeof(*s->rows), cmp_rows);
+	if (o->top && o->top < shown)
+		shown = o->top;
+	if (o->json)
+		print_json(stdout, p, s, shown);
+	else
+		print_table(stdout, p, s, shown);
+	fflush(stdout);
+}
+
+int stats_main(const struct stats_opts *o)
+{
+	struct pins p = { -1, -1, -1, -1, { 0 } };
+	struct snapshot s = { 0 };
+	struct sigaction sa = { .sa_handler = on_stop };
+	int rc = 1;
+
+	if (open_pins(o->pin_dir, &p))
+		return 1;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	do {
+		if (take_snapshot(&p, &s)) {
+			log_error("out of memory reading %zu flows", s.n);
+			goto out;
+		}
+		/* Home and clear: redraw in place, like top. */
+		if (o->watch_ns && !o->json)
+			fputs("\033[H\033[2J", stdout);
+		print_once(o, &p, &s);
+		if (o->watch_ns) {
+			struct timespec ts = { (time_t)(o->watch_ns / 1000000000ULL),
+					       (long)(o->watch_ns % 1000000000ULL) };
+
+			nanosleep(&ts, NULL);
+		}
+	} while (o->watch_ns && !stats_stop);
+	rc = 0;
+out:
+	free(s.rows);
+	close_pins(&p);
+	return rc;
+}

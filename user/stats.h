@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* stats.h - `wirefisher stats`: read a running daemon's pinned maps. */
+#ifndef WF_STATS_H
+#define WF_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../bpf/wf_shared.h"
+
+enum stats_sort { SORT_RATE, SORT_BYTES, SORT_PACKETS };
+
+struct stats_opts {
+	const char *pin_dir;
+	bool json;
+	uint64_t watch_ns;	/* 0: print once */
+	enum stats_sort sort;
+	unsigned top;		/* 0: every flow */
+};
+
+/* A flow's rates as of `now` (bytes per second). */
+struct flow_rates {
+	uint64_t avg;
+	uint64_t inst;
+	uint64_t peak;
+	uint64_t smooth;
+};
+
+/*
+ * The rates of flow f at time now. A window that has run its full length
+ * with no packet to close it is closed here, with exactly the datapath's
+ * arithmetic, so an idle flow's rates fall as they would have.
+ */
+void stats_flow_rates(const struct wf_flow *f, uint64_t now_ns,
+		      uint64_t window_ns, struct flow_rates *r);
+
+int stats_main(const struct stats_opts *o);
+
+#endif /* WF_STATS_H */
