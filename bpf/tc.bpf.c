@@ -19,7 +19,10 @@
 /* Enough linear bytes for an IPv4 header with options and a TCP header. */
 #define WF_TC_PULL 128
 
-/* Describe the skb as a wf_pkt. Returns a WF_PARSE_* or -1 for non-IP. */
+/*
+ * Describe the skb as a wf_pkt. Returns a WF_PARSE_*, -1 for a packet that
+ * is not IP, -2 on an interface the loader has not (or no longer) set up.
+ */
 static __always_inline int tc_describe(struct __sk_buff *skb, __u8 dir,
 				       struct wf_pkt *pkt)
 {
@@ -29,15 +32,14 @@ static __always_inline int tc_describe(struct __sk_buff *skb, __u8 dir,
 	__u8 family;
 	void *data, *data_end;
 
+	ifc = bpf_map_lookup_elem(&wf_ifaces, &ifindex);
+	if (!ifc)
+		return -2;
 	if (skb->protocol == bpf_htons(ETH_P_IP))
 		family = WF_FAMILY_IPV4;
 	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
 		family = WF_FAMILY_IPV6;
 	else
-		return -1;
-
-	ifc = bpf_map_lookup_elem(&wf_ifaces, &ifindex);
-	if (!ifc)
 		return -1;
 	l2 = ifc->l2_len ? ETH_HLEN : 0;
 
@@ -64,7 +66,7 @@ static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
 	struct wf_pkt pkt = {};
 	int parse = tc_describe(skb, dir, &pkt);
 
-	if (parse < 0) {
+	if (parse == -1) {
 		struct wf_counters *c = stats_slot();
 
 		if (c) {
@@ -73,7 +75,8 @@ static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
 		}
 		return TC_ACT_OK;
 	}
-	wf_packet(&pkt, parse);
+	if (parse >= 0)
+		wf_packet(&pkt, parse);
 	return TC_ACT_OK;
 }
 

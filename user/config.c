@@ -270,6 +270,7 @@ static void parse_iface(struct ctx *c, yaml_node_t *n, const char *path,
 					     WF_DIRS_BOTH };
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val;
+	bool named = false;
 	int i = 0, k, dir = 2;
 
 	ifc->where.line = (int)n->start_mark.line + 1;
@@ -284,15 +285,16 @@ static void parse_iface(struct ctx *c, yaml_node_t *n, const char *path,
 			 "an interface name or a mapping with name:"))
 		return;
 	while ((k = pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
-		if (k == 0)
+		if (k == 0) {
+			named = true;
 			get_ifname(c, val, sub, ifc);
-		else if (k == 1)
+		} else if (k == 1)
 			get_enum(c, val, sub, dirs, &dir);
 		else
 			get_bool(c, val, sub, &ifc->optional);
 	}
 	ifc->dirs = dir_bits[dir];
-	if (!ifc->name[0])
+	if (!named)
 		report(c, n, path, "missing key \"name\"; write name: eth0 (or auto)");
 }
 

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * t.h - the smallest test harness that does the job.
+ *
+ * A test is a function registered in a table; CHECK() records a failure with
+ * file:line and the message, and the test goes on, so one run shows every
+ * broken expectation. Each test prints one line, "PASS name" or "FAIL name",
+ * which tests/run.sh counts across all layers.
+ */
+#ifndef WF_T_H
+#define WF_T_H
+
+#include <stdio.h>
+#include <string.h>
+
+struct t_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+extern int t_failed_checks;
+
+#define CHECK(cond, ...)                                                     \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			t_failed_checks++;                                   \
+			fprintf(stderr, "  %s:%d: check failed: %s: ",       \
+				__FILE__, __LINE__, #cond);                  \
+			fprintf(stderr, __VA_ARGS__);                        \
+			fputc('\n', stderr);                                 \
+		}                                                            \
+	} while (0)
+
+#define CHECK_EQ_U64(a, b)                                                   \
+	CHECK((unsigned long long)(a) == (unsigned long long)(b),            \
+	      "%s = %llu, expected %llu", #a, (unsigned long long)(a),       \
+	      (unsigned long long)(b))
+
+/* Run the tests whose name contains `filter` (all if NULL). */
+static inline int t_run(const char *suite, const struct t_case *cases,
+			const char *filter)
+{
+	int failed = 0;
+
+	for (; cases->name; cases++) {
+		int before = t_failed_checks;
+
+		if (filter && !strstr(cases->name, filter))
+			continue;
+		cases->fn();
+		printf("%s %s/%s\n", t_failed_checks == before ? "PASS" : "FAIL",
+		       suite, cases->name);
+		fflush(stdout);
+		failed += t_failed_checks != before;
+	}
+	return failed ? 1 : 0;
+}
+
+#endif /* WF_T_H */

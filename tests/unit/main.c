@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Host unit tests: no root, no kernel. Units, rate maths and the config
+ * parser against tests/unit/fixtures. Usage: unit-tests [FILTER]
+ */
+#include "t.h"
+#include "unit.h"
+
+int t_failed_checks;
+
+int main(int argc, char **argv)
+{
+	const char *filter = argc > 1 ? argv[1] : NULL;
+	int rc = 0;
+
+	rc |= t_run("units", units_cases, filter);
+	rc |= t_run("rates", rates_cases, filter);
+	rc |= t_run("config", config_cases, filter);
+	return rc;
+}

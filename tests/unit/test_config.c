@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * The config parser against fixtures. Each file in fixtures/bad/ carries
+ * the messages it must produce as "# expect: ..." lines (and "# errors: N"
+ * when it has more than one); each file in fixtures/good/, and every shipped
+ * config, must parse with no error.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "unit.h"
+
+#define FIXTURES "tests/unit/fixtures"
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+
+	if (!f)
+		return NULL;
+	buf = calloc(1, 1 << 16);
+	*len = buf ? fread(buf, 1, (1 << 16) - 1, f) : 0;
+	fclose(f);
+	return buf;
+}
+
+/* Parse `path` under the name of its basename; stderr text into *out. */
+static int parse_file(const char *path, struct wf_config *cfg, char **out)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t len = 0, outlen = 0;
+	char *text = slurp(path, &len);
+	FILE *err = open_memstream(out, &outlen);
+	int n;
+
+	n = config_parse(base, text ? text : "", len, cfg, err);
+	fclose(err);
+	free(text);
+	return n;
+}
+
+static void check_bad(const char *path)
+{
+	size_t len = 0;
+	char *text = slurp(path, &len), *line, *save = NULL, *out = NULL;
+	struct wf_config cfg;
+	int want = 1, got, expects = 0;
+
+	got = parse_file(path, &cfg, &out);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "# errors: ", 10))
+			want = atoi(line + 10);
+		if (strncmp(line, "# expect: ", 10))
+			continue;
+		expects++;
+		CHECK(strstr(out, line + 10), "%s: no \"%s\" in:\n%s", path,
+		      line + 10, out);
+	}
+	CHECK(expects > 0, "%s has no # expect: line", path);
+	CHECK(got == want, "%s: %d errors, want %d:\n%s", path, got, want, out);
+	free(text);
+	free(out);
+}
+
+static void for_each_yaml(const char *dir, void (*fn)(const char *path))
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[512];
+	int n = 0;
+
+	CHECK(d, "cannot open %s (run from the repository root)", dir);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (!strstr(e->d_name, ".yaml"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		fn(path);
+		n++;
+	}
+	closedir(d);
+	CHECK(n > 0, "no fixtures in %s", dir);
+}
+
+static void test_bad_fixtures(void)
+{
+	for_each_yaml(FIXTURES "/bad", check_bad);
+}
+
+static void check_good(const char *path)
+{
+	struct wf_config cfg;
+	char *out = NULL;
+	int n = parse_file(path, &cfg, &out);
+
+	CHECK(n == 0, "%s: %d errors:\n%s", path, n, out);
+	free(out);
+}
+
+static void test_good_fixtures(void)
+{
+	for_each_yaml(FIXTURES "/good", check_good);
+	for_each_yaml("config", check_good);
+}
+
+static void test_values(void)
+{
+	struct wf_config cfg;
+	char *out = NULL;
+
+	CHECK(parse_file(FIXTURES "/good/full.yaml", &cfg, &out) == 0, "%s", out);
+	CHECK(!strcmp(cfg.pin_dir, "/sys/fs/bpf/wf-test"), "pin_dir %s", cfg.pin_dir);
+	CHECK(cfg.missing_hook == WF_MISSING_SKIP, "missing_hook");
+	CHECK(cfg.n_ifaces == 3, "%d interfaces", cfg.n_ifaces);
+	CHECK(!strcmp(cfg.ifaces[0].name, "veth0"), "%s", cfg.ifaces[0].name);
+	CHECK(cfg.ifaces[0].dirs == WF_DIRS_EGRESS && cfg.ifaces[0].optional,
+	      "veth0 egress optional");
+	CHECK(cfg.ifaces[0].where.line == 5 && cfg.ifaces[0].where.col == 5,
+	      "veth0 at %d:%d", cfg.ifaces[0].where.line, cfg.ifaces[0].where.col);
+	CHECK(cfg.ifaces[1].dirs == WF_DIRS_INGRESS && !cfg.ifaces[1].optional,
+	      "wg0 ingress");
+	CHECK(!strcmp(cfg.ifaces[2].name, WF_IFACE_AUTO) &&
+	      cfg.ifaces[2].dirs == WF_DIRS_BOTH, "auto both");
+	CHECK_EQ_U64(cfg.window_ns, 2500000000ULL);
+	CHECK_EQ_U64(cfg.max_flows, 1024);
+	CHECK(cfg.log_level == 3, "log level %d", cfg.log_level);
+	free(out);
+}
+
+static void test_defaults(void)
+{
+	struct wf_config cfg;
+	char *out = NULL;
+
+	CHECK(parse_file(FIXTURES "/good/minimal.yaml", &cfg, &out) == 0, "%s", out);
+	CHECK(!strcmp(cfg.pin_dir, WF_DEFAULT_PIN_DIR), "pin_dir %s", cfg.pin_dir);
+	CHECK_EQ_U64(cfg.window_ns, 1000000000ULL);
+	CHECK_EQ_U64(cfg.max_flows, 65536);
+	CHECK(cfg.missing_hook == WF_MISSING_FAIL, "missing_hook");
+	CHECK(cfg.ifaces[0].dirs == WF_DIRS_BOTH && !cfg.ifaces[0].optional,
+	      "lo both, required");
+	free(out);
+}
+
+static void test_missing_file(void)
+{
+	struct wf_config cfg;
+	size_t len = 0;
+	char *out = NULL;
+	FILE *err = open_memstream(&out, &len);
+	int n = config_load("/nonexistent/wf.yaml", &cfg, err);
+
+	fclose(err);
+	CHECK(n == 1, "%d errors", n);
+	CHECK(strstr(out, "/nonexistent/wf.yaml: cannot open: No such file"),
+	      "%s", out);
+	free(out);
+}
+
+static void test_print(void)
+{
+	struct wf_config cfg;
+	size_t len = 0;
+	char *out = NULL, *err = NULL;
+	FILE *o;
+
+	CHECK(parse_file(FIXTURES "/good/full.yaml", &cfg, &err) == 0, "%s", err);
+	o = open_memstream(&out, &len);
+	config_print(&cfg, o);
+	fclose(o);
+	CHECK(strstr(out, "accounting.window        2500 ms"), "%s", out);
+	CHECK(strstr(out, "interfaces[0]            veth0, egress, optional"),
+	      "%s", out);
+	CHECK(strstr(out, "auto (the default route's interface), ingress+egress"),
+	      "%s", out);
+	free(out);
+	free(err);
+}
+
+const struct t_case config_cases[] = {
+	{ "bad_fixtures", test_bad_fixtures },
+	{ "good_fixtures", test_good_fixtures },
+	{ "values", test_values },
+	{ "defaults", test_defaults },
+	{ "missing_file", test_missing_file },
+	{ "print", test_print },
+	{ 0 }
+};
