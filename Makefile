@@ -42,7 +42,7 @@ USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(OUT) -Iuser \
 LDLIBS := $(PC_LIBS) -lelf -lz
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
-	-Wno-unused-parameter -I$(dir $(VMLINUX)) -Ibpf -MMD -MP
+	-Wno-unused-parameter -I$(dir $(VMLINUX)) -Ibpf -MMD -MP $(BPF_EXTRA)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
