@@ -137,3 +137,4 @@ clean:
 	$(Q)rm -rf $(OUT)
 
 -include $(wildcard $(OUT)/*/*.d $(OUT)/tests/*/*.d)
+.SECONDARY:

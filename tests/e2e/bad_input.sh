@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Bad input: each case exits non-zero with a message that names the file,
+# line, column and key, and leaves nothing attached or pinned.
+. "$(dirname "$0")/../lib/e2e.sh"
+
+netns_up || { fail bad_setup "cannot build namespaces"; finish; }
+before=$(wf_prog_count)
+
+# expect_refusal NAME CONFIG-FILE MESSAGE: run the daemon, want exit 1 + MESSAGE.
+expect_refusal() {
+	local out rc
+	out=$($IN_A timeout 20 "$WF" -c "$2" 2>&1)
+	rc=$?
+	if [ $rc -ne 1 ]; then
+		fail "$1" "exit $rc, want 1: $out"
+	elif ! grep -qF -- "$3" <<< "$out"; then
+		fail "$1" "no \"$3\" in: $out"
+	elif [ -e "$PIN" ] || [ "$(wf_prog_count)" != "$before" ]; then
+		fail "$1" "left something behind (pins: $(ls "$PIN" 2>&1))"
+	else
+		pass "$1"
+	fi
+}
+
+expect_refusal bad_missing_file "$TMP/nope.yaml" "$TMP/nope.yaml: cannot open: No such file or directory"
+
+printf 'interfaces: [%s]\npin_dir: %s\naccounting:\n  window: 1s\n max_flows: 9\n' "$IF_A" "$PIN" > "$TMP/syntax.yaml"
+expect_refusal bad_yaml_syntax "$TMP/syntax.yaml" "$TMP/syntax.yaml:5:2: YAML syntax:"
+
+printf 'interfaces:\n  - name: %s\n  - name: nosuch0\npin_dir: %s\n' "$IF_A" "$PIN" > "$TMP/noif.yaml"
+expect_refusal bad_unknown_interface "$TMP/noif.yaml" \
+	"$TMP/noif.yaml:3:5: interfaces[1].name: no interface \"nosuch0\" in this network namespace"
+
+printf 'interfaces: [%s]\npin_dir: %s\naccounting:\n  window: 500\n' "$IF_A" "$PIN" > "$TMP/unit.yaml"
+expect_refusal bad_no_unit "$TMP/unit.yaml" "$TMP/unit.yaml:4:11: accounting.window: \"500\" has no unit"
+
+chmod 0644 "$TMP/unit.yaml"
+write_config "$TMP/good.yaml"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$WF" -c "$TMP/good.yaml" 2>&1)
+rc=$?
+check bad_not_root_exit [ $rc -eq 1 ]
+check bad_not_root_message grep -q "needs root (or CAP_BPF and CAP_NET_ADMIN)" <<< "$out"
+check bad_not_root_no_libbpf_dump bash -c "! grep -q libbpf <<< \"\$1\"" _ "$out"
+
+# A second instance on the same pin directory is refused; the first lives on.
+wf_start "$TMP/good.yaml" || fail bad_second_start "first daemon did not start"
+out=$($IN_A timeout 20 "$WF" -c "$TMP/good.yaml" 2>&1)
+rc=$?
+check bad_second_instance_exit [ $rc -eq 1 ]
+check bad_second_instance_message grep -q "another wirefisher (pid $WF_PID) is running on $PIN" <<< "$out"
+check bad_first_instance_unharmed [ -e "$PIN/wf_flows" ]
+check bad_first_instance_alive kill -0 "$WF_PID"
+wf_stop
+check bad_clean_stop [ ! -e "$PIN" ]
+
+# check: valid -> 0 and the values as understood; invalid -> 1.
+out=$("$WF" check -c "$TMP/good.yaml" 2>&1)
+check check_valid_exit [ $? -eq 0 ]
+check check_prints_window grep -q "accounting.window        1000 ms" <<< "$out"
+"$WF" check -c "$TMP/unit.yaml" > /dev/null 2>&1
+check check_invalid_exit [ $? -eq 1 ]
+finish

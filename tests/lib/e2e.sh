@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# e2e.sh - sourced by tests/e2e/*.sh: namespaces, the daemon, assertions.
+#
+# Every test builds its own pair of network namespaces joined by a veth, with
+# names unique to its PID, and removes them (and its daemon, pins and
+# helpers) from an EXIT trap, pass or fail. Traffic stays between them.
+#
+#   ns A (wfa$$)  veth wfa0  10.250.X.1/24  fd00:250:X::1/64
+#   ns B (wfb$$)  veth wfb0  10.250.X.2/24  fd00:250:X::2/64
+#
+# The daemon runs under `nsenter --net`, not `ip netns exec`, which would
+# remount /sys and hide bpffs (see shared KERNEL-NOTES).
+
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WF=$ROOT/build/wirefisher
+UDP=$ROOT/build/tests/wf-udp
+ID=$$
+NS_A=wfa$ID
+NS_B=wfb$ID
+IF_A=wfa0
+IF_B=wfb0
+NET=$((ID % 200 + 10))
+IP_A=10.250.$NET.1
+IP_B=10.250.$NET.2
+IP6_A=fd00:250:$NET::1
+IP6_B=fd00:250:$NET::2
+PIN=/sys/fs/bpf/wf-e2e-$ID
+TMP=$(mktemp -d /tmp/wf-e2e.XXXXXX)
+chmod 0755 "$TMP"	# the not-root test reads a config from here
+WF_PID=
+BG_PIDS=()
+FAILS=0
+
+log() { printf '  %s\n' "$*" >&2; }
+
+pass() { echo "PASS e2e/$1"; }
+
+fail() {
+	echo "FAIL e2e/$1"
+	shift
+	log "$*"
+	FAILS=$((FAILS + 1))
+}
+
+# check NAME CONDITION-COMMAND... : PASS/FAIL line from a command's status.
+check() {
+	local name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name" "failed: $*"; fi
+}
+
+# Command prefixes, not functions: `$IN_A cmd &` makes $! the command's own
+# pid (nsenter execs it), so cleanup can signal the process itself.
+IN_A="nsenter --net=/run/netns/$NS_A"
+IN_B="nsenter --net=/run/netns/$NS_B"
+
+cleanup() {
+	local p
+	[ -n "$WF_PID" ] && kill -INT "$WF_PID" 2>/dev/null && wait_gone "$WF_PID" 50
+	[ -n "$WF_PID" ] && kill -KILL "$WF_PID" 2>/dev/null
+	for p in "${BG_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+	[ -d "$PIN" ] && rm -rf "$PIN"
+	rm -rf "$TMP"
+}
+
+# wait_gone PID TENTHS: wait up to TENTHS/10 s for a process to exit.
+wait_gone() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+netns_up() {
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
+	ip link add "$IF_A" netns "$NS_A" type veth peer name "$IF_B" netns "$NS_B"
+	$IN_A ip addr add "$IP_A/24" dev "$IF_A"
+	$IN_B ip addr add "$IP_B/24" dev "$IF_B"
+	$IN_A ip addr add "$IP6_A/64" dev "$IF_A" nodad
+	$IN_B ip addr add "$IP6_B/64" dev "$IF_B" nodad
+	$IN_A ip link set lo up
+	$IN_B ip link set lo up
+	$IN_A ip link set "$IF_A" up
+	$IN_B ip link set "$IF_B" up
+	# Pre-resolve neighbours so that no ARP/ND runs inside a measurement.
+	# The veth carrier can take a moment: a few tries, bounded.
+	local i
+	for ((i = 0; i < 5; i++)); do
+		$IN_A ping -c1 -W1 "$IP_B" >/dev/null 2>&1 &&
+			$IN_A ping -6 -c1 -W1 "$IP6_B" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	log "no ping between the namespaces"
+	return 1
+}
+
+# write_config FILE [EXTRA-YAML]: a config for this test's namespace A.
+write_config() {
+	cat > "$1" <<EOF
+interfaces:
+  - name: $IF_A
+pin_dir: $PIN
+${2:-}
+EOF
+}
+
+# wf_start CONFIG: start the daemon in ns A; wait (bounded) until it pinned.
+wf_start() {
+	$IN_A "$WF" -c "$1" > "$TMP/wf.log" 2>&1 &
+	WF_PID=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$PIN/wf_info" ] && return 0
+		kill -0 "$WF_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	log "daemon did not start:"; sed 's/^/    /' "$TMP/wf.log" >&2
+	return 1
+}
+
+# wf_stop: SIGINT, then wait (bounded) for a clean exit. Returns its status.
+wf_stop() {
+	local rc
+	kill -INT "$WF_PID" 2>/dev/null
+	wait_gone "$WF_PID" 100 || { kill -KILL "$WF_PID"; WF_PID=; return 1; }
+	wait "$WF_PID"
+	rc=$?
+	WF_PID=
+	return $rc
+}
+
+stats_json() { $IN_A "$WF" stats --json --pin-dir "$PIN"; }
+
+# json EXPR: evaluate a Python expression over the stats JSON on stdin,
+# with `d` the document and `flow(**match)` the one flow matching.
+json() {
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+def flows(**m):
+    return [f for f in d["flows"] if all(f[k] == v for k, v in m.items())]
+def flow(**m):
+    r = flows(**m)
+    if len(r) != 1:
+        sys.exit("want one flow matching %r, found %d" % (m, len(r)))
+    return r[0]
+print(eval(sys.argv[1]))' "$1"
+}
+
+# within A B PCT: is A within PCT % of B?
+within() {
+	python3 -c 'import sys; a, b, p = map(float, sys.argv[1:]); sys.exit(0 if abs(a - b) <= b * p / 100 else 1)' "$1" "$2" "$3"
+}
+
+# kv KEY LINE: the value of KEY=value in a wf-udp output line.
+kv() { tr ' ' '\n' <<< "$2" | sed -n "s/^$1=//p"; }
+
+# BPF programs of ours loaded anywhere on the host right now.
+wf_prog_count() {
+	bpftool prog show 2>/dev/null | grep -cE 'name wf_(tc|nf|cg|xdp)_' || true
+}
+
+finish() {
+	exit $((FAILS > 0))
+}

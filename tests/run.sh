@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Run the three test layers, cheapest first, and end with one line
+# "N passed, N failed". Usage: tests/run.sh [unit|bpf|e2e]...
+# Every test prints "PASS name" or "FAIL name"; this script counts them.
+set -u
+cd "$(dirname "$0")/.."
+OUT=${OUT:-build}
+layers=${*:-unit bpf e2e}
+log=$(mktemp /tmp/wf-tests.XXXXXX)
+trap 'rm -f "$log"' EXIT
+
+# run_step NAME TIMEOUT CMD...: run one runner, keep its PASS/FAIL lines.
+run_step() {
+	local name=$1 limit=$2 rc
+	shift 2
+	echo "== $name"
+	timeout --kill-after=10 "$limit" "$@" 2>&1 | tee -a "$log" |
+		grep -E '^(PASS|FAIL) |^  ' || true
+	rc=${PIPESTATUS[0]}
+	# A runner that crashed or timed out is a failure even if it printed
+	# no FAIL line.
+	if [ "$rc" -ne 0 ] && ! grep -q "^FAIL $name\b" "$log"; then
+		echo "FAIL $name (exit $rc)" | tee -a "$log"
+	fi
+}
+
+if [ "$(id -u)" != 0 ] && [ "$layers" != unit ]; then
+	echo "tests: the bpf and e2e layers need root: sudo make test" >&2
+fi
+
+for layer in $layers; do
+	case $layer in
+	unit)
+		run_step unit 120 "$OUT/tests/unit-tests"
+		;;
+	bpf)
+		run_step bpf 300 "$OUT/tests/bpf-tests"
+		# Prove the two-CPU test catches lost updates: the same tests
+		# against a build with plain (racy) adds must fail.
+		echo "== bpf racy build"
+		if make -s OUT="$OUT/racy" BPF_EXTRA=-DWF_RACY "$OUT/racy/tests/bpf-tests" >/dev/null 2>&1 &&
+			! "$OUT/racy/tests/bpf-tests" two_cpus >/dev/null 2>&1; then
+			echo "PASS bpf/racy_build_fails_two_cpu_test" | tee -a "$log"
+		else
+			echo "FAIL bpf/racy_build_fails_two_cpu_test" | tee -a "$log"
+		fi
+		;;
+	e2e)
+		for t in tests/e2e/*.sh; do
+			run_step "e2e/$(basename "$t" .sh)" 600 bash "$t"
+		done
+		;;
+	esac
+done
+
+passed=$(grep -c '^PASS ' "$log")
+failed=$(grep -c '^FAIL ' "$log")
+echo
+grep '^FAIL ' "$log" | sed 's/^/  /'
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * wf-udp - exact UDP traffic for the end-to-end tests and benches.
+ *
+ *   wf-udp send DST PORT COUNT SIZE [PPS [SPORT]]
+ *       send exactly COUNT datagrams of SIZE payload bytes, paced at PPS
+ *       (0: as fast as possible), from source port SPORT (SO_REUSEPORT, so
+ *       two senders can share one 5-tuple).
+ *   wf-udp recv BIND PORT COUNT IDLE_MS
+ *       receive until COUNT datagrams arrived or none came for IDLE_MS.
+ *
+ * Both print one line of key=value pairs: datagrams, payload bytes, and for
+ * recv the payload rate between the first and the last datagram.
+ * Loops are bounded by COUNT and, for recv, by the idle timeout.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL +
+	       (unsigned long long)ts.tv_nsec;
+}
+
+static int make_addr(const char *ip, int port, struct sockaddr_storage *ss,
+		     socklen_t *len)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((unsigned short)port);
+		*len = sizeof(*a4);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((unsigned short)port);
+		*len = sizeof(*a6);
+		return AF_INET6;
+	}
+	fprintf(stderr, "wf-udp: bad address %s\n", ip);
+	exit(2);
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "wf-udp: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int do_send(int argc, char **argv)
+{
+	struct sockaddr_storage dst, src;
+	socklen_t dlen, slen;
+	long count, size, pps = 0, sport = 0, i;
+	unsigned long long t0, next;
+	char *buf;
+	int af, fd, one = 1;
+
+	if (argc < 4)
+		return 2;
+	af = make_addr(argv[0], atoi(argv[1]), &dst, &dlen);
+	count = atol(argv[2]);
+	size = atol(argv[3]);
+	if (argc > 4)
+		pps = atol(argv[4]);
+	if (argc > 5)
+		sport = atol(argv[5]);
+	if (size < 0 || size > 65000 || count < 0)
+		return 2;
+	buf = calloc(1, (size_t)size + 1);
+	fd = socket(af, SOCK_DGRAM, 0);
+	if (fd < 0 || !buf)
+		die("socket");
+	if (sport) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+		make_addr(af == AF_INET ? "0.0.0.0" : "::", (int)sport, &src, &slen);
+		if (bind(fd, (struct sockaddr *)&src, slen))
+			die("bind");
+	}
+	if (connect(fd, (struct sockaddr *)&dst, dlen))
+		die("connect");
+	t0 = next = now_ns();
+	for (i = 0; i < count; i++) {
+		if (pps) {
+			struct timespec ts = { (time_t)(next / 1000000000ULL),
+					       (long)(next % 1000000000ULL) };
+
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			next += 1000000000ULL / (unsigned long long)pps;
+		}
+		/* A full socket buffer (ENOBUFS) is retried: exact count. */
+		while (send(fd, buf, (size_t)size, 0) < 0)
+			if (errno != ENOBUFS && errno != EAGAIN &&
+			    errno != ECONNREFUSED)
+				die("send");
+	}
+	printf("sent=%ld payload_bytes=%ld secs=%.3f\n", count, count * size,
+	       (double)(now_ns() - t0) / 1e9);
+	return 0;
+}
+
+static int do_recv(int argc, char **argv)
+{
+	struct sockaddr_storage addr;
+	socklen_t alen;
+	long count, idle_ms, got = 0, bytes = 0;
+	unsigned long long first = 0, last = 0;
+	static char buf[65536];
+	int af, fd, one = 1, rcvbuf = 8 << 20;
+
+	if (argc < 4)
+		return 2;
+	af = make_addr(argv[0], atoi(argv[1]), &addr, &alen);
+	count = atol(argv[2]);
+	idle_ms = atol(argv[3]);
+	fd = socket(af, SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	if (bind(fd, (struct sockaddr *)&addr, alen))
+		die("bind");
+	/* Tell a waiting test that we are bound. */
+	printf("ready\n");
+	fflush(stdout);
+	while (got < count) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, (int)idle_ms) <= 0)
+			break;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			die("recv");
+		last = now_ns();
+		if (!got)
+			first = last;
+		got++;
+		bytes += n;
+	}
+	printf("received=%ld payload_bytes=%ld secs=%.6f rate_payload_Bps=%.0f\n",
+	       got, bytes, (double)(last - first) / 1e9,
+	       last > first ? (double)bytes * 1e9 / (double)(last - first) : 0.0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = 2;
+
+	if (argc > 1 && !strcmp(argv[1], "send"))
+		rc = do_send(argc - 2, argv + 2);
+	else if (argc > 1 && !strcmp(argv[1], "recv"))
+		rc = do_recv(argc - 2, argv + 2);
+	if (rc == 2)
+		fprintf(stderr, "usage: wf-udp send DST PORT COUNT SIZE [PPS [SPORT]]\n"
+			"       wf-udp recv BIND PORT COUNT IDLE_MS\n");
+	return rc;
+}
