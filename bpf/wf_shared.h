@@ -59,7 +59,7 @@ struct wf_flow_key {
 struct wf_flow {
 	__u64 bytes;
 	__u64 packets;
-	__u64 first_ns;		/* bpf_ktime_get_ns() of the first packet */
+	__u64 first_ns;		/* CLOCK_MONOTONIC_COARSE of the first packet */
 	__u64 last_ns;		/* ... of the latest packet */
 	__u64 win_start_ns;	/* start of the open window */
 	__u64 win_bytes;	/* bytes so far in the open window */
@@ -96,7 +96,7 @@ struct wf_info {
 	__u32 abi_version;
 	__u32 pid;
 	__u64 window_ns;	/* accounting window */
-	__u64 started_ns;	/* CLOCK_MONOTONIC, same clock as bpf_ktime_get_ns */
+	__u64 started_ns;	/* CLOCK_MONOTONIC_COARSE, the datapath's clock */
 	__u32 max_flows;
 	__u32 pad;
 };

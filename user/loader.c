@@ -297,7 +297,7 @@ static int write_info(struct loader *l)
 	struct timespec ts;
 	__u32 zero = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	info.started_ns = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 	return bpf_map__update_elem(l->skel->maps.wf_info, &zero, sizeof(zero),
 				    &info, sizeof(info), BPF_ANY);

@@ -58,19 +58,17 @@ static __always_inline void flow_window_roll(struct wf_flow *f, __u64 now)
 	f->windows++;
 }
 
-static __always_inline struct wf_flow *flow_get(struct wf_flow_key *key,
-						 __u64 now,
-						 struct wf_counters *c)
+/* First packet of a flow: insert it, or find what another CPU inserted. */
+static __noinline struct wf_flow *flow_insert(struct wf_flow_key *key, __u64 now,
+					      struct wf_counters *c)
 {
-	struct wf_flow *f = bpf_map_lookup_elem(&wf_flows, key);
 	struct wf_flow init = {
 		.first_ns = now,
 		.last_ns = now,
 		.win_start_ns = now,
 	};
+	struct wf_flow *f;
 
-	if (likely(f))
-		return f;
 	/*
 	 * NOEXIST: if another CPU inserted the flow since our lookup, keep its
 	 * entry (and its counts) and use that one.
@@ -81,6 +79,17 @@ static __always_inline struct wf_flow *flow_get(struct wf_flow_key *key,
 	if (!f)
 		c->flow_errors++;
 	return f;
+}
+
+static __always_inline struct wf_flow *flow_get(struct wf_flow_key *key,
+						 __u64 now,
+						 struct wf_counters *c)
+{
+	struct wf_flow *f = bpf_map_lookup_elem(&wf_flows, key);
+
+	if (likely(f))
+		return f;
+	return flow_insert(key, now, c);
 }
 
 /* Account one parsed packet to its flow. */

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# bench/overhead.sh - what per-flow accounting costs. A benchmark, not a test:
+# it prints figures, one per line, each beside the baseline measured in the
+# same run, and asserts nothing. Needs root; run with `sudo make bench`.
+#
+#  1. TCP throughput over a veth between two namespaces (iperf3, unpaced,
+#     RUNS runs of SECS s, bare and with wirefisher attached, interleaved),
+#     median of each.
+#  2. ns per packet of the tc program vs an empty tc program, and with 100
+#     vs 100 000 flows in the table (bench/progbench.c, median of 3 runs).
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/tests/lib/e2e.sh"
+RUNS=${RUNS:-5}
+SECS=${SECS:-3}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { python3 -c "import sys; print('%.3f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
+
+iperf_gbit() {
+	$IN_A iperf3 -c "$IP_B" -p 5301 -t "$SECS" -J 2>/dev/null | python3 -c '
+import json, sys
+print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
+}
+
+netns_up || { echo "overhead: cannot build namespaces" >&2; exit 1; }
+write_config "$TMP/wf.yaml"
+$IN_B iperf3 -s -p 5301 > /dev/null 2>&1 &
+BG_PIDS+=($!)
+sleep 0.5
+
+echo "# TCP over veth, $RUNS x ${SECS}s each, bare and accounted, interleaved"
+: > "$TMP/bare"
+: > "$TMP/wf"
+for ((i = 1; i <= RUNS; i++)); do
+	iperf_gbit >> "$TMP/bare"
+	wf_start "$TMP/wf.yaml" || exit 1
+	iperf_gbit >> "$TMP/wf"
+	wf_stop
+	echo "#   run $i: bare $(tail -1 "$TMP/bare") Gbit/s, accounted $(tail -1 "$TMP/wf") Gbit/s"
+done
+bare=$(median < "$TMP/bare")
+acct=$(median < "$TMP/wf")
+echo "tcp_bare_gbit_s $bare"
+echo "tcp_accounted_gbit_s $acct"
+echo "tcp_throughput_ratio $(ratio "$acct" "$bare")   (target >= 0.97)"
+
+echo "# BPF_PROG_TEST_RUN, ns per packet, median of 3 runs"
+for i in 1 2 3; do "$ROOT/build/bench/progbench"; done > "$TMP/prog"
+fig() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/prog" | median; }
+for k in empty empty_train16 acct_1_flow acct_100_flows acct_100k_flows \
+	acct_100_flows_train16 acct_100k_flows_train16; do
+	echo "ns_$k $(fig $k)"
+done
+echo "acct_vs_empty_ratio $(ratio "$(fig acct_100_flows_train16)" "$(fig empty_train16)")   (100 flows, 16-packet trains; target <= 6)"
+echo "acct_vs_empty_ratio_single $(ratio "$(fig acct_100_flows)" "$(fig empty)")   (one packet per run, timer cost in both)"
+echo "flows_100k_vs_100_ratio $(ratio "$(fig acct_100k_flows_train16)" "$(fig acct_100_flows_train16)")   (16-packet trains; target <= 1.6)"
+echo "flows_100k_vs_100_ratio_worst $(ratio "$(fig acct_100k_flows)" "$(fig acct_100_flows)")   (every packet a different flow: every lookup a cache miss)"
