@@ -26,7 +26,7 @@
 
 #include "../bpf/wf_shared.h"
 #include "../tests/lib/pkt.h"
-#include "wirefisher.skel.h"
+#include "../tests/lib/skel_lo.h"
 
 #define RUNS 300000
 
@@ -85,28 +85,10 @@ static double measure(int fd, const struct pkt *p, unsigned n, unsigned runs,
 	return (double)total / (runs / train);
 }
 
-static struct wirefisher_bpf *load(unsigned max_flows)
-{
-	struct wirefisher_bpf *skel = wirefisher_bpf__open();
-	struct wf_iface lo = { .l2_len = 14, .name = "lo" };
-	__u32 idx = 1;
-
-	if (!skel)
-		return NULL;
-	bpf_map__set_max_entries(skel->maps.wf_flows, max_flows);
-	if (wirefisher_bpf__load(skel) ||
-	    bpf_map__update_elem(skel->maps.wf_ifaces, &idx, sizeof(idx), &lo,
-				 sizeof(lo), BPF_ANY)) {
-		wirefisher_bpf__destroy(skel);
-		return NULL;
-	}
-	return skel;
-}
-
 /* Fill the flow table with n flows, then time passes through them. */
 static double acct_ns(unsigned n, unsigned train)
 {
-	struct wirefisher_bpf *skel = load(n < 1024 ? 1024 : n + n / 4);
+	struct wirefisher_bpf *skel = skel_load_lo(n < 1024 ? 1024 : n + n / 4, 0);
 	struct pkt *p = make_packets(n);
 	double ns;
 	int fd;

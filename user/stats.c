@@ -123,7 +123,7 @@ fail:
 	return -1;
 }
 
-static void sum_counters(struct pins *p, struct wf_counters *total)
+void stats_read_counters(int fd, struct wf_counters *total)
 {
 	int ncpu = libbpf_num_possible_cpus(), i;
 	struct wf_counters *per;
@@ -133,7 +133,7 @@ static void sum_counters(struct pins *p, struct wf_counters *total)
 	if (ncpu <= 0)
 		return;
 	per = calloc((size_t)ncpu, sizeof(*per));
-	if (!per || bpf_map_lookup_elem(p->stats, &zero, per)) {
+	if (!per || bpf_map_lookup_elem(fd, &zero, per)) {
 		free(per);
 		return;
 	}
@@ -187,7 +187,7 @@ static int take_snapshot(struct pins *p, struct snapshot *s)
 	size_t i;
 
 	s->n = 0;
-	sum_counters(p, &s->total);
+	stats_read_counters(p->stats, &s->total);
 	while (bpf_map_get_next_key(p->flows, prev, &next) == 0) {
 		key = next;
 		prev = &key;

@@ -34,6 +34,9 @@ struct flow_rates {
 void stats_flow_rates(const struct wf_flow *f, uint64_t now_ns,
 		      uint64_t window_ns, struct flow_rates *r);
 
+/* Sum the per-CPU slots of a wf_stats map (zeros if it cannot be read). */
+void stats_read_counters(int fd, struct wf_counters *total);
+
 int stats_main(const struct stats_opts *o);
 
 #endif /* WF_STATS_H */

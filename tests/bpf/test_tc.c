@@ -18,32 +18,18 @@
 
 #include "../bpf/wf_shared.h"
 #include "pkt.h"
+#include "skel_lo.h"
+#include "stats.h"
 #include "t.h"
 #include "wirefisher.skel.h"
 
 #define SEC 1000000000ULL
-#define LO_IFINDEX 1	/* test_run puts the skb on the netns' loopback */
 
 int t_failed_checks;
 
 static struct wirefisher_bpf *load(int test_clock)
 {
-	struct wirefisher_bpf *skel = wirefisher_bpf__open();
-	struct wf_iface lo = { .l2_len = 14, .name = "lo" };
-	__u32 idx = LO_IFINDEX;
-
-	if (!skel)
-		return NULL;
-	skel->rodata->wf_test_clock = (__u32)test_clock;
-	skel->rodata->wf_window_ns = SEC;
-	bpf_map__set_max_entries(skel->maps.wf_flows, 1024);
-	if (wirefisher_bpf__load(skel) ||
-	    bpf_map__update_elem(skel->maps.wf_ifaces, &idx, sizeof(idx), &lo,
-				 sizeof(lo), BPF_ANY)) {
-		wirefisher_bpf__destroy(skel);
-		return NULL;
-	}
-	return skel;
+	return skel_load_lo(1024, test_clock);
 }
 
 static int run(struct wirefisher_bpf *skel, int egress, const struct pkt *p,
@@ -85,23 +71,7 @@ static int flow_of(struct wirefisher_bpf *skel, const struct wf_flow_key *k,
 
 static void counters(struct wirefisher_bpf *skel, struct wf_counters *sum)
 {
-	int ncpu = libbpf_num_possible_cpus(), i;
-	struct wf_counters per[ncpu];
-	__u32 zero = 0;
-
-	memset(sum, 0, sizeof(*sum));
-	if (bpf_map__lookup_elem(skel->maps.wf_stats, &zero, sizeof(zero), per,
-				 sizeof(per), 0))
-		return;
-	for (i = 0; i < ncpu; i++) {
-		sum->packets += per[i].packets;
-		sum->bytes += per[i].bytes;
-		sum->non_ip += per[i].non_ip;
-		sum->malformed += per[i].malformed;
-		sum->truncated += per[i].truncated;
-		sum->flows_created += per[i].flows_created;
-		sum->flow_errors += per[i].flow_errors;
-	}
+	stats_read_counters(bpf_map__fd(skel->maps.wf_stats), sum);
 }
 
 static unsigned flows_in(struct wirefisher_bpf *skel)

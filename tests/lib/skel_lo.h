@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * skel_lo.h - load the skeleton for BPF_PROG_TEST_RUN, the way tests and
+ * benches need it: test_run puts every skb on the loopback device
+ * (ifindex 1), so publish that as an attached Ethernet-like interface.
+ */
+#ifndef WF_SKEL_LO_H
+#define WF_SKEL_LO_H
+
+#include <bpf/libbpf.h>
+
+#include "../../bpf/wf_shared.h"
+#include "wirefisher.skel.h"
+
+#define LO_IFINDEX 1
+
+static inline struct wirefisher_bpf *skel_load_lo(unsigned max_flows,
+						  int test_clock)
+{
+	struct wirefisher_bpf *skel = wirefisher_bpf__open();
+	struct wf_iface lo = { .l2_len = 14, .name = "lo" };
+	__u32 idx = LO_IFINDEX;
+
+	if (!skel)
+		return NULL;
+	skel->rodata->wf_test_clock = (__u32)test_clock;
+	skel->rodata->wf_window_ns = 1000000000ULL;
+	bpf_map__set_max_entries(skel->maps.wf_flows, max_flows);
+	if (wirefisher_bpf__load(skel) ||
+	    bpf_map__update_elem(skel->maps.wf_ifaces, &idx, sizeof(idx), &lo,
+				 sizeof(lo), BPF_ANY)) {
+		wirefisher_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+#endif /* WF_SKEL_LO_H */
