@@ -59,6 +59,29 @@ const char *loader_ifname(const struct loader *l, int slot)
 	return l->slots[slot].name;
 }
 
+/*
+ * auto may name an interface the config also lists: hooking it twice would
+ * count every packet twice.
+ */
+static int check_unique(struct loader *l)
+{
+	int i, j;
+
+	l->n_slots = l->cfg->n_ifaces;
+	for (i = 0; i < l->n_slots; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(l->slots[i].name, l->slots[j].name)) {
+				log_error("%s:%d:%d: interfaces[%d]: %s is also "
+					  "interfaces[%d] (auto is the default "
+					  "route's interface); list it once",
+					  l->cfg->path, l->cfg->ifaces[i].where.line,
+					  l->cfg->ifaces[i].where.col, i,
+					  l->slots[i].name, j);
+				return -1;
+			}
+	return 0;
+}
+
 static int resolve_slots(struct loader *l)
 {
 	int i;
@@ -82,8 +105,7 @@ static int resolve_slots(struct loader *l)
 		}
 		log_info("interfaces[%d]: auto is %s (default route)", i, s->name);
 	}
-	l->n_slots = l->cfg->n_ifaces;
-	return 0;
+	return check_unique(l);
 }
 
 /* A hook type the kernel lacks: refuse, or skip it, as the config says. */

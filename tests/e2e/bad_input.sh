@@ -24,6 +24,16 @@ expect_refusal() {
 
 expect_refusal bad_missing_file "$TMP/nope.yaml" "$TMP/nope.yaml: cannot open: No such file or directory"
 
+expect_refusal bad_config_is_directory "$TMP" "$TMP: Is a directory"
+
+# auto resolves to the default route's interface; listing it again too
+# would hook it twice and count every packet twice.
+$IN_A ip route add default via "$IP_B"
+printf 'interfaces: [auto, %s]\npin_dir: %s\n' "$IF_A" "$PIN" > "$TMP/auto.yaml"
+expect_refusal bad_auto_duplicate "$TMP/auto.yaml" \
+	"$TMP/auto.yaml:1:20: interfaces[1]: $IF_A is also interfaces[0]"
+$IN_A ip route del default
+
 printf 'interfaces: [%s]\npin_dir: %s\naccounting:\n  window: 1s\n max_flows: 9\n' "$IF_A" "$PIN" > "$TMP/syntax.yaml"
 expect_refusal bad_yaml_syntax "$TMP/syntax.yaml" "$TMP/syntax.yaml:5:2: YAML syntax:"
 
