@@ -12,9 +12,20 @@ before=$(wf_prog_count)
 for delay in 0 0.01 0.03 0.06 0.1 0.2 0.4; do
 	env --default-signal=INT $IN_A "$WF" -c "$TMP/wf.yaml" > "$TMP/int.log" 2>&1 &
 	pid=$!
+	# Until the exec, the child is a bash that ignores SIGINT: wait for
+	# wirefisher itself (bounded), then count the delay from there.
+	for ((i = 0; i < 200; i++)); do
+		[ "$(readlink /proc/$pid/exe 2>/dev/null)" = "$WF" ] && break
+		sleep 0.005
+	done
 	sleep $delay
 	kill -INT $pid
-	wait_gone $pid 100
+	if ! wait_gone $pid 100; then
+		kill -KILL $pid
+		fail "life_sigint_at_${delay}s" "still running 10 s after SIGINT: $(cat "$TMP/int.log")"
+		wait $pid
+		continue
+	fi
 	wait $pid
 	rc=$?
 	# 130: killed before it set its handler, when it had done nothing yet.
