@@ -8,13 +8,15 @@
  * traffic alike - which is why accounting lives here rather than in
  * netfilter LOCAL_IN/LOCAL_OUT (see README, "Where wirefisher hooks").
  * Maps: wf_ifaces (read: link-layer length), wf_flows (read/write),
- * wf_stats (per-CPU counters).
- * Verdict: accounting never drops; always TC_ACT_OK.
+ * wf_stats (per-CPU counters); for policing wf_rules, the prefix tries,
+ * wf_rule_buckets / wf_keyed (buckets), wf_rule_stats, wf_rule_acct.
+ * Verdict: WF_DROP (a policing rule refused the packet) -> TC_ACT_SHOT,
+ * everything else -> TC_ACT_OK.
  */
 #include "lib/compat.bpf.h"
 #include "lib/maps.bpf.h"
 #include "lib/parse.bpf.h"
-#include "lib/flow.bpf.h"
+#include "lib/verdict.bpf.h"
 
 /* Enough linear bytes for an IPv4 header with options and a TCP header. */
 #define WF_TC_PULL 128
@@ -69,14 +71,12 @@ static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
 	if (parse == -1) {
 		struct wf_counters *c = stats_slot();
 
-		if (c) {
-			c->packets++;
+		if (c)
 			c->non_ip++;
-		}
 		return TC_ACT_OK;
 	}
-	if (parse >= 0)
-		wf_packet(&pkt, parse);
+	if (parse >= 0 && wf_packet(&pkt, parse) == WF_DROP)
+		return TC_ACT_SHOT;
 	return TC_ACT_OK;
 }
 

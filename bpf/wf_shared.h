@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define WF_ABI_VERSION 1
+#define WF_ABI_VERSION 2
 
 #define WF_FAMILY_IPV4 4
 #define WF_FAMILY_IPV6 6
@@ -72,13 +72,98 @@ struct wf_flow {
 
 /* Datapath counters, one slot per CPU in wf_stats; userspace sums them. */
 struct wf_counters {
-	__u64 packets;		/* every packet the programs saw */
-	__u64 bytes;		/* their IP bytes (0 for non-IP) */
+	__u64 packets;		/* every IP packet that passed */
+	__u64 bytes;		/* their IP bytes */
 	__u64 non_ip;		/* not IPv4/IPv6: passed, not accounted */
 	__u64 malformed;	/* bad IP header: passed, not accounted */
 	__u64 truncated;	/* L4 header cut short: passed, not accounted */
 	__u64 flows_created;	/* new entries inserted in wf_flows */
 	__u64 flow_errors;	/* entry could neither be found nor inserted */
+	__u64 dropped;		/* IP packets a rule dropped */
+	__u64 dropped_bytes;
+	__u64 bucket_errors;	/* per-key bucket could not be made: dropped */
+};
+
+/* ---- policing ------------------------------------------------------- */
+
+#define WF_MAX_RULES 64	/* one bit each in a __u64 match set */
+#define WF_RULE_NAME 32
+
+/* What a rule's bucket is keyed by. */
+#define WF_PER_RULE 0	/* one bucket for all matching traffic */
+#define WF_PER_SRC_IP 1
+#define WF_PER_DST_IP 2
+#define WF_PER_FLOW 3
+
+#define WF_RULE_PROTO 0x1	/* match proto */
+#define WF_RULE_SPORT 0x2	/* match sport_lo..sport_hi */
+#define WF_RULE_DPORT 0x4
+#define WF_RULE_IFINDEX 0x8
+
+/*
+ * Token-bucket cost in fixed point: ns per byte << WF_TB_SHIFT. 24 bits keep
+ * 1e-6 relative precision at 100 Gbit/s; with rates >= 1000 B/s (8 kbit/s)
+ * a packet of up to WF_TB_MAX_LEN bytes costs < 2^64 before the shift.
+ */
+#define WF_TB_SHIFT 24
+#define WF_TB_MAX_LEN (1U << 20)
+
+/*
+ * wf_rules[id]: one policing rule, written by the loader. The match set of a
+ * packet comes from the prefix tries (wf_src4/6, wf_dst4/6); the fields here
+ * check the rest. name/rate/burst are for readers; the datapath uses
+ * ns_per_byte and burst_ns.
+ */
+struct wf_rule {
+	__u32 flags;		/* WF_RULE_* */
+	__u8 proto;
+	__u8 dirs;		/* bit 0 ingress, bit 1 egress */
+	__u8 per;		/* WF_PER_* */
+	__u8 active;
+	__u16 sport_lo, sport_hi;
+	__u16 dport_lo, dport_hi;
+	__u32 ifindex;
+	__u32 pad;
+	__u64 ns_per_byte;	/* (1e9 << WF_TB_SHIFT) / rate in bytes/s */
+	__u64 burst_ns;		/* burst as time at the rate: bucket depth */
+	__u64 rate_bps;		/* bits per second, as configured */
+	__u64 burst_bytes;
+	char name[WF_RULE_NAME];
+};
+
+/* Keys of the prefix tries: the matching rules' bits as values (__u64). */
+struct wf_lpm4 {
+	__u32 prefixlen;
+	__u32 addr;
+};
+
+struct wf_lpm6 {
+	__u32 prefixlen;
+	__u32 addr[4];
+};
+
+/*
+ * A bucket: the GCRA "theoretical arrival time" - when the bucket would be
+ * full again had no more packets come. One __u64 holds the whole state, so a
+ * compare-and-swap updates it atomically from any CPU with no lock.
+ */
+struct wf_bucket {
+	__u64 tat_ns;
+};
+
+/* wf_keyed: the bucket of one source, destination or flow of one rule. */
+struct wf_bucket_key {
+	__u32 rule;
+	__u32 pad;
+	struct wf_flow_key flow;	/* only the fields `per` names are set */
+};
+
+/* Per rule and per CPU in wf_rule_stats. */
+struct wf_rule_counters {
+	__u64 passed;
+	__u64 passed_bytes;
+	__u64 dropped;
+	__u64 dropped_bytes;
 };
 
 /* What userspace tells the datapath about an attached interface. */
@@ -142,6 +227,30 @@ static inline __u64 wf_smooth(__u64 s, __u64 sample, __u64 steps, int seeded)
 	for (i = 0; i < WF_SMOOTH_MAX_STEPS && i < steps; i++)
 		s = s - s / 8 + sample / 8;
 	return s;
+}
+
+/*
+ * The token-bucket decision, as a pure function of (state, now, cost): the
+ * GCRA form of a token bucket of depth burst_ns. Start from the later of
+ * the stored arrival time and now (an idle bucket is full, and no refill is
+ * computed, so nothing overflows after any idle time); the packet fits if
+ * the bucket's debt after it stays within burst_ns. A clock that steps back
+ * makes `now` smaller, which only makes the debt look larger: no refill.
+ * Returns the new state, or 0 when the packet does not fit.
+ */
+static inline __u64 wf_tb_next(__u64 tat, __u64 now, __u64 cost, __u64 burst_ns)
+{
+	__u64 next = (tat > now ? tat : now) + cost;
+
+	return next - now <= burst_ns ? next : 0;
+}
+
+/* What a packet of len bytes costs at ns_per_byte. */
+static inline __u64 wf_tb_cost(__u64 len, __u64 ns_per_byte)
+{
+	if (len > WF_TB_MAX_LEN)
+		len = WF_TB_MAX_LEN;
+	return (len * ns_per_byte) >> WF_TB_SHIFT;
 }
 
 #endif /* WF_SHARED_H */

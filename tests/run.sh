@@ -35,15 +35,19 @@ for layer in $layers; do
 		;;
 	bpf)
 		run_step bpf 300 "$OUT/tests/bpf-tests"
-		# Prove the two-CPU test catches lost updates: the same tests
-		# against a build with plain (racy) adds must fail.
+		# Prove the two-CPU tests catch lost updates: against a build
+		# with plain (racy) adds and bucket stores each must fail.
 		echo "== bpf racy build"
-		if make -s OUT="$OUT/racy" BPF_EXTRA=-DWF_RACY "$OUT/racy/tests/bpf-tests" >/dev/null 2>&1 &&
-			! "$OUT/racy/tests/bpf-tests" two_cpus >/dev/null 2>&1; then
-			echo "PASS bpf/racy_build_fails_two_cpu_test" | tee -a "$log"
-		else
-			echo "FAIL bpf/racy_build_fails_two_cpu_test" | tee -a "$log"
-		fi
+		make -s OUT="$OUT/racy" BPF_EXTRA=-DWF_RACY \
+			"$OUT/racy/tests/bpf-tests" >/dev/null 2>&1
+		for t in two_cpus_one_flow police_two_cpus; do
+			if [ -x "$OUT/racy/tests/bpf-tests" ] &&
+				! "$OUT/racy/tests/bpf-tests" "$t" >/dev/null 2>&1; then
+				echo "PASS bpf/racy_build_fails_$t" | tee -a "$log"
+			else
+				echo "FAIL bpf/racy_build_fails_$t" | tee -a "$log"
+			fi
+		done
 		;;
 	e2e)
 		for t in tests/e2e/*.sh; do

@@ -43,6 +43,38 @@ struct wf_cfg_iface {
 	struct wf_where where;
 };
 
+#define WF_CFG_MAX_RULES 64	/* = WF_MAX_RULES, the datapath's match set */
+#define WF_RULE_NAME_MAX 31
+
+enum wf_per {
+	WF_CFG_PER_RULE,	/* order matches WF_PER_* in the ABI */
+	WF_CFG_PER_SRC_IP,
+	WF_CFG_PER_DST_IP,
+	WF_CFG_PER_FLOW,
+};
+
+/* An address prefix; family 0 means "any address". */
+struct wf_prefix {
+	int family;		/* 0, 4 or 6 */
+	unsigned len;		/* prefix length in bits */
+	uint8_t addr[16];	/* network byte order, host bits zero */
+};
+
+struct wf_cfg_rule {
+	char name[WF_RULE_NAME_MAX + 1];
+	struct wf_prefix src, dst;
+	int proto;		/* -1: any */
+	bool has_sport, has_dport;
+	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
+	char iface[IF_NAMESIZE];	/* "": any configured interface */
+	unsigned dirs;		/* enum wf_dirs */
+	uint64_t rate_bps;	/* bits per second */
+	uint64_t burst_bytes;
+	bool burst_default;	/* not given: 1/4 s of the rate, >= 64 KiB */
+	enum wf_per per;
+	struct wf_where where;
+};
+
 struct wf_config {
 	char path[PATH_MAX];
 	char pin_dir[PATH_MAX];
@@ -51,6 +83,9 @@ struct wf_config {
 	int n_ifaces;
 	uint64_t window_ns;
 	uint32_t max_flows;
+	struct wf_cfg_rule rules[WF_CFG_MAX_RULES];
+	int n_rules;
+	uint32_t max_keys;	/* per-key buckets (policing.max_keys) */
 	int log_level;		/* enum log_level */
 };
 
@@ -67,5 +102,14 @@ int config_parse(const char *name, const char *text, size_t len,
 
 /* Print how every value was understood (for `wirefisher check`). */
 void config_print(const struct wf_config *cfg, FILE *out);
+
+/*
+ * Warn about rules that can never limit anything: every packet they match
+ * also matches another rule whose limit is as strict. Returns the count.
+ */
+int config_warn_shadowed(const struct wf_config *cfg, FILE *out);
+
+/* Does prefix a contain prefix b (family 0 contains everything)? */
+bool prefix_contains(const struct wf_prefix *a, const struct wf_prefix *b);
 
 #endif /* WF_CONFIG_H */

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "netif.h"
 #include "pin.h"
+#include "policy.h"
 #include "wirefisher.skel.h"
 
 /* UAPI values newer than the headers libbpf 1.1 ships against. */
@@ -108,6 +109,75 @@ static int resolve_slots(struct loader *l)
 	return check_unique(l);
 }
 
+/*
+ * Rules go in before any hook is attached, so the first packet already
+ * meets the whole policy. A rule's interface that is absent gets ifindex 0,
+ * which no packet has; write_rules() runs again when interfaces change.
+ */
+static int write_rules(struct wirefisher_bpf *skel, const struct wf_config *cfg)
+{
+	int i, err;
+
+	for (i = 0; i < cfg->n_rules; i++) {
+		const struct wf_cfg_rule *cr = &cfg->rules[i];
+		struct wf_rule r;
+		__u32 id = (__u32)i;
+
+		policy_rule(cr, &r);
+		if (cr->iface[0])
+			r.ifindex = if_nametoindex(cr->iface);
+		err = bpf_map__update_elem(skel->maps.wf_rules, &id, sizeof(id),
+					   &r, sizeof(r), BPF_ANY);
+		if (err) {
+			log_error("cannot write rules[%d] (%s): %s", i, cr->name,
+				  strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int write_trie(struct bpf_map *map, const struct wf_config *cfg,
+		      int family, int src)
+{
+	struct policy_lpm e[POLICY_LPM_MAX];
+	int n = policy_lpm(cfg, family, src, e), i, err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		if (family == 4) {
+			struct wf_lpm4 k = { .prefixlen = e[i].prefix.len };
+
+			memcpy(&k.addr, e[i].prefix.addr, 4);
+			err = bpf_map__update_elem(map, &k, sizeof(k), &e[i].rules,
+						   sizeof(e[i].rules), BPF_ANY);
+		} else {
+			struct wf_lpm6 k = { .prefixlen = e[i].prefix.len };
+
+			memcpy(k.addr, e[i].prefix.addr, 16);
+			err = bpf_map__update_elem(map, &k, sizeof(k), &e[i].rules,
+						   sizeof(e[i].rules), BPF_ANY);
+		}
+	}
+	if (err)
+		log_error("cannot write %s: %s", bpf_map__name(map), strerror(-err));
+	return err ? -1 : 0;
+}
+
+static int write_tries(struct wirefisher_bpf *skel, const struct wf_config *cfg)
+{
+	if (!cfg->n_rules)
+		return 0;
+	return write_trie(skel->maps.wf_src4, cfg, 4, 1) ||
+	       write_trie(skel->maps.wf_dst4, cfg, 4, 0) ||
+	       write_trie(skel->maps.wf_src6, cfg, 6, 1) ||
+	       write_trie(skel->maps.wf_dst6, cfg, 6, 0) ? -1 : 0;
+}
+
+int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg)
+{
+	return write_tries(skel, cfg) || write_rules(skel, cfg) ? -1 : 0;
+}
+
 /* A hook type the kernel lacks: refuse, or skip it, as the config says. */
 static int probe_hooks(struct loader *l)
 {
@@ -144,13 +214,17 @@ struct loader *loader_open(const struct wf_config *cfg)
 	if (probe_hooks(l))
 		goto fail;
 	l->skel->rodata->wf_window_ns = cfg->window_ns;
+	l->skel->rodata->wf_police = cfg->n_rules > 0;
 	bpf_map__set_max_entries(l->skel->maps.wf_flows, cfg->max_flows);
+	bpf_map__set_max_entries(l->skel->maps.wf_keyed, cfg->max_keys);
 	err = wirefisher_bpf__load(l->skel);
 	if (err) {
 		log_error("cannot load the BPF programs: %s (run with -v for "
 			  "the verifier's log)", strerror(-err));
 		goto fail;
 	}
+	if (loader_write_policy(l->skel, cfg))
+		goto fail;
 	return l;
 fail:
 	loader_free(l);
@@ -291,6 +365,7 @@ int loader_attach(struct loader *l, int slot)
 
 void loader_sync(struct loader *l)
 {
+	bool changed = false;
 	int i;
 
 	for (i = 0; i < l->n_slots; i++) {
@@ -301,11 +376,18 @@ void loader_sync(struct loader *l)
 			log_warn("%s went away (ifindex %d); its hooks went with "
 				 "it. Waiting for it to return", s->name, s->ifindex);
 			slot_detach(l, s);
+			changed = true;
 		}
-		if (!s->ifindex && now && loader_attach(l, i) < 0)
-			log_warn("%s is back but could not be attached; will "
-				 "retry when it changes", s->name);
+		if (!s->ifindex && now) {
+			changed = true;
+			if (loader_attach(l, i) < 0)
+				log_warn("%s is back but could not be attached; "
+					 "will retry when it changes", s->name);
+		}
 	}
+	/* Rules naming an interface follow its new ifindex. */
+	if (changed && l->cfg->n_rules)
+		write_rules(l->skel, l->cfg);
 }
 
 static int write_info(struct loader *l)

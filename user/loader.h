@@ -42,6 +42,13 @@ int loader_pin(struct loader *l);
 /* Detach everything, remove the pins, free the objects. NULL is fine. */
 void loader_free(struct loader *l);
 
+/*
+ * Write the rules and prefix tries of cfg into a loaded skeleton (the
+ * loader does this before attaching; tests call it directly).
+ */
+struct wirefisher_bpf;
+int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg);
+
 /* The interface name behind a slot ("auto" resolved). */
 const char *loader_ifname(const struct loader *l, int slot);
 

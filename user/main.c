@@ -98,6 +98,7 @@ static int cmd_run(int argc, char **argv)
 	cfg = load_config(&c);
 	if (!cfg)
 		return 1;
+	config_warn_shadowed(cfg, stderr);
 	rc = run_daemon(cfg);
 	free(cfg);
 	return rc;
@@ -120,6 +121,7 @@ static int cmd_check(int argc, char **argv)
 		return 1;
 	printf("%s: valid\n", c.config);
 	config_print(cfg, stdout);
+	config_warn_shadowed(cfg, stdout);
 	free(cfg);
 	return 0;
 }

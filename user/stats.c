@@ -25,7 +25,15 @@
 
 struct pins {
 	int flows, stats, ifaces, info;
+	int rules, rule_stats, rule_acct;
 	struct wf_info meta;
+};
+
+struct rule_row {
+	__u32 id;
+	struct wf_rule rule;
+	struct wf_rule_counters count;
+	struct flow_rates rates;
 };
 
 struct row {
@@ -38,6 +46,8 @@ struct row {
 struct snapshot {
 	struct row *rows;
 	size_t n, cap;
+	struct rule_row rules[WF_MAX_RULES];
+	size_t n_rules;
 	struct wf_counters total;
 	uint64_t now_ns;
 };
@@ -88,7 +98,8 @@ static int open_pin(const char *dir, const char *name)
 
 static void close_pins(struct pins *p)
 {
-	int *fds[] = { &p->flows, &p->stats, &p->ifaces, &p->info };
+	int *fds[] = { &p->flows, &p->stats, &p->ifaces, &p->info, &p->rules,
+		       &p->rule_stats, &p->rule_acct };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -104,7 +115,11 @@ static int open_pins(const char *dir, struct pins *p)
 	p->flows = open_pin(dir, "wf_flows");
 	p->stats = open_pin(dir, "wf_stats");
 	p->ifaces = open_pin(dir, "wf_ifaces");
-	if (p->info < 0 || p->flows < 0 || p->stats < 0 || p->ifaces < 0) {
+	p->rules = open_pin(dir, "wf_rules");
+	p->rule_stats = open_pin(dir, "wf_rule_stats");
+	p->rule_acct = open_pin(dir, "wf_rule_acct");
+	if (p->info < 0 || p->flows < 0 || p->stats < 0 || p->ifaces < 0 ||
+	    p->rules < 0 || p->rule_stats < 0 || p->rule_acct < 0) {
 		log_error("no running wirefisher found at %s (%s); start one with "
 			  "sudo wirefisher -c FILE, or name its pin directory with "
 			  "--pin-dir", dir, strerror(errno));
@@ -147,6 +162,50 @@ void stats_read_counters(int fd, struct wf_counters *total)
 		total->flow_errors += per[i].flow_errors;
 	}
 	free(per);
+}
+
+void stats_read_rule_counters(int fd, __u32 id, struct wf_rule_counters *sum)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	struct wf_rule_counters *per;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpu <= 0)
+		return;
+	per = calloc((size_t)ncpu, sizeof(*per));
+	if (!per || bpf_map_lookup_elem(fd, &id, per)) {
+		free(per);
+		return;
+	}
+	for (i = 0; i < ncpu; i++) {
+		sum->passed += per[i].passed;
+		sum->passed_bytes += per[i].passed_bytes;
+		sum->dropped += per[i].dropped;
+		sum->dropped_bytes += per[i].dropped_bytes;
+	}
+	free(per);
+}
+
+static void read_rules(struct pins *p, struct snapshot *s)
+{
+	struct wf_flow acct;
+	__u32 id;
+
+	s->n_rules = 0;
+	for (id = 0; id < WF_MAX_RULES; id++) {
+		struct rule_row *r = &s->rules[s->n_rules];
+
+		if (bpf_map_lookup_elem(p->rules, &id, &r->rule) ||
+		    !r->rule.active)
+			continue;
+		r->id = id;
+		r->rule.name[sizeof(r->rule.name) - 1] = '\0';
+		stats_read_rule_counters(p->rule_stats, id, &r->count);
+		memset(&acct, 0, sizeof(acct));
+		bpf_map_lookup_elem(p->rule_acct, &id, &acct);
+		stats_flow_rates(&acct, s->now_ns, p->meta.window_ns, &r->rates);
+		s->n_rules++;
+	}
 }
 
 static void row_ifname(struct pins *p, struct row *r)
@@ -203,6 +262,7 @@ static int take_snapshot(struct pins *p, struct snapshot *s)
 				 &s->rows[i].rates);
 		row_ifname(p, &s->rows[i]);
 	}
+	read_rules(p, s);
 	return 0;
 }
 
@@ -306,6 +366,38 @@ static void print_json_flow(FILE *o, const struct row *r)
 		(unsigned long long)r->rates.smooth);
 }
 
+static const char *const per_names[] = { "rule", "src_ip", "dst_ip", "flow" };
+
+static void print_json_rules(FILE *o, const struct snapshot *s)
+{
+	size_t i;
+
+	fputs("\"rules\":[", o);
+	for (i = 0; i < s->n_rules; i++) {
+		const struct rule_row *r = &s->rules[i];
+
+		fprintf(o, "%s{\"id\":%u,\"name\":", i ? "," : "", r->id);
+		json_str(o, r->rule.name);
+		fprintf(o, ",\"rate_bits_per_s\":%llu,\"burst_bytes\":%llu,"
+			"\"per\":\"%s\",\"passed\":%llu,\"passed_bytes\":%llu,"
+			"\"dropped\":%llu,\"dropped_bytes\":%llu,"
+			"\"rate_bytes_per_s\":{\"avg\":%llu,\"inst\":%llu,"
+			"\"peak\":%llu,\"smooth\":%llu}}",
+			(unsigned long long)r->rule.rate_bps,
+			(unsigned long long)r->rule.burst_bytes,
+			per_names[r->rule.per & 3],
+			(unsigned long long)r->count.passed,
+			(unsigned long long)r->count.passed_bytes,
+			(unsigned long long)r->count.dropped,
+			(unsigned long long)r->count.dropped_bytes,
+			(unsigned long long)r->rates.avg,
+			(unsigned long long)r->rates.inst,
+			(unsigned long long)r->rates.peak,
+			(unsigned long long)r->rates.smooth);
+	}
+	fputs("],", o);
+}
+
 static void print_json(FILE *o, const struct pins *p, const struct snapshot *s,
 		       size_t shown)
 {
@@ -316,8 +408,8 @@ static void print_json(FILE *o, const struct pins *p, const struct snapshot *s,
 		"\"now_ns\":%llu,\"max_flows\":%u,\"counters\":{"
 		"\"packets\":%llu,\"bytes\":%llu,\"non_ip\":%llu,"
 		"\"malformed\":%llu,\"truncated\":%llu,\"flows_created\":%llu,"
-		"\"flow_errors\":%llu,\"flows_live\":%zu,\"flows_evicted\":%llu},"
-		"\"flows\":[",
+		"\"flow_errors\":%llu,\"flows_live\":%zu,\"flows_evicted\":%llu,"
+		"\"dropped\":%llu,\"dropped_bytes\":%llu,\"bucket_errors\":%llu},",
 		p->meta.abi_version, p->meta.pid,
 		(unsigned long long)p->meta.window_ns,
 		(unsigned long long)s->now_ns, p->meta.max_flows,
@@ -326,7 +418,11 @@ static void print_json(FILE *o, const struct pins *p, const struct snapshot *s,
 		(unsigned long long)t->truncated,
 		(unsigned long long)t->flows_created,
 		(unsigned long long)t->flow_errors, s->n,
-		(unsigned long long)evicted(s));
+		(unsigned long long)evicted(s), (unsigned long long)t->dropped,
+		(unsigned long long)t->dropped_bytes,
+		(unsigned long long)t->bucket_errors);
+	print_json_rules(o, s);
+	fputs("\"flows\":[", o);
 	for (i = 0; i < shown; i++) {
 		if (i)
 			fputc(',', o);
@@ -349,6 +445,32 @@ static void endpoint(const struct wf_flow_key *k, const __u32 *a, __u16 port,
 		snprintf(buf, n, "%s:%u", ip, port);
 }
 
+static void print_rules_table(FILE *o, const struct snapshot *s)
+{
+	char limit[16], inst[16], smooth[16], pb[16], db[16];
+	size_t i;
+
+	if (!s->n_rules)
+		return;
+	fprintf(o, "%-20s %-6s %12s %10s %9s %10s %9s %12s %12s\n", "RULE", "PER",
+		"LIMIT", "PASSED", "BYTES", "DROPPED", "BYTES", "RATE",
+		"SMOOTHED");
+	for (i = 0; i < s->n_rules; i++) {
+		const struct rule_row *r = &s->rules[i];
+
+		units_fmt_rate(r->rule.rate_bps / 8, limit, sizeof(limit));
+		units_fmt_rate(r->rates.inst, inst, sizeof(inst));
+		units_fmt_rate(r->rates.smooth, smooth, sizeof(smooth));
+		units_fmt_bytes(r->count.passed_bytes, pb, sizeof(pb));
+		units_fmt_bytes(r->count.dropped_bytes, db, sizeof(db));
+		fprintf(o, "%-20.20s %-6s %12s %10llu %9s %10llu %9s %12s %12s\n",
+			r->rule.name, per_names[r->rule.per & 3], limit,
+			(unsigned long long)r->count.passed, pb,
+			(unsigned long long)r->count.dropped, db, inst, smooth);
+	}
+	fputc('\n', o);
+}
+
 static void print_table(FILE *o, const struct pins *p, const struct snapshot *s,
 			size_t shown)
 {
@@ -363,6 +485,7 @@ static void print_table(FILE *o, const struct pins *p, const struct snapshot *s,
 		(unsigned long long)s->total.malformed,
 		(unsigned long long)s->total.truncated,
 		(unsigned long long)(p->meta.window_ns / 1000000));
+	print_rules_table(o, s);
 	fprintf(o, "%-8s %-3s %-5s %-22s %-22s %9s %9s %12s %12s %12s\n", "IFACE",
 		"DIR", "PROTO", "SOURCE", "DESTINATION", "PACKETS", "BYTES",
 		"RATE", "SMOOTHED", "PEAK");
@@ -401,7 +524,7 @@ static void print_once(const struct stats_opts *o, struct pins *p,
 
 int stats_main(const struct stats_opts *o)
 {
-	struct pins p = { -1, -1, -1, -1, { 0 } };
+	struct pins p = { -1, -1, -1, -1, -1, -1, -1, { 0 } };
 	struct snapshot s = { 0 };
 	struct sigaction sa = { .sa_handler = on_stop };
 	int rc = 1;

@@ -37,6 +37,9 @@ void stats_flow_rates(const struct wf_flow *f, uint64_t now_ns,
 /* Sum the per-CPU slots of a wf_stats map (zeros if it cannot be read). */
 void stats_read_counters(int fd, struct wf_counters *total);
 
+/* Sum the per-CPU counters of rule `id` in a wf_rule_stats map. */
+void stats_read_rule_counters(int fd, __u32 id, struct wf_rule_counters *sum);
+
 int stats_main(const struct stats_opts *o);
 
 #endif /* WF_STATS_H */

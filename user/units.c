@@ -157,6 +157,28 @@ int units_rate(const char *s, uint64_t *bits_per_s, char *why, size_t n)
 	return -1;
 }
 
+int units_size(const char *s, uint64_t *bytes, char *why, size_t n)
+{
+	struct number num;
+	const char *u;
+	uint64_t mult;
+
+	if (parse_number(s, &num, why, n))
+		return -1;
+	u = num.unit;
+	if (!*u) {
+		snprintf(why, n, "\"%s\" has no unit; write e.g. 1500B, 64kB or 1MiB",
+			 s);
+		return -1;
+	}
+	mult = parse_prefix(&u);
+	if (!strcmp(u, "B"))
+		return scale(s, &num, mult, "bytes", bytes, why, n);
+	snprintf(why, n, "\"%s\": unknown size unit \"%s\"; write e.g. 1500B, "
+		 "64kB or 1MiB (B is bytes)", s, num.unit);
+	return -1;
+}
+
 int units_duration(const char *s, uint64_t *ns, char *why, size_t n)
 {
 	static const struct {

@@ -22,6 +22,9 @@
  */
 int units_rate(const char *s, uint64_t *bits_per_s, char *why, size_t n);
 
+/* A size in bytes: 1500B, 64kB, 64KiB, 1MB, 1.5MiB. Bare numbers refused. */
+int units_size(const char *s, uint64_t *bytes, char *why, size_t n);
+
 /* A duration in nanoseconds: 500ms, 1s, 1.5s, 2m, 1h, 250us, 100ns. */
 int units_duration(const char *s, uint64_t *ns, char *why, size_t n);
 

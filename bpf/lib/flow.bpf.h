@@ -92,20 +92,15 @@ static __always_inline struct wf_flow *flow_get(struct wf_flow_key *key,
 	return flow_insert(key, now, c);
 }
 
-/* Account one parsed packet to its flow. */
-static __always_inline void flow_account(struct wf_pkt *pkt, __u64 now,
-					 struct wf_counters *c)
+/* Add one packet of `bytes` over `segs` wire packets to a flow or a rule. */
+static __always_inline void acct_add(struct wf_flow *f, __u64 bytes, __u64 segs,
+				     __u64 now)
 {
-	__u64 segs = pkt->segs ? pkt->segs : 1;
-	/* Each GSO segment repeats the headers on the wire. */
-	__u64 bytes = pkt->len + (segs - 1) * pkt->hdr_len;
-	struct wf_flow *f;
-
-	c->packets += segs;
-	c->bytes += bytes;
-	f = flow_get(&pkt->key, now, c);
-	if (!f)
-		return;
+	/* A rule's entry starts zeroed: its first packet starts the clock. */
+	if (unlikely(!f->first_ns)) {
+		__sync_val_compare_and_swap(&f->first_ns, 0, now);
+		__sync_val_compare_and_swap(&f->win_start_ns, 0, now);
+	}
 	/* Roll before adding, so this packet opens the new window. */
 	flow_window_roll(f, now);
 	wf_add(&f->bytes, bytes);
@@ -116,27 +111,30 @@ static __always_inline void flow_account(struct wf_pkt *pkt, __u64 now,
 		f->last_ns = now;
 }
 
-/*
- * Everything the datapath does with one packet, whatever the hook.
- * parse is pkt_parse()'s verdict. Accounting never drops.
- */
-static __always_inline void wf_packet(struct wf_pkt *pkt, int parse)
+/* The wire packets and IP bytes a (GSO) packet stands for. */
+static __always_inline __u64 pkt_segs(const struct wf_pkt *pkt)
 {
-	struct wf_counters *c = stats_slot();
+	return pkt->segs ? pkt->segs : 1;
+}
 
-	if (!c)
-		return;
-	if (parse == WF_PARSE_MALFORMED) {
-		c->packets++;
-		c->malformed++;
-		return;
-	}
-	if (parse == WF_PARSE_TRUNCATED) {
-		c->packets++;
-		c->truncated++;
-		return;
-	}
-	flow_account(pkt, wf_now(), c);
+static __always_inline __u64 pkt_bytes(const struct wf_pkt *pkt)
+{
+	/* Each GSO segment repeats the headers on the wire. */
+	return pkt->len + (pkt_segs(pkt) - 1) * pkt->hdr_len;
+}
+
+/* Account one parsed packet to its flow. */
+static __always_inline void flow_account(struct wf_pkt *pkt, __u64 now,
+					 struct wf_counters *c)
+{
+	__u64 segs = pkt_segs(pkt), bytes = pkt_bytes(pkt);
+	struct wf_flow *f;
+
+	c->packets += segs;
+	c->bytes += bytes;
+	f = flow_get(&pkt->key, now, c);
+	if (f)
+		acct_add(f, bytes, segs, now);
 }
 
 #endif /* WF_FLOW_BPF_H */

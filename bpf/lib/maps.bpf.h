@@ -17,6 +17,8 @@
  * verifier sees them as constants, so unused branches cost nothing.
  */
 const volatile __u64 wf_window_ns __weak = NSEC_PER_SEC;
+/* No rules in the config: skip policing (and its trie lookups) entirely. */
+const volatile __u32 wf_police __weak = 0;
 /* Tests only: read the time from wf_clock_ns instead of the kernel clock. */
 const volatile __u32 wf_test_clock __weak = 0;
 __u64 wf_clock_ns __weak = 0;
@@ -67,6 +69,78 @@ struct {
 	__type(key, __u32);
 	__type(value, struct wf_info);
 } wf_info SEC(".maps") __weak;
+
+/*
+ * wf_rules: rule id -> struct wf_rule. Written by the loader, read by the
+ * datapath for every packet some trie says may match. Ids follow the order
+ * of the rules in the config, which is the order of evaluation.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct wf_rule);
+} wf_rules SEC(".maps") __weak;
+
+/*
+ * wf_src4, wf_dst4, wf_src6, wf_dst6: prefix -> __u64 set of rule ids whose
+ * source (destination) prefix contains it. The loader adds every prefix a
+ * rule names plus 0/0, and gives each the bits of every rule covering it,
+ * so one longest-prefix lookup per address yields all candidate rules.
+ */
+#define WF_LPM(name, keytype)						\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);			\
+		__uint(max_entries, 2 * WF_MAX_RULES + 1);		\
+		__uint(map_flags, BPF_F_NO_PREALLOC);			\
+		__type(key, keytype);					\
+		__type(value, __u64);					\
+	} name SEC(".maps") __weak
+
+WF_LPM(wf_src4, struct wf_lpm4);
+WF_LPM(wf_dst4, struct wf_lpm4);
+WF_LPM(wf_src6, struct wf_lpm6);
+WF_LPM(wf_dst6, struct wf_lpm6);
+
+/* wf_rule_buckets: rule id -> the bucket of a `per: rule` rule. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct wf_bucket);
+} wf_rule_buckets SEC(".maps") __weak;
+
+/*
+ * wf_keyed: (rule, source / destination / flow) -> bucket of a `per:
+ * src_ip|dst_ip|flow` rule, made by the datapath on the first packet. LRU:
+ * a full table forgets the idlest key (like hashlimit's expiry); sized by
+ * policing.max_keys.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct wf_bucket_key);
+	__type(value, struct wf_bucket);
+} wf_keyed SEC(".maps") __weak;
+
+/* wf_rule_stats: rule id -> per-CPU passed/dropped counters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, WF_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct wf_rule_counters);
+} wf_rule_stats SEC(".maps") __weak;
+
+/*
+ * wf_rule_acct: rule id -> the passed traffic of the rule with windowed
+ * rates, kept exactly as a flow's (bpf/lib/flow.bpf.h).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct wf_flow);
+} wf_rule_acct SEC(".maps") __weak;
 
 static __always_inline struct wf_counters *stats_slot(void)
 {

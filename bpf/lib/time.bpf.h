@@ -22,4 +22,16 @@ static __always_inline __u64 wf_now(void)
 	return bpf_ktime_get_coarse_ns();
 }
 
+/*
+ * Nanosecond time for token buckets. A tick-resolution clock would refill
+ * a bucket in 4 ms steps, each capped at the burst: a 100 kB burst could
+ * then never pass more than 25 MB/s, whatever the rate.
+ */
+static __always_inline __u64 wf_now_fine(void)
+{
+	if (wf_test_clock)
+		return wf_clock_ns;
+	return bpf_ktime_get_ns();
+}
+
 #endif /* WF_TIME_BPF_H */

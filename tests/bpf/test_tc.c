@@ -5,8 +5,7 @@
  * A table of packets (built by tests/lib/pkt.h, some then broken on purpose)
  * with the flow or counter each must produce; then the window and rate
  * arithmetic with the test clock; then two threads on two CPUs feeding one
- * flow, which must lose no count. Needs root (BPF), no network.
- * Usage: bpf-tests [FILTER]
+ * flow, which must lose no count.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -16,34 +15,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "../bpf/wf_shared.h"
-#include "pkt.h"
-#include "skel_lo.h"
-#include "stats.h"
-#include "t.h"
-#include "wirefisher.skel.h"
-
-#define SEC 1000000000ULL
-
-int t_failed_checks;
+#include "fixture.h"
 
 static struct wirefisher_bpf *load(int test_clock)
 {
-	return skel_load_lo(1024, test_clock);
-}
-
-static int run(struct wirefisher_bpf *skel, int egress, const struct pkt *p,
-	       __u32 gso_segs, int repeat)
-{
-	struct __sk_buff ctx = { .gso_segs = gso_segs };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->buf,
-		    .data_size_in = p->len, .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .repeat = repeat);
-	int fd = bpf_program__fd(egress ? skel->progs.wf_tc_egress :
-				 skel->progs.wf_tc_ingress);
-	int err = bpf_prog_test_run_opts(fd, &opts);
-
-	return err ? err : (int)opts.retval;
+	return skel_load_lo(1024, test_clock, 0);
 }
 
 static void key_of(const struct pkt_spec *s, int egress, __u16 sport,
@@ -67,11 +43,6 @@ static int flow_of(struct wirefisher_bpf *skel, const struct wf_flow_key *k,
 {
 	return bpf_map__lookup_elem(skel->maps.wf_flows, k, sizeof(*k), f,
 				    sizeof(*f), 0);
-}
-
-static void counters(struct wirefisher_bpf *skel, struct wf_counters *sum)
-{
-	stats_read_counters(bpf_map__fd(skel->maps.wf_stats), sum);
 }
 
 static unsigned flows_in(struct wirefisher_bpf *skel)
@@ -434,7 +405,7 @@ static void test_two_cpus_real_clock(void)
 	two_cpus(0);
 }
 
-static const struct t_case cases[] = {
+const struct t_case tc_cases[] = {
 	{ "packet_table", test_packet_table },
 	{ "unknown_interface", test_unknown_interface },
 	{ "window_rates", test_window_rates },
@@ -442,9 +413,3 @@ static const struct t_case cases[] = {
 	{ "two_cpus_real_clock", test_two_cpus_real_clock },
 	{ 0 }
 };
-
-int main(int argc, char **argv)
-{
-	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
-	return t_run("bpf", cases, argc > 1 ? argv[1] : NULL);
-}

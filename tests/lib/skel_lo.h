@@ -15,7 +15,7 @@
 #define LO_IFINDEX 1
 
 static inline struct wirefisher_bpf *skel_load_lo(unsigned max_flows,
-						  int test_clock)
+						  int test_clock, int police)
 {
 	struct wirefisher_bpf *skel = wirefisher_bpf__open();
 	struct wf_iface lo = { .l2_len = 14, .name = "lo" };
@@ -24,6 +24,7 @@ static inline struct wirefisher_bpf *skel_load_lo(unsigned max_flows,
 	if (!skel)
 		return NULL;
 	skel->rodata->wf_test_clock = (__u32)test_clock;
+	skel->rodata->wf_police = (__u32)police;
 	skel->rodata->wf_window_ns = 1000000000ULL;
 	bpf_map__set_max_entries(skel->maps.wf_flows, max_flows);
 	if (wirefisher_bpf__load(skel) ||

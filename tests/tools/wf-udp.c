@@ -2,10 +2,10 @@
 /*
  * wf-udp - exact UDP traffic for the end-to-end tests and benches.
  *
- *   wf-udp send DST PORT COUNT SIZE [PPS [SPORT]]
+ *   wf-udp send DST PORT COUNT SIZE [PPS [SPORT [SRC]]]
  *       send exactly COUNT datagrams of SIZE payload bytes, paced at PPS
  *       (0: as fast as possible), from source port SPORT (SO_REUSEPORT, so
- *       two senders can share one 5-tuple).
+ *       two senders can share one 5-tuple) and source address SRC.
  *   wf-udp recv BIND PORT COUNT IDLE_MS
  *       receive until COUNT datagrams arrived or none came for IDLE_MS.
  *
@@ -67,6 +67,7 @@ static int do_send(int argc, char **argv)
 	struct sockaddr_storage dst, src;
 	socklen_t dlen, slen;
 	long count, size, pps = 0, sport = 0, i;
+	const char *src_ip = NULL;
 	unsigned long long t0, next;
 	char *buf;
 	int af, fd, one = 1;
@@ -80,15 +81,18 @@ static int do_send(int argc, char **argv)
 		pps = atol(argv[4]);
 	if (argc > 5)
 		sport = atol(argv[5]);
+	if (argc > 6)
+		src_ip = argv[6];
 	if (size < 0 || size > 65000 || count < 0)
 		return 2;
 	buf = calloc(1, (size_t)size + 1);
 	fd = socket(af, SOCK_DGRAM, 0);
 	if (fd < 0 || !buf)
 		die("socket");
-	if (sport) {
+	if (sport || src_ip) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-		make_addr(af == AF_INET ? "0.0.0.0" : "::", (int)sport, &src, &slen);
+		make_addr(src_ip ? src_ip : af == AF_INET ? "0.0.0.0" : "::",
+			  (int)sport, &src, &slen);
 		if (bind(fd, (struct sockaddr *)&src, slen))
 			die("bind");
 	}
@@ -168,7 +172,7 @@ int main(int argc, char **argv)
 	else if (argc > 1 && !strcmp(argv[1], "recv"))
 		rc = do_recv(argc - 2, argv + 2);
 	if (rc == 2)
-		fprintf(stderr, "usage: wf-udp send DST PORT COUNT SIZE [PPS [SPORT]]\n"
+		fprintf(stderr, "usage: wf-udp send DST PORT COUNT SIZE [PPS [SPORT [SRC]]]\n"
 			"       wf-udp recv BIND PORT COUNT IDLE_MS\n");
 	return rc;
 }

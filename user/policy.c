@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include "policy.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void policy_rule(const struct wf_cfg_rule *r, struct wf_rule *out)
+{
+	uint64_t rate_Bps = r->rate_bps / 8;	/* >= 1000: config bounds */
+
+	memset(out, 0, sizeof(*out));
+	out->active = 1;
+	out->dirs = (uint8_t)r->dirs;
+	out->per = (uint8_t)r->per;
+	if (r->proto >= 0) {
+		out->flags |= WF_RULE_PROTO;
+		out->proto = (uint8_t)r->proto;
+	}
+	if (r->has_sport) {
+		out->flags |= WF_RULE_SPORT;
+		out->sport_lo = r->sport_lo;
+		out->sport_hi = r->sport_hi;
+	}
+	if (r->has_dport) {
+		out->flags |= WF_RULE_DPORT;
+		out->dport_lo = r->dport_lo;
+		out->dport_hi = r->dport_hi;
+	}
+	if (r->iface[0])
+		out->flags |= WF_RULE_IFINDEX;
+	/* 1e9 << 24 < 2^54: no overflow; >= 2^24 / 1.25e11 at 1 Tbit/s. */
+	out->ns_per_byte = (WF_NSEC_PER_SEC << WF_TB_SHIFT) / rate_Bps;
+	out->burst_ns = (uint64_t)((unsigned __int128)r->burst_bytes *
+				   WF_NSEC_PER_SEC / rate_Bps);
+	out->rate_bps = r->rate_bps;
+	out->burst_bytes = r->burst_bytes;
+	snprintf(out->name, sizeof(out->name), "%s", r->name);
+}
+
+static int add_prefix(struct policy_lpm *out, int n, const struct wf_prefix *p)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (out[i].prefix.len == p->len &&
+		    !memcmp(out[i].prefix.addr, p->addr, sizeof(p->addr)))
+			return n;
+	out[n].prefix = *p;
+	out[n].rules = 0;
+	return n + 1;
+}
+
+int policy_lpm(const struct wf_config *cfg, int family, int src,
+	       struct policy_lpm out[POLICY_LPM_MAX])
+{
+	struct wf_prefix any = { .family = family };
+	int n = 0, i, r;
+
+	n = add_prefix(out, n, &any);
+	for (r = 0; r < cfg->n_rules; r++) {
+		const struct wf_prefix *p = src ? &cfg->rules[r].src :
+						  &cfg->rules[r].dst;
+
+		if (p->family == family)
+			n = add_prefix(out, n, p);
+	}
+	for (i = 0; i < n; i++)
+		for (r = 0; r < cfg->n_rules; r++) {
+			const struct wf_prefix *p = src ? &cfg->rules[r].src :
+							  &cfg->rules[r].dst;
+
+			if (prefix_contains(p, &out[i].prefix))
+				out[i].rules |= 1ULL << r;
+		}
+	return n;
+}

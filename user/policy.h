@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * policy.h - turn configured rules into what the datapath reads: struct
+ * wf_rule entries (rates as fixed-point costs) and prefix-trie entries with
+ * rule sets. Pure functions: no libbpf, no kernel, unit-tested.
+ */
+#ifndef WF_POLICY_H
+#define WF_POLICY_H
+
+#include <stdint.h>
+
+#include "../bpf/wf_shared.h"
+#include "config.h"
+
+/* At most one entry per rule prefix, plus 0/0. */
+#define POLICY_LPM_MAX (WF_CFG_MAX_RULES + 1)
+
+struct policy_lpm {
+	struct wf_prefix prefix;
+	uint64_t rules;		/* bit i: rules[i] covers this prefix */
+};
+
+/* The ABI form of rule r (id i); ifindex resolved by the caller. */
+void policy_rule(const struct wf_cfg_rule *r, struct wf_rule *out);
+
+/*
+ * Trie entries for one family (4 or 6) and one side (src = 1, dst = 0):
+ * 0/0 and every prefix a rule names, each with the set of rules whose
+ * prefix on that side contains it (a rule with no prefix contains all).
+ * Returns the number of entries written to out.
+ */
+int policy_lpm(const struct wf_config *cfg, int family, int src,
+	       struct policy_lpm out[POLICY_LPM_MAX]);
+
+#endif /* WF_POLICY_H */
