@@ -16,7 +16,8 @@ $IN_A "$UDP" send "$IP_B" 9300 100 100 0 4301 > /dev/null
 dump=$(bpftool -p map dump pinned "$PIN/wf_flows" 2>&1)
 check inspect_bpftool_named_key grep -q '"port_dst": 9300' <<< "$dump"
 check inspect_bpftool_named_value grep -q '"rate_smooth":' <<< "$dump"
-check inspect_bpftool_info grep -q '"abi_version": 1' <<< "$(bpftool -p map dump pinned "$PIN/wf_info")"
+abi=$(stats_json | json 'd["abi_version"]')
+check inspect_bpftool_info grep -q "\"abi_version\": $abi," <<< "$(bpftool -p map dump pinned "$PIN/wf_info")"
 
 top=$($IN_A "$WF" stats --json --top 1 --sort packets --pin-dir "$PIN")
 check inspect_top_1 [ "$(json 'len(d["flows"])' <<< "$top")" = 1 ]
