@@ -645,7 +645,7 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 	struct burst_in burst = { 0 };
 	yaml_node_t *val;
 	const char *s;
-	bool have_rate = false;
+	bool have_rate = false, have_name = false;
 	int i = 0, k, per = 0;
 
 	r->proto = -1;
@@ -657,6 +657,7 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 	while ((k = pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
 		switch (k) {
 		case 0:
+			have_name = true;
 			s = scalar(c, val, sub);
 			if (s && (strlen(s) > WF_RULE_NAME_MAX || strpbrk(s, "\"\\")))
 				report(c, val, sub, "\"%s\": a name is at most %d "
@@ -682,7 +683,7 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 		}
 	}
 	r->per = (enum wf_per)per;
-	if (!r->name[0])
+	if (!have_name)
 		report(c, n, path, "missing key \"name\"; every rule needs one "
 		       "(it names the rule in stats)");
 	if (!have_rate)

@@ -44,8 +44,10 @@ static inline int t_run(const char *suite, const struct t_case *cases,
 
 	for (; cases->name; cases++) {
 		int before = t_failed_checks;
+		char full[128];
 
-		if (filter && !strstr(cases->name, filter))
+		snprintf(full, sizeof(full), "%s/%s", suite, cases->name);
+		if (filter && !strstr(full, filter))
 			continue;
 		cases->fn();
 		printf("%s %s/%s\n", t_failed_checks == before ? "PASS" : "FAIL",

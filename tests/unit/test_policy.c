@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Policing maths and tables, on the host: the token-bucket step shared
+ * with the datapath, rules in their ABI form, the prefix-trie rule sets,
+ * sizes and the shadowed-rule warning.
+ */
+#include <stdlib.h>
+
+#include "policy.h"
+#include "units.h"
+#include "unit.h"
+
+#define SEC 1000000000ULL
+
+static int parse(const char *yaml, struct wf_config *cfg)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&out, &len);
+	int n = config_parse("t.yaml", yaml, strlen(yaml), cfg, err);
+
+	fclose(err);
+	CHECK(n == 0, "%s", out);
+	free(out);
+	return n;
+}
+
+static void test_tb_next(void)
+{
+	const __u64 now = 100 * SEC, burst = 10 * 1000000;	/* 10 ms */
+
+	/* Idle (tat in the past): the packet fits, debt = its cost. */
+	CHECK_EQ_U64(wf_tb_next(0, now, 1000000, burst), now + 1000000);
+	CHECK_EQ_U64(wf_tb_next(now - SEC, now, 1000000, burst), now + 1000000);
+	/* Exactly the burst fits; one ns more does not. */
+	CHECK_EQ_U64(wf_tb_next(now + 9000000, now, 1000000, burst),
+		     now + burst);
+	CHECK_EQ_U64(wf_tb_next(now + 9000001, now, 1000000, burst), 0);
+	/* A packet bigger than the burst never fits. */
+	CHECK_EQ_U64(wf_tb_next(0, now, burst + 1, burst), 0);
+	/* Years idle: no refill maths, so nothing to overflow. */
+	CHECK_EQ_U64(wf_tb_next(1, now + 100ULL * 365 * 86400 * SEC, 5, burst),
+		     now + 100ULL * 365 * 86400 * SEC + 5);
+	/* The clock steps back: the debt looks larger, never smaller. */
+	CHECK_EQ_U64(wf_tb_next(now + 5000000, now - SEC, 1000000, burst), 0);
+}
+
+static void test_tb_cost(void)
+{
+	struct wf_config cfg;
+	struct wf_rule r;
+
+	if (parse("interfaces: [lo]\nrules:\n  - name: a\n    rate: 8mbit\n"
+		  "    burst: 10kB\n  - name: b\n    rate: 10gbit\n"
+		  "  - name: c\n    rate: 8kbit\n", &cfg))
+		return;
+	policy_rule(&cfg.rules[0], &r);
+	/* 1 MB/s: 1000 ns a byte, a 10 kB bucket is 10 ms deep. */
+	CHECK_EQ_U64(r.ns_per_byte, 1000ULL << WF_TB_SHIFT);
+	CHECK_EQ_U64(r.burst_ns, 10000000);
+	CHECK_EQ_U64(wf_tb_cost(1500, r.ns_per_byte), 1500000);
+	policy_rule(&cfg.rules[1], &r);
+	/* 1.25 GB/s: 0.8 ns a byte; 1500 B cost 1200 ns less the truncation. */
+	CHECK_EQ_U64(wf_tb_cost(1500, r.ns_per_byte), 1199);
+	/* Default burst: 1/4 s of the rate. */
+	CHECK_EQ_U64(cfg.rules[1].burst_bytes, 312500000);
+	CHECK(cfg.rules[1].burst_default, "default burst flag");
+	policy_rule(&cfg.rules[2], &r);
+	/* The slowest rate and the largest packet stay inside 64 bits. */
+	CHECK_EQ_U64(wf_tb_cost(WF_TB_MAX_LEN, r.ns_per_byte),
+		     (__u64)WF_TB_MAX_LEN * 1000000);
+	/* ... and the 64 KiB floor of the default burst. */
+	CHECK_EQ_U64(cfg.rules[2].burst_bytes, 65536);
+}
+
+static void test_rule_abi(void)
+{
+	struct wf_config cfg;
+	struct wf_rule r;
+
+	if (parse("interfaces: [lo]\nrules:\n  - name: web\n    match: { proto: "
+		  "tcp, sport: 1024-2047, dport: 443, interface: lo, direction: "
+		  "egress }\n    rate: 1mbit\n    per: flow\n", &cfg))
+		return;
+	policy_rule(&cfg.rules[0], &r);
+	CHECK_EQ_U64(r.flags, WF_RULE_PROTO | WF_RULE_SPORT | WF_RULE_DPORT |
+		     WF_RULE_IFINDEX);
+	CHECK(r.proto == 6 && r.sport_lo == 1024 && r.sport_hi == 2047 &&
+	      r.dport_lo == 443 && r.dport_hi == 443, "match fields");
+	CHECK(r.dirs == 2 && r.per == WF_PER_FLOW && r.active, "dirs/per");
+	CHECK(!strcmp(r.name, "web"), "name %s", r.name);
+}
+
+static void test_lpm_sets(void)
+{
+	struct wf_config cfg;
+	struct policy_lpm e[POLICY_LPM_MAX];
+	int n, i, seen = 0;
+
+	if (parse("interfaces: [lo]\nrules:\n"
+		  "  - name: a\n    match: { src: 10.0.0.0/8 }\n    rate: 1mbit\n"
+		  "  - name: b\n    match: { src: 10.1.0.0/16 }\n    rate: 1mbit\n"
+		  "  - name: c\n    rate: 1mbit\n"
+		  "  - name: d\n    match: { src: 'fd00::/16' }\n    rate: 1mbit\n",
+		  &cfg))
+		return;
+	n = policy_lpm(&cfg, 4, 1, e);
+	CHECK(n == 3, "%d v4 entries", n);
+	for (i = 0; i < n; i++) {
+		/* 0/0: c; 10/8: a, c; 10.1/16: a, b, c. */
+		static const __u64 want[] = { [0] = 0x4, [8] = 0x5, [16] = 0x7 };
+
+		CHECK(e[i].prefix.len <= 16 && e[i].rules == want[e[i].prefix.len],
+		      "/%u has set %#llx", e[i].prefix.len,
+		      (unsigned long long)e[i].rules);
+		seen |= 1 << (e[i].prefix.len / 8);
+	}
+	CHECK(seen == 7, "entries seen %d", seen);
+	n = policy_lpm(&cfg, 6, 1, e);
+	CHECK(n == 2 && e[0].rules == 0x4 && e[1].rules == 0xc,
+	      "v6: %d entries", n);
+	/* No rule names a destination: 0/0 carries them all. */
+	n = policy_lpm(&cfg, 4, 0, e);
+	CHECK(n == 1 && e[0].rules == 0xf, "dst v4: %d entries", n);
+}
+
+static void test_size(void)
+{
+	char why[UNITS_WHY_MAX];
+	uint64_t v = 0;
+
+	CHECK(units_size("64kB", &v, why, sizeof(why)) == 0 && v == 64000, "64kB");
+	CHECK(units_size("64KiB", &v, why, sizeof(why)) == 0 && v == 65536, "KiB");
+	CHECK(units_size("1500B", &v, why, sizeof(why)) == 0 && v == 1500, "B");
+	CHECK(units_size("1500", &v, why, sizeof(why)) == -1 &&
+	      strstr(why, "has no unit"), "%s", why);
+	CHECK(units_size("64kb", &v, why, sizeof(why)) == -1 &&
+	      strstr(why, "unknown size unit"), "%s", why);
+}
+
+static void test_shadowed(void)
+{
+	struct wf_config cfg;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *o;
+	int n;
+
+	if (parse("interfaces: [lo]\nrules:\n"
+		  "  - name: wide\n    match: { dst: 10.0.0.0/8 }\n    rate: 1mbit\n"
+		  "  - name: narrow-but-looser\n    match: { dst: 10.1.0.0/16, "
+		  "proto: udp }\n    rate: 2mbit\n"
+		  "  - name: narrow-and-stricter\n    match: { dst: 10.2.0.0/16 }\n"
+		  "    rate: 500kbit\n", &cfg))
+		return;
+	o = open_memstream(&out, &len);
+	n = config_warn_shadowed(&cfg, o);
+	fclose(o);
+	CHECK(n == 1, "%d warnings:\n%s", n, out);
+	CHECK(strstr(out, "t.yaml:6:5: warning: rules[1] (narrow-but-looser) "
+		      "never limits anything: every packet it matches also "
+		      "matches rules[0] (wide), whose limit is as strict"), "%s", out);
+	free(out);
+}
+
+const struct t_case policy_cases[] = {
+	{ "tb_next", test_tb_next },
+	{ "tb_cost", test_tb_cost },
+	{ "rule_abi", test_rule_abi },
+	{ "lpm_sets", test_lpm_sets },
+	{ "size", test_size },
+	{ "shadowed", test_shadowed },
+	{ 0 }
+};
