@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="make gcc clang libbpf-dev libelf-dev zlib1g-dev libyaml-dev
-pkg-config bpftool iproute2 iputils-ping iperf3 util-linux procps python3"
+pkg-config bpftool iproute2 iputils-ping iperf3 util-linux procps python3
+nftables"
 
 missing=""
 for p in $PKGS; do

@@ -107,8 +107,12 @@ static int do_send(int argc, char **argv)
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 			next += 1000000000ULL / (unsigned long long)pps;
 		}
-		/* A full socket buffer (ENOBUFS) is retried: exact count. */
-		while (send(fd, buf, (size_t)size, 0) < 0)
+		/*
+		 * A full socket buffer (ENOBUFS) is retried: exact count. A
+		 * firewall's drop (EPERM, nftables output) is a sent datagram
+		 * that did not get out: count it and go on.
+		 */
+		while (send(fd, buf, (size_t)size, 0) < 0 && errno != EPERM)
 			if (errno != ENOBUFS && errno != EAGAIN &&
 			    errno != ECONNREFUSED)
 				die("send");
