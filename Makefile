@@ -81,6 +81,7 @@ test-bins: $(APP) $(UNIT_BIN) $(BPFT_BIN) $(TOOL_BINS)
 bench: setup
 	$(Q)$(MAKE) $(APP) $(TOOL_BINS) $(BENCH_BIN)
 	$(Q)bench/overhead.sh
+	$(Q)bench/police.sh
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(OUT)/bpf
 	$(call msg,BPF,$@)

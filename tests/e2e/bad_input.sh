@@ -44,6 +44,10 @@ expect_refusal bad_unknown_interface "$TMP/noif.yaml" \
 printf 'interfaces: [%s]\npin_dir: %s\naccounting:\n  window: 500\n' "$IF_A" "$PIN" > "$TMP/unit.yaml"
 expect_refusal bad_no_unit "$TMP/unit.yaml" "$TMP/unit.yaml:4:11: accounting.window: \"500\" has no unit"
 
+printf 'interfaces: [%s]\npin_dir: %s\nrules:\n  - name: tiny\n    rate: 8mbit\n    burst: 1kB\n' "$IF_A" "$PIN" > "$TMP/burst.yaml"
+expect_refusal bad_rule_burst_below_mtu "$TMP/burst.yaml" \
+	"$TMP/burst.yaml:6:12: rules[0].burst: 1000 bytes is below one MTU"
+
 chmod 0644 "$TMP/unit.yaml"
 write_config "$TMP/good.yaml"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
