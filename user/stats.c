@@ -138,52 +138,43 @@ fail:
 	return -1;
 }
 
-void stats_read_counters(int fd, struct wf_counters *total)
+/*
+ * Sum the per-CPU copies of a value made only of __u64 counters, field by
+ * field, so a counter added to the struct is summed without a line here.
+ */
+static void sum_percpu(int fd, __u32 key, void *out, size_t size)
 {
 	int ncpu = libbpf_num_possible_cpus(), i;
-	struct wf_counters *per;
-	__u32 zero = 0;
+	size_t n = size / sizeof(__u64), j;
+	__u64 *per, *sum = out;
 
-	memset(total, 0, sizeof(*total));
+	memset(out, 0, size);
 	if (ncpu <= 0)
 		return;
-	per = calloc((size_t)ncpu, sizeof(*per));
-	if (!per || bpf_map_lookup_elem(fd, &zero, per)) {
+	per = calloc((size_t)ncpu, size);
+	if (!per || bpf_map_lookup_elem(fd, &key, per)) {
 		free(per);
 		return;
 	}
-	for (i = 0; i < ncpu; i++) {
-		total->packets += per[i].packets;
-		total->bytes += per[i].bytes;
-		total->non_ip += per[i].non_ip;
-		total->malformed += per[i].malformed;
-		total->truncated += per[i].truncated;
-		total->flows_created += per[i].flows_created;
-		total->flow_errors += per[i].flow_errors;
-	}
+	for (i = 0; i < ncpu; i++)
+		for (j = 0; j < n; j++)
+			sum[j] += per[(size_t)i * n + j];
 	free(per);
+}
+
+_Static_assert(sizeof(struct wf_counters) % sizeof(__u64) == 0,
+	       "wf_counters must be __u64 counters only");
+_Static_assert(sizeof(struct wf_rule_counters) % sizeof(__u64) == 0,
+	       "wf_rule_counters must be __u64 counters only");
+
+void stats_read_counters(int fd, struct wf_counters *total)
+{
+	sum_percpu(fd, 0, total, sizeof(*total));
 }
 
 void stats_read_rule_counters(int fd, __u32 id, struct wf_rule_counters *sum)
 {
-	int ncpu = libbpf_num_possible_cpus(), i;
-	struct wf_rule_counters *per;
-
-	memset(sum, 0, sizeof(*sum));
-	if (ncpu <= 0)
-		return;
-	per = calloc((size_t)ncpu, sizeof(*per));
-	if (!per || bpf_map_lookup_elem(fd, &id, per)) {
-		free(per);
-		return;
-	}
-	for (i = 0; i < ncpu; i++) {
-		sum->passed += per[i].passed;
-		sum->passed_bytes += per[i].passed_bytes;
-		sum->dropped += per[i].dropped;
-		sum->dropped_bytes += per[i].dropped_bytes;
-	}
-	free(per);
+	sum_percpu(fd, id, sum, sizeof(*sum));
 }
 
 static void read_rules(struct pins *p, struct snapshot *s)

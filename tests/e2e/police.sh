@@ -62,6 +62,8 @@ check police_udp_some_dropped [ "$got" -lt "$sent" ]
 check police_udp_passed_plus_dropped_is_sent \
 	[ "$(rule udp-9400 'r["passed"] + r["dropped"]')" = "$sent" ]
 check police_udp_passed_is_received [ "$(rule udp-9400 'r["passed"]')" = "$got" ]
+check police_udp_global_dropped_counts_it \
+	[ "$(stats_json | json 'd["counters"]["dropped"]')" = "$(rule udp-9400 'r["dropped"]')" ]
 rinst=$(rule udp-9400 'r["rate_bytes_per_s"]["avg"]')
 log "rule udp-9400 average passed rate $rinst B/s"
 check police_udp_rule_rate_shown within "$rinst" 1000000 5

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * abi_check.c - the layouts of bpf/wf_shared.h as the BPF target sees them
+ * (no implicit padding anywhere), pinned at compile time. If one of these
+ * fails, the header changed: fix the padding and bump WF_ABI_VERSION.
+ */
+#include <stddef.h>
+
+#include "../bpf/wf_shared.h"
+
+_Static_assert(sizeof(struct wf_flow_key) == 44, "wf_flow_key");
+_Static_assert(offsetof(struct wf_flow_key, port_src) == 32, "ports");
+_Static_assert(offsetof(struct wf_flow_key, ifindex) == 40, "ifindex");
+_Static_assert(sizeof(struct wf_flow) == 11 * 8, "wf_flow");
+_Static_assert(sizeof(struct wf_counters) == 10 * 8, "wf_counters");
+_Static_assert(sizeof(struct wf_iface) == 24, "wf_iface");
+_Static_assert(sizeof(struct wf_info) == 32, "wf_info");
+_Static_assert(sizeof(struct wf_rule) == 88, "wf_rule");
+_Static_assert(offsetof(struct wf_rule, ns_per_byte) == 24, "wf_rule costs");
+_Static_assert(sizeof(struct wf_lpm4) == 8, "wf_lpm4");
+_Static_assert(sizeof(struct wf_lpm6) == 20, "wf_lpm6");
+_Static_assert(sizeof(struct wf_bucket) == 8, "wf_bucket");
+_Static_assert(sizeof(struct wf_bucket_key) == 52, "wf_bucket_key");
+_Static_assert(sizeof(struct wf_rule_counters) == 4 * 8, "wf_rule_counters");
