@@ -105,6 +105,7 @@ static void test_good_fixtures(void)
 {
 	for_each_yaml(FIXTURES "/good", check_good);
 	for_each_yaml("config", check_good);
+	for_each_yaml("config/examples", check_good);
 }
 
 static void test_values(void)
