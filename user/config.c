@@ -736,8 +736,7 @@ static void parse_policing(struct ctx *c, yaml_node_t *n, const char *path,
 }
 
 /* A rule's interface must be one wirefisher attaches to. */
-static void check_rule_ifaces(struct ctx *c, yaml_node_t *root,
-			      const struct wf_config *cfg)
+static void check_rule_ifaces(struct ctx *c, const struct wf_config *cfg)
 {
 	int i, j;
 
@@ -756,7 +755,6 @@ static void check_rule_ifaces(struct ctx *c, yaml_node_t *root,
 			c->errors++;
 		}
 	}
-	(void)root;
 }
 
 static void parse_root(struct ctx *c, yaml_node_t *root, struct wf_config *cfg)
@@ -800,7 +798,7 @@ static void parse_root(struct ctx *c, yaml_node_t *root, struct wf_config *cfg)
 		}
 	}
 	cfg->missing_hook = how;
-	check_rule_ifaces(c, root, cfg);
+	check_rule_ifaces(c, cfg);
 	if (!have_ifaces)
 		report(c, root, "interfaces", "missing section; list the "
 		       "interfaces to account, e.g. interfaces: [auto]");
