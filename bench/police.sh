@@ -8,6 +8,9 @@
 # wirefisher's default). For each rate: TCP cubic goodput / limit and
 # retransmissions (iperf3, SECS s after 2 s omitted), UDP at 2x the limit
 # (goodput / limit), and CPU (system + softirq, all CPUs) per policed Mbit.
+# Then per-source limits beside iptables hashlimit (three sources at 2x),
+# and the CPU each policer adds per packet over no policer at all, from a
+# flood of small datagrams (the only load at which it rises above noise).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib/e2e.sh"
@@ -104,3 +107,121 @@ for mbit in $RATES; do
 	echo "vs_nft_${mbit}mbit_retransmits $(ratio "$wf_retr" "$((nft_retr > 0 ? nft_retr : 1))")   (target <= 0.5)"
 	echo "vs_nft_${mbit}mbit_cpu $(ratio "$wf_cpu" "$nft_cpu")   (target <= 0.5; noisy at low rates)"
 done
+
+# ---- per-source buckets beside iptables hashlimit --------------------------
+
+# hashlimit's byte mode wants a burst of at least 1 s of the rate; both
+# policers get that burst here.
+perkey_on() { # KIND
+	local burst=1000000
+	if [ "$1" = wf ]; then
+		cat > "$TMP/wf.yaml" <<YAML
+interfaces: [$IF_A]
+pin_dir: $PIN
+rules:
+  - name: per-source
+    match: { proto: udp, dport: 9700-9702, direction: egress }
+    rate: 8mbit
+    burst: ${burst}B
+    per: src_ip
+YAML
+		wf_start "$TMP/wf.yaml" > /dev/null || exit 1
+	else
+		$IN_A iptables -A OUTPUT -p udp --dport 9700:9702 -m hashlimit \
+			--hashlimit-above 1000000b/s --hashlimit-burst $burst \
+			--hashlimit-mode srcip --hashlimit-name wfbench -j DROP
+	fi
+}
+
+perkey_off() { # KIND
+	if [ "$1" = wf ]; then wf_stop; else $IN_A iptables -F OUTPUT; fi
+}
+
+perkey_run() { # -> worst |accuracy - 1| over the three sources
+	local i src pids=() n=$((2000 * SECS)) worst=0 acc out
+	for i in 0 1 2; do
+		$IN_B "$UDP" recv "$IP_B" $((9700 + i)) $n 1500 > "$TMP/k$i" &
+		BG_PIDS+=($!)
+	done
+	sleep 0.3
+	i=0
+	for src in "$IP_A" "10.250.$NET.3" "10.250.$NET.4"; do
+		$IN_A "$UDP" send "$IP_B" $((9700 + i)) $n 972 2000 0 "$src" > /dev/null &
+		pids+=($!)
+		i=$((i + 1))
+	done
+	wait "${pids[@]}"
+	sleep 1.7
+	for i in 0 1 2; do
+		out=$(tail -1 "$TMP/k$i")
+		acc=$(python3 -c "print('%.3f' % ($(kv rate_payload_Bps "$out") * 1000 / 972 / (1000000 * (1 + 1.0 / $SECS))))")
+		echo "#   source $i: received / (rate x T + burst) = $acc" >&2
+		worst=$(python3 -c "print(max($worst, abs($acc - 1)))")
+	done
+	python3 -c "print('%.3f' % $worst)"
+}
+
+$IN_A ip addr add "10.250.$NET.3/24" dev "$IF_A"
+$IN_A ip addr add "10.250.$NET.4/24" dev "$IF_A"
+echo "# per source: 3 sources x 16 Mbit/s against 8 Mbit/s each, burst 1 s, ${SECS}s"
+for kind in wf hashlimit; do
+	perkey_on $kind
+	echo "${kind}_per_source_worst_error $(perkey_run)"
+	perkey_off $kind
+done
+
+# ---- CPU per packet ---------------------------------------------------------
+
+flood_ns() { # -> ns of system + softirq CPU per datagram, 64 B, unpaced
+	local n=400000 t0 t1
+	t0=$(cpu_ticks)
+	$IN_A "$UDP" send "$IP_B" 9801 $n 64 0 > /dev/null
+	t1=$(cpu_ticks)
+	python3 -c "print('%.0f' % (($t1 - $t0) * 1e9 / $hz / $n))"
+}
+
+# The policing program's own run time per packet, from the kernel's BPF
+# run-time statistics (on only for this measurement).
+prog_ns() {
+	bpftool -j prog show name wf_tc_egress | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+p = p[0] if isinstance(p, list) else p
+print("%.0f" % (p["run_time_ns"] / max(p["run_cnt"], 1)))'
+}
+
+echo "# CPU: 400 000 datagrams of 64 B, unpaced, to a port limited at 8 Mbit/s;"
+echo "#   whole-machine system + softirq ns per datagram, median of 3"
+cat > "$TMP/flood.yaml" <<YAML
+interfaces: [$IF_A]
+pin_dir: $PIN
+rules:
+  - name: flood
+    match: { proto: udp, dport: 9801, direction: egress }
+    rate: 8mbit
+YAML
+stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+for round in 1 2 3; do
+	flood_ns >> "$TMP/none"
+	wf_start "$TMP/flood.yaml" > /dev/null || exit 1
+	sysctl -qw kernel.bpf_stats_enabled=1
+	flood_ns >> "$TMP/wfcpu"
+	prog_ns >> "$TMP/wfprog"
+	sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+	wf_stop
+	$IN_A nft -f - <<NFT
+table ip wfbench {
+	chain out {
+		type filter hook output priority 0;
+		udp dport 9801 limit rate over 1000000 bytes/second burst 250000 bytes drop
+	}
+}
+NFT
+	flood_ns >> "$TMP/nftcpu"
+	$IN_A nft delete table ip wfbench
+done
+med() { sort -g "$1" | sed -n 2p; }
+echo "cpu_ns_per_packet_no_policer $(med "$TMP/none")"
+echo "cpu_ns_per_packet_wf $(med "$TMP/wfcpu")   (of which the tc program: $(med "$TMP/wfprog") ns)"
+echo "cpu_ns_per_packet_nft $(med "$TMP/nftcpu")"
+echo "vs_nft_cpu_per_packet $(ratio "$(med "$TMP/wfcpu")" "$(med "$TMP/nftcpu")")   (target <= 0.5)"

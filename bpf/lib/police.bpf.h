@@ -189,6 +189,38 @@ static long police_count(__u32 i, void *data)
 	return 0;
 }
 
+/* Index of the highest set bit, plus one; 0 for 0 (the kernel's fls64). */
+static __always_inline __u32 wf_fls64(__u64 x)
+{
+	__u32 n = 0;
+
+	if (x >> 32) {
+		n += 32;
+		x >>= 32;
+	}
+	if (x >> 16) {
+		n += 16;
+		x >>= 16;
+	}
+	if (x >> 8) {
+		n += 8;
+		x >>= 8;
+	}
+	if (x >> 4) {
+		n += 4;
+		x >>= 4;
+	}
+	if (x >> 2) {
+		n += 2;
+		x >>= 2;
+	}
+	if (x >> 1) {
+		n += 1;
+		x >>= 1;
+	}
+	return n + (__u32)x;
+}
+
 /* 1 if some rule drops the packet, 0 if it passes. */
 static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 					 struct wf_counters *c)
@@ -209,9 +241,10 @@ static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 				 pkt->key.addr_dst);
 	if (!w.candidates)
 		return 0;
-	bpf_loop(WF_MAX_RULES, police_rule, &w, 0);
+	/* Walk rule ids only up to the highest candidate. */
+	bpf_loop(wf_fls64(w.candidates), police_rule, &w, 0);
 	if (w.matched)
-		bpf_loop(WF_MAX_RULES, police_count, &w, 0);
+		bpf_loop(wf_fls64(w.matched), police_count, &w, 0);
 	if (w.dropped) {
 		c->dropped += pkt_segs(pkt);
 		c->dropped_bytes += w.bytes;
