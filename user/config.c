@@ -216,19 +216,35 @@ static void get_u32(struct ctx *c, yaml_node_t *n, const char *path,
 	*out = (uint32_t)v;
 }
 
-static void get_duration(struct ctx *c, yaml_node_t *n, const char *path,
-			 uint64_t *out, uint64_t min, uint64_t max)
+/*
+ * A value with a unit, read by one of the units.h parsers. Returns its text
+ * (for range messages) and sets *v, or NULL after reporting.
+ */
+static const char *get_units(struct ctx *c, yaml_node_t *n, const char *path,
+			     int (*parse)(const char *, uint64_t *, char *,
+					  size_t),
+			     uint64_t *v)
 {
 	const char *s = scalar(c, n, path);
 	char why[UNITS_WHY_MAX];
+
+	if (!s)
+		return NULL;
+	if (parse(s, v, why, sizeof(why))) {
+		report(c, n, path, "%s", why);
+		return NULL;
+	}
+	return s;
+}
+
+static void get_duration(struct ctx *c, yaml_node_t *n, const char *path,
+			 uint64_t *out, uint64_t min, uint64_t max)
+{
 	uint64_t v;
+	const char *s = get_units(c, n, path, units_duration, &v);
 
 	if (!s)
 		return;
-	if (units_duration(s, &v, why, sizeof(why))) {
-		report(c, n, path, "%s", why);
-		return;
-	}
 	if (v < min || v > max) {
 		report(c, n, path, "%s is out of range; write %llu ms to %llu ms",
 		       s, (unsigned long long)(min / 1000000),
@@ -507,16 +523,11 @@ static void get_proto(struct ctx *c, yaml_node_t *n, const char *path, int *out)
 static void get_rate(struct ctx *c, yaml_node_t *n, const char *path,
 		     uint64_t *out)
 {
-	const char *s = scalar(c, n, path);
-	char why[UNITS_WHY_MAX];
 	uint64_t v;
+	const char *s = get_units(c, n, path, units_rate, &v);
 
 	if (!s)
 		return;
-	if (units_rate(s, &v, why, sizeof(why))) {
-		report(c, n, path, "%s", why);
-		return;
-	}
 	if (v < RATE_MIN_BPS || v > RATE_MAX_BPS) {
 		report(c, n, path, "%s is out of range; write 8kbit to 1tbit", s);
 		return;
