@@ -11,7 +11,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib/e2e.sh"
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-9}
 SECS=${SECS:-3}
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

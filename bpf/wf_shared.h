@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define WF_ABI_VERSION 2
+#define WF_ABI_VERSION 3
 
 #define WF_FAMILY_IPV4 4
 #define WF_FAMILY_IPV6 6
@@ -62,7 +62,7 @@ struct wf_flow {
 	__u64 first_ns;		/* CLOCK_MONOTONIC_COARSE of the first packet */
 	__u64 last_ns;		/* ... of the latest packet */
 	__u64 win_start_ns;	/* start of the open window */
-	__u64 win_bytes;	/* bytes so far in the open window */
+	__u64 win_base;		/* `bytes` when the open window started */
 	__u64 windows;		/* completed windows; 0 = rates not yet known */
 	__u64 rate_avg;		/* bytes/s from first_ns to the last window end */
 	__u64 rate_inst;	/* bytes/s over the last completed window */

@@ -72,7 +72,9 @@ void stats_flow_rates(const struct wf_flow *f, uint64_t now_ns,
 	if (!window_ns || span < window_ns)
 		return;
 	/* The datapath would roll this window at the next packet; do it now. */
-	r->inst = wf_rate(f->win_bytes, span);
+	/* A copy taken while another CPU rolled may hold the newer base. */
+	r->inst = wf_rate(f->bytes > f->win_base ? f->bytes - f->win_base : 0,
+			  span);
 	if (r->inst > r->peak)
 		r->peak = r->inst;
 	r->smooth = wf_smooth(f->rate_smooth, r->inst, span / window_ns,

@@ -10,9 +10,10 @@
  *    get; rates would have to move to a userspace timer;
  *  - bpf_spin_lock is not allowed in LRU hash values.
  * So counters use atomic adds (lock xadd), and the window roll is claimed by
- * exactly one CPU with a compare-and-swap on win_start_ns; that CPU takes the
- * window's bytes with an atomic exchange, so no byte is lost or counted twice
- * between two windows. The rate fields are written only by the claiming CPU.
+ * exactly one CPU with a compare-and-swap on win_start_ns; that CPU reads the
+ * byte counter once and moves win_base to it: a byte another CPU adds at the
+ * same moment lands in this window or the next, never in both or neither.
+ * The rate fields and win_base are written only by the claiming CPU.
  */
 #ifndef WF_FLOW_BPF_H
 #define WF_FLOW_BPF_H
@@ -38,7 +39,7 @@
 static __always_inline void flow_window_roll(struct wf_flow *f, __u64 now)
 {
 	__u64 start = *(volatile __u64 *)&f->win_start_ns;
-	__u64 span, bytes, inst;
+	__u64 span, bytes, total, inst;
 
 	/* now < start: another CPU's clock got there first; not our roll. */
 	if (now <= start || now - start < wf_window_ns)
@@ -47,14 +48,16 @@ static __always_inline void flow_window_roll(struct wf_flow *f, __u64 now)
 		return;
 
 	span = now - start;
-	bytes = __sync_lock_test_and_set(&f->win_bytes, 0);
+	total = *(volatile __u64 *)&f->bytes;
+	bytes = total - f->win_base;
+	f->win_base = total;
 	inst = wf_rate(bytes, span);
 	f->rate_inst = inst;
 	if (inst > f->rate_peak)
 		f->rate_peak = inst;
 	f->rate_smooth = wf_smooth(f->rate_smooth, inst, span / wf_window_ns,
 				   f->windows != 0);
-	f->rate_avg = wf_rate(f->bytes, f->last_ns - f->first_ns);
+	f->rate_avg = wf_rate(total, f->last_ns - f->first_ns);
 	f->windows++;
 }
 
@@ -105,7 +108,6 @@ static __always_inline void acct_add(struct wf_flow *f, __u64 bytes, __u64 segs,
 	flow_window_roll(f, now);
 	wf_add(&f->bytes, bytes);
 	wf_add(&f->packets, segs);
-	wf_add(&f->win_bytes, bytes);
 	/* Racy by design: two CPUs store times nanoseconds apart. */
 	if (now > f->last_ns)
 		f->last_ns = now;

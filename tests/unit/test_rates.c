@@ -46,7 +46,7 @@ static void test_reader_closes_idle_window(void)
 {
 	struct wf_flow f = {
 		.bytes = 3000, .packets = 3, .first_ns = 0, .last_ns = 2 * SEC,
-		.win_start_ns = 2 * SEC, .win_bytes = 1000, .windows = 2,
+		.win_start_ns = 2 * SEC, .win_base = 2000, .windows = 2,
 		.rate_inst = 1000, .rate_peak = 1000, .rate_smooth = 1000,
 	};
 	struct flow_rates r;
