@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define WF_ABI_VERSION 3
+#define WF_ABI_VERSION 4
 
 #define WF_FAMILY_IPV4 4
 #define WF_FAMILY_IPV6 6
@@ -99,6 +99,10 @@ struct wf_counters {
 #define WF_RULE_SPORT 0x2	/* match sport_lo..sport_hi */
 #define WF_RULE_DPORT 0x4
 #define WF_RULE_IFINDEX 0x8
+#define WF_RULE_CGROUP 0x10	/* match the socket's cgroup or a descendant */
+
+/* cgroup levels the datapath can compare (the root is level 0). */
+#define WF_CG_LEVELS 8
 
 /*
  * Token-bucket cost in fixed point: ns per byte << WF_TB_SHIFT. 24 bits keep
@@ -128,6 +132,9 @@ struct wf_rule {
 	__u64 burst_ns;		/* burst as time at the rate: bucket depth */
 	__u64 rate_bps;		/* bits per second, as configured */
 	__u64 burst_bytes;
+	__u64 cgroup_id;	/* WF_RULE_CGROUP: the cgroup's id (inode) */
+	__u32 cgroup_level;	/* ... and its depth below the root */
+	__u32 pad2;
 	char name[WF_RULE_NAME];
 };
 

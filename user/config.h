@@ -67,6 +67,7 @@ struct wf_cfg_rule {
 	bool has_sport, has_dport;
 	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
 	char iface[IF_NAMESIZE];	/* "": any configured interface */
+	char cgroup[256];	/* "": any; else a path below the cgroup2 mount */
 	unsigned dirs;		/* enum wf_dirs */
 	uint64_t rate_bps;	/* bits per second */
 	uint64_t burst_bytes;

@@ -12,6 +12,7 @@
 #include "loader.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +25,7 @@
 #include "netif.h"
 #include "pin.h"
 #include "policy.h"
+#include "cgroup.h"
 #include "wirefisher.skel.h"
 
 /* UAPI values newer than the headers libbpf 1.1 ships against. */
@@ -51,6 +53,7 @@ struct loader {
 	bool no_tcx;		/* kernel refused tcx once: use netlink */
 	bool no_tc;		/* kernel lacks tc BPF and the config said skip */
 	bool pinned;
+	struct bpf_link *cg_links[2];	/* cgroup_skb on the cgroup2 root */
 };
 
 static const char *const dir_names[N_DIRS] = { "ingress", "egress" };
@@ -116,6 +119,7 @@ static int resolve_slots(struct loader *l)
  */
 static int write_rules(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 {
+	char why[256];
 	int i, err;
 
 	for (i = 0; i < cfg->n_rules; i++) {
@@ -126,6 +130,20 @@ static int write_rules(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 		policy_rule(cr, &r);
 		if (cr->iface[0])
 			r.ifindex = if_nametoindex(cr->iface);
+		if (cr->cgroup[0] && cgroup_resolve(cr->cgroup, &r.cgroup_id,
+						    &r.cgroup_level, why,
+						    sizeof(why))) {
+			log_error("%s:%d:%d: rules[%d].match.cgroup: %s", cfg->path,
+				  cr->where.line, cr->where.col, i, why);
+			return -1;
+		}
+		if (r.cgroup_level >= WF_CG_LEVELS) {
+			log_error("%s:%d:%d: rules[%d].match.cgroup: %s is %u levels "
+				  "deep; wirefisher follows %d", cfg->path,
+				  cr->where.line, cr->where.col, i, cr->cgroup,
+				  r.cgroup_level, WF_CG_LEVELS - 1);
+			return -1;
+		}
 		err = bpf_map__update_elem(skel->maps.wf_rules, &id, sizeof(id),
 					   &r, sizeof(r), BPF_ANY);
 		if (err) {
@@ -178,6 +196,54 @@ int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg
 	return write_tries(skel, cfg) || write_rules(skel, cfg) ? -1 : 0;
 }
 
+/* The rules that match a cgroup: enforced by cgroup_skb, not by tc. */
+static __u64 cgroup_rules(const struct wf_config *cfg)
+{
+	__u64 mask = 0;
+	int i;
+
+	for (i = 0; i < cfg->n_rules; i++)
+		if (cfg->rules[i].cgroup[0])
+			mask |= 1ULL << i;
+	return mask;
+}
+
+/*
+ * cgroup_skb ingress and egress on the cgroup2 root, as links: every socket
+ * of every cgroup passes them, and they go away with the daemon.
+ */
+static int attach_cgroups(struct loader *l)
+{
+	struct bpf_program *progs[2] = { l->skel->progs.wf_cg_ingress,
+					 l->skel->progs.wf_cg_egress };
+	char mount[PATH_MAX];
+	int fd, i;
+
+	if (!cgroup_rules(l->cfg))
+		return 0;
+	if (cgroup_mount(mount)) {
+		log_error("cgroup rules need cgroup v2, which is not mounted here");
+		return -1;
+	}
+	fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error("cannot open %s: %s", mount, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		l->cg_links[i] = bpf_program__attach_cgroup(progs[i], fd);
+		if (!l->cg_links[i]) {
+			log_error("attach cgroup_skb %s on %s: %s",
+				  i ? "egress" : "ingress", mount, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	log_info("attached to cgroup %s (cgroup_skb ingress+egress)", mount);
+	return 0;
+}
+
 /* A hook type the kernel lacks: refuse, or skip it, as the config says. */
 static int probe_hooks(struct loader *l)
 {
@@ -215,6 +281,11 @@ struct loader *loader_open(const struct wf_config *cfg)
 		goto fail;
 	l->skel->rodata->wf_window_ns = cfg->window_ns;
 	l->skel->rodata->wf_police = cfg->n_rules > 0;
+	l->skel->rodata->wf_cg_rules = cgroup_rules(cfg);
+	if (!cgroup_rules(cfg)) {
+		bpf_program__set_autoload(l->skel->progs.wf_cg_ingress, false);
+		bpf_program__set_autoload(l->skel->progs.wf_cg_egress, false);
+	}
 	bpf_map__set_max_entries(l->skel->maps.wf_flows, cfg->max_flows);
 	bpf_map__set_max_entries(l->skel->maps.wf_keyed, cfg->max_keys);
 	err = wirefisher_bpf__load(l->skel);
@@ -223,7 +294,7 @@ struct loader *loader_open(const struct wf_config *cfg)
 			  "the verifier's log)", strerror(-err));
 		goto fail;
 	}
-	if (loader_write_policy(l->skel, cfg))
+	if (loader_write_policy(l->skel, cfg) || attach_cgroups(l))
 		goto fail;
 	return l;
 fail:
@@ -447,6 +518,8 @@ void loader_free(struct loader *l)
 		return;
 	for (i = 0; i < l->n_slots; i++)
 		slot_detach(l, &l->slots[i]);
+	for (i = 0; i < 2; i++)
+		bpf_link__destroy(l->cg_links[i]);
 	if (l->pinned)
 		pin_dir_clear(l->cfg->pin_dir);
 	wirefisher_bpf__destroy(l->skel);

@@ -28,6 +28,8 @@ void policy_rule(const struct wf_cfg_rule *r, struct wf_rule *out)
 	}
 	if (r->iface[0])
 		out->flags |= WF_RULE_IFINDEX;
+	if (r->cgroup[0])
+		out->flags |= WF_RULE_CGROUP;	/* id and level: the loader's */
 	/* 1e9 << 24 < 2^54: no overflow; >= 2^24 / 1.25e11 at 1 Tbit/s. */
 	out->ns_per_byte = (WF_NSEC_PER_SEC << WF_TB_SHIFT) / rate_Bps;
 	out->burst_ns = (uint64_t)((unsigned __int128)r->burst_bytes *

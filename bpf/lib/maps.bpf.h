@@ -19,6 +19,11 @@
 const volatile __u64 wf_window_ns __weak = NSEC_PER_SEC;
 /* No rules in the config: skip policing (and its trie lookups) entirely. */
 const volatile __u32 wf_police __weak = 0;
+/*
+ * The rules that match on a cgroup: the cgroup_skb programs enforce only
+ * these, the tc programs only the others, so no packet meets a rule twice.
+ */
+const volatile __u64 wf_cg_rules __weak = 0;
 /* Tests only: read the time from wf_clock_ns instead of the kernel clock. */
 const volatile __u32 wf_test_clock __weak = 0;
 __u64 wf_clock_ns __weak = 0;

@@ -25,6 +25,9 @@ struct wf_pkt {
 	__u32 len;	/* IP bytes of this skb, from the IP header on */
 	__u32 hdr_len;	/* IP + L4 header bytes, repeated in every GSO segment */
 	__u32 segs;	/* wire packets this skb stands for (GSO), at least 1 */
+	__u32 pad;
+	/* The socket's cgroup and its ancestors by level (cgroup hooks only). */
+	__u64 cg[WF_CG_LEVELS];
 };
 
 static __always_inline int parse_l4(void *l4, void *data_end, __u8 proto,

@@ -82,6 +82,10 @@ static __always_inline int rule_matches(const struct wf_rule *r,
 	if ((r->flags & WF_RULE_DPORT) &&
 	    !in_range(k->port_dst, r->dport_lo, r->dport_hi))
 		return 0;
+	if ((r->flags & WF_RULE_CGROUP) &&
+	    (r->cgroup_level >= WF_CG_LEVELS ||
+	     pkt->cg[r->cgroup_level & (WF_CG_LEVELS - 1)] != r->cgroup_id))
+		return 0;
 	return 1;
 }
 
@@ -221,9 +225,12 @@ static __always_inline __u32 wf_fls64(__u64 x)
 	return n + (__u32)x;
 }
 
-/* 1 if some rule drops the packet, 0 if it passes. */
+/*
+ * 1 if some rule drops the packet, 0 if it passes. `rules` is the set this
+ * hook enforces (all rules, or those with / without a cgroup).
+ */
 static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
-					 struct wf_counters *c)
+					 struct wf_counters *c, __u64 rules)
 {
 	struct police_walk w = {
 		.pkt = pkt,
@@ -235,7 +242,8 @@ static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 	if (!wf_police)
 		return 0;
 	w.now = wf_now_fine();
-	w.candidates = lpm_rules(&wf_src4, &wf_src6, &pkt->key,
+	w.candidates = rules &
+		       lpm_rules(&wf_src4, &wf_src6, &pkt->key,
 				 pkt->key.addr_src) &
 		       lpm_rules(&wf_dst4, &wf_dst6, &pkt->key,
 				 pkt->key.addr_dst);

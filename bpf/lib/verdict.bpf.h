@@ -33,7 +33,7 @@ static __always_inline enum wf_verdict wf_packet(struct wf_pkt *pkt, int parse)
 		return WF_PASS;
 	}
 	now = wf_now();
-	if (police_packet(pkt, now, c))
+	if (police_packet(pkt, now, c, ~wf_cg_rules))
 		return WF_DROP;
 	/* Flows count what passed: what went on, or came off, the wire. */
 	flow_account(pkt, now, c);

@@ -48,6 +48,10 @@ printf 'interfaces: [%s]\npin_dir: %s\nrules:\n  - name: tiny\n    rate: 8mbit\n
 expect_refusal bad_rule_burst_below_mtu "$TMP/burst.yaml" \
 	"$TMP/burst.yaml:6:12: rules[0].burst: 1000 bytes is below one MTU"
 
+printf 'interfaces: [%s]\npin_dir: %s\nrules:\n  - name: cg\n    match: { cgroup: wf-no-such-%s }\n    rate: 8mbit\n' "$IF_A" "$PIN" "$ID" > "$TMP/cg.yaml"
+expect_refusal bad_rule_cgroup_missing "$TMP/cg.yaml" \
+	"$TMP/cg.yaml:4:5: rules[0].match.cgroup: no cgroup \"wf-no-such-$ID\" under"
+
 chmod 0644 "$TMP/unit.yaml"
 write_config "$TMP/good.yaml"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
