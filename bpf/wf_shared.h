@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define WF_ABI_VERSION 4
+#define WF_ABI_VERSION 5
 
 #define WF_FAMILY_IPV4 4
 #define WF_FAMILY_IPV6 6
@@ -127,7 +127,8 @@ struct wf_rule {
 	__u16 sport_lo, sport_hi;
 	__u16 dport_lo, dport_hi;
 	__u32 ifindex;
-	__u32 pad;
+	__u32 bucket;		/* per: rule - index in wf_rule_buckets: the
+				 * rule's own id, or its group's first rule's */
 	__u64 ns_per_byte;	/* (1e9 << WF_TB_SHIFT) / rate in bytes/s */
 	__u64 burst_ns;		/* burst as time at the rate: bucket depth */
 	__u64 rate_bps;		/* bits per second, as configured */

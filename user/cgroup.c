@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <mntent.h>
 #include <stdio.h>
@@ -60,4 +61,108 @@ int cgroup_resolve(const char *rel, __u64 *id, __u32 *level, char *why,
 		if (*p == '/' && p[1])
 			(*level)++;
 	return 0;
+}
+
+/* A walk of the cgroup tree, bounded in depth and in directories visited. */
+#define FIND_DEPTH 10
+#define FIND_DIRS 100000
+
+struct find {
+	int (*match)(const char *name, const char *parent, const char *want);
+	const char *want;
+	char first[PATH_MAX];	/* relative path of the first match */
+	char second[PATH_MAX];	/* ... of another, if any */
+	int found;
+	int visited;
+};
+
+static void find_walk(struct find *f, const char *mount, const char *rel,
+		      int depth)
+{
+	char dir[2 * PATH_MAX], sub[PATH_MAX];
+	const char *parent = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/%s", mount, rel);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d)) && f->visited < FIND_DIRS && f->found < 2) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		f->visited++;
+		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "",
+			 e->d_name);
+		if (f->match(e->d_name, parent, f->want))
+			snprintf(f->found++ ? f->second : f->first, PATH_MAX,
+				 "%s", sub);
+		if (depth < FIND_DEPTH)
+			find_walk(f, mount, sub, depth + 1);
+	}
+	closedir(d);
+}
+
+static int find_one(struct find *f, const char *what, char *rel, size_t reln,
+		    char *why, size_t n)
+{
+	char mount[PATH_MAX];
+
+	if (cgroup_mount(mount)) {
+		snprintf(why, n, "cgroup v2 is not mounted on this host");
+		return -1;
+	}
+	find_walk(f, mount, "", 0);
+	if (f->found == 1) {
+		snprintf(rel, reln, "%s", f->first);
+		return 0;
+	}
+	if (f->found)
+		snprintf(why, n, "%s \"%s\" is ambiguous: %s and %s (at least); "
+			 "give more of it", what, f->want, f->first, f->second);
+	else
+		snprintf(why, n, "no cgroup for %s \"%s\" under %s", what,
+			 f->want, mount);
+	return -1;
+}
+
+static int match_unit(const char *name, const char *parent, const char *want)
+{
+	(void)parent;
+	return !strcmp(name, want);
+}
+
+/* name, less a known prefix and suffix, starts with the wanted id. */
+static int match_container(const char *name, const char *parent,
+			   const char *want)
+{
+	static const char *const prefixes[] = { "docker-", "libpod-",
+						"cri-containerd-", "crio-" };
+	size_t i, wl = strlen(want);
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t pl = strlen(prefixes[i]);
+
+		if (!strncmp(name, prefixes[i], pl) &&
+		    !strncmp(name + pl, want, wl))
+			return 1;
+	}
+	/* cgroupfs driver: a directory named by the id under "docker". */
+	return !strcmp(parent, "docker") && !strncmp(name, want, wl);
+}
+
+int cgroup_find_unit(const char *unit, char *rel, size_t reln, char *why,
+		     size_t n)
+{
+	struct find f = { .match = match_unit, .want = unit };
+
+	return find_one(&f, "unit", rel, reln, why, n);
+}
+
+int cgroup_find_container(const char *id, char *rel, size_t reln, char *why,
+			  size_t n)
+{
+	struct find f = { .match = match_container, .want = id };
+
+	return find_one(&f, "container", rel, reln, why, n);
 }

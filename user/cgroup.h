@@ -23,4 +23,18 @@ int cgroup_mount(char path[PATH_MAX]);
 int cgroup_resolve(const char *rel, __u64 *id, __u32 *level, char *why,
 		   size_t n);
 
+/*
+ * Find the one cgroup below the mount whose directory is named for a
+ * systemd unit ("nginx.service") or a container id or unambiguous prefix of
+ * one, the way the common cgroup drivers name them: docker-ID.scope (docker,
+ * systemd driver), docker/ID (cgroupfs driver), libpod-ID.scope and
+ * libpod-ID (podman), cri-containerd-ID.scope, crio-ID.scope. On success
+ * writes the path relative to the mount into rel. -1 with `why` when there
+ * is none, or more than one.
+ */
+int cgroup_find_unit(const char *unit, char *rel, size_t reln, char *why,
+		     size_t n);
+int cgroup_find_container(const char *id, char *rel, size_t reln, char *why,
+			  size_t n);
+
 #endif /* WF_CGROUP_H */

@@ -582,12 +582,47 @@ static void get_cgroup(struct ctx *c, yaml_node_t *n, const char *path,
 		snprintf(r->cgroup, sizeof(r->cgroup), "%s", s);
 }
 
+/* unit: a systemd unit name, found in the cgroup tree by the loader. */
+static void get_unit(struct ctx *c, yaml_node_t *n, const char *path,
+		     struct wf_cfg_rule *r)
+{
+	const char *s = scalar(c, n, path);
+
+	if (!s)
+		return;
+	if (strlen(s) >= sizeof(r->unit) || strchr(s, '/') || !strchr(s, '.') ||
+	    s[0] == '.')
+		report(c, n, path, "\"%s\" is not a unit name; write e.g. "
+		       "nginx.service or user@1000.service", s);
+	else
+		strcpy(r->unit, s);
+}
+
+/* container: a docker/podman id, or an unambiguous prefix of 4+ digits. */
+static void get_container(struct ctx *c, yaml_node_t *n, const char *path,
+			  struct wf_cfg_rule *r)
+{
+	const char *s = scalar(c, n, path);
+	size_t len;
+
+	if (!s)
+		return;
+	len = strlen(s);
+	if (len < 4 || len >= sizeof(r->container) ||
+	    strspn(s, "0123456789abcdef") != len)
+		report(c, n, path, "\"%s\" is not a container id; write its id "
+		       "or a prefix of at least 4 hex digits (docker ps, podman ps)",
+		       s);
+	else
+		strcpy(r->container, s);
+}
+
 static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_cfg_rule *r)
 {
 	static const char *const keys[] = { "src", "dst", "proto", "sport",
 					     "dport", "interface", "direction",
-					     "cgroup", NULL };
+					     "cgroup", "unit", "container", NULL };
 	static const char *const dirs[] = { "ingress", "egress", "both", NULL };
 	static const unsigned dir_bits[] = { WF_DIRS_INGRESS, WF_DIRS_EGRESS,
 					     WF_DIRS_BOTH };
@@ -629,10 +664,18 @@ static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 		case 7:
 			get_cgroup(c, val, sub, r);
 			break;
+		case 8:
+			get_unit(c, val, sub, r);
+			break;
+		case 9:
+			get_container(c, val, sub, r);
+			break;
 		}
 	}
 	r->dirs = dir_bits[dir];
-	if (r->cgroup[0] && r->iface[0])
+	if (!!r->cgroup[0] + !!r->unit[0] + !!r->container[0] > 1)
+		report(c, n, path, "give one of cgroup, unit and container");
+	if ((r->cgroup[0] || r->unit[0] || r->container[0]) && r->iface[0])
 		report(c, n, path, "a cgroup rule acts on the sockets of the "
 		       "cgroup, wherever they send; drop interface");
 	if (r->src.family && r->dst.family && r->src.family != r->dst.family)
@@ -678,7 +721,7 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 		       struct wf_cfg_rule *r)
 {
 	static const char *const keys[] = { "name", "match", "rate", "burst",
-					     "per", NULL };
+					     "per", "group", NULL };
 	static const char *const pers[] = { "rule", "src_ip", "dst_ip", "flow",
 					     NULL };
 	char sub[PATH_MAXLEN], bsub[PATH_MAXLEN] = "";
@@ -720,6 +763,14 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 		case 4:
 			get_enum(c, val, sub, pers, &per);
 			break;
+		case 5:
+			s = scalar(c, val, sub);
+			if (s && strlen(s) > WF_RULE_NAME_MAX)
+				report(c, val, sub, "a group name is at most %d "
+				       "characters", WF_RULE_NAME_MAX);
+			else if (s)
+				strcpy(r->group, s);
+			break;
 		}
 	}
 	r->per = (enum wf_per)per;
@@ -729,6 +780,39 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 	if (!have_rate)
 		report(c, n, path, "missing key \"rate\"; write e.g. rate: 8mbit");
 	resolve_burst(c, &burst, n, bsub[0] ? bsub : path, r);
+}
+
+/*
+ * group: rules of one group share the bucket of its first rule, so they
+ * must describe the same bucket: same rate and burst, per: rule.
+ */
+static void join_group(struct ctx *c, yaml_node_t *n, const char *path,
+		       struct wf_config *cfg, int i)
+{
+	struct wf_cfg_rule *r = &cfg->rules[i];
+	int j;
+
+	r->bucket = i;
+	if (!r->group[0])
+		return;
+	if (r->per != WF_CFG_PER_RULE) {
+		report(c, n, path, "group \"%s\": a shared bucket needs per: rule",
+		       r->group);
+		return;
+	}
+	for (j = 0; j < i; j++) {
+		const struct wf_cfg_rule *first = &cfg->rules[j];
+
+		if (strcmp(first->group, r->group))
+			continue;
+		if (first->rate_bps != r->rate_bps ||
+		    first->burst_bytes != r->burst_bytes)
+			report(c, n, path, "group \"%s\" shares one bucket: give "
+			       "it the rate and burst of rules[%d] (%s)", r->group,
+			       j, first->name);
+		r->bucket = first->bucket;
+		return;
+	}
 }
 
 static void parse_rules(struct ctx *c, yaml_node_t *n, const char *path,
@@ -757,6 +841,7 @@ static void parse_rules(struct ctx *c, yaml_node_t *n, const char *path,
 			if (!strcmp(cfg->rules[j].name, r->name))
 				report(c, item, sub, "name \"%s\" is already used "
 				       "by %s[%d]", r->name, path, j);
+		join_group(c, item, sub, cfg, cfg->n_rules);
 		cfg->n_rules++;
 	}
 }
@@ -995,7 +1080,10 @@ static bool rule_covers(const struct wf_cfg_rule *a, const struct wf_cfg_rule *b
 	if (a->iface[0] && strcmp(a->iface, b->iface))
 		return false;
 	/* Descendant cgroups are not worked out here: equal, or a has none. */
-	if (a->cgroup[0] && strcmp(a->cgroup, b->cgroup))
+	if (strcmp(a->cgroup, b->cgroup) && a->cgroup[0])
+		return false;
+	if ((a->unit[0] || a->container[0]) &&
+	    (strcmp(a->unit, b->unit) || strcmp(a->container, b->container)))
 		return false;
 	return (a->dirs & b->dirs) == b->dirs &&
 	       prefix_contains(&a->src, &b->src) &&
@@ -1017,6 +1105,7 @@ int config_warn_shadowed(const struct wf_config *cfg, FILE *out)
 
 			/* Of two identical rules, warn about the later one. */
 			if (i == j || a->per != b->per || !rule_covers(a, b) ||
+			    (a->group[0] && !strcmp(a->group, b->group)) ||
 			    a->rate_bps > b->rate_bps ||
 			    a->burst_bytes > b->burst_bytes ||
 			    (rule_covers(b, a) && a->rate_bps == b->rate_bps &&
@@ -1072,7 +1161,8 @@ static void print_rule(const struct wf_cfg_rule *r, int i, FILE *out)
 	fprintf(out, "rules[%d]                 %s: src %s dst %s proto %s sport %s "
 		"dport %s interface %s cgroup %s direction %s\n", i, r->name, src,
 		dst, proto, sp, dp, r->iface[0] ? r->iface : "any",
-		r->cgroup[0] ? r->cgroup : "any", dirs[r->dirs & 3]);
+		r->cgroup[0] ? r->cgroup : r->unit[0] ? r->unit :
+		r->container[0] ? r->container : "any", dirs[r->dirs & 3]);
 	fprintf(out, "rules[%d].rate            %llu bit/s = %llu B/s\n", i,
 		(unsigned long long)r->rate_bps,
 		(unsigned long long)(r->rate_bps / 8));
@@ -1081,6 +1171,9 @@ static void print_rule(const struct wf_cfg_rule *r, int i, FILE *out)
 		(double)r->burst_bytes * 8000.0 / (double)r->rate_bps,
 		r->burst_default ? ", default: 1/4 s, at least 64 KiB" : "");
 	fprintf(out, "rules[%d].per             %s\n", i, pers[r->per & 3]);
+	if (r->group[0])
+		fprintf(out, "rules[%d].group           %s (the bucket of rules[%d])\n",
+			i, r->group, r->bucket);
 }
 
 void config_print(const struct wf_config *cfg, FILE *out)

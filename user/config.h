@@ -68,6 +68,10 @@ struct wf_cfg_rule {
 	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
 	char iface[IF_NAMESIZE];	/* "": any configured interface */
 	char cgroup[256];	/* "": any; else a path below the cgroup2 mount */
+	char unit[128];		/* or a systemd unit's cgroup ... */
+	char container[80];	/* ... or a container's (id or prefix) */
+	char group[WF_RULE_NAME_MAX + 1];	/* "": own bucket; else shared */
+	int bucket;		/* the bucket: own index, or the group's first */
 	unsigned dirs;		/* enum wf_dirs */
 	uint64_t rate_bps;	/* bits per second */
 	uint64_t burst_bytes;
@@ -109,6 +113,12 @@ void config_print(const struct wf_config *cfg, FILE *out);
  * also matches another rule whose limit is as strict. Returns the count.
  */
 int config_warn_shadowed(const struct wf_config *cfg, FILE *out);
+
+/* Does the rule match on a cgroup (by path, unit or container)? */
+static inline bool wf_rule_has_cgroup(const struct wf_cfg_rule *r)
+{
+	return r->cgroup[0] || r->unit[0] || r->container[0];
+}
 
 /* Does prefix a contain prefix b (family 0 contains everything)? */
 bool prefix_contains(const struct wf_prefix *a, const struct wf_prefix *b);

@@ -117,6 +117,22 @@ static int resolve_slots(struct loader *l)
  * meets the whole policy. A rule's interface that is absent gets ifindex 0,
  * which no packet has; write_rules() runs again when interfaces change.
  */
+/* The cgroup a rule names, by path, systemd unit or container id. */
+static int rule_cgroup(const struct wf_cfg_rule *cr, __u64 *id, __u32 *level,
+		       char *why, size_t n)
+{
+	char rel[PATH_MAX];
+
+	if (cr->unit[0] && cgroup_find_unit(cr->unit, rel, sizeof(rel), why, n))
+		return -1;
+	if (cr->container[0] &&
+	    cgroup_find_container(cr->container, rel, sizeof(rel), why, n))
+		return -1;
+	if (cr->cgroup[0])
+		snprintf(rel, sizeof(rel), "%s", cr->cgroup);
+	return cgroup_resolve(rel, id, level, why, n);
+}
+
 static int write_rules(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 {
 	char why[256];
@@ -130,11 +146,13 @@ static int write_rules(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 		policy_rule(cr, &r);
 		if (cr->iface[0])
 			r.ifindex = if_nametoindex(cr->iface);
-		if (cr->cgroup[0] && cgroup_resolve(cr->cgroup, &r.cgroup_id,
-						    &r.cgroup_level, why,
-						    sizeof(why))) {
-			log_error("%s:%d:%d: rules[%d].match.cgroup: %s", cfg->path,
-				  cr->where.line, cr->where.col, i, why);
+		if (wf_rule_has_cgroup(cr) &&
+		    rule_cgroup(cr, &r.cgroup_id, &r.cgroup_level, why,
+				sizeof(why))) {
+			log_error("%s:%d:%d: rules[%d].match.%s: %s", cfg->path,
+				  cr->where.line, cr->where.col, i,
+				  cr->unit[0] ? "unit" : cr->container[0] ?
+				  "container" : "cgroup", why);
 			return -1;
 		}
 		if (r.cgroup_level >= WF_CG_LEVELS) {
@@ -203,7 +221,7 @@ static __u64 cgroup_rules(const struct wf_config *cfg)
 	int i;
 
 	for (i = 0; i < cfg->n_rules; i++)
-		if (cfg->rules[i].cgroup[0])
+		if (wf_rule_has_cgroup(&cfg->rules[i]))
 			mask |= 1ULL << i;
 	return mask;
 }

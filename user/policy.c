@@ -10,6 +10,7 @@ void policy_rule(const struct wf_cfg_rule *r, struct wf_rule *out)
 
 	memset(out, 0, sizeof(*out));
 	out->active = 1;
+	out->bucket = (uint32_t)r->bucket;
 	out->dirs = (uint8_t)r->dirs;
 	out->per = (uint8_t)r->per;
 	if (r->proto >= 0) {
@@ -28,7 +29,7 @@ void policy_rule(const struct wf_cfg_rule *r, struct wf_rule *out)
 	}
 	if (r->iface[0])
 		out->flags |= WF_RULE_IFINDEX;
-	if (r->cgroup[0])
+	if (wf_rule_has_cgroup(r))
 		out->flags |= WF_RULE_CGROUP;	/* id and level: the loader's */
 	/* 1e9 << 24 < 2^54: no overflow; >= 2^24 / 1.25e11 at 1 Tbit/s. */
 	out->ns_per_byte = (WF_NSEC_PER_SEC << WF_TB_SHIFT) / rate_Bps;

@@ -32,6 +32,7 @@
 
 struct police_walk {
 	struct wf_pkt *pkt;
+	__u64 charged;		/* shared (group) buckets already charged */
 	__u64 now;		/* wf_now_fine(), for the buckets */
 	__u64 acct_now;		/* wf_now(), for the rule's windowed rates */
 	__u64 bytes;
@@ -98,8 +99,11 @@ static __always_inline struct wf_bucket *bucket_of(__u32 id,
 	struct wf_bucket_key key = { .rule = id };
 	struct wf_bucket zero = {}, *b;
 
-	if (r->per == WF_PER_RULE)
-		return bpf_map_lookup_elem(&wf_rule_buckets, &id);
+	if (r->per == WF_PER_RULE) {
+		__u32 shared = r->bucket;
+
+		return bpf_map_lookup_elem(&wf_rule_buckets, &shared);
+	}
 	key.flow.family = k->family;
 	if (r->per == WF_PER_SRC_IP) {
 		__builtin_memcpy(key.flow.addr_src, k->addr_src, 16);
@@ -156,6 +160,12 @@ static long police_rule(__u32 i, void *data)
 	w->matched |= 1ULL << i;
 	if (w->dropped)
 		return 0;	/* still collect the matches, for the counters */
+	/* Two rules of one group (a cgroup and its child): charge once. */
+	if (r->per == WF_PER_RULE && r->bucket < WF_MAX_RULES) {
+		if (w->charged & (1ULL << r->bucket))
+			return 0;
+		w->charged |= 1ULL << r->bucket;
+	}
 	b = bucket_of(i, r, w->pkt);
 	if (!b) {
 		w->c->bucket_errors++;

@@ -1,21 +1,34 @@
 #!/usr/bin/env bash
 # Rules on real cgroups (cgroup v2): a sender in the limited cgroup is held
 # to the rule, a sibling cgroup is not, a child cgroup counts toward its
-# parent's rule, and a receiver in the cgroup is limited on ingress.
+# parent's rule, a receiver in the cgroup is limited on ingress, two
+# cgroups in one group share a limit. Units and containers are found by
+# name in cgroup directories this test makes the way systemd, docker
+# (systemd and cgroupfs drivers) and podman name them - no engine runs here.
 . "$(dirname "$0")/../lib/e2e.sh"
 
 CG_MOUNT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 [ -n "$CG_MOUNT" ] || { fail cgroup_mount "no cgroup2 mount"; finish; }
 CG_REL=wf-e2e-$ID
 CG=$CG_MOUNT/$CG_REL
+HEX=$(printf '%08x' "$ID")
+ID_SYSD=${HEX}1111aaaabbbbcccc	# docker, systemd driver
+ID_CGFS=${HEX}2222aaaabbbbcccc	# docker, cgroupfs driver
+ID_POD=${HEX}3333aaaabbbbcccc	# podman
+UNIT=wf-e2e-$ID.service
+LOOKUP="system.slice/$UNIT system.slice/docker-$ID_SYSD.scope docker/$ID_CGFS machine.slice/libpod-$ID_POD.scope"
 
 cg_cleanup() {
+	local d
 	cleanup
-	rmdir "$CG/a/child" "$CG/a" "$CG/b" "$CG" 2>/dev/null
+	for d in $LOOKUP; do rmdir "$CG/$d"; done 2>/dev/null
+	rmdir "$CG/a/child" "$CG/a" "$CG/b" "$CG/c" "$CG/d" "$CG/system.slice" \
+		"$CG/docker" "$CG/machine.slice" "$CG" 2>/dev/null
 }
 netns_up || { fail cgroup_setup "cannot build namespaces"; finish; }
 trap cg_cleanup EXIT
-mkdir -p "$CG/a/child" "$CG/b"
+mkdir -p "$CG/a/child" "$CG/b" "$CG/c" "$CG/d"
+for d in $LOOKUP; do mkdir -p "$CG/$d"; done
 
 cat > "$TMP/wf.yaml" <<YAML
 interfaces: [$IF_A]
@@ -27,6 +40,32 @@ rules:
     burst: 16kB
   - name: cg-a-in
     match: { cgroup: /$CG_REL/a, direction: ingress, proto: udp, dport: 9910 }
+    rate: 8mbit
+    burst: 16kB
+  - name: cg-c
+    match: { cgroup: $CG_REL/c, direction: egress }
+    rate: 8mbit
+    burst: 16kB
+    group: c-and-d
+  - name: cg-d
+    match: { cgroup: $CG_REL/d, direction: egress }
+    rate: 8mbit
+    burst: 16kB
+    group: c-and-d
+  - name: by-unit
+    match: { unit: $UNIT }
+    rate: 8mbit
+    burst: 16kB
+  - name: docker-systemd
+    match: { container: ${ID_SYSD:0:12} }
+    rate: 8mbit
+    burst: 16kB
+  - name: docker-cgroupfs
+    match: { container: ${ID_CGFS:0:12} }
+    rate: 8mbit
+    burst: 16kB
+  - name: podman
+    match: { container: ${ID_POD:0:12} }
     rate: 8mbit
     burst: 16kB
 YAML
@@ -73,8 +112,51 @@ rate=$(python3 -c "print(round($(kv rate_payload_Bps "$out") * 1000 / 972))")
 log "receiver in a: $rate B/s (limit 1000000)"
 check cgroup_udp_receive_limited within "$rate" 1000000 3
 
+# group: c and d share one 8 Mbit/s bucket; each offers 16 Mbit/s at once.
+$IN_B "$UDP" recv "$IP_B" 9920 8000 1500 > "$TMP/rc" &
+pc=$!
+$IN_B "$UDP" recv "$IP_B" 9921 8000 1500 > "$TMP/rd" &
+pd=$!
+sleep 0.3
+in_cg "$CG/c" $IN_A "$UDP" send "$IP_B" 9920 8000 972 2000 > /dev/null &
+sc=$!
+in_cg "$CG/d" $IN_A "$UDP" send "$IP_B" 9921 8000 972 2000 > /dev/null &
+sd=$!
+wait $sc $sd $pc $pd
+sum=$(python3 -c "
+c, d = (int(open(f).read().split('payload_bytes=')[1].split()[0]) for f in ('$TMP/rc', '$TMP/rd'))
+print(round((c + d) * 1000 / 972 / 4))")
+log "group c+d: $sum B/s over 4 s together (limit 1000000)"
+check cgroup_group_shares_one_limit within "$sum" 1000000 3
+
+# Lookups: a sender in each named cgroup is held to its rule.
+port=9930
+names=(unit docker_systemd_driver docker_cgroupfs_driver podman)
+i=0
+for d in $LOOKUP; do
+	read -r got rate < <(send_from "$CG/$d" $port)
+	log "$d: $rate B/s (limit 1000000)"
+	check "cgroup_lookup_${names[$i]}" within "$rate" 1000000 3
+	port=$((port + 1))
+	i=$((i + 1))
+done
+
 stats_json > "$TMP/stats.json"
 check cgroup_rule_counts [ "$(json '[r for r in d["rules"] if r["name"] == "cg-a-out"][0]["dropped"] > 0' < "$TMP/stats.json")" = True ]
 wf_stop
 check cgroup_stop_clean [ ! -e "$PIN" ]
+
+# An ambiguous container prefix, and a unit that does not exist: refused,
+# with nothing left attached.
+mkdir -p "$CG/docker/${HEX}ffff0001" "$CG/docker/${HEX}ffff0002"
+printf 'interfaces: [%s]\npin_dir: %s\nrules:\n  - name: x\n    match: { container: %sffff }\n    rate: 8mbit\n' \
+	"$IF_A" "$PIN" "$HEX" > "$TMP/amb.yaml"
+out=$($IN_A "$WF" -c "$TMP/amb.yaml" 2>&1)
+check cgroup_ambiguous_container_refused grep -q "rules\[0\].match.container: container \"${HEX}ffff\" is ambiguous" <<< "$out"
+check cgroup_ambiguous_left_nothing [ ! -e "$PIN" ]
+rmdir "$CG/docker/${HEX}ffff0001" "$CG/docker/${HEX}ffff0002"
+printf 'interfaces: [%s]\npin_dir: %s\nrules:\n  - name: x\n    match: { unit: nope-%s.service }\n    rate: 8mbit\n' \
+	"$IF_A" "$PIN" "$ID" > "$TMP/nounit.yaml"
+out=$($IN_A "$WF" -c "$TMP/nounit.yaml" 2>&1)
+check cgroup_missing_unit_refused grep -q "rules\[0\].match.unit: no cgroup for unit \"nope-$ID.service\"" <<< "$out"
 finish
