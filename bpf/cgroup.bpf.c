@@ -7,7 +7,8 @@
  * so its cgroup is known in both directions (at tc ingress it is not: the
  * socket lookup comes later).
  * Sees: IP packets of sockets in any cgroup; skb->data is the IP header.
- * Maps: the policing maps (bpf/lib/police.bpf.h), wf_stats.
+ * Maps: the policing maps (bpf/lib/police.bpf.h), wf_stats, wf_sk_owner
+ * (read: which process made the packet's socket).
  * Does: only the rules that match a cgroup (wf_cg_rules); accounting stays
  * on tc, so nothing is counted twice.
  * Verdict: WF_DROP -> 0 (drop; a local sender sees EPERM), else 1.
@@ -17,6 +18,24 @@
 #include "lib/parse.bpf.h"
 #include "lib/police.bpf.h"
 #include "lib/time.bpf.h"
+
+/* The process that made the packet's socket, as wf_sock_create recorded. */
+static __always_inline void owner_of(struct __sk_buff *skb, struct wf_pkt *pkt)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct wf_sk_owner *o;
+
+	if (!sk)
+		return;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return;
+	o = bpf_sk_storage_get(&wf_sk_owner, sk, 0, 0);
+	if (!o)
+		return;
+	pkt->pid = o->tgid;
+	__builtin_memcpy(pkt->comm, o->comm, WF_COMM_LEN);
+}
 
 static __always_inline int cg_handle(struct __sk_buff *skb, __u8 dir)
 {
@@ -44,6 +63,7 @@ static __always_inline int cg_handle(struct __sk_buff *skb, __u8 dir)
 #pragma unroll
 	for (i = 0; i < WF_CG_LEVELS; i++)
 		pkt.cg[i] = bpf_skb_ancestor_cgroup_id(skb, i);
+	owner_of(skb, &pkt);
 	return police_packet(&pkt, wf_now(), c, wf_cg_rules) ? 0 : 1;
 }
 

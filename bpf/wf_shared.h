@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define WF_ABI_VERSION 5
+#define WF_ABI_VERSION 6
 
 #define WF_FAMILY_IPV4 4
 #define WF_FAMILY_IPV6 6
@@ -100,6 +100,10 @@ struct wf_counters {
 #define WF_RULE_DPORT 0x4
 #define WF_RULE_IFINDEX 0x8
 #define WF_RULE_CGROUP 0x10	/* match the socket's cgroup or a descendant */
+#define WF_RULE_PID 0x20	/* match the process that made the socket */
+#define WF_RULE_COMM 0x40	/* ... by its command name */
+
+#define WF_COMM_LEN 16
 
 /* cgroup levels the datapath can compare (the root is level 0). */
 #define WF_CG_LEVELS 8
@@ -135,8 +139,21 @@ struct wf_rule {
 	__u64 burst_bytes;
 	__u64 cgroup_id;	/* WF_RULE_CGROUP: the cgroup's id (inode) */
 	__u32 cgroup_level;	/* ... and its depth below the root */
-	__u32 pad2;
+	__u32 pid;		/* WF_RULE_PID: a TGID */
+	char comm[WF_COMM_LEN];	/* WF_RULE_COMM: NUL-padded */
 	char name[WF_RULE_NAME];
+};
+
+/*
+ * wf_sk_owner (socket-local storage): who made a socket, recorded by
+ * cgroup/sock_create when it is made, read by the cgroup_skb programs, where
+ * the packet carries its socket in both directions - so a UDP receiver is
+ * attributed too, whatever address it is bound to.
+ */
+struct wf_sk_owner {
+	__u32 tgid;
+	__u32 pad;
+	char comm[WF_COMM_LEN];
 };
 
 /* Keys of the prefix tries: the matching rules' bits as values (__u64). */

@@ -598,6 +598,21 @@ static void get_unit(struct ctx *c, yaml_node_t *n, const char *path,
 		strcpy(r->unit, s);
 }
 
+/* process: a command name as the kernel keeps it (comm, 15 characters). */
+static void get_process(struct ctx *c, yaml_node_t *n, const char *path,
+			struct wf_cfg_rule *r)
+{
+	const char *s = scalar(c, n, path);
+
+	if (!s)
+		return;
+	if (strlen(s) >= sizeof(r->process))
+		report(c, n, path, "\"%s\" is longer than a command name (15 "
+		       "characters, as ps -o comm shows it)", s);
+	else
+		strcpy(r->process, s);
+}
+
 /* container: a docker/podman id, or an unambiguous prefix of 4+ digits. */
 static void get_container(struct ctx *c, yaml_node_t *n, const char *path,
 			  struct wf_cfg_rule *r)
@@ -622,7 +637,8 @@ static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 {
 	static const char *const keys[] = { "src", "dst", "proto", "sport",
 					     "dport", "interface", "direction",
-					     "cgroup", "unit", "container", NULL };
+					     "cgroup", "unit", "container", "pid",
+					     "process", NULL };
 	static const char *const dirs[] = { "ingress", "egress", "both", NULL };
 	static const unsigned dir_bits[] = { WF_DIRS_INGRESS, WF_DIRS_EGRESS,
 					     WF_DIRS_BOTH };
@@ -670,12 +686,20 @@ static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 		case 9:
 			get_container(c, val, sub, r);
 			break;
+		case 10:
+			get_u32(c, val, sub, &r->pid, 1, 4194304);
+			break;
+		case 11:
+			get_process(c, val, sub, r);
+			break;
 		}
 	}
+	if (r->pid && r->process[0])
+		report(c, n, path, "give pid or process, not both");
 	r->dirs = dir_bits[dir];
 	if (!!r->cgroup[0] + !!r->unit[0] + !!r->container[0] > 1)
 		report(c, n, path, "give one of cgroup, unit and container");
-	if ((r->cgroup[0] || r->unit[0] || r->container[0]) && r->iface[0])
+	if (wf_rule_at_socket(r) && r->iface[0])
 		report(c, n, path, "a cgroup rule acts on the sockets of the "
 		       "cgroup, wherever they send; drop interface");
 	if (r->src.family && r->dst.family && r->src.family != r->dst.family)
@@ -1084,6 +1108,9 @@ static bool rule_covers(const struct wf_cfg_rule *a, const struct wf_cfg_rule *b
 		return false;
 	if ((a->unit[0] || a->container[0]) &&
 	    (strcmp(a->unit, b->unit) || strcmp(a->container, b->container)))
+		return false;
+	if ((a->pid && a->pid != b->pid) ||
+	    (a->process[0] && strcmp(a->process, b->process)))
 		return false;
 	return (a->dirs & b->dirs) == b->dirs &&
 	       prefix_contains(&a->src, &b->src) &&

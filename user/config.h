@@ -70,6 +70,8 @@ struct wf_cfg_rule {
 	char cgroup[256];	/* "": any; else a path below the cgroup2 mount */
 	char unit[128];		/* or a systemd unit's cgroup ... */
 	char container[80];	/* ... or a container's (id or prefix) */
+	uint32_t pid;		/* 0: any; else a process (TGID) and its threads */
+	char process[16];	/* "": any; else a command name (comm) */
 	char group[WF_RULE_NAME_MAX + 1];	/* "": own bucket; else shared */
 	int bucket;		/* the bucket: own index, or the group's first */
 	unsigned dirs;		/* enum wf_dirs */
@@ -118,6 +120,21 @@ int config_warn_shadowed(const struct wf_config *cfg, FILE *out);
 static inline bool wf_rule_has_cgroup(const struct wf_cfg_rule *r)
 {
 	return r->cgroup[0] || r->unit[0] || r->container[0];
+}
+
+/* Does the rule match on the process that made the socket? */
+static inline bool wf_rule_has_process(const struct wf_cfg_rule *r)
+{
+	return r->pid || r->process[0];
+}
+
+/*
+ * Rules on cgroups and processes need the packet's socket: the cgroup_skb
+ * hooks enforce them, the tc hooks all others.
+ */
+static inline bool wf_rule_at_socket(const struct wf_cfg_rule *r)
+{
+	return wf_rule_has_cgroup(r) || wf_rule_has_process(r);
 }
 
 /* Does prefix a contain prefix b (family 0 contains everything)? */

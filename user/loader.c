@@ -12,6 +12,7 @@
 #include "loader.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ struct loader {
 	bool no_tcx;		/* kernel refused tcx once: use netlink */
 	bool no_tc;		/* kernel lacks tc BPF and the config said skip */
 	bool pinned;
-	struct bpf_link *cg_links[2];	/* cgroup_skb on the cgroup2 root */
+	struct bpf_link *cg_links[3];	/* cgroup_skb x 2, sock_create */
 };
 
 static const char *const dir_names[N_DIRS] = { "ingress", "egress" };
@@ -155,6 +156,12 @@ static int write_rules(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 				  "container" : "cgroup", why);
 			return -1;
 		}
+		if (cr->pid && kill((pid_t)cr->pid, 0) && errno == ESRCH) {
+			log_error("%s:%d:%d: rules[%d].match.pid: no process %u",
+				  cfg->path, cr->where.line, cr->where.col, i,
+				  cr->pid);
+			return -1;
+		}
 		if (r.cgroup_level >= WF_CG_LEVELS) {
 			log_error("%s:%d:%d: rules[%d].match.cgroup: %s is %u levels "
 				  "deep; wirefisher follows %d", cfg->path,
@@ -221,21 +228,37 @@ static __u64 cgroup_rules(const struct wf_config *cfg)
 	int i;
 
 	for (i = 0; i < cfg->n_rules; i++)
-		if (wf_rule_has_cgroup(&cfg->rules[i]))
+		if (wf_rule_at_socket(&cfg->rules[i]))
 			mask |= 1ULL << i;
 	return mask;
 }
 
+static bool has_process_rules(const struct wf_config *cfg)
+{
+	int i;
+
+	for (i = 0; i < cfg->n_rules; i++)
+		if (wf_rule_has_process(&cfg->rules[i]))
+			return true;
+	return false;
+}
+
 /*
- * cgroup_skb ingress and egress on the cgroup2 root, as links: every socket
- * of every cgroup passes them, and they go away with the daemon.
+ * cgroup_skb ingress and egress (and, for process rules, sock_create) on
+ * the cgroup2 root, as links: every socket of every cgroup passes them, and
+ * they go away with the daemon. Sockets made before sock_create was
+ * attached have no owner recorded: process rules do not see them.
  */
 static int attach_cgroups(struct loader *l)
 {
-	struct bpf_program *progs[2] = { l->skel->progs.wf_cg_ingress,
-					 l->skel->progs.wf_cg_egress };
+	struct bpf_program *progs[3] = { l->skel->progs.wf_cg_ingress,
+					 l->skel->progs.wf_cg_egress,
+					 l->skel->progs.wf_sock_create };
+	static const char *const names[3] = { "cgroup_skb ingress",
+					      "cgroup_skb egress",
+					      "cgroup/sock_create" };
 	char mount[PATH_MAX];
-	int fd, i;
+	int fd, i, n = has_process_rules(l->cfg) ? 3 : 2;
 
 	if (!cgroup_rules(l->cfg))
 		return 0;
@@ -248,11 +271,11 @@ static int attach_cgroups(struct loader *l)
 		log_error("cannot open %s: %s", mount, strerror(errno));
 		return -1;
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < n; i++) {
 		l->cg_links[i] = bpf_program__attach_cgroup(progs[i], fd);
 		if (!l->cg_links[i]) {
-			log_error("attach cgroup_skb %s on %s: %s",
-				  i ? "egress" : "ingress", mount, strerror(errno));
+			log_error("attach %s on %s: %s", names[i], mount,
+				  strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -304,6 +327,8 @@ struct loader *loader_open(const struct wf_config *cfg)
 		bpf_program__set_autoload(l->skel->progs.wf_cg_ingress, false);
 		bpf_program__set_autoload(l->skel->progs.wf_cg_egress, false);
 	}
+	if (!has_process_rules(cfg))
+		bpf_program__set_autoload(l->skel->progs.wf_sock_create, false);
 	bpf_map__set_max_entries(l->skel->maps.wf_flows, cfg->max_flows);
 	bpf_map__set_max_entries(l->skel->maps.wf_keyed, cfg->max_keys);
 	err = wirefisher_bpf__load(l->skel);
@@ -536,7 +561,7 @@ void loader_free(struct loader *l)
 		return;
 	for (i = 0; i < l->n_slots; i++)
 		slot_detach(l, &l->slots[i]);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		bpf_link__destroy(l->cg_links[i]);
 	if (l->pinned)
 		pin_dir_clear(l->cfg->pin_dir);

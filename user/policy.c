@@ -31,6 +31,14 @@ void policy_rule(const struct wf_cfg_rule *r, struct wf_rule *out)
 		out->flags |= WF_RULE_IFINDEX;
 	if (wf_rule_has_cgroup(r))
 		out->flags |= WF_RULE_CGROUP;	/* id and level: the loader's */
+	if (r->pid) {
+		out->flags |= WF_RULE_PID;
+		out->pid = r->pid;
+	}
+	if (r->process[0]) {
+		out->flags |= WF_RULE_COMM;
+		memcpy(out->comm, r->process, sizeof(r->process));
+	}
 	/* 1e9 << 24 < 2^54: no overflow; >= 2^24 / 1.25e11 at 1 Tbit/s. */
 	out->ns_per_byte = (WF_NSEC_PER_SEC << WF_TB_SHIFT) / rate_Bps;
 	out->burst_ns = (uint64_t)((unsigned __int128)r->burst_bytes *

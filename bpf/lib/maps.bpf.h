@@ -147,6 +147,14 @@ struct {
 	__type(value, struct wf_flow);
 } wf_rule_acct SEC(".maps") __weak;
 
+/* wf_sk_owner: socket -> struct wf_sk_owner (see wf_shared.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct wf_sk_owner);
+} wf_sk_owner SEC(".maps") __weak;
+
 static __always_inline struct wf_counters *stats_slot(void)
 {
 	__u32 zero = 0;

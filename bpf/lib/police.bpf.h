@@ -83,6 +83,12 @@ static __always_inline int rule_matches(const struct wf_rule *r,
 	if ((r->flags & WF_RULE_DPORT) &&
 	    !in_range(k->port_dst, r->dport_lo, r->dport_hi))
 		return 0;
+	if ((r->flags & WF_RULE_PID) && (!pkt->pid || pkt->pid != r->pid))
+		return 0;
+	if ((r->flags & WF_RULE_COMM) &&
+	    (!pkt->pid || pkt->comm[0] != ((const __u64 *)r->comm)[0] ||
+	     pkt->comm[1] != ((const __u64 *)r->comm)[1]))
+		return 0;
 	if ((r->flags & WF_RULE_CGROUP) &&
 	    (r->cgroup_level >= WF_CG_LEVELS ||
 	     pkt->cg[r->cgroup_level & (WF_CG_LEVELS - 1)] != r->cgroup_id))

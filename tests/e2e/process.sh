@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Rules on processes: a UDP receiver limited by its PID on ingress, and a
+# `process:` rule that catches a program started after the daemon, while
+# the same traffic from another program passes untouched.
+. "$(dirname "$0")/../lib/e2e.sh"
+
+netns_up || { fail process_setup "cannot build namespaces"; finish; }
+# A copy of the sender under its own command name, for the process: rule.
+cp "$UDP" "$TMP/wf-udp-lim"
+mkfifo "$TMP/go"
+# The receiver's PID is known before it opens its socket: a shell that
+# waits, then execs the receiver in place (same PID) once the daemon runs.
+sh -c 'read x < "$0"; exec "$@"' "$TMP/go" $IN_A "$UDP" recv "$IP_A" 9950 8000 1500 > "$TMP/rin" &
+RPID=$!
+BG_PIDS+=($RPID)
+
+cat > "$TMP/wf.yaml" <<YAML
+interfaces: [$IF_A]
+pin_dir: $PIN
+rules:
+  - name: by-pid
+    match: { pid: $RPID, direction: ingress }
+    rate: 8mbit
+    burst: 16kB
+  - name: by-name
+    match: { process: wf-udp-lim, direction: egress }
+    rate: 8mbit
+    burst: 16kB
+YAML
+wf_start "$TMP/wf.yaml" || { fail process_start "daemon did not start"; finish; }
+check process_sock_create_attached grep -q "attached to cgroup" "$TMP/wf.log"
+
+echo go > "$TMP/go"
+sleep 0.3
+$IN_B "$UDP" send "$IP_A" 9950 8000 972 2000 > /dev/null
+wait $RPID
+out=$(tail -1 "$TMP/rin")
+rate=$(python3 -c "print(round($(kv rate_payload_Bps "$out") * 1000 / 972))")
+log "receiver by pid $RPID: $rate B/s (limit 1000000)"
+check process_udp_receive_by_pid_limited within "$rate" 1000000 3
+
+# send_as PROGRAM PORT: 16 Mbit/s for 4 s from ns A; "received rate".
+send_as() {
+	local out pid
+	$IN_B "$UDP" recv "$IP_B" "$2" 8000 1500 > "$TMP/r$2" &
+	pid=$!
+	sleep 0.3
+	$IN_A "$1" send "$IP_B" "$2" 8000 972 2000 > /dev/null
+	wait $pid
+	out=$(tail -1 "$TMP/r$2")
+	echo "$(kv received "$out") $(python3 -c "print(round($(kv rate_payload_Bps "$out") * 1000 / 972))")"
+}
+read -r got rate < <(send_as "$TMP/wf-udp-lim" 9951)
+log "wf-udp-lim (started after the daemon): $rate B/s (limit 1000000)"
+check process_name_rule_limits_new_process within "$rate" 1000000 3
+read -r got rate < <(send_as "$UDP" 9952)
+log "wf-udp (another name): received $got of 8000"
+check process_other_program_untouched [ "$got" = 8000 ]
+
+wf_stop
+check process_stop_clean [ ! -e "$PIN" ]
+
+# A pid that does not exist: refused, nothing attached.
+printf 'interfaces: [%s]\npin_dir: %s\nrules:\n  - name: x\n    match: { pid: 4194000 }\n    rate: 8mbit\n' \
+	"$IF_A" "$PIN" > "$TMP/nopid.yaml"
+out=$($IN_A "$WF" -c "$TMP/nopid.yaml" 2>&1)
+check process_missing_pid_refused grep -q "rules\[0\].match.pid: no process 4194000" <<< "$out"
+check process_missing_pid_left_nothing [ ! -e "$PIN" ]
+finish
