@@ -55,6 +55,7 @@ struct loader {
 	bool no_tc;		/* kernel lacks tc BPF and the config said skip */
 	bool pinned;
 	struct bpf_link *cg_links[3];	/* cgroup_skb x 2, sock_create */
+	__u64 cg_ids[WF_MAX_RULES];	/* cgroup id each rule last matched */
 };
 
 static const char *const dir_names[N_DIRS] = { "ingress", "egress" };
@@ -134,50 +135,122 @@ static int rule_cgroup(const struct wf_cfg_rule *cr, __u64 *id, __u32 *level,
 	return cgroup_resolve(rel, id, level, why, n);
 }
 
+/*
+ * The ABI form of rules[i], with what only this host can say: ifindex,
+ * cgroup id and level. Returns 0; -1 with `why` if the rule's cgroup or
+ * process cannot be found (r then names cgroup id 0, which no socket has).
+ */
+static int rule_resolve(const struct wf_config *cfg, int i, struct wf_rule *r,
+			char *why, size_t n)
+{
+	const struct wf_cfg_rule *cr = &cfg->rules[i];
+
+	policy_rule(cr, r);
+	if (cr->iface[0])
+		r->ifindex = if_nametoindex(cr->iface);
+	if (wf_rule_has_cgroup(cr)) {
+		if (rule_cgroup(cr, &r->cgroup_id, &r->cgroup_level, why, n)) {
+			r->cgroup_id = 0;
+			return -1;
+		}
+		if (r->cgroup_level >= WF_CG_LEVELS) {
+			snprintf(why, n, "%u levels deep; wirefisher follows %d",
+				 r->cgroup_level, WF_CG_LEVELS - 1);
+			r->cgroup_id = 0;
+			return -1;
+		}
+	}
+	if (cr->pid && kill((pid_t)cr->pid, 0) && errno == ESRCH) {
+		snprintf(why, n, "no process %u", cr->pid);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *match_key(const struct wf_cfg_rule *cr)
+{
+	return cr->pid ? "pid" : cr->unit[0] ? "unit" :
+	       cr->container[0] ? "container" : "cgroup";
+}
+
+static int write_rule(struct wirefisher_bpf *skel, int i, const struct wf_rule *r)
+{
+	__u32 id = (__u32)i;
+	int err = bpf_map__update_elem(skel->maps.wf_rules, &id, sizeof(id), r,
+				       sizeof(*r), BPF_ANY);
+
+	if (err)
+		log_error("cannot write rules[%d] (%s): %s", i, r->name,
+			  strerror(-err));
+	return err;
+}
+
 static int write_rules(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 {
 	char why[256];
-	int i, err;
+	int i;
 
 	for (i = 0; i < cfg->n_rules; i++) {
 		const struct wf_cfg_rule *cr = &cfg->rules[i];
 		struct wf_rule r;
-		__u32 id = (__u32)i;
 
-		policy_rule(cr, &r);
-		if (cr->iface[0])
-			r.ifindex = if_nametoindex(cr->iface);
-		if (wf_rule_has_cgroup(cr) &&
-		    rule_cgroup(cr, &r.cgroup_id, &r.cgroup_level, why,
-				sizeof(why))) {
+		if (rule_resolve(cfg, i, &r, why, sizeof(why))) {
 			log_error("%s:%d:%d: rules[%d].match.%s: %s", cfg->path,
-				  cr->where.line, cr->where.col, i,
-				  cr->unit[0] ? "unit" : cr->container[0] ?
-				  "container" : "cgroup", why);
+				  cr->where.line, cr->where.col, i, match_key(cr),
+				  why);
 			return -1;
 		}
-		if (cr->pid && kill((pid_t)cr->pid, 0) && errno == ESRCH) {
-			log_error("%s:%d:%d: rules[%d].match.pid: no process %u",
-				  cfg->path, cr->where.line, cr->where.col, i,
-				  cr->pid);
+		if (write_rule(skel, i, &r))
 			return -1;
-		}
-		if (r.cgroup_level >= WF_CG_LEVELS) {
-			log_error("%s:%d:%d: rules[%d].match.cgroup: %s is %u levels "
-				  "deep; wirefisher follows %d", cfg->path,
-				  cr->where.line, cr->where.col, i, cr->cgroup,
-				  r.cgroup_level, WF_CG_LEVELS - 1);
-			return -1;
-		}
-		err = bpf_map__update_elem(skel->maps.wf_rules, &id, sizeof(id),
-					   &r, sizeof(r), BPF_ANY);
-		if (err) {
-			log_error("cannot write rules[%d] (%s): %s", i, cr->name,
-				  strerror(-err));
-			return -1;
-		}
 	}
 	return 0;
+}
+
+/*
+ * A rule's cgroup removed while running: the rule stops matching (id 0)
+ * and waits; made again at the same path (a new id): the rule follows.
+ * One log line per change. Called every second from loader_sync(), with
+ * `all` when interfaces changed and every rule's ifindex may be stale.
+ */
+static void follow_rules(struct loader *l, bool all)
+{
+	const struct wf_config *cfg = l->cfg;
+	char why[256];
+	int i;
+
+	for (i = 0; i < cfg->n_rules; i++) {
+		const struct wf_cfg_rule *cr = &cfg->rules[i];
+		struct wf_rule r;
+		int gone;
+
+		if (!all && !wf_rule_has_cgroup(cr))
+			continue;
+		gone = rule_resolve(cfg, i, &r, why, sizeof(why)) != 0;
+		if (r.cgroup_id == l->cg_ids[i]) {
+			if (all)
+				write_rule(l->skel, i, &r);
+			continue;
+		}
+		if (gone)
+			log_warn("rules[%d] (%s): %s; the rule waits for it", i,
+				 cr->name, why);
+		else
+			log_info("rules[%d] (%s): cgroup is there again (id %llu)",
+				 i, cr->name, (unsigned long long)r.cgroup_id);
+		if (write_rule(l->skel, i, &r) == 0)
+			l->cg_ids[i] = r.cgroup_id;
+	}
+}
+
+static void remember_cgroups(struct loader *l)
+{
+	char why[256];
+	struct wf_rule r;
+	int i;
+
+	for (i = 0; i < l->cfg->n_rules; i++)
+		if (rule_resolve(l->cfg, i, &r, why, sizeof(why)) == 0)
+			l->cg_ids[i] = r.cgroup_id;
 }
 
 static int write_trie(struct bpf_map *map, const struct wf_config *cfg,
@@ -339,6 +412,7 @@ struct loader *loader_open(const struct wf_config *cfg)
 	}
 	if (loader_write_policy(l->skel, cfg) || attach_cgroups(l))
 		goto fail;
+	remember_cgroups(l);
 	return l;
 fail:
 	loader_free(l);
@@ -500,8 +574,8 @@ void loader_sync(struct loader *l)
 		}
 	}
 	/* Rules naming an interface follow its new ifindex. */
-	if (changed && l->cfg->n_rules)
-		write_rules(l->skel, l->cfg);
+	if (l->cfg->n_rules)
+		follow_rules(l, changed);
 }
 
 static int write_info(struct loader *l)

@@ -141,6 +141,26 @@ for d in $LOOKUP; do
 	i=$((i + 1))
 done
 
+# The limited cgroup removed while running: the daemon lives on and says so
+# once; made again at the same path (a new cgroup id), the rule follows it.
+rmdir "$CG/a/child" "$CG/a"
+for ((i = 0; i < 30; i++)); do
+	grep -q "rules\[0\] (cg-a-out): no cgroup" "$TMP/wf.log" && break
+	sleep 0.1
+done
+check cgroup_removed_logged_once [ "$(grep -c "rules\[0\] (cg-a-out): no cgroup" "$TMP/wf.log")" = 1 ]
+check cgroup_removed_daemon_alive kill -0 "$WF_PID"
+mkdir -p "$CG/a"
+for ((i = 0; i < 30; i++)); do
+	grep -q "rules\[0\] (cg-a-out): cgroup is there again" "$TMP/wf.log" && break
+	sleep 0.1
+done
+check cgroup_recreated_followed grep -q "rules\[0\] (cg-a-out): cgroup is there again" "$TMP/wf.log"
+read -r got rate < <(send_from "$CG/a" 9903)
+log "cgroup a, made again: $rate B/s (limit 1000000)"
+check cgroup_recreated_limited_again within "$rate" 1000000 3
+mkdir -p "$CG/a/child"
+
 stats_json > "$TMP/stats.json"
 check cgroup_rule_counts [ "$(json '[r for r in d["rules"] if r["name"] == "cg-a-out"][0]["dropped"] > 0' < "$TMP/stats.json")" = True ]
 wf_stop
