@@ -82,6 +82,7 @@ bench: setup
 	$(Q)$(MAKE) $(APP) $(TOOL_BINS) $(BENCH_BIN)
 	$(Q)bench/overhead.sh
 	$(Q)bench/police.sh
+	$(Q)bench/cgroup.sh
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(OUT)/bpf
 	$(call msg,BPF,$@)
