@@ -34,6 +34,8 @@ static __always_inline void owner_of(struct __sk_buff *skb, struct wf_pkt *pkt)
 	if (!o)
 		return;
 	pkt->pid = o->tgid;
+	pkt->exe_ino = o->exe_ino;
+	pkt->exe_dev = o->exe_dev;
 	__builtin_memcpy(pkt->comm, o->comm, WF_COMM_LEN);
 }
 

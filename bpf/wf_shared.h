@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define WF_ABI_VERSION 6
+#define WF_ABI_VERSION 7
 
 #define WF_FAMILY_IPV4 4
 #define WF_FAMILY_IPV6 6
@@ -102,6 +102,7 @@ struct wf_counters {
 #define WF_RULE_CGROUP 0x10	/* match the socket's cgroup or a descendant */
 #define WF_RULE_PID 0x20	/* match the process that made the socket */
 #define WF_RULE_COMM 0x40	/* ... by its command name */
+#define WF_RULE_EXE 0x80	/* ... by its executable (device, inode) */
 
 #define WF_COMM_LEN 16
 
@@ -141,6 +142,9 @@ struct wf_rule {
 	__u32 cgroup_level;	/* ... and its depth below the root */
 	__u32 pid;		/* WF_RULE_PID: a TGID */
 	char comm[WF_COMM_LEN];	/* WF_RULE_COMM: NUL-padded */
+	__u64 exe_ino;		/* WF_RULE_EXE: the executable's inode ... */
+	__u32 exe_dev;		/* ... on this device (kernel encoding) */
+	__u32 pad3;
 	char name[WF_RULE_NAME];
 };
 
@@ -152,8 +156,9 @@ struct wf_rule {
  */
 struct wf_sk_owner {
 	__u32 tgid;
-	__u32 pad;
+	__u32 exe_dev;		/* kernel dev_t of the executable's filesystem */
 	char comm[WF_COMM_LEN];
+	__u64 exe_ino;		/* inode of the executable */
 };
 
 /* Keys of the prefix tries: the matching rules' bits as values (__u64). */

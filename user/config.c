@@ -613,6 +613,21 @@ static void get_process(struct ctx *c, yaml_node_t *n, const char *path,
 		strcpy(r->process, s);
 }
 
+/* exe: an absolute path; the loader finds its device and inode. */
+static void get_exe(struct ctx *c, yaml_node_t *n, const char *path,
+		    struct wf_cfg_rule *r)
+{
+	const char *s = scalar(c, n, path);
+
+	if (!s)
+		return;
+	if (s[0] != '/' || strlen(s) >= sizeof(r->exe))
+		report(c, n, path, "\"%s\" is not an absolute path; write e.g. "
+		       "/usr/bin/rsync", s);
+	else
+		strcpy(r->exe, s);
+}
+
 /* container: a docker/podman id, or an unambiguous prefix of 4+ digits. */
 static void get_container(struct ctx *c, yaml_node_t *n, const char *path,
 			  struct wf_cfg_rule *r)
@@ -638,7 +653,7 @@ static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 	static const char *const keys[] = { "src", "dst", "proto", "sport",
 					     "dport", "interface", "direction",
 					     "cgroup", "unit", "container", "pid",
-					     "process", NULL };
+					     "process", "exe", NULL };
 	static const char *const dirs[] = { "ingress", "egress", "both", NULL };
 	static const unsigned dir_bits[] = { WF_DIRS_INGRESS, WF_DIRS_EGRESS,
 					     WF_DIRS_BOTH };
@@ -692,10 +707,13 @@ static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 		case 11:
 			get_process(c, val, sub, r);
 			break;
+		case 12:
+			get_exe(c, val, sub, r);
+			break;
 		}
 	}
-	if (r->pid && r->process[0])
-		report(c, n, path, "give pid or process, not both");
+	if (!!r->pid + !!r->process[0] + !!r->exe[0] > 1)
+		report(c, n, path, "give one of pid, process and exe");
 	r->dirs = dir_bits[dir];
 	if (!!r->cgroup[0] + !!r->unit[0] + !!r->container[0] > 1)
 		report(c, n, path, "give one of cgroup, unit and container");
@@ -1110,7 +1128,8 @@ static bool rule_covers(const struct wf_cfg_rule *a, const struct wf_cfg_rule *b
 	    (strcmp(a->unit, b->unit) || strcmp(a->container, b->container)))
 		return false;
 	if ((a->pid && a->pid != b->pid) ||
-	    (a->process[0] && strcmp(a->process, b->process)))
+	    (a->process[0] && strcmp(a->process, b->process)) ||
+	    (a->exe[0] && strcmp(a->exe, b->exe)))
 		return false;
 	return (a->dirs & b->dirs) == b->dirs &&
 	       prefix_contains(&a->src, &b->src) &&

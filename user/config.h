@@ -72,6 +72,7 @@ struct wf_cfg_rule {
 	char container[80];	/* ... or a container's (id or prefix) */
 	uint32_t pid;		/* 0: any; else a process (TGID) and its threads */
 	char process[16];	/* "": any; else a command name (comm) */
+	char exe[256];		/* "": any; else an executable's absolute path */
 	char group[WF_RULE_NAME_MAX + 1];	/* "": own bucket; else shared */
 	int bucket;		/* the bucket: own index, or the group's first */
 	unsigned dirs;		/* enum wf_dirs */
@@ -125,7 +126,7 @@ static inline bool wf_rule_has_cgroup(const struct wf_cfg_rule *r)
 /* Does the rule match on the process that made the socket? */
 static inline bool wf_rule_has_process(const struct wf_cfg_rule *r)
 {
-	return r->pid || r->process[0];
+	return r->pid || r->process[0] || r->exe[0];
 }
 
 /*

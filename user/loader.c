@@ -12,6 +12,8 @@
 #include "loader.h"
 
 #include <errno.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -164,12 +166,25 @@ static int rule_resolve(const struct wf_config *cfg, int i, struct wf_rule *r,
 		snprintf(why, n, "no process %u", cr->pid);
 		return -1;
 	}
+	if (cr->exe[0]) {
+		struct stat st;
+
+		errno = 0;
+		if (stat(cr->exe, &st) || !S_ISREG(st.st_mode)) {
+			snprintf(why, n, "%s: %s", cr->exe, errno ? strerror(errno) :
+				 "not a regular file");
+			return -1;
+		}
+		r->exe_ino = st.st_ino;
+		/* The kernel's dev_t: major in the high 12 bits of 32. */
+		r->exe_dev = (__u32)(major(st.st_dev) << 20 | minor(st.st_dev));
+	}
 	return 0;
 }
 
 static const char *match_key(const struct wf_cfg_rule *cr)
 {
-	return cr->pid ? "pid" : cr->unit[0] ? "unit" :
+	return cr->pid ? "pid" : cr->exe[0] ? "exe" : cr->unit[0] ? "unit" :
 	       cr->container[0] ? "container" : "cgroup";
 }
 

@@ -35,6 +35,8 @@ void policy_rule(const struct wf_cfg_rule *r, struct wf_rule *out)
 		out->flags |= WF_RULE_PID;
 		out->pid = r->pid;
 	}
+	if (r->exe[0])
+		out->flags |= WF_RULE_EXE;	/* inode and device: the loader's */
 	if (r->process[0]) {
 		out->flags |= WF_RULE_COMM;
 		memcpy(out->comm, r->process, sizeof(r->process));

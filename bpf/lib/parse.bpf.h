@@ -30,8 +30,9 @@ struct wf_pkt {
 	__u64 cg[WF_CG_LEVELS];
 	/* The socket's maker, if wf_sock_create saw it (cgroup hooks only). */
 	__u32 pid;
-	__u32 pad2;
+	__u32 exe_dev;
 	__u64 comm[WF_COMM_LEN / 8];
+	__u64 exe_ino;
 };
 
 static __always_inline int parse_l4(void *l4, void *data_end, __u8 proto,

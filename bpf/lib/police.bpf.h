@@ -89,6 +89,9 @@ static __always_inline int rule_matches(const struct wf_rule *r,
 	    (!pkt->pid || pkt->comm[0] != ((const __u64 *)r->comm)[0] ||
 	     pkt->comm[1] != ((const __u64 *)r->comm)[1]))
 		return 0;
+	if ((r->flags & WF_RULE_EXE) &&
+	    (!pkt->pid || pkt->exe_ino != r->exe_ino || pkt->exe_dev != r->exe_dev))
+		return 0;
 	if ((r->flags & WF_RULE_CGROUP) &&
 	    (r->cgroup_level >= WF_CG_LEVELS ||
 	     pkt->cg[r->cgroup_level & (WF_CG_LEVELS - 1)] != r->cgroup_id))

@@ -7,6 +7,9 @@
 netns_up || { fail process_setup "cannot build namespaces"; finish; }
 # A copy of the sender under its own command name, for the process: rule.
 cp "$UDP" "$TMP/wf-udp-lim"
+# Another copy under the very same command name as the untouched sender:
+# only its executable (device, inode) tells it apart.
+mkdir "$TMP/exe" && cp "$UDP" "$TMP/exe/wf-udp"
 mkfifo "$TMP/go"
 # The receiver's PID is known before it opens its socket: a shell that
 # waits, then execs the receiver in place (same PID) once the daemon runs.
@@ -24,6 +27,10 @@ rules:
     burst: 16kB
   - name: by-name
     match: { process: wf-udp-lim, direction: egress }
+    rate: 8mbit
+    burst: 16kB
+  - name: by-exe
+    match: { exe: $TMP/exe/wf-udp, direction: egress }
     rate: 8mbit
     burst: 16kB
 YAML
@@ -56,11 +63,20 @@ check process_name_rule_limits_new_process within "$rate" 1000000 3
 read -r got rate < <(send_as "$UDP" 9952)
 log "wf-udp (another name): received $got of 8000"
 check process_other_program_untouched [ "$got" = 8000 ]
+read -r got rate < <(send_as "$TMP/exe/wf-udp" 9953)
+log "exe/wf-udp (same name, other executable): $rate B/s (limit 1000000)"
+check process_exe_rule_limits within "$rate" 1000000 3
 
 wf_stop
 check process_stop_clean [ ! -e "$PIN" ]
 
-# A pid that does not exist: refused, nothing attached.
+# An exe that does not exist, and a pid that does not exist: refused,
+# nothing attached.
+printf 'interfaces: [%s]\npin_dir: %s\nrules:\n  - name: x\n    match: { exe: /nonexistent/wf }\n    rate: 8mbit\n' \
+	"$IF_A" "$PIN" > "$TMP/noexe.yaml"
+out=$($IN_A "$WF" -c "$TMP/noexe.yaml" 2>&1)
+check process_missing_exe_refused grep -q "rules\[0\].match.exe: /nonexistent/wf: No such file" <<< "$out"
+check process_missing_exe_left_nothing [ ! -e "$PIN" ]
 printf 'interfaces: [%s]\npin_dir: %s\nrules:\n  - name: x\n    match: { pid: 4194000 }\n    rate: 8mbit\n' \
 	"$IF_A" "$PIN" > "$TMP/nopid.yaml"
 out=$($IN_A "$WF" -c "$TMP/nopid.yaml" 2>&1)
