@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define WF_ABI_VERSION 7
+#define WF_ABI_VERSION 8
 
 #define WF_FAMILY_IPV4 4
 #define WF_FAMILY_IPV6 6
@@ -145,6 +145,7 @@ struct wf_rule {
 	__u64 exe_ino;		/* WF_RULE_EXE: the executable's inode ... */
 	__u32 exe_dev;		/* ... on this device (kernel encoding) */
 	__u32 pad3;
+	char cc[WF_COMM_LEN];	/* TCP congestion control to set, or "" */
 	char name[WF_RULE_NAME];
 };
 

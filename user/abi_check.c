@@ -15,7 +15,7 @@ _Static_assert(sizeof(struct wf_flow) == 11 * 8, "wf_flow");
 _Static_assert(sizeof(struct wf_counters) == 10 * 8, "wf_counters");
 _Static_assert(sizeof(struct wf_iface) == 24, "wf_iface");
 _Static_assert(sizeof(struct wf_info) == 32, "wf_info");
-_Static_assert(sizeof(struct wf_rule) == 136, "wf_rule");
+_Static_assert(sizeof(struct wf_rule) == 152, "wf_rule");
 _Static_assert(sizeof(struct wf_sk_owner) == 32, "wf_sk_owner");
 _Static_assert(offsetof(struct wf_rule, ns_per_byte) == 24, "wf_rule costs");
 _Static_assert(sizeof(struct wf_lpm4) == 8, "wf_lpm4");

@@ -763,7 +763,8 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 		       struct wf_cfg_rule *r)
 {
 	static const char *const keys[] = { "name", "match", "rate", "burst",
-					     "per", "group", NULL };
+					     "per", "group", "tcp_congestion",
+					     NULL };
 	static const char *const pers[] = { "rule", "src_ip", "dst_ip", "flow",
 					     NULL };
 	char sub[PATH_MAXLEN], bsub[PATH_MAXLEN] = "";
@@ -804,6 +805,17 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 			break;
 		case 4:
 			get_enum(c, val, sub, pers, &per);
+			break;
+		case 6:
+			s = scalar(c, val, sub);
+			if (s && (strlen(s) >= sizeof(r->cc) ||
+				  strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+				  strlen(s)))
+				report(c, val, sub, "\"%s\" is not a congestion "
+				       "control name; write e.g. bbr, cubic or reno",
+				       s);
+			else if (s)
+				strcpy(r->cc, s);
 			break;
 		case 5:
 			s = scalar(c, val, sub);
@@ -1217,6 +1229,8 @@ static void print_rule(const struct wf_cfg_rule *r, int i, FILE *out)
 		(double)r->burst_bytes * 8000.0 / (double)r->rate_bps,
 		r->burst_default ? ", default: 1/4 s, at least 64 KiB" : "");
 	fprintf(out, "rules[%d].per             %s\n", i, pers[r->per & 3]);
+	if (r->cc[0])
+		fprintf(out, "rules[%d].tcp_congestion  %s\n", i, r->cc);
 	if (r->group[0])
 		fprintf(out, "rules[%d].group           %s (the bucket of rules[%d])\n",
 			i, r->group, r->bucket);

@@ -80,6 +80,7 @@ struct wf_cfg_rule {
 	uint64_t burst_bytes;
 	bool burst_default;	/* not given: 1/4 s of the rate, >= 64 KiB */
 	enum wf_per per;
+	char cc[16];		/* tcp_congestion: "" or an algorithm name */
 	struct wf_where where;
 };
 

@@ -58,6 +58,7 @@ struct loader {
 	bool pinned;
 	struct bpf_link *cg_links[3];	/* cgroup_skb x 2, sock_create */
 	__u64 cg_ids[WF_MAX_RULES];	/* cgroup id each rule last matched */
+	struct bpf_link *cc_link;	/* sockops, for tcp_congestion */
 };
 
 static const char *const dir_names[N_DIRS] = { "ingress", "egress" };
@@ -309,6 +310,69 @@ int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg
 	return write_tries(skel, cfg) || write_rules(skel, cfg) ? -1 : 0;
 }
 
+/* The rules that set a TCP congestion control. */
+static __u64 cc_rules(const struct wf_config *cfg)
+{
+	__u64 mask = 0;
+	int i;
+
+	for (i = 0; i < cfg->n_rules; i++)
+		if (cfg->rules[i].cc[0])
+			mask |= 1ULL << i;
+	return mask;
+}
+
+/* Is `name` in tcp_available_congestion_control? */
+static bool cc_available(const char *name)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_available_congestion_control",
+			"r");
+	char word[32];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fscanf(f, "%31s", word) == 1)
+		found = !strcmp(word, name);
+	fclose(f);
+	return found;
+}
+
+/* sockops on the cgroup2 root, for the tcp_congestion rules. */
+static int attach_sockops(struct loader *l)
+{
+	const struct wf_config *cfg = l->cfg;
+	char mount[PATH_MAX];
+	int fd, i;
+
+	if (!cc_rules(cfg))
+		return 0;
+	for (i = 0; i < cfg->n_rules; i++)
+		if (cfg->rules[i].cc[0] && !cc_available(cfg->rules[i].cc)) {
+			log_error("%s:%d:%d: rules[%d].tcp_congestion: \"%s\" is not "
+				  "available here (see /proc/sys/net/ipv4/"
+				  "tcp_available_congestion_control)", cfg->path,
+				  cfg->rules[i].where.line, cfg->rules[i].where.col,
+				  i, cfg->rules[i].cc);
+			return -1;
+		}
+	if (cgroup_mount(mount)) {
+		log_error("tcp_congestion rules need cgroup v2, not mounted here");
+		return -1;
+	}
+	fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	l->cc_link = bpf_program__attach_cgroup(l->skel->progs.wf_sockops, fd);
+	close(fd);
+	if (!l->cc_link) {
+		log_error("attach sockops on %s: %s", mount, strerror(errno));
+		return -1;
+	}
+	log_info("attached sockops to cgroup %s (tcp_congestion)", mount);
+	return 0;
+}
+
 /* The rules that match a cgroup: enforced by cgroup_skb, not by tc. */
 static __u64 cgroup_rules(const struct wf_config *cfg)
 {
@@ -417,6 +481,9 @@ struct loader *loader_open(const struct wf_config *cfg)
 	}
 	if (!has_process_rules(cfg))
 		bpf_program__set_autoload(l->skel->progs.wf_sock_create, false);
+	l->skel->rodata->wf_cc_rules = cc_rules(cfg);
+	if (!cc_rules(cfg))
+		bpf_program__set_autoload(l->skel->progs.wf_sockops, false);
 	bpf_map__set_max_entries(l->skel->maps.wf_flows, cfg->max_flows);
 	bpf_map__set_max_entries(l->skel->maps.wf_keyed, cfg->max_keys);
 	err = wirefisher_bpf__load(l->skel);
@@ -425,7 +492,8 @@ struct loader *loader_open(const struct wf_config *cfg)
 			  "the verifier's log)", strerror(-err));
 		goto fail;
 	}
-	if (loader_write_policy(l->skel, cfg) || attach_cgroups(l))
+	if (loader_write_policy(l->skel, cfg) || attach_cgroups(l) ||
+	    attach_sockops(l))
 		goto fail;
 	remember_cgroups(l);
 	return l;
@@ -652,6 +720,7 @@ void loader_free(struct loader *l)
 		slot_detach(l, &l->slots[i]);
 	for (i = 0; i < 3; i++)
 		bpf_link__destroy(l->cg_links[i]);
+	bpf_link__destroy(l->cc_link);
 	if (l->pinned)
 		pin_dir_clear(l->cfg->pin_dir);
 	wirefisher_bpf__destroy(l->skel);

@@ -48,6 +48,7 @@ void policy_rule(const struct wf_cfg_rule *r, struct wf_rule *out)
 	out->rate_bps = r->rate_bps;
 	out->burst_bytes = r->burst_bytes;
 	snprintf(out->name, sizeof(out->name), "%s", r->name);
+	memcpy(out->cc, r->cc, sizeof(out->cc));
 }
 
 static int add_prefix(struct policy_lpm *out, int n, const struct wf_prefix *p)

@@ -24,6 +24,8 @@ const volatile __u32 wf_police __weak = 0;
  * these, the tc programs only the others, so no packet meets a rule twice.
  */
 const volatile __u64 wf_cg_rules __weak = 0;
+/* The rules that set a TCP congestion control (wf_sockops). */
+const volatile __u64 wf_cc_rules __weak = 0;
 /* Tests only: read the time from wf_clock_ns instead of the kernel clock. */
 const volatile __u32 wf_test_clock __weak = 0;
 __u64 wf_clock_ns __weak = 0;
