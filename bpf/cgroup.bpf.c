@@ -17,32 +17,14 @@
 #include "lib/maps.bpf.h"
 #include "lib/parse.bpf.h"
 #include "lib/police.bpf.h"
+#include "lib/owner.bpf.h"
 #include "lib/time.bpf.h"
-
-/* The process that made the packet's socket, as wf_sock_create recorded. */
-static __always_inline void owner_of(struct __sk_buff *skb, struct wf_pkt *pkt)
-{
-	struct bpf_sock *sk = skb->sk;
-	struct wf_sk_owner *o;
-
-	if (!sk)
-		return;
-	sk = bpf_sk_fullsock(sk);
-	if (!sk)
-		return;
-	o = bpf_sk_storage_get(&wf_sk_owner, sk, 0, 0);
-	if (!o)
-		return;
-	pkt->pid = o->tgid;
-	pkt->exe_ino = o->exe_ino;
-	pkt->exe_dev = o->exe_dev;
-	__builtin_memcpy(pkt->comm, o->comm, WF_COMM_LEN);
-}
 
 static __always_inline int cg_handle(struct __sk_buff *skb, __u8 dir)
 {
 	struct wf_pkt pkt = {};
 	struct wf_counters *c = stats_slot();
+	struct bpf_sock *sk;
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	__u8 family;
@@ -65,7 +47,9 @@ static __always_inline int cg_handle(struct __sk_buff *skb, __u8 dir)
 #pragma unroll
 	for (i = 0; i < WF_CG_LEVELS; i++)
 		pkt.cg[i] = bpf_skb_ancestor_cgroup_id(skb, i);
-	owner_of(skb, &pkt);
+	sk = skb->sk;
+	if (sk)
+		owner_fill(bpf_sk_fullsock(sk), &pkt);
 	return police_packet(&pkt, wf_now(), c, wf_cg_rules) ? 0 : 1;
 }
 

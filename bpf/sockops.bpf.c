@@ -13,6 +13,7 @@
 #include "lib/compat.bpf.h"
 #include "lib/maps.bpf.h"
 #include "lib/parse.bpf.h"
+#include "lib/owner.bpf.h"
 #include "lib/police.bpf.h"
 
 #define SOL_TCP 6
@@ -43,9 +44,6 @@ static long cc_rule(__u32 i, void *data)
 static __always_inline int describe(struct bpf_sock_ops *skops,
 				    struct wf_pkt *pkt)
 {
-	struct bpf_sock *sk = skops->sk;
-	struct wf_sk_owner *o;
-
 	pkt->key.proto = IPPROTO_TCP;
 	pkt->key.dir = WF_DIR_EGRESS;
 	pkt->key.port_src = (__u16)skops->local_port;
@@ -67,15 +65,7 @@ static __always_inline int describe(struct bpf_sock_ops *skops,
 	} else {
 		return -1;
 	}
-	if (!sk)
-		return 0;
-	o = bpf_sk_storage_get(&wf_sk_owner, sk, 0, 0);
-	if (o) {
-		pkt->pid = o->tgid;
-		pkt->exe_ino = o->exe_ino;
-		pkt->exe_dev = o->exe_dev;
-		__builtin_memcpy(pkt->comm, o->comm, WF_COMM_LEN);
-	}
+	owner_fill(skops->sk, pkt);
 	return 0;
 }
 
