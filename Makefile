@@ -39,7 +39,7 @@ WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(OUT) -Iuser \
 	$(PC_CFLAGS) -MMD -MP
-LDLIBS := $(PC_LIBS) -lelf -lz
+LDLIBS := $(PC_LIBS) -lelf -lz -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Wno-unused-parameter -I$(dir $(VMLINUX)) -Ibpf -MMD -MP $(BPF_EXTRA)

@@ -10,12 +10,16 @@
  * Maps: wf_ifaces (read: link-layer length), wf_flows (read/write),
  * wf_stats (per-CPU counters); for policing wf_rules, the prefix tries,
  * wf_rule_buckets / wf_keyed (buckets), wf_rule_stats, wf_rule_acct.
+ * Steering: at the egress of a path device (WF_IFACE_STEER) a packet to a
+ * steered prefix is first moved to its path's device with bpf_redirect();
+ * it is policed and accounted there, at that device's egress, not here.
  * Verdict: WF_DROP (a policing rule refused the packet) -> TC_ACT_SHOT,
  * everything else -> TC_ACT_OK.
  */
 #include "lib/compat.bpf.h"
 #include "lib/maps.bpf.h"
 #include "lib/parse.bpf.h"
+#include "lib/steer.bpf.h"
 #include "lib/verdict.bpf.h"
 
 /* Enough linear bytes for an IPv4 header with options and a TCP header. */
@@ -26,7 +30,7 @@
  * is not IP, -2 on an interface the loader has not (or no longer) set up.
  */
 static __always_inline int tc_describe(struct __sk_buff *skb, __u8 dir,
-				       struct wf_pkt *pkt)
+				       struct wf_pkt *pkt, __u32 *flags)
 {
 	__u32 ifindex = skb->ifindex;
 	struct wf_iface *ifc;
@@ -44,6 +48,7 @@ static __always_inline int tc_describe(struct __sk_buff *skb, __u8 dir,
 	else
 		return -1;
 	l2 = ifc->l2_len ? ETH_HLEN : 0;
+	*flags = ifc->flags;
 
 	/* Headers of a GSO or forwarded skb may sit in paged data. */
 	want = l2 + WF_TC_PULL;
@@ -63,10 +68,26 @@ static __always_inline int tc_describe(struct __sk_buff *skb, __u8 dir,
 	return pkt_parse(data + l2, data_end, family, pkt);
 }
 
+/* Redirect to the packet's path device if it is another one. */
+static __always_inline int tc_steer(struct __sk_buff *skb, struct wf_pkt *pkt)
+{
+	struct wf_counters *c = stats_slot();
+	__u32 to;
+
+	if (!c)
+		return -1;
+	to = steer_packet(pkt, wf_now(), c);
+	if (!to || to == skb->ifindex)
+		return -1;
+	c->steered++;
+	return bpf_redirect(to, 0);
+}
+
 static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
 {
 	struct wf_pkt pkt = {};
-	int parse = tc_describe(skb, dir, &pkt);
+	__u32 flags = 0;
+	int parse = tc_describe(skb, dir, &pkt, &flags);
 
 	if (parse == -1) {
 		struct wf_counters *c = stats_slot();
@@ -74,6 +95,13 @@ static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
 		if (c)
 			c->non_ip++;
 		return TC_ACT_OK;
+	}
+	if (parse == WF_PARSE_OK && wf_steer && dir == WF_DIR_EGRESS &&
+	    (flags & WF_IFACE_STEER) && skb->mark != wf_probe_mark) {
+		int act = tc_steer(skb, &pkt);
+
+		if (act >= 0)
+			return act;
 	}
 	if (parse >= 0 && wf_packet(&pkt, parse) == WF_DROP)
 		return TC_ACT_SHOT;

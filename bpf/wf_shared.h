@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define WF_ABI_VERSION 8
+#define WF_ABI_VERSION 9
 
 #define WF_FAMILY_IPV4 4
 #define WF_FAMILY_IPV6 6
@@ -82,6 +82,9 @@ struct wf_counters {
 	__u64 dropped;		/* IP packets a rule dropped */
 	__u64 dropped_bytes;
 	__u64 bucket_errors;	/* per-key bucket could not be made: dropped */
+	__u64 steered;		/* packets redirected to another path device */
+	__u64 steer_flows;	/* flows given a path (new, or moved off a dead one) */
+	__u64 steer_no_path;	/* steered prefix, no usable path: left to routing */
 };
 
 /* ---- policing ------------------------------------------------------- */
@@ -198,10 +201,104 @@ struct wf_rule_counters {
 };
 
 /* What userspace tells the datapath about an attached interface. */
+#define WF_IFACE_STEER 0x1	/* a steering path device: steer at egress */
+
 struct wf_iface {
 	__u32 l2_len;		/* 14 on Ethernet, 0 on TUN (WireGuard) */
-	__u32 flags;
+	__u32 flags;		/* WF_IFACE_* */
 	char name[WF_IFNAMSIZ];
+};
+
+/* ---- steering ------------------------------------------------------ */
+
+#define WF_MAX_PATHS 16		/* paths in the config */
+#define WF_MAX_ROUTES 64	/* routes in the config */
+#define WF_ROUTE_PATHS 8	/* paths one route may use */
+#define WF_NO_PATH 0xff
+
+#define WF_MODE_FAILOVER 0
+#define WF_MODE_SPREAD 1
+
+#define WF_ROUTE_PINNED 0x1	/* `wirefisher switch --via`: active is fixed */
+
+/* One path as a route sees it: where it leads now and whether it may. */
+struct wf_route_path {
+	__u32 ifindex;		/* 0 while the device is absent */
+	__u8 path;		/* id in the config's path list */
+	__u8 usable;
+	__u16 pad;
+	__u32 weight;		/* relative share for spread, >= 1 */
+	__u32 util;		/* measured load, per mille of capacity */
+};
+
+/*
+ * wf_routes[route id]: the whole steering decision for one route, written
+ * by the daemon as one value. The map is a hash without preallocation, so
+ * an update swaps the value under RCU: a packet reads either the old or the
+ * new route, never a mix, and a route never has no value while it changes.
+ */
+struct wf_route {
+	__u8 mode;		/* WF_MODE_* */
+	__u8 n_paths;
+	__u8 active;		/* index into paths[]: new flows (failover) */
+	__u8 flags;		/* WF_ROUTE_* */
+	__u32 gen;		/* bumped by every rewrite, for readers */
+	struct wf_route_path paths[WF_ROUTE_PATHS];
+};
+
+/* Keys of the steering prefix tries; values are route ids (__u32). */
+/* (struct wf_lpm4 / wf_lpm6 above) */
+
+/*
+ * wf_steer_flows: one steered flow (key: struct wf_flow_key with dir
+ * WF_DIR_EGRESS and ifindex 0) and the path it sticks to.
+ */
+struct wf_steer_flow {
+	__u64 bytes;
+	__u64 packets;
+	__u64 first_ns;		/* CLOCK_MONOTONIC_COARSE */
+	__u64 last_ns;
+	__u32 route;
+	__u8 path;		/* id in the config's path list */
+	__u8 pad[3];
+};
+
+#define WF_PATH_DOWN 0
+#define WF_PATH_UP 1
+#define WF_PATH_ABSENT 2	/* its device is not there */
+#define WF_PATH_PROBING 3	/* not yet enough probes to say */
+
+/*
+ * wf_path_status[path id]: what the prober knows, written by the daemon
+ * each probe round for `wirefisher paths` and other readers of the pins.
+ * Times in ns; loss and score in millionths / thousandths.
+ */
+struct wf_path_status {
+	char name[WF_RULE_NAME];
+	char device[WF_IFNAMSIZ];
+	__u32 ifindex;
+	__u8 state;		/* WF_PATH_* */
+	__u8 configured;
+	__u16 pad;
+	__u64 rtt_ns;		/* EWMA */
+	__u64 jitter_ns;	/* EWMA of |rtt - previous rtt| */
+	__u32 loss_ppm;		/* over the probe window */
+	__u32 score_milli;	/* lower is better; see README */
+	__u64 probes_sent;
+	__u64 probes_lost;
+	__u64 flows;		/* steered flows seen within the last 10 s */
+	__u64 rate_bps;		/* the device's transmit rate, bits/s */
+	__u64 changed_unix_ns;	/* CLOCK_REALTIME of the last state change */
+	__s64 handshake_age_s;	/* WireGuard; -1 when not readable */
+};
+
+/*
+ * wf_route_ctl[route id]: written by `wirefisher switch`, read by the
+ * daemon: 0 = the prober decides, path id + 1 = pinned by hand.
+ */
+struct wf_route_ctl {
+	__u32 pin;
+	__u32 seq;		/* bumped by each switch request */
 };
 
 /*

@@ -16,15 +16,9 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "config_int.h"
 #include "log.h"
 #include "units.h"
-
-/*
- * Key paths ("interfaces[3].name") include keys the user typed; a very long
- * one is cut short in the message, which is what we want.
- */
-#pragma GCC diagnostic ignored "-Wformat-truncation"
-#define PATH_MAXLEN 128
 
 /* Bounds, with the reason for each. */
 #define WINDOW_MIN_NS 1000000000ULL	/* rates over < 1 s are noise */
@@ -50,15 +44,9 @@
 #define KEYS_MIN 256
 #define KEYS_MAX (4U << 20)
 
-struct ctx {
-	const char *file;
-	yaml_document_t *doc;
-	FILE *err;
-	int errors;
-};
 
-static void __attribute__((format(printf, 4, 5)))
-report(struct ctx *c, const yaml_node_t *n, const char *path,
+void __attribute__((format(printf, 4, 5)))
+cfg_report(struct ctx *c, const yaml_node_t *n, const char *path,
        const char *fmt, ...)
 {
 	va_list ap;
@@ -86,28 +74,28 @@ static const char *kind_name(const yaml_node_t *n)
 	}
 }
 
-static bool expect_kind(struct ctx *c, const yaml_node_t *n, const char *path,
+bool cfg_expect_kind(struct ctx *c, const yaml_node_t *n, const char *path,
 			yaml_node_type_t type, const char *want)
 {
 	if (n->type == type)
 		return true;
-	report(c, n, path, "expected %s, found %s", want, kind_name(n));
+	cfg_report(c, n, path, "expected %s, found %s", want, kind_name(n));
 	return false;
 }
 
 /* The text of a scalar node, or NULL (reported) if it is not a scalar. */
-static const char *scalar(struct ctx *c, const yaml_node_t *n,
+const char *cfg_scalar(struct ctx *c, const yaml_node_t *n,
 			  const char *path)
 {
-	if (!expect_kind(c, n, path, YAML_SCALAR_NODE, "a value"))
+	if (!cfg_expect_kind(c, n, path, YAML_SCALAR_NODE, "a value"))
 		return NULL;
 	if (n->data.scalar.length == 0 &&
 	    n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-		report(c, n, path, "missing value");
+		cfg_report(c, n, path, "missing value");
 		return NULL;
 	}
 	if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length) {
-		report(c, n, path, "value contains a NUL byte");
+		cfg_report(c, n, path, "value contains a NUL byte");
 		return NULL;
 	}
 	return (const char *)n->data.scalar.value;
@@ -118,7 +106,7 @@ static const char *scalar(struct ctx *c, const yaml_node_t *n,
  * keys and duplicates are reported and skipped. Returns the index of the key
  * in `keys`, with *val and `sub` (the key's full path) set; -1 at the end.
  */
-static int pair_next(struct ctx *c, yaml_node_t *map, const char *path,
+int cfg_pair_next(struct ctx *c, yaml_node_t *map, const char *path,
 		     const char *const *keys, int *i, yaml_node_t **val,
 		     char *sub, size_t subn)
 {
@@ -133,7 +121,7 @@ static int pair_next(struct ctx *c, yaml_node_t *map, const char *path,
 		int idx;
 
 		if (k->type != YAML_SCALAR_NODE) {
-			report(c, k, path, "a key must be a plain name");
+			cfg_report(c, k, path, "a key must be a plain name");
 			continue;
 		}
 		name = (const char *)k->data.scalar.value;
@@ -146,7 +134,7 @@ static int pair_next(struct ctx *c, yaml_node_t *map, const char *path,
 		}
 		snprintf(sub, subn, "%s%s%s", path, *path ? "." : "", name);
 		if (dup) {
-			report(c, k, sub, "duplicate key (first given above)");
+			cfg_report(c, k, sub, "duplicate key (first given above)");
 			continue;
 		}
 		for (idx = 0; keys[idx]; idx++)
@@ -160,7 +148,7 @@ static int pair_next(struct ctx *c, yaml_node_t *map, const char *path,
 				strncat(list, j ? ", " : "", sizeof(list) - strlen(list) - 1);
 				strncat(list, keys[j], sizeof(list) - strlen(list) - 1);
 			}
-			report(c, k, sub, "unknown key; expected one of: %s", list);
+			cfg_report(c, k, sub, "unknown key; expected one of: %s", list);
 			continue;
 		}
 		*val = yaml_document_get_node(c->doc, p->value);
@@ -170,46 +158,46 @@ static int pair_next(struct ctx *c, yaml_node_t *map, const char *path,
 	return -1;
 }
 
-static bool plain(struct ctx *c, const yaml_node_t *n, const char *path,
+bool cfg_plain(struct ctx *c, const yaml_node_t *n, const char *path,
 		  const char *what)
 {
 	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
 		return true;
-	report(c, n, path, "expected %s, found a quoted string", what);
+	cfg_report(c, n, path, "expected %s, found a quoted string", what);
 	return false;
 }
 
-static void get_bool(struct ctx *c, yaml_node_t *n, const char *path, bool *out)
+void cfg_get_bool(struct ctx *c, yaml_node_t *n, const char *path, bool *out)
 {
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 
-	if (!s || !plain(c, n, path, "true or false"))
+	if (!s || !cfg_plain(c, n, path, "true or false"))
 		return;
 	if (!strcmp(s, "true"))
 		*out = true;
 	else if (!strcmp(s, "false"))
 		*out = false;
 	else
-		report(c, n, path, "\"%s\" is not a boolean; write true or false", s);
+		cfg_report(c, n, path, "\"%s\" is not a boolean; write true or false", s);
 }
 
-static void get_u32(struct ctx *c, yaml_node_t *n, const char *path,
+void cfg_get_u32(struct ctx *c, yaml_node_t *n, const char *path,
 		    uint32_t *out, uint32_t min, uint32_t max)
 {
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 	unsigned long long v;
 	char *end;
 
-	if (!s || !plain(c, n, path, "a whole number"))
+	if (!s || !cfg_plain(c, n, path, "a whole number"))
 		return;
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (*s < '0' || *s > '9' || *end || errno) {
-		report(c, n, path, "\"%s\" is not a whole number", s);
+		cfg_report(c, n, path, "\"%s\" is not a whole number", s);
 		return;
 	}
 	if (v < min || v > max) {
-		report(c, n, path, "%llu is out of range; write %u to %u", v, min,
+		cfg_report(c, n, path, "%llu is out of range; write %u to %u", v, min,
 		       max);
 		return;
 	}
@@ -220,33 +208,33 @@ static void get_u32(struct ctx *c, yaml_node_t *n, const char *path,
  * A value with a unit, read by one of the units.h parsers. Returns its text
  * (for range messages) and sets *v, or NULL after reporting.
  */
-static const char *get_units(struct ctx *c, yaml_node_t *n, const char *path,
+static const char *cfg_get_units(struct ctx *c, yaml_node_t *n, const char *path,
 			     int (*parse)(const char *, uint64_t *, char *,
 					  size_t),
 			     uint64_t *v)
 {
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 	char why[UNITS_WHY_MAX];
 
 	if (!s)
 		return NULL;
 	if (parse(s, v, why, sizeof(why))) {
-		report(c, n, path, "%s", why);
+		cfg_report(c, n, path, "%s", why);
 		return NULL;
 	}
 	return s;
 }
 
-static void get_duration(struct ctx *c, yaml_node_t *n, const char *path,
+void cfg_get_duration(struct ctx *c, yaml_node_t *n, const char *path,
 			 uint64_t *out, uint64_t min, uint64_t max)
 {
 	uint64_t v;
-	const char *s = get_units(c, n, path, units_duration, &v);
+	const char *s = cfg_get_units(c, n, path, units_duration, &v);
 
 	if (!s)
 		return;
 	if (v < min || v > max) {
-		report(c, n, path, "%s is out of range; write %llu ms to %llu ms",
+		cfg_report(c, n, path, "%s is out of range; write %llu ms to %llu ms",
 		       s, (unsigned long long)(min / 1000000),
 		       (unsigned long long)(max / 1000000));
 		return;
@@ -255,10 +243,10 @@ static void get_duration(struct ctx *c, yaml_node_t *n, const char *path,
 }
 
 /* One of `words`; *out gets its index. */
-static void get_enum(struct ctx *c, yaml_node_t *n, const char *path,
+void cfg_get_enum(struct ctx *c, yaml_node_t *n, const char *path,
 		     const char *const *words, int *out)
 {
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 	char list[128] = "";
 	int i;
 
@@ -272,13 +260,13 @@ static void get_enum(struct ctx *c, yaml_node_t *n, const char *path,
 		strncat(list, i ? ", " : "", sizeof(list) - strlen(list) - 1);
 		strncat(list, words[i], sizeof(list) - strlen(list) - 1);
 	}
-	report(c, n, path, "\"%s\" is not one of: %s", s, list);
+	cfg_report(c, n, path, "\"%s\" is not one of: %s", s, list);
 }
 
-static void get_ifname(struct ctx *c, yaml_node_t *n, const char *path,
+void cfg_get_ifname(struct ctx *c, yaml_node_t *n, const char *path,
 		       struct wf_cfg_iface *ifc)
 {
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 	size_t len;
 
 	if (!s)
@@ -286,7 +274,7 @@ static void get_ifname(struct ctx *c, yaml_node_t *n, const char *path,
 	len = strlen(s);
 	if (len >= IF_NAMESIZE || strpbrk(s, "/ \t:") || !strcmp(s, ".") ||
 	    !strcmp(s, "..")) {
-		report(c, n, path, "\"%s\" is not a valid interface name "
+		cfg_report(c, n, path, "\"%s\" is not a valid interface name "
 		       "(at most %d characters, no '/', ':' or spaces)", s,
 		       IF_NAMESIZE - 1);
 		return;
@@ -312,24 +300,24 @@ static void parse_iface(struct ctx *c, yaml_node_t *n, const char *path,
 	ifc->dirs = WF_DIRS_BOTH;
 	/* "- eth0" is short for "- name: eth0". */
 	if (n->type == YAML_SCALAR_NODE) {
-		get_ifname(c, n, path, ifc);
+		cfg_get_ifname(c, n, path, ifc);
 		return;
 	}
-	if (!expect_kind(c, n, path, YAML_MAPPING_NODE,
+	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE,
 			 "an interface name or a mapping with name:"))
 		return;
-	while ((k = pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
 		if (k == 0) {
 			named = true;
-			get_ifname(c, val, sub, ifc);
+			cfg_get_ifname(c, val, sub, ifc);
 		} else if (k == 1)
-			get_enum(c, val, sub, dirs, &dir);
+			cfg_get_enum(c, val, sub, dirs, &dir);
 		else
-			get_bool(c, val, sub, &ifc->optional);
+			cfg_get_bool(c, val, sub, &ifc->optional);
 	}
 	ifc->dirs = dir_bits[dir];
 	if (!named)
-		report(c, n, path, "missing key \"name\"; write name: eth0 (or auto)");
+		cfg_report(c, n, path, "missing key \"name\"; write name: eth0 (or auto)");
 }
 
 static void parse_ifaces(struct ctx *c, yaml_node_t *n, const char *path,
@@ -339,7 +327,7 @@ static void parse_ifaces(struct ctx *c, yaml_node_t *n, const char *path,
 	char sub[PATH_MAXLEN];
 	int i, j;
 
-	if (!expect_kind(c, n, path, YAML_SEQUENCE_NODE, "a list of interfaces"))
+	if (!cfg_expect_kind(c, n, path, YAML_SEQUENCE_NODE, "a list of interfaces"))
 		return;
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
@@ -347,7 +335,7 @@ static void parse_ifaces(struct ctx *c, yaml_node_t *n, const char *path,
 
 		snprintf(sub, sizeof(sub), "%s[%d]", path, cfg->n_ifaces);
 		if (cfg->n_ifaces == WF_MAX_IFACES) {
-			report(c, item, sub, "more than %d interfaces",
+			cfg_report(c, item, sub, "more than %d interfaces",
 			       WF_MAX_IFACES);
 			return;
 		}
@@ -355,13 +343,13 @@ static void parse_ifaces(struct ctx *c, yaml_node_t *n, const char *path,
 		i = cfg->n_ifaces++;
 		for (j = 0; j < i && cfg->ifaces[i].name[0]; j++)
 			if (!strcmp(cfg->ifaces[i].name, cfg->ifaces[j].name))
-				report(c, item, sub, "interface \"%s\" is already "
+				cfg_report(c, item, sub, "interface \"%s\" is already "
 				       "listed as %s[%d]; list each once and use "
 				       "direction: both", cfg->ifaces[i].name,
 				       path, j);
 	}
 	if (cfg->n_ifaces == 0)
-		report(c, n, path, "empty list; name at least one interface "
+		cfg_report(c, n, path, "empty list; name at least one interface "
 		       "(or auto for the default route's)");
 }
 
@@ -373,14 +361,14 @@ static void parse_accounting(struct ctx *c, yaml_node_t *n, const char *path,
 	yaml_node_t *val;
 	int i = 0, k;
 
-	if (!expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
+	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
-	while ((k = pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
 		if (k == 0)
-			get_duration(c, val, sub, &cfg->window_ns, WINDOW_MIN_NS,
+			cfg_get_duration(c, val, sub, &cfg->window_ns, WINDOW_MIN_NS,
 				     WINDOW_MAX_NS);
 		else
-			get_u32(c, val, sub, &cfg->max_flows, FLOWS_MIN, FLOWS_MAX);
+			cfg_get_u32(c, val, sub, &cfg->max_flows, FLOWS_MIN, FLOWS_MAX);
 	}
 }
 
@@ -394,23 +382,23 @@ static void parse_log(struct ctx *c, yaml_node_t *n, const char *path,
 	yaml_node_t *val;
 	int i = 0;
 
-	if (!expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
+	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
-	while (pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub)) >= 0)
-		get_enum(c, val, sub, levels, &cfg->log_level);
+	while (cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub)) >= 0)
+		cfg_get_enum(c, val, sub, levels, &cfg->log_level);
 }
 
 static void parse_pin_dir(struct ctx *c, yaml_node_t *n, const char *path,
 			  struct wf_config *cfg)
 {
 	static const char bpffs[] = "/sys/fs/bpf/";
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 
 	if (!s)
 		return;
 	if (strncmp(s, bpffs, sizeof(bpffs) - 1) || !s[sizeof(bpffs) - 1] ||
 	    strstr(s, "/..") || strlen(s) >= sizeof(cfg->pin_dir) - 32) {
-		report(c, n, path, "\"%s\" must be a directory below %s "
+		cfg_report(c, n, path, "\"%s\" must be a directory below %s "
 		       "(e.g. %s)", s, bpffs, WF_DEFAULT_PIN_DIR);
 		return;
 	}
@@ -418,10 +406,10 @@ static void parse_pin_dir(struct ctx *c, yaml_node_t *n, const char *path,
 }
 
 /* "10.0.0.0/8", "fd00::/64" or a lone address (a /32 or /128). */
-static void get_prefix(struct ctx *c, yaml_node_t *n, const char *path,
+void cfg_get_prefix(struct ctx *c, yaml_node_t *n, const char *path,
 		       struct wf_prefix *out)
 {
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 	char addr[INET6_ADDRSTRLEN + 1], *slash, *end;
 	struct wf_prefix p = { 0 };
 	unsigned long len;
@@ -450,14 +438,14 @@ static void get_prefix(struct ctx *c, yaml_node_t *n, const char *path,
 	p.len = (unsigned)len;
 	for (i = p.len; i < max; i++)
 		if (p.addr[i / 8] & (0x80 >> (i % 8))) {
-			report(c, n, path, "\"%s\" has host bits set past /%u; "
+			cfg_report(c, n, path, "\"%s\" has host bits set past /%u; "
 			       "write the network address", s, p.len);
 			return;
 		}
 	*out = p;
 	return;
 bad:
-	report(c, n, path, "\"%s\" is not an address or prefix; write e.g. "
+	cfg_report(c, n, path, "\"%s\" is not an address or prefix; write e.g. "
 	       "10.0.0.0/8, 192.0.2.7 or fd00::/64", s);
 }
 
@@ -465,7 +453,7 @@ bad:
 static bool get_ports(struct ctx *c, yaml_node_t *n, const char *path,
 		      uint16_t *lo, uint16_t *hi)
 {
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 	unsigned long a, b;
 	char *end;
 
@@ -477,12 +465,12 @@ static bool get_ports(struct ctx *c, yaml_node_t *n, const char *path,
 	if (end != s && *end == '-' && end[1] >= '0' && end[1] <= '9')
 		b = strtoul(end + 1, &end, 10);
 	if (*s < '0' || *s > '9' || *end || errno) {
-		report(c, n, path, "\"%s\" is not a port or range; write e.g. 443 "
+		cfg_report(c, n, path, "\"%s\" is not a port or range; write e.g. 443 "
 		       "or 1024-65535", s);
 		return false;
 	}
 	if (a > 65535 || b > 65535 || a > b) {
-		report(c, n, path, "\"%s\" is out of range; ports are 0 to 65535, "
+		cfg_report(c, n, path, "\"%s\" is out of range; ports are 0 to 65535, "
 		       "low-high", s);
 		return false;
 	}
@@ -499,7 +487,7 @@ static void get_proto(struct ctx *c, yaml_node_t *n, const char *path, int *out)
 	} names[] = { { "tcp", 6 }, { "udp", 17 }, { "icmp", 1 },
 		      { "icmp6", 58 }, { "icmpv6", 58 }, { "sctp", 132 },
 		      { "gre", 47 }, { "esp", 50 } };
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 	unsigned long v;
 	size_t i;
 	char *end;
@@ -516,20 +504,20 @@ static void get_proto(struct ctx *c, yaml_node_t *n, const char *path, int *out)
 		*out = (int)v;
 		return;
 	}
-	report(c, n, path, "\"%s\" is not a protocol; write tcp, udp, icmp, "
+	cfg_report(c, n, path, "\"%s\" is not a protocol; write tcp, udp, icmp, "
 	       "icmp6, sctp, gre, esp or a number 0-255", s);
 }
 
-static void get_rate(struct ctx *c, yaml_node_t *n, const char *path,
+void cfg_get_rate(struct ctx *c, yaml_node_t *n, const char *path,
 		     uint64_t *out)
 {
 	uint64_t v;
-	const char *s = get_units(c, n, path, units_rate, &v);
+	const char *s = cfg_get_units(c, n, path, units_rate, &v);
 
 	if (!s)
 		return;
 	if (v < RATE_MIN_BPS || v > RATE_MAX_BPS) {
-		report(c, n, path, "%s is out of range; write 8kbit to 1tbit", s);
+		cfg_report(c, n, path, "%s is out of range; write 8kbit to 1tbit", s);
 		return;
 	}
 	*out = v;
@@ -544,7 +532,7 @@ struct burst_in {
 static void get_burst(struct ctx *c, yaml_node_t *n, const char *path,
 		      struct burst_in *b)
 {
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 	char why[UNITS_WHY_MAX], why2[UNITS_WHY_MAX];
 
 	if (!s)
@@ -555,7 +543,7 @@ static void get_burst(struct ctx *c, yaml_node_t *n, const char *path,
 	if (units_duration(s, &b->ns, why2, sizeof(why2)) == 0 && b->ns)
 		return;
 	b->node = NULL;
-	report(c, n, path, "\"%s\" is neither a size (e.g. 64kB) nor a duration "
+	cfg_report(c, n, path, "\"%s\" is neither a size (e.g. 64kB) nor a duration "
 	       "of the rate (e.g. 100ms)", s);
 }
 
@@ -566,7 +554,7 @@ static void get_burst(struct ctx *c, yaml_node_t *n, const char *path,
 static void get_cgroup(struct ctx *c, yaml_node_t *n, const char *path,
 		       struct wf_cfg_rule *r)
 {
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 
 	if (!s)
 		return;
@@ -575,7 +563,7 @@ static void get_cgroup(struct ctx *c, yaml_node_t *n, const char *path,
 	if (strlen(s) >= sizeof(r->cgroup) || !*s || !strcmp(s, "..") ||
 	    !strncmp(s, "../", 3) || strstr(s, "/../") ||
 	    (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")))
-		report(c, n, path, "\"%s\" must name a cgroup below the cgroup2 "
+		cfg_report(c, n, path, "\"%s\" must name a cgroup below the cgroup2 "
 		       "mount, without \"..\" (e.g. system.slice/nginx.service)",
 		       (const char *)n->data.scalar.value);
 	else
@@ -586,13 +574,13 @@ static void get_cgroup(struct ctx *c, yaml_node_t *n, const char *path,
 static void get_unit(struct ctx *c, yaml_node_t *n, const char *path,
 		     struct wf_cfg_rule *r)
 {
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 
 	if (!s)
 		return;
 	if (strlen(s) >= sizeof(r->unit) || strchr(s, '/') || !strchr(s, '.') ||
 	    s[0] == '.')
-		report(c, n, path, "\"%s\" is not a unit name; write e.g. "
+		cfg_report(c, n, path, "\"%s\" is not a unit name; write e.g. "
 		       "nginx.service or user@1000.service", s);
 	else
 		strcpy(r->unit, s);
@@ -602,12 +590,12 @@ static void get_unit(struct ctx *c, yaml_node_t *n, const char *path,
 static void get_process(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_cfg_rule *r)
 {
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 
 	if (!s)
 		return;
 	if (strlen(s) >= sizeof(r->process))
-		report(c, n, path, "\"%s\" is longer than a command name (15 "
+		cfg_report(c, n, path, "\"%s\" is longer than a command name (15 "
 		       "characters, as ps -o comm shows it)", s);
 	else
 		strcpy(r->process, s);
@@ -617,12 +605,12 @@ static void get_process(struct ctx *c, yaml_node_t *n, const char *path,
 static void get_exe(struct ctx *c, yaml_node_t *n, const char *path,
 		    struct wf_cfg_rule *r)
 {
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 
 	if (!s)
 		return;
 	if (s[0] != '/' || strlen(s) >= sizeof(r->exe))
-		report(c, n, path, "\"%s\" is not an absolute path; write e.g. "
+		cfg_report(c, n, path, "\"%s\" is not an absolute path; write e.g. "
 		       "/usr/bin/rsync", s);
 	else
 		strcpy(r->exe, s);
@@ -632,7 +620,7 @@ static void get_exe(struct ctx *c, yaml_node_t *n, const char *path,
 static void get_container(struct ctx *c, yaml_node_t *n, const char *path,
 			  struct wf_cfg_rule *r)
 {
-	const char *s = scalar(c, n, path);
+	const char *s = cfg_scalar(c, n, path);
 	size_t len;
 
 	if (!s)
@@ -640,7 +628,7 @@ static void get_container(struct ctx *c, yaml_node_t *n, const char *path,
 	len = strlen(s);
 	if (len < 4 || len >= sizeof(r->container) ||
 	    strspn(s, "0123456789abcdef") != len)
-		report(c, n, path, "\"%s\" is not a container id; write its id "
+		cfg_report(c, n, path, "\"%s\" is not a container id; write its id "
 		       "or a prefix of at least 4 hex digits (docker ps, podman ps)",
 		       s);
 	else
@@ -662,15 +650,15 @@ static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 	int i = 0, k, dir = 2;
 	struct wf_cfg_iface tmp = { 0 };
 
-	if (!expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
+	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
-	while ((k = pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
 		switch (k) {
 		case 0:
-			get_prefix(c, val, sub, &r->src);
+			cfg_get_prefix(c, val, sub, &r->src);
 			break;
 		case 1:
-			get_prefix(c, val, sub, &r->dst);
+			cfg_get_prefix(c, val, sub, &r->dst);
 			break;
 		case 2:
 			get_proto(c, val, sub, &r->proto);
@@ -686,11 +674,11 @@ static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 			port_node = val;
 			break;
 		case 5:
-			get_ifname(c, val, sub, &tmp);
+			cfg_get_ifname(c, val, sub, &tmp);
 			memcpy(r->iface, tmp.name, sizeof(r->iface));
 			break;
 		case 6:
-			get_enum(c, val, sub, dirs, &dir);
+			cfg_get_enum(c, val, sub, dirs, &dir);
 			break;
 		case 7:
 			get_cgroup(c, val, sub, r);
@@ -702,7 +690,7 @@ static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 			get_container(c, val, sub, r);
 			break;
 		case 10:
-			get_u32(c, val, sub, &r->pid, 1, 4194304);
+			cfg_get_u32(c, val, sub, &r->pid, 1, 4194304);
 			break;
 		case 11:
 			get_process(c, val, sub, r);
@@ -713,19 +701,19 @@ static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 		}
 	}
 	if (!!r->pid + !!r->process[0] + !!r->exe[0] > 1)
-		report(c, n, path, "give one of pid, process and exe");
+		cfg_report(c, n, path, "give one of pid, process and exe");
 	r->dirs = dir_bits[dir];
 	if (!!r->cgroup[0] + !!r->unit[0] + !!r->container[0] > 1)
-		report(c, n, path, "give one of cgroup, unit and container");
+		cfg_report(c, n, path, "give one of cgroup, unit and container");
 	if (wf_rule_at_socket(r) && r->iface[0])
-		report(c, n, path, "a cgroup rule acts on the sockets of the "
+		cfg_report(c, n, path, "a cgroup rule acts on the sockets of the "
 		       "cgroup, wherever they send; drop interface");
 	if (r->src.family && r->dst.family && r->src.family != r->dst.family)
-		report(c, n, path, "src is IPv%d but dst is IPv%d; no packet is both",
+		cfg_report(c, n, path, "src is IPv%d but dst is IPv%d; no packet is both",
 		       r->src.family, r->dst.family);
 	if (port_node && r->proto != -1 && r->proto != 6 && r->proto != 17 &&
 	    r->proto != 132)
-		report(c, port_node, path, "ports need proto tcp, udp or sctp "
+		cfg_report(c, port_node, path, "ports need proto tcp, udp or sctp "
 		       "(or no proto: then tcp and udp)");
 }
 
@@ -749,7 +737,7 @@ static void resolve_burst(struct ctx *c, const struct burst_in *b,
 		bytes = b->bytes;
 	}
 	if (bytes < BURST_MIN || bytes > BURST_MAX) {
-		report(c, b->node ? b->node : rule, path, "%llu bytes is %s; "
+		cfg_report(c, b->node ? b->node : rule, path, "%llu bytes is %s; "
 		       "write %llu B to 1 GiB", (unsigned long long)bytes,
 		       bytes < BURST_MIN ? "below one MTU (1500 B): full-size "
 		       "packets would never fit" : "above 1 GiB",
@@ -778,15 +766,15 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 	r->dirs = WF_DIRS_BOTH;
 	r->where.line = (int)n->start_mark.line + 1;
 	r->where.col = (int)n->start_mark.column + 1;
-	if (!expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
+	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
-	while ((k = pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
 		switch (k) {
 		case 0:
 			have_name = true;
-			s = scalar(c, val, sub);
+			s = cfg_scalar(c, val, sub);
 			if (s && (strlen(s) > WF_RULE_NAME_MAX || strpbrk(s, "\"\\")))
-				report(c, val, sub, "\"%s\": a name is at most %d "
+				cfg_report(c, val, sub, "\"%s\": a name is at most %d "
 				       "characters, without quotes or backslashes",
 				       s, WF_RULE_NAME_MAX);
 			else if (s)
@@ -797,30 +785,30 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 			break;
 		case 2:
 			have_rate = true;
-			get_rate(c, val, sub, &r->rate_bps);
+			cfg_get_rate(c, val, sub, &r->rate_bps);
 			break;
 		case 3:
 			get_burst(c, val, sub, &burst);
 			snprintf(bsub, sizeof(bsub), "%s", sub);
 			break;
 		case 4:
-			get_enum(c, val, sub, pers, &per);
+			cfg_get_enum(c, val, sub, pers, &per);
 			break;
 		case 6:
-			s = scalar(c, val, sub);
+			s = cfg_scalar(c, val, sub);
 			if (s && (strlen(s) >= sizeof(r->cc) ||
 				  strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
 				  strlen(s)))
-				report(c, val, sub, "\"%s\" is not a congestion "
+				cfg_report(c, val, sub, "\"%s\" is not a congestion "
 				       "control name; write e.g. bbr, cubic or reno",
 				       s);
 			else if (s)
 				strcpy(r->cc, s);
 			break;
 		case 5:
-			s = scalar(c, val, sub);
+			s = cfg_scalar(c, val, sub);
 			if (s && strlen(s) > WF_RULE_NAME_MAX)
-				report(c, val, sub, "a group name is at most %d "
+				cfg_report(c, val, sub, "a group name is at most %d "
 				       "characters", WF_RULE_NAME_MAX);
 			else if (s)
 				strcpy(r->group, s);
@@ -829,10 +817,10 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 	}
 	r->per = (enum wf_per)per;
 	if (!have_name)
-		report(c, n, path, "missing key \"name\"; every rule needs one "
+		cfg_report(c, n, path, "missing key \"name\"; every rule needs one "
 		       "(it names the rule in stats)");
 	if (!have_rate)
-		report(c, n, path, "missing key \"rate\"; write e.g. rate: 8mbit");
+		cfg_report(c, n, path, "missing key \"rate\"; write e.g. rate: 8mbit");
 	resolve_burst(c, &burst, n, bsub[0] ? bsub : path, r);
 }
 
@@ -850,7 +838,7 @@ static void join_group(struct ctx *c, yaml_node_t *n, const char *path,
 	if (!r->group[0])
 		return;
 	if (r->per != WF_CFG_PER_RULE) {
-		report(c, n, path, "group \"%s\": a shared bucket needs per: rule",
+		cfg_report(c, n, path, "group \"%s\": a shared bucket needs per: rule",
 		       r->group);
 		return;
 	}
@@ -861,7 +849,7 @@ static void join_group(struct ctx *c, yaml_node_t *n, const char *path,
 			continue;
 		if (first->rate_bps != r->rate_bps ||
 		    first->burst_bytes != r->burst_bytes)
-			report(c, n, path, "group \"%s\" shares one bucket: give "
+			cfg_report(c, n, path, "group \"%s\" shares one bucket: give "
 			       "it the rate and burst of rules[%d] (%s)", r->group,
 			       j, first->name);
 		r->bucket = first->bucket;
@@ -876,7 +864,7 @@ static void parse_rules(struct ctx *c, yaml_node_t *n, const char *path,
 	char sub[PATH_MAXLEN];
 	int j;
 
-	if (!expect_kind(c, n, path, YAML_SEQUENCE_NODE, "a list of rules"))
+	if (!cfg_expect_kind(c, n, path, YAML_SEQUENCE_NODE, "a list of rules"))
 		return;
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
@@ -885,7 +873,7 @@ static void parse_rules(struct ctx *c, yaml_node_t *n, const char *path,
 
 		snprintf(sub, sizeof(sub), "%s[%d]", path, cfg->n_rules);
 		if (cfg->n_rules == WF_CFG_MAX_RULES) {
-			report(c, item, sub, "more than %d rules (the datapath "
+			cfg_report(c, item, sub, "more than %d rules (the datapath "
 			       "matches a packet against a 64-bit rule set)",
 			       WF_CFG_MAX_RULES);
 			return;
@@ -893,7 +881,7 @@ static void parse_rules(struct ctx *c, yaml_node_t *n, const char *path,
 		parse_rule(c, item, sub, r);
 		for (j = 0; j < cfg->n_rules && r->name[0]; j++)
 			if (!strcmp(cfg->rules[j].name, r->name))
-				report(c, item, sub, "name \"%s\" is already used "
+				cfg_report(c, item, sub, "name \"%s\" is already used "
 				       "by %s[%d]", r->name, path, j);
 		join_group(c, item, sub, cfg, cfg->n_rules);
 		cfg->n_rules++;
@@ -908,10 +896,10 @@ static void parse_policing(struct ctx *c, yaml_node_t *n, const char *path,
 	yaml_node_t *val;
 	int i = 0;
 
-	if (!expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
+	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
-	while (pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub)) >= 0)
-		get_u32(c, val, sub, &cfg->max_keys, KEYS_MIN, KEYS_MAX);
+	while (cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub)) >= 0)
+		cfg_get_u32(c, val, sub, &cfg->max_keys, KEYS_MIN, KEYS_MAX);
 }
 
 /* A rule's interface must be one wirefisher attaches to. */
@@ -936,21 +924,54 @@ static void check_rule_ifaces(struct ctx *c, const struct wf_config *cfg)
 	}
 }
 
+/*
+ * Steering happens at the egress of the path devices, so wirefisher attaches
+ * to each of them (and accounts there) whether or not interfaces: names it.
+ */
+static void add_path_ifaces(struct ctx *c, struct wf_config *cfg)
+{
+	for (int i = 0; i < cfg->steer.n_paths; i++) {
+		const struct wf_cfg_path *p = &cfg->steer.paths[i];
+		struct wf_cfg_iface *ifc = NULL;
+
+		for (int j = 0; j < cfg->n_ifaces && !ifc; j++)
+			if (!strcmp(cfg->ifaces[j].name, p->device))
+				ifc = &cfg->ifaces[j];
+		if (!ifc && cfg->n_ifaces == WF_MAX_IFACES) {
+			fprintf(c->err, "%s:%d:%d: steering.paths[%d].device: "
+				"more than %d interfaces with the path devices\n",
+				c->file, p->where.line, p->where.col, i,
+				WF_MAX_IFACES);
+			c->errors++;
+			return;
+		}
+		if (!ifc) {
+			ifc = &cfg->ifaces[cfg->n_ifaces++];
+			snprintf(ifc->name, sizeof(ifc->name), "%s", p->device);
+			ifc->dirs = WF_DIRS_BOTH;
+			ifc->where = p->where;
+		}
+		ifc->steer = true;
+		ifc->optional = false;
+		ifc->dirs |= WF_DIRS_EGRESS;	/* where steering happens */
+	}
+}
+
 static void parse_root(struct ctx *c, yaml_node_t *root, struct wf_config *cfg)
 {
 	static const char *const keys[] = { "interfaces", "accounting", "log",
 					     "pin_dir", "missing_hook", "rules",
-					     "policing", NULL };
+					     "policing", "steering", NULL };
 	static const char *const missing[] = { "fail", "skip", NULL };
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val;
 	bool have_ifaces = false;
 	int i = 0, k, how = WF_MISSING_FAIL;
 
-	if (!expect_kind(c, root, "", YAML_MAPPING_NODE,
+	if (!cfg_expect_kind(c, root, "", YAML_MAPPING_NODE,
 			 "a mapping of sections (interfaces:, accounting:, ...)"))
 		return;
-	while ((k = pair_next(c, root, "", keys, &i, &val, sub, sizeof(sub))) >= 0) {
+	while ((k = cfg_pair_next(c, root, "", keys, &i, &val, sub, sizeof(sub))) >= 0) {
 		switch (k) {
 		case 0:
 			have_ifaces = true;
@@ -966,7 +987,7 @@ static void parse_root(struct ctx *c, yaml_node_t *root, struct wf_config *cfg)
 			parse_pin_dir(c, val, sub, cfg);
 			break;
 		case 4:
-			get_enum(c, val, sub, missing, &how);
+			cfg_get_enum(c, val, sub, missing, &how);
 			break;
 		case 5:
 			parse_rules(c, val, sub, cfg);
@@ -974,12 +995,16 @@ static void parse_root(struct ctx *c, yaml_node_t *root, struct wf_config *cfg)
 		case 6:
 			parse_policing(c, val, sub, cfg);
 			break;
+		case 7:
+			cfg_parse_steering(c, val, sub, cfg);
+			break;
 		}
 	}
 	cfg->missing_hook = how;
+	add_path_ifaces(c, cfg);
 	check_rule_ifaces(c, cfg);
-	if (!have_ifaces)
-		report(c, root, "interfaces", "missing section; list the "
+	if (!have_ifaces && !cfg->steer.n_paths)
+		cfg_report(c, root, "interfaces", "missing section; list the "
 		       "interfaces to account, e.g. interfaces: [auto]");
 }
 
@@ -992,6 +1017,7 @@ static void config_defaults(struct wf_config *cfg, const char *name)
 	cfg->max_flows = FLOWS_DEFAULT;
 	cfg->max_keys = KEYS_DEFAULT;
 	cfg->log_level = LOG_INFO;
+	cfg_steering_defaults(cfg);
 }
 
 /* Report a libyaml scanner/parser error at its mark. */
@@ -1046,7 +1072,7 @@ int config_parse(const char *name, const char *text, size_t len,
 			yaml_node_t *r2 = yaml_document_get_root_node(&extra);
 
 			if (r2)
-				report(&c, r2, "", "a second YAML document; "
+				cfg_report(&c, r2, "", "a second YAML document; "
 				       "put everything in one");
 			yaml_document_delete(&extra);
 		}
@@ -1266,4 +1292,5 @@ void config_print(const struct wf_config *cfg, FILE *out)
 	fprintf(out, "%-24s %u keys\n", "policing.max_keys", cfg->max_keys);
 	for (i = 0; i < cfg->n_rules; i++)
 		print_rule(&cfg->rules[i], i, out);
+	cfg_print_steering(cfg, out);
 }

@@ -40,6 +40,7 @@ struct wf_cfg_iface {
 	char name[IF_NAMESIZE];	/* WF_IFACE_AUTO: the default route's */
 	unsigned dirs;		/* enum wf_dirs */
 	bool optional;		/* absent at start-up: warn, not fail */
+	bool steer;		/* a steering path's device */
 	struct wf_where where;
 };
 
@@ -84,6 +85,70 @@ struct wf_cfg_rule {
 	struct wf_where where;
 };
 
+/* ---- steering ---- */
+
+#define WF_CFG_MAX_PATHS 16	/* = WF_MAX_PATHS */
+#define WF_CFG_MAX_ROUTES 64	/* = WF_MAX_ROUTES */
+#define WF_CFG_ROUTE_PATHS 8	/* = WF_ROUTE_PATHS */
+#define WF_CFG_ROUTE_TO 8	/* prefixes of one route */
+#define WF_CFG_MAX_TARGETS 4	/* probe targets of one path */
+
+enum wf_steer_mode {
+	WF_STEER_FAILOVER,	/* order matches WF_MODE_* in the ABI */
+	WF_STEER_SPREAD,
+};
+
+struct wf_cfg_path {
+	char name[WF_RULE_NAME_MAX + 1];
+	char device[IF_NAMESIZE];
+	struct wf_prefix targets[WF_CFG_MAX_TARGETS];	/* full-length */
+	int n_targets;
+	uint32_t priority;	/* failover tiers: lower is preferred */
+	uint32_t weight;	/* spread share; default: capacity, else 1 */
+	uint64_t capacity_bps;	/* 0: not declared */
+	struct wf_where where;
+};
+
+struct wf_cfg_route {
+	struct wf_prefix to[WF_CFG_ROUTE_TO];
+	int n_to;
+	int paths[WF_CFG_ROUTE_PATHS];	/* indices into steering.paths */
+	int n_paths;
+	enum wf_steer_mode mode;
+	struct wf_where where;
+};
+
+/* Probing and scoring; defaults from the smart-routing design. */
+struct wf_cfg_probe {
+	uint64_t interval_ns;
+	uint64_t timeout_ns;	/* 0: auto, 2 RTT + 4 jitter in [50 ms, 1 s] */
+	uint32_t window;	/* probes the loss is measured over */
+	double rtt_gain;	/* EWMA factors: new = old + gain (sample - old) */
+	double jitter_gain;
+	uint32_t mark;		/* SO_MARK of probes; never steered */
+	/* score = w_rtt min(rtt/rtt_ref, rtt_cap) + w_loss loss
+	 *         + w_jitter min(jitter/jitter_ref, jitter_cap) */
+	double w_rtt, w_loss, w_jitter;
+	uint64_t rtt_ref_ns, jitter_ref_ns;
+	double rtt_cap, jitter_cap;
+	double unusable_loss;	/* loss at or above this: not usable */
+	double factor;		/* switch only to a path this much better ... */
+	uint64_t hold_ns;	/* ... for this long */
+	uint32_t down_after;	/* k lost probes in a row: down */
+	uint32_t up_after;	/* m answered probes in a row: up again */
+};
+
+struct wf_cfg_steering {
+	struct wf_cfg_path paths[WF_CFG_MAX_PATHS];
+	int n_paths;
+	struct wf_cfg_route routes[WF_CFG_MAX_ROUTES];
+	int n_routes;
+	struct wf_cfg_probe probe;
+	uint32_t max_flows;	/* sticky flow table */
+	char on_change[PATH_MAX];	/* hook command, or "" */
+	struct wf_where where;
+};
+
 struct wf_config {
 	char path[PATH_MAX];
 	char pin_dir[PATH_MAX];
@@ -96,6 +161,7 @@ struct wf_config {
 	int n_rules;
 	uint32_t max_keys;	/* per-key buckets (policing.max_keys) */
 	int log_level;		/* enum log_level */
+	struct wf_cfg_steering steer;
 };
 
 /*

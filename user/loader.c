@@ -43,6 +43,7 @@ enum { DIR_IN, DIR_EGR, N_DIRS };
 struct slot {
 	char name[IF_NAMESIZE];
 	unsigned dirs;
+	bool steer;		/* a steering path device */
 	int ifindex;		/* 0: not attached */
 	int link_fd[N_DIRS];	/* tcx links, -1 if none */
 	bool legacy[N_DIRS];	/* netlink filter we must delete */
@@ -100,6 +101,7 @@ static int resolve_slots(struct loader *l)
 		struct slot *s = &l->slots[i];
 
 		s->dirs = ci->dirs;
+		s->steer = ci->steer;
 		s->link_fd[DIR_IN] = s->link_fd[DIR_EGR] = -1;
 		if (strcmp(ci->name, WF_IFACE_AUTO)) {
 			strcpy(s->name, ci->name);
@@ -486,6 +488,10 @@ struct loader *loader_open(const struct wf_config *cfg)
 		bpf_program__set_autoload(l->skel->progs.wf_sockops, false);
 	bpf_map__set_max_entries(l->skel->maps.wf_flows, cfg->max_flows);
 	bpf_map__set_max_entries(l->skel->maps.wf_keyed, cfg->max_keys);
+	l->skel->rodata->wf_steer = cfg->steer.n_routes > 0;
+	l->skel->rodata->wf_probe_mark = cfg->steer.probe.mark;
+	bpf_map__set_max_entries(l->skel->maps.wf_steer_flows,
+				 cfg->steer.max_flows);
 	err = wirefisher_bpf__load(l->skel);
 	if (err) {
 		log_error("cannot load the BPF programs: %s (run with -v for "
@@ -582,7 +588,8 @@ static void slot_detach(struct loader *l, struct slot *s)
 /* Tell the datapath how to parse this interface before hooking it. */
 static int publish_iface(struct loader *l, struct slot *s, int l2_len)
 {
-	struct wf_iface info = { .l2_len = (__u32)l2_len };
+	struct wf_iface info = { .l2_len = (__u32)l2_len,
+				 .flags = s->steer ? WF_IFACE_STEER : 0 };
 	__u32 key = (__u32)s->ifindex;
 
 	memcpy(info.name, s->name, sizeof(s->name));
@@ -725,4 +732,9 @@ void loader_free(struct loader *l)
 		pin_dir_clear(l->cfg->pin_dir);
 	wirefisher_bpf__destroy(l->skel);
 	free(l);
+}
+
+struct wirefisher_bpf *loader_skel(struct loader *l)
+{
+	return l->skel;
 }

@@ -49,6 +49,9 @@ void loader_free(struct loader *l);
 struct wirefisher_bpf;
 int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg);
 
+/* The loaded skeleton, for the steering loop's maps. */
+struct wirefisher_bpf *loader_skel(struct loader *l);
+
 /* The interface name behind a slot ("auto" resolved). */
 const char *loader_ifname(const struct loader *l, int slot);
 

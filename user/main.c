@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "paths.h"
 #include "run.h"
 #include "stats.h"
 #include "units.h"
@@ -126,7 +127,8 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
-enum { OPT_JSON = 0x100, OPT_WATCH, OPT_SORT, OPT_TOP, OPT_PIN_DIR };
+enum { OPT_JSON = 0x100, OPT_WATCH, OPT_SORT, OPT_TOP, OPT_PIN_DIR, OPT_VIA,
+       OPT_AUTO };
 
 struct stats_args {
 	struct stats_opts o;
@@ -217,6 +219,131 @@ static int cmd_stats(int argc, char **argv)
 	return rc;
 }
 
+struct paths_args {
+	struct paths_opts o;
+	const char *config;
+	const char *prefix, *via;
+	bool automatic;
+	bool is_switch;
+};
+
+static const struct argp_option paths_options[] = {
+	{ "json", OPT_JSON, NULL, 0, "One JSON document instead of a table", 0 },
+	{ "watch", OPT_WATCH, "INTERVAL", OPTION_ARG_OPTIONAL,
+	  "Redraw every INTERVAL (default 1s) until Ctrl-C", 0 },
+	{ "pin-dir", OPT_PIN_DIR, "DIR", 0,
+	  "Pin directory of the daemon (default " WF_DEFAULT_PIN_DIR ")", 0 },
+	{ "config", 'c', "FILE", 0, "Take the pin directory from this config", 0 },
+	{ 0 }
+};
+
+static const struct argp_option switch_options[] = {
+	{ "via", OPT_VIA, "PATH", 0, "Pin the route to this path (name or device)",
+	  0 },
+	{ "auto", OPT_AUTO, NULL, 0, "Hand the route back to the prober", 0 },
+	{ "pin-dir", OPT_PIN_DIR, "DIR", 0,
+	  "Pin directory of the daemon (default " WF_DEFAULT_PIN_DIR ")", 0 },
+	{ "config", 'c', "FILE", 0, "Take the pin directory from this config", 0 },
+	{ 0 }
+};
+
+static error_t parse_paths(int key, char *arg, struct argp_state *state)
+{
+	struct paths_args *a = state->input;
+	char why[UNITS_WHY_MAX];
+
+	switch (key) {
+	case OPT_JSON:
+		a->o.json = true;
+		return 0;
+	case OPT_WATCH:
+		a->o.watch_ns = 1000000000ULL;
+		if (arg && (units_duration(arg, &a->o.watch_ns, why, sizeof(why)) ||
+			    a->o.watch_ns < 100000000ULL))
+			argp_error(state, "--watch: %s", a->o.watch_ns < 100000000ULL ?
+				   "write at least 100ms" : why);
+		return 0;
+	case OPT_VIA:
+		a->via = arg;
+		return 0;
+	case OPT_AUTO:
+		a->automatic = true;
+		return 0;
+	case OPT_PIN_DIR:
+		a->o.pin_dir = arg;
+		return 0;
+	case 'c':
+		a->config = arg;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (a->is_switch && !a->prefix) {
+			a->prefix = arg;
+			return 0;
+		}
+		argp_error(state, "unexpected argument \"%s\"", arg);
+		return EINVAL;
+	case ARGP_KEY_END:
+		if (a->is_switch && (!a->prefix || !a->via == !a->automatic))
+			argp_error(state, "write: switch PREFIX --via PATH, or "
+				   "switch PREFIX --auto");
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+/* The pin directory from -c FILE, when given. */
+static int paths_pin_dir(struct paths_args *a, struct wf_config **cfg)
+{
+	struct common c = { .config = a->config };
+
+	if (!a->config)
+		return 0;
+	*cfg = load_config(&c);
+	if (!*cfg)
+		return -1;
+	a->o.pin_dir = (*cfg)->pin_dir;
+	return 0;
+}
+
+static int cmd_paths(int argc, char **argv)
+{
+	static const struct argp argp = {
+		paths_options, parse_paths, NULL,
+		"Show the steering paths of a running wirefisher (state, RTT, "
+		"jitter, loss, score, flows, rate, last change) and which path "
+		"each route uses.", NULL, NULL, NULL
+	};
+	struct paths_args a = { .o = { .pin_dir = WF_DEFAULT_PIN_DIR } };
+	struct wf_config *cfg = NULL;
+	int rc = 1;
+
+	argp_parse(&argp, argc, argv, 0, NULL, &a);
+	if (!paths_pin_dir(&a, &cfg))
+		rc = paths_main(&a.o);
+	free(cfg);
+	return rc;
+}
+
+static int cmd_switch(int argc, char **argv)
+{
+	static const struct argp argp = {
+		switch_options, parse_paths, "PREFIX",
+		"Pin the steering route holding PREFIX to one path by hand "
+		"(--via), or hand it back to the prober (--auto). The pin lasts "
+		"until --auto or the daemon's restart.", NULL, NULL, NULL
+	};
+	struct paths_args a = { .o = { .pin_dir = WF_DEFAULT_PIN_DIR },
+				.is_switch = true };
+	struct wf_config *cfg = NULL;
+	int rc = 1;
+
+	argp_parse(&argp, argc, argv, 0, NULL, &a);
+	if (!paths_pin_dir(&a, &cfg))
+		rc = switch_main(a.o.pin_dir, a.prefix, a.via);
+	free(cfg);
+	return rc;
+}
+
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -224,6 +351,8 @@ static const struct command {
 	{ "run", cmd_run },
 	{ "check", cmd_check },
 	{ "stats", cmd_stats },
+	{ "paths", cmd_paths },
+	{ "switch", cmd_switch },
 };
 
 int main(int argc, char **argv)

@@ -2,11 +2,16 @@
 #include "netif.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <linux/if_link.h>
 #include <linux/if_arp.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -115,4 +120,111 @@ void netif_drain(int fd)
 	/* We re-read every interface by name; the messages are only a wake-up. */
 	while (recv(fd, buf, sizeof(buf), 0) > 0)
 		;
+}
+
+int netif_route_oif(int family, const void *addr)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct rtmsg rt;
+		char attrs[64];
+	} req = { 0 };
+	char buf[4096];
+	size_t alen = family == 4 ? 4 : 16;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct rtattr *a;
+	struct nlmsghdr *nh;
+	int fd, len, oif = -1;
+
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.rt));
+	req.nh.nlmsg_type = RTM_GETROUTE;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.rt.rtm_family = family == 4 ? AF_INET : AF_INET6;
+	req.rt.rtm_dst_len = (unsigned char)(alen * 8);
+	a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
+	a->rta_type = RTA_DST;
+	a->rta_len = (unsigned short)RTA_LENGTH(alen);
+	memcpy(RTA_DATA(a), addr, alen);
+	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(a->rta_len);
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -1;
+	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) < 0)
+		goto out;
+	len = (int)recv(fd, buf, sizeof(buf), 0);
+	nh = (struct nlmsghdr *)buf;
+	if (len <= 0 || !NLMSG_OK(nh, (unsigned)len) ||
+	    nh->nlmsg_type != RTM_NEWROUTE)
+		goto out;
+	len = (int)RTM_PAYLOAD(nh);
+	for (a = RTM_RTA(NLMSG_DATA(nh)); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == RTA_OIF)
+			oif = *(int *)RTA_DATA(a);
+out:
+	close(fd);
+	return oif;
+}
+
+int netif_tx_bytes(const char *name, uint32_t *bytes)
+{
+	struct ifaddrs *all, *i;
+	int rc = -1;
+
+	/* getifaddrs asks netlink, so it answers for this namespace. */
+	if (getifaddrs(&all))
+		return -1;
+	for (i = all; i; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_PACKET &&
+		    i->ifa_data && !strcmp(i->ifa_name, name)) {
+			*bytes = ((struct rtnl_link_stats *)i->ifa_data)->tx_bytes;
+			rc = 0;
+			break;
+		}
+	freeifaddrs(all);
+	return rc;
+}
+
+long long netif_wg_handshake_age(const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[8192], *line, *save;
+	long long newest = 0, sec;
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/var/run/wireguard/%s.sock",
+		 name);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    write(fd, "get=1\n\n", 7) != 7) {
+		close(fd);
+		return -1;
+	}
+	/* The answer ends with an empty line (after errno=0). */
+	while (got < sizeof(buf) - 1 &&
+	       (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0) {
+		got += (size_t)n;
+		buf[got] = '\0';
+		if (strstr(buf, "\n\n"))
+			break;
+	}
+	close(fd);
+	buf[got] = '\0';
+	if (!strstr(buf, "errno=0"))
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "last_handshake_time_sec=%lld", &sec) == 1 &&
+		    sec > newest)
+			newest = sec;
+	if (!newest)
+		return -2;
+	return (long long)time(NULL) - newest;
 }

@@ -3,6 +3,7 @@
 #ifndef WF_NETIF_H
 #define WF_NETIF_H
 
+#include <stdint.h>
 #include <net/if.h>
 
 /*
@@ -24,5 +25,21 @@ int netif_l2_len(const char *name);
  */
 int netif_watch_open(void);
 void netif_drain(int fd);
+
+/*
+ * The ifindex the kernel's routing would send a packet to `addr` (family
+ * 4 or 6, network byte order) out of, from this namespace. -1 if none.
+ */
+int netif_route_oif(int family, const void *addr);
+
+/* Bytes the interface has sent (wraps at 2^32: compare differences). */
+int netif_tx_bytes(const char *name, uint32_t *bytes);
+
+/*
+ * Seconds since the newest WireGuard handshake of any peer on `name`, read
+ * from wireguard-go's UAPI socket (/var/run/wireguard/NAME.sock). -1 if
+ * not readable (kernel WireGuard, plain TUN), -2 if no handshake yet.
+ */
+long long netif_wg_handshake_age(const char *name);
 
 #endif /* WF_NETIF_H */

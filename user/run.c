@@ -21,6 +21,9 @@
 #include "log.h"
 #include "netif.h"
 #include "pin.h"
+#include "steering.h"
+
+#define SYNC_NS 1000000000ULL
 
 #define CAP_BPF_NR 39	/* linux >= 5.8; not in older headers */
 
@@ -86,26 +89,47 @@ static int attach_all(struct loader *l, const struct wf_config *cfg)
 	return 0;
 }
 
-static void main_loop(struct loader *l, const sigset_t *waitmask)
+/* Poll the link watch and the probe sockets; wake at the prober's times. */
+static void main_loop(struct loader *l, struct steering *st,
+		      const sigset_t *waitmask)
 {
 	int nl = netif_watch_open();
-	struct pollfd pfd = { .fd = nl, .events = POLLIN };
-	/* Also re-check every second, should netlink drop a message. */
-	struct timespec tick = { .tv_sec = 1 };
+	struct pollfd pfd[1 + 2 * WF_CFG_MAX_PATHS];
+	uint64_t next_sync = 0;
 
 	if (nl < 0)
 		log_warn("cannot watch links over netlink (%s); checking every "
 			 "second instead", strerror(errno));
+	pfd[0].fd = nl;
+	pfd[0].events = POLLIN;
 	while (!stop_signal) {
-		int n = ppoll(&pfd, nl >= 0 ? 1 : 0, &tick, waitmask);
+		int nst = st ? steering_fds(st, pfd + 1, 2 * WF_CFG_MAX_PATHS) : 0;
+		/* Also re-check links every second, should netlink drop one. */
+		uint64_t wait = st ? steering_wait_ns(st) : SYNC_NS;
+		struct timespec ts;
+		int n;
 
+		if (wait > SYNC_NS)
+			wait = SYNC_NS;
+		ts.tv_sec = (time_t)(wait / SYNC_NS);
+		ts.tv_nsec = (long)(wait % SYNC_NS);
+		pfd[0].revents = 0;
+		n = ppoll(nl >= 0 ? pfd : pfd + 1, (nfds_t)(nst + (nl >= 0)),
+			  &ts, waitmask);
 		if (n < 0 && errno != EINTR) {
 			log_error("ppoll: %s", strerror(errno));
 			break;
 		}
-		if (n > 0)
+		if (nl >= 0 && (pfd[0].revents & POLLIN)) {
 			netif_drain(nl);
-		loader_sync(l);
+			next_sync = 0;
+		}
+		if (steer_now_ns() >= next_sync) {
+			loader_sync(l);
+			next_sync = steer_now_ns() + SYNC_NS;
+		}
+		if (st)
+			steering_run(st, pfd + 1, nst);
 	}
 	if (nl >= 0)
 		close(nl);
@@ -116,6 +140,7 @@ int run_daemon(const struct wf_config *cfg)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t block, waitmask;
 	struct loader *l = NULL;
+	struct steering *st = NULL;
 	int lock = -1, rc = 1;
 
 	if (check_privileges())
@@ -134,8 +159,12 @@ int run_daemon(const struct wf_config *cfg)
 		goto out;
 	if (stop_requested())
 		goto interrupted;
+	if (steering_check(cfg))
+		goto out;
 	l = loader_open(cfg);
 	if (!l)
+		goto out;
+	if (cfg->steer.n_routes && !(st = steering_open(cfg, loader_skel(l))))
 		goto out;
 	if (stop_requested())
 		goto interrupted;
@@ -147,7 +176,7 @@ int run_daemon(const struct wf_config *cfg)
 		goto out;
 	log_info("running: maps pinned in %s; stop with Ctrl-C or SIGTERM",
 		 cfg->pin_dir);
-	main_loop(l, &waitmask);
+	main_loop(l, st, &waitmask);
 	log_info("stopping on %s: removing hooks and pins",
 		 strsignal(stop_signal ? stop_signal : SIGTERM));
 	rc = 0;
@@ -156,6 +185,7 @@ interrupted:
 	log_info("interrupted during start-up; nothing was left attached");
 	rc = 0;
 out:
+	steering_free(st);
 	loader_free(l);
 	pin_dir_release(cfg->pin_dir, lock);
 	return rc;

@@ -26,6 +26,10 @@ const volatile __u32 wf_police __weak = 0;
 const volatile __u64 wf_cg_rules __weak = 0;
 /* The rules that set a TCP congestion control (wf_sockops). */
 const volatile __u64 wf_cc_rules __weak = 0;
+/* Any steering route: the egress of path devices steers. */
+const volatile __u32 wf_steer __weak = 0;
+/* Packets with this mark (the prober's) are never steered. */
+const volatile __u32 wf_probe_mark __weak = 0;
 /* Tests only: read the time from wf_clock_ns instead of the kernel clock. */
 const volatile __u32 wf_test_clock __weak = 0;
 __u64 wf_clock_ns __weak = 0;
@@ -156,6 +160,56 @@ struct {
 	__type(key, int);
 	__type(value, struct wf_sk_owner);
 } wf_sk_owner SEC(".maps") __weak;
+
+/* ---- steering (bpf/lib/steer.bpf.h) ---- */
+
+/* Destination prefix -> route id. */
+WF_LPM(wf_steer4, struct wf_lpm4);
+WF_LPM(wf_steer6, struct wf_lpm6);
+
+/* route id -> struct wf_route; see wf_shared.h for why it is a hash. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, WF_MAX_ROUTES);
+	__type(key, __u32);
+	__type(value, struct wf_route);
+} wf_routes SEC(".maps") __weak;
+
+/* Sticky flows; the size is set by the loader (steering.max_flows). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct wf_flow_key);
+	__type(value, struct wf_steer_flow);
+} wf_steer_flows SEC(".maps") __weak;
+
+/*
+ * path id -> flows assigned to it: the datapath adds one per assignment so
+ * that flows starting together spread at once; the daemon resets it to the
+ * live count from wf_steer_flows every second.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_MAX_PATHS);
+	__type(key, __u32);
+	__type(value, __u64);
+} wf_path_flows SEC(".maps") __weak;
+
+/* For readers and `wirefisher switch`: never touched by the datapath. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_MAX_PATHS);
+	__type(key, __u32);
+	__type(value, struct wf_path_status);
+} wf_path_status SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_MAX_ROUTES);
+	__type(key, __u32);
+	__type(value, struct wf_route_ctl);
+} wf_route_ctl SEC(".maps") __weak;
 
 static __always_inline struct wf_counters *stats_slot(void)
 {

@@ -17,6 +17,7 @@
 
 extern const struct t_case tc_cases[];
 extern const struct t_case police_cases[];
+extern const struct t_case steer_cases[];
 
 /* Run the ingress (or egress) program on p; the verdict, or -errno. */
 static inline int run(struct wirefisher_bpf *skel, int egress, const struct pkt *p,

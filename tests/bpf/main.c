@@ -15,5 +15,6 @@ int main(int argc, char **argv)
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 	rc |= t_run("bpf", tc_cases, filter);
 	rc |= t_run("bpf", police_cases, filter);
+	rc |= t_run("bpf", steer_cases, filter);
 	return rc;
 }

@@ -19,6 +19,7 @@ UDP=$ROOT/build/tests/wf-udp
 ID=$$
 NS_A=wfa$ID
 NS_B=wfb$ID
+NS_R=wfr$ID	# relay namespace of wglab.sh; cleanup removes it if made
 IF_A=wfa0
 IF_B=wfb0
 NET=$((ID % 200 + 10))
@@ -55,15 +56,19 @@ check() {
 # pid (nsenter execs it), so cleanup can signal the process itself.
 IN_A="nsenter --net=/run/netns/$NS_A"
 IN_B="nsenter --net=/run/netns/$NS_B"
+IN_R="nsenter --net=/run/netns/$NS_R"
 
 cleanup() {
 	local p
 	[ -n "$WF_PID" ] && kill -INT "$WF_PID" 2>/dev/null && wait_gone "$WF_PID" 50
 	[ -n "$WF_PID" ] && kill -KILL "$WF_PID" 2>/dev/null
+	# wireguard-go gets SIGTERM first, to remove its socket (wglab.sh).
+	declare -F wglab_down > /dev/null && wglab_down
 	for p in "${BG_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
+	ip netns del "$NS_R" 2>/dev/null
 	[ -d "$PIN" ] && rm -rf "$PIN"
 	rm -rf "$TMP"
 }

@@ -10,7 +10,8 @@
  *       receive until COUNT datagrams arrived or none came for IDLE_MS.
  *
  * Both print one line of key=value pairs: datagrams, payload bytes, and for
- * recv the payload rate between the first and the last datagram.
+ * recv the payload rate between the first and the last datagram and the
+ * longest silence between two datagrams (an outage, for failover tests).
  * Loops are bounded by COUNT and, for recv, by the idle timeout.
  */
 #include <arpa/inet.h>
@@ -127,7 +128,7 @@ static int do_recv(int argc, char **argv)
 	struct sockaddr_storage addr;
 	socklen_t alen;
 	long count, idle_ms, got = 0, bytes = 0;
-	unsigned long long first = 0, last = 0;
+	unsigned long long first = 0, last = 0, gap = 0;
 	static char buf[65536];
 	int af, fd, one = 1, rcvbuf = 8 << 20;
 
@@ -155,15 +156,18 @@ static int do_recv(int argc, char **argv)
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0)
 			die("recv");
+		if (got && now_ns() - last > gap)
+			gap = now_ns() - last;
 		last = now_ns();
 		if (!got)
 			first = last;
 		got++;
 		bytes += n;
 	}
-	printf("received=%ld payload_bytes=%ld secs=%.6f rate_payload_Bps=%.0f\n",
-	       got, bytes, (double)(last - first) / 1e9,
-	       last > first ? (double)bytes * 1e9 / (double)(last - first) : 0.0);
+	printf("received=%ld payload_bytes=%ld secs=%.6f rate_payload_Bps=%.0f "
+	       "max_gap_ms=%.1f\n", got, bytes, (double)(last - first) / 1e9,
+	       last > first ? (double)bytes * 1e9 / (double)(last - first) : 0.0,
+	       (double)gap / 1e6);
 	return 0;
 }
 

@@ -17,5 +17,6 @@ int main(int argc, char **argv)
 	rc |= t_run("rates", rates_cases, filter);
 	rc |= t_run("config", config_cases, filter);
 	rc |= t_run("policy", policy_cases, filter);
+	rc |= t_run("steer", steer_cases, filter);
 	return rc;
 }

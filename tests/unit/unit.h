@@ -8,5 +8,6 @@ extern const struct t_case units_cases[];
 extern const struct t_case rates_cases[];
 extern const struct t_case config_cases[];
 extern const struct t_case policy_cases[];
+extern const struct t_case steer_cases[];
 
 #endif

@@ -1,0 +1,279 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# wglab.sh - WireGuard paths between ns A (client) and ns B (server) for the
+# steering tests. Source it after e2e.sh and call netns_up first.
+#
+# Path k (1-based) is a veth underlay plus one wireguard-go tunnel:
+#
+#   direct: A u$k 192.168.k.1/24 <-> B u$k 192.168.k.2/24
+#   relay:  A u$k 192.168.k.1/24 <-> R r${k}a 192.168.k.2/24
+#           R r${k}b 192.168.(k+10).1/24 <-> B u$k 192.168.(k+10).2/24
+#           with wf-relay in R at 192.168.k.2:(51800+k), which can drop or
+#           delay (there is no netem on this kernel)
+#
+#   tunnel: A ${WG_C[k]} 10.96.k.2/24 <-> B ${WG_S[k]} 10.96.k.1/24,
+#           the server listening on 51800+k
+#
+# A also has 10.96.0.2/32 on lo, the source address the product steers:
+# every server-side peer allows it, so it may arrive on any tunnel, and B
+# routes it back by path 1. B has the service address 10.99.0.1/32 on lo;
+# A reaches it by the "anchor" route 10.99.0.0/24 dev ${WG_C[1]} src 10.96.0.2.
+# rp_filter is off in A and B, because steered packets arrive on interfaces
+# other than the ones the routes name.
+#
+# wireguard-go's control sockets live in /var/run/wireguard for every
+# namespace, so interface names carry the test's ID to be unique host-wide.
+
+RELAY=$ROOT/build/tests/wf-relay
+WG_C=()		# client interface of path k, in A
+WG_S=()		# server interface of path k, in B
+WG_KIND=()	# direct or relay
+WG_PIDS=()	# wireguard-go processes, both sides
+RELAY_PID=()	# wf-relay of path k
+PIN_S=$PIN-s	# the server-side daemon's pins
+WF_S_PID=	# ... and its pid
+
+# wg_start IN NAME: run wireguard-go in a namespace; wait (bounded) for its
+# control socket, which `wg set` needs.
+wg_start() {
+	local i
+	$1 wireguard-go -f "$2" > "$TMP/$2.log" 2>&1 &
+	WG_PIDS+=($!)
+	BG_PIDS+=($!)
+	for ((i = 0; i < 50; i++)); do
+		[ -S "/var/run/wireguard/$2.sock" ] && return 0
+		sleep 0.1
+	done
+	log "wireguard-go $2 did not start:"; sed 's/^/    /' "$TMP/$2.log" >&2
+	return 1
+}
+
+# wglab_path K KIND: the underlay and tunnel of one path.
+wglab_path() {
+	local k=$1 kind=$2 port=$((51800 + $1)) ep sip
+	WG_C[$k]=wc$k-$ID
+	WG_S[$k]=ws$k-$ID
+	WG_KIND[$k]=$kind
+	case $kind in
+	direct)
+		ip link add u$k netns "$NS_A" type veth peer name u$k netns "$NS_B" || return 1
+		sip=192.168.$k.2
+		ep=$sip:$port
+		$IN_B ip addr add $sip/24 dev u$k
+		;;
+	relay)
+		ip link add u$k netns "$NS_A" type veth peer name r${k}a netns "$NS_R" &&
+			ip link add r${k}b netns "$NS_R" type veth peer name u$k netns "$NS_B" ||
+			return 1
+		sip=192.168.$((k + 10)).2
+		ep=192.168.$k.2:$port
+		$IN_R ip addr add 192.168.$k.2/24 dev r${k}a
+		$IN_R ip addr add 192.168.$((k + 10)).1/24 dev r${k}b
+		$IN_R ip link set r${k}a up
+		$IN_R ip link set r${k}b up
+		$IN_B ip addr add $sip/24 dev u$k
+		$IN_R "$RELAY" "$ep" "$sip:$port" "$TMP/relay$k.ctrl" \
+			2> "$TMP/relay$k.log" &
+		RELAY_PID[$k]=$!
+		BG_PIDS+=($!)
+		;;
+	*)
+		log "wglab: unknown path kind $kind"
+		return 1
+		;;
+	esac
+	$IN_A ip addr add 192.168.$k.1/24 dev u$k
+	$IN_A ip link set u$k up
+	$IN_B ip link set u$k up
+
+	# umask 077: wg warns about world-readable keys (TMP is 0755).
+	(umask 077 && wg genkey > "$TMP/c$k.key" && wg genkey > "$TMP/s$k.key") ||
+		return 1
+	wg_start "$IN_A" "${WG_C[$k]}" && wg_start "$IN_B" "${WG_S[$k]}" || return 1
+	# wireguard-go binds the port on every address of B; only u$k's
+	# address is reachable from the path, which is what matters.
+	$IN_B wg set "${WG_S[$k]}" private-key "$TMP/s$k.key" listen-port $port \
+		peer "$(wg pubkey < "$TMP/c$k.key")" \
+		allowed-ips 10.96.$k.2/32,10.96.0.2/32 || return 1
+	# One peer per client interface, so 0.0.0.0/0 is unambiguous; keepalive
+	# 1 s keeps a relay's client address and the handshake fresh.
+	$IN_A wg set "${WG_C[$k]}" private-key "$TMP/c$k.key" \
+		peer "$(wg pubkey < "$TMP/s$k.key")" endpoint "$ep" \
+		allowed-ips 0.0.0.0/0 persistent-keepalive 1 || return 1
+	$IN_A ip addr add 10.96.$k.2/24 dev "${WG_C[$k]}"
+	$IN_B ip addr add 10.96.$k.1/24 dev "${WG_S[$k]}"
+	$IN_A ip link set "${WG_C[$k]}" up
+	$IN_B ip link set "${WG_S[$k]}" up
+}
+
+# wglab_up KIND... : build paths 1..N (KIND direct or relay) and wait
+# (bounded, 10 s) until every tunnel and the service address answer.
+wglab_up() {
+	local k ns end
+	[ $# -ge 1 ] && [ $# -le 3 ] || { log "wglab_up: 1 to 3 paths"; return 1; }
+	[ -x "$RELAY" ] || { log "wglab_up: $RELAY not built"; return 1; }
+	ip netns add "$NS_R" || return 1
+	$IN_R ip link set lo up
+	# Before any device exists: new devices copy "default".
+	for ns in "$IN_A" "$IN_B"; do
+		$ns sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0 || return 1
+	done
+	# The cut switch: one set of underlay names, one nft call per change.
+	$IN_A nft -f - <<-EOF || return 1
+	table inet wfcut {
+		set cut { type ifname; }
+		chain out { type filter hook output priority 0; oifname @cut drop; }
+		chain in { type filter hook input priority 0; iifname @cut drop; }
+	}
+	EOF
+	for ((k = 1; k <= $#; k++)); do
+		wglab_path $k "${!k}" || { log "wglab: path $k failed"; return 1; }
+	done
+	$IN_A ip addr add 10.96.0.2/32 dev lo
+	$IN_B ip addr add 10.99.0.1/32 dev lo
+	$IN_B ip route add 10.96.0.2/32 dev "${WG_S[1]}"
+	$IN_A ip route add 10.99.0.0/24 dev "${WG_C[1]}" src 10.96.0.2 || return 1
+
+	# The first ping of a tunnel also makes its handshake.
+	end=$((SECONDS + 10))
+	for ((k = 1; k <= $#; k++)); do
+		until $IN_A ping -c1 -W1 10.96.$k.1 > /dev/null 2>&1; do
+			[ $SECONDS -lt $end ] || { log "wglab: no ping over tunnel $k"; return 1; }
+			sleep 0.1
+		done
+	done
+	until $IN_A ping -c1 -W1 -I 10.96.0.2 10.99.0.1 > /dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || { log "wglab: 10.99.0.1 does not answer"; return 1; }
+		sleep 0.1
+	done
+}
+
+# wglab_cut K / wglab_heal K: path K's underlay in A drops everything, both
+# ways, / no longer does. Either kind of path; idempotent.
+wglab_cut() { $IN_A nft add element inet wfcut cut "{ u$1 }"; }
+wglab_heal() {
+	# Add then delete in one transaction: no error if K was not cut.
+	$IN_A nft -f - <<-EOF
+	add element inet wfcut cut { u$1 }
+	delete element inet wfcut cut { u$1 }
+	EOF
+}
+
+# wglab_relay K drop=D delay_ms=N: new settings for path K's relay. Returns
+# once the relay has logged them, so they are in force.
+wglab_relay() {
+	local k=$1 n i
+	shift
+	[ "${WG_KIND[$k]:-}" = relay ] || { log "wglab_relay: path $k is no relay"; return 1; }
+	echo "$*" > "$TMP/relay$k.ctrl"
+	n=$(grep -c '^wf-relay: drop=' "$TMP/relay$k.log")
+	kill -HUP "${RELAY_PID[$k]}" || return 1
+	for ((i = 0; i < 50; i++)); do
+		[ "$(grep -c '^wf-relay: drop=' "$TMP/relay$k.log")" -gt "$n" ] && return 0
+		sleep 0.02
+	done
+	log "wglab_relay: relay $k did not take the settings"
+	return 1
+}
+
+# wglab_cap K RATE / wglab_uncap K: a token bucket on A's egress of path K's
+# underlay (client to server only).
+wglab_cap() {
+	$IN_A tc qdisc replace dev u$1 root tbf rate "$2" burst 32kb latency 100ms
+}
+wglab_uncap() { $IN_A tc qdisc del dev u$1 root 2>/dev/null || true; }
+
+# wglab_route_single K: A's anchor route by tunnel K only.
+wglab_route_single() {
+	$IN_A ip route replace 10.99.0.0/24 dev "${WG_C[$1]}" src 10.96.0.2
+}
+
+# wglab_route_ecmp: A's anchor route over every tunnel, weight 1 each,
+# hashed on ports (policy 1) so that flows spread, not just addresses.
+wglab_route_ecmp() {
+	local k hops=()
+	for k in "${!WG_C[@]}"; do hops+=(nexthop dev "${WG_C[$k]}" weight 1); done
+	$IN_A sysctl -qw net.ipv4.fib_multipath_hash_policy=1 &&
+		$IN_A ip route replace 10.99.0.0/24 src 10.96.0.2 "${hops[@]}"
+}
+
+# wglab_down: stop wireguard-go (SIGTERM lets it remove its socket) and the
+# relays, drop the relay namespace and any socket left. Safe at any point
+# of a failed wglab_up, and twice. e2e.sh's cleanup calls it.
+wglab_down() {
+	local p n
+	if [ -n "$WF_S_PID" ]; then
+		kill -INT "$WF_S_PID" 2>/dev/null
+		wait_gone "$WF_S_PID" 50 || kill -KILL "$WF_S_PID" 2>/dev/null
+		WF_S_PID=
+	fi
+	[ -d "$PIN_S" ] && rm -rf "$PIN_S"
+	for p in "${WG_PIDS[@]}" "${RELAY_PID[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${WG_PIDS[@]}" "${RELAY_PID[@]}"; do
+		wait_gone "$p" 30 || kill -KILL "$p" 2>/dev/null
+	done
+	for n in "${WG_C[@]}" "${WG_S[@]}"; do rm -f "/var/run/wireguard/$n.sock"; done
+	ip netns del "$NS_R" 2>/dev/null
+	WG_PIDS=()
+	RELAY_PID=()
+	return 0
+}
+
+# ---- wirefisher on the lab ----------------------------------------------
+
+# steer_yaml PIN SIDE MODE PATHS [PROBE]: a steering config for A (SIDE c:
+# route 10.99.0.0/24, probe the server's tunnel addresses) or B (SIDE s:
+# route 10.96.0.2, probe the client's), over the paths numbered in PATHS
+# ("1 2"), path k with priority k-1 unless MODE ends in "-equal".
+steer_yaml() {
+	local pin=$1 side=$2 mode=${3%-equal} k names=() prio=0
+	local to=10.99.0.0/24 far=1 dev
+	[ "$side" = s ] && to=10.96.0.2 && far=2
+	echo "pin_dir: $pin"
+	echo "steering:"
+	echo "  probe: { ${5:-hold: 2s} }"
+	echo "  paths:"
+	for k in $4; do
+		dev=${WG_C[$k]}
+		[ "$side" = s ] && dev=${WG_S[$k]}
+		[ "$3" = "${3%-equal}" ] && prio=$((k - 1))
+		echo "    - { name: p$k, device: $dev, targets: [10.96.$k.$far], priority: $prio }"
+		names+=("p$k")
+	done
+	local IFS=,
+	echo "  routes: [ { to: $to, via: [${names[*]}], mode: $mode } ]"
+}
+
+# wf_server_start CONFIG: the far end's daemon, in B, steering the replies
+# to A's address; wait (bounded) until it pinned.
+wf_server_start() {
+	local i
+	$IN_B "$WF" -c "$1" > "$TMP/wf-s.log" 2>&1 &
+	WF_S_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$PIN_S/wf_info" ] && return 0
+		kill -0 "$WF_S_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	log "server daemon did not start:"; sed 's/^/    /' "$TMP/wf-s.log" >&2
+	return 1
+}
+
+# route_via [PIN]: the path A's (or PIN's) first route uses now.
+route_via() {
+	$IN_A "$WF" paths --json --pin-dir "${1:-$PIN}" 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["routes"][0]["via"])'
+}
+
+# wait_via VIA TENTHS [PIN]: until the route uses VIA; bounded.
+wait_via() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		[ "$(route_via "${3:-}")" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wg_tx K: bytes A has sent through tunnel K.
+wg_tx() { $IN_A wg show "${WG_C[$1]}" transfer | awk '{ s += $3 } END { print s + 0 }'; }

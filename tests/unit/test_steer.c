@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Path health and route choice (user/steer.c) on made-up probe results and
+ * a made-up clock: state changes after exactly k lost / m answered rounds,
+ * the loss window, the score formula, and the route's hysteresis.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "../../bpf/wf_shared.h"
+#include "config.h"
+#include "steer.h"
+#include "unit.h"
+
+#define MS 1000000ULL
+
+/* Two paths a, b (priorities pa, pb) and one failover route over both. */
+static void two_paths(struct wf_config *cfg, unsigned pa, unsigned pb)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "steering:\n"
+		 "  probe: { hold: 2s }\n"
+		 "  paths:\n"
+		 "    - { name: a, device: wg0, targets: [10.96.1.1], priority: %u }\n"
+		 "    - { name: b, device: wg1, targets: [10.96.2.1], priority: %u }\n"
+		 "  routes: [ { to: 10.99.0.0/24, via: [a, b] } ]\n", pa, pb);
+	CHECK(config_parse("t.yaml", text, strlen(text), cfg, stderr) == 0,
+	      "config");
+}
+
+/* n rounds of the same outcome, 100 ms apart from *t on. */
+static void rounds(struct steer_path *p, const struct wf_config *cfg, int n,
+		   bool answered, uint64_t rtt, uint64_t *t)
+{
+	for (int i = 0; i < n; i++, *t += 100 * MS)
+		steer_round(p, &cfg->steer.probe, answered, rtt, *t);
+}
+
+static void test_down_up(void)
+{
+	static struct wf_config cfg;
+	struct steer_path p;
+	uint64_t t = 0;
+
+	two_paths(&cfg, 0, 0);
+	steer_path_init(&p, 0);
+	CHECK_EQ_U64(p.state, WF_PATH_PROBING);
+	rounds(&p, &cfg, 1, true, MS, &t);
+	CHECK_EQ_U64(p.state, WF_PATH_UP);	/* first answer at start-up */
+	rounds(&p, &cfg, 2, false, 0, &t);
+	CHECK_EQ_U64(p.state, WF_PATH_UP);	/* k - 1 lost: still up */
+	rounds(&p, &cfg, 1, false, 0, &t);
+	CHECK_EQ_U64(p.state, WF_PATH_DOWN);	/* k = 3 */
+	rounds(&p, &cfg, 2, true, MS, &t);
+	CHECK_EQ_U64(p.state, WF_PATH_DOWN);	/* m - 1 answered */
+	rounds(&p, &cfg, 1, false, 0, &t);
+	rounds(&p, &cfg, 2, true, MS, &t);
+	CHECK_EQ_U64(p.state, WF_PATH_DOWN);	/* the run restarted */
+	rounds(&p, &cfg, 1, true, MS, &t);
+	CHECK_EQ_U64(p.state, WF_PATH_UP);
+	/* 4 of 10 rounds lost: usable; 6 of 12 (and still up): not. */
+	CHECK(fabs(steer_loss(&p) - 0.4) < 1e-9, "loss %f", steer_loss(&p));
+	CHECK(steer_usable(&p, &cfg.steer.probe), "unusable at 40%%");
+	rounds(&p, &cfg, 2, false, 0, &t);
+	CHECK_EQ_U64(p.state, WF_PATH_UP);
+	CHECK(!steer_usable(&p, &cfg.steer.probe), "usable at 50%%");
+	rounds(&p, &cfg, 1, true, MS, &t);
+	CHECK(steer_usable(&p, &cfg.steer.probe), "unusable at 46%%");
+	/* A device that goes away; when it returns it needs m answers. */
+	CHECK(steer_set_absent(&p, true, t), "absent");
+	rounds(&p, &cfg, 5, false, 0, &t);
+	CHECK_EQ_U64(p.state, WF_PATH_ABSENT);
+	steer_set_absent(&p, false, t);
+	CHECK_EQ_U64(p.state, WF_PATH_DOWN);
+	rounds(&p, &cfg, 3, true, MS, &t);
+	CHECK_EQ_U64(p.state, WF_PATH_UP);
+}
+
+static void test_score(void)
+{
+	static struct wf_config cfg;
+	struct steer_path p;
+	uint64_t t = 0;
+
+	two_paths(&cfg, 0, 0);
+	steer_path_init(&p, 0);
+	CHECK(isinf(steer_score(&p, &cfg.steer.probe)), "score before any RTT");
+	/* 50 ms flat, then 1 lost in 10: 0.5 + 2.0 * 0.1 + 0 = 0.7 */
+	rounds(&p, &cfg, 9, true, 50 * MS, &t);
+	rounds(&p, &cfg, 1, false, 0, &t);
+	CHECK(fabs(steer_score(&p, &cfg.steer.probe) - 0.7) < 1e-9, "score %f",
+	      steer_score(&p, &cfg.steer.probe));
+	/* Caps: 5 s RTT counts as 10, jitter at most 5 (x 0.5). */
+	p.rtt_ns = 5e9;
+	p.jitter_ns = 1e9;
+	CHECK(fabs(steer_score(&p, &cfg.steer.probe) - (10 + 0.2 + 2.5)) < 1e-9,
+	      "capped %f", steer_score(&p, &cfg.steer.probe));
+	/* Auto timeout: 2 RTT + 4 jitter within [50 ms, 1 s]. */
+	p.rtt_ns = 1 * MS;
+	p.jitter_ns = 0;
+	CHECK_EQ_U64(steer_timeout(&p, &cfg.steer.probe), 50 * MS);
+	p.rtt_ns = 100 * MS;
+	p.jitter_ns = 10 * MS;
+	CHECK_EQ_U64(steer_timeout(&p, &cfg.steer.probe), 240 * MS);
+}
+
+/* Path a at rtt_a, b at rtt_b, both answering every round up to *t. */
+static void feed_both(struct steer_path *p, const struct wf_config *cfg,
+		      uint64_t rtt_a, uint64_t rtt_b, int n, uint64_t *t)
+{
+	for (int i = 0; i < n; i++, *t += 100 * MS) {
+		steer_round(&p[0], &cfg->steer.probe, true, rtt_a, *t);
+		steer_round(&p[1], &cfg->steer.probe, true, rtt_b, *t);
+	}
+}
+
+static void test_hysteresis(void)
+{
+	static struct wf_config cfg;
+	const struct wf_cfg_route *rc;
+	struct steer_path p[2];
+	struct steer_route r;
+	uint64_t t = 0;
+
+	two_paths(&cfg, 0, 0);
+	rc = &cfg.steer.routes[0];
+	steer_path_init(&p[0], 0);
+	steer_path_init(&p[1], 0);
+	steer_route_init(&r);
+	feed_both(p, &cfg, 120 * MS, 100 * MS, 1, &t);
+	steer_decide(&r, rc, &cfg.steer, p, t);
+	CHECK_EQ_U64(r.active, 1);	/* the better one to start with */
+	/* a becomes only 1.2x better: never a switch. */
+	p[0].rtt_ns = 100 * MS;
+	p[1].rtt_ns = 120 * MS;
+	for (int i = 0; i < 100; i++, t += 100 * MS)
+		CHECK(!steer_decide(&r, rc, &cfg.steer, p, t), "switched at %d", i);
+	/* 2x better: only once it has been so for the hold time (2 s). */
+	p[1].rtt_ns = 200 * MS;
+	uint64_t since = t;
+
+	while (!steer_decide(&r, rc, &cfg.steer, p, t) && t < since + 10000 * MS)
+		t += 100 * MS;
+	CHECK_EQ_U64(r.active, 0);
+	CHECK_EQ_U64(t - since, 2000 * MS);
+	/* The active path dies: move at once, no hold. */
+	rounds(&p[0], &cfg, 3, false, 0, &t);
+	CHECK(steer_decide(&r, rc, &cfg.steer, p, t), "no move");
+	CHECK_EQ_U64(r.active, 1);
+	/* Pinned by hand: stays there whatever the scores. */
+	r.pinned = 0;
+	steer_decide(&r, rc, &cfg.steer, p, t);
+	CHECK_EQ_U64(r.active, 0);
+	CHECK(steer_route_usable(&r, rc, &cfg.steer, p, 0), "pinned unusable");
+}
+
+static void test_priority(void)
+{
+	static struct wf_config cfg;
+	const struct wf_cfg_route *rc;
+	struct steer_path p[2];
+	struct steer_route r;
+	uint64_t t = 0;
+
+	two_paths(&cfg, 0, 1);
+	rc = &cfg.steer.routes[0];
+	steer_path_init(&p[0], 0);
+	steer_path_init(&p[1], 0);
+	steer_route_init(&r);
+	/* b is far better but of a worse priority: a stays. */
+	feed_both(p, &cfg, 300 * MS, 1 * MS, 5, &t);
+	steer_decide(&r, rc, &cfg.steer, p, t);
+	CHECK_EQ_U64(r.active, 0);
+	/* a dies: b at once; a answers again: back once it is up (m = 3)
+	 * and has stayed usable for the hold time (2 s). */
+	rounds(&p[0], &cfg, 3, false, 0, &t);
+	steer_decide(&r, rc, &cfg.steer, p, t);
+	CHECK_EQ_U64(r.active, 1);
+	rounds(&p[0], &cfg, 2, true, MS, &t);
+	steer_decide(&r, rc, &cfg.steer, p, t);
+	CHECK_EQ_U64(r.active, 1);
+	rounds(&p[0], &cfg, 1, true, MS, &t);
+	uint64_t up = t;
+
+	while (!steer_decide(&r, rc, &cfg.steer, p, t) && t < up + 10000 * MS)
+		rounds(&p[0], &cfg, 1, true, MS, &t);
+	CHECK_EQ_U64(r.active, 0);
+	CHECK_EQ_U64(t - up, 2000 * MS);
+	/* Nothing usable: the last choice stands. */
+	rounds(&p[0], &cfg, 20, false, 0, &t);
+	rounds(&p[1], &cfg, 20, false, 0, &t);
+	CHECK(!steer_decide(&r, rc, &cfg.steer, p, t), "moved to nothing");
+}
+
+const struct t_case steer_cases[] = {
+	{ "down_up", test_down_up },
+	{ "score", test_score },
+	{ "hysteresis", test_hysteresis },
+	{ "priority", test_priority },
+	{ NULL, NULL },
+};

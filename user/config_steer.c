@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * config_steer.c - the steering: section (paths, routes, probing, scoring).
+ *
+ *   steering:
+ *     probe: { interval: 200ms, timeout: auto, window: 20, ... }
+ *     paths:
+ *       - { name: direct, device: wg0, targets: [10.96.1.1], priority: 0 }
+ *     routes:
+ *       - { to: [10.99.0.0/24], via: [direct, relay], mode: failover }
+ *
+ * What can be checked from the text alone is checked here (names, overlaps,
+ * ranges); devices and routing are checked by the daemon at start-up.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_int.h"
+
+#define INTERVAL_MIN_NS 10000000ULL	/* 10 ms: below, probes are load */
+#define INTERVAL_MAX_NS 10000000000ULL
+#define STEER_FLOWS_MIN 256
+#define STEER_FLOWS_MAX (1U << 22)
+#define STEER_PREFIXES_MAX 128		/* wf_steer4/6 hold 2*64+1 */
+
+void cfg_steering_defaults(struct wf_config *cfg)
+{
+	struct wf_cfg_probe *p = &cfg->steer.probe;
+
+	/* 3 probes 200 ms apart: a dead path is left within ~0.7 s. */
+	p->interval_ns = 200000000ULL;
+	p->timeout_ns = 0;
+	p->window = 20;
+	p->rtt_gain = 0.125;	/* RFC 6298's alpha */
+	p->jitter_gain = 0.0625;	/* RFC 3550's 1/16 */
+	p->mark = 0x77660000;
+	p->w_rtt = 1.0;
+	p->w_loss = 2.0;
+	p->w_jitter = 0.5;
+	p->rtt_ref_ns = 100000000ULL;
+	p->jitter_ref_ns = 10000000ULL;
+	p->rtt_cap = 10;
+	p->jitter_cap = 5;
+	p->unusable_loss = 0.5;
+	p->factor = 1.5;
+	p->hold_ns = 5000000000ULL;
+	p->down_after = 3;
+	p->up_after = 3;
+	cfg->steer.max_flows = 65536;
+}
+
+/* A plain number in [min, max], or a percentage of 1 ("50%") if pct. */
+static void get_number(struct ctx *c, yaml_node_t *n, const char *path,
+		       double *out, double min, double max, bool pct)
+{
+	const char *s = cfg_scalar(c, n, path);
+	double v;
+	char *end;
+
+	if (!s || !cfg_plain(c, n, path, "a number"))
+		return;
+	errno = 0;
+	v = strtod(s, &end);
+	if (pct && *end == '%' && !end[1]) {
+		v /= 100;
+		end++;
+	}
+	if (end == s || *end || errno || !isfinite(v)) {
+		cfg_report(c, n, path, "\"%s\" is not a number%s", s,
+			   pct ? " (write e.g. 0.5 or 50%)" : "");
+		return;
+	}
+	if (v < min || v > max) {
+		cfg_report(c, n, path, "%s is out of range; write %g to %g", s,
+			   min, max);
+		return;
+	}
+	*out = v;
+}
+
+static void get_name(struct ctx *c, yaml_node_t *n, const char *path,
+		     char *out, size_t size)
+{
+	const char *s = cfg_scalar(c, n, path);
+
+	if (!s)
+		return;
+	if (strlen(s) >= size || strpbrk(s, "\"\\ \t/")) {
+		cfg_report(c, n, path, "\"%s\": a name is at most %zu characters, "
+			   "without spaces, quotes, slashes or backslashes", s,
+			   size - 1);
+		return;
+	}
+	strcpy(out, s);
+}
+
+static void parse_probe(struct ctx *c, yaml_node_t *n, const char *path,
+			struct wf_cfg_probe *p)
+{
+	static const char *const keys[] = {
+		"interval", "timeout", "window", "rtt_gain", "jitter_gain",
+		"mark", "rtt_weight", "loss_weight", "jitter_weight",
+		"unusable_loss", "switch_factor", "hold", "down_after",
+		"up_after", NULL };
+	char sub[PATH_MAXLEN];
+	yaml_node_t *val;
+	const char *s;
+	char *end;
+	int i = 0, k;
+
+	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
+		return;
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
+				  sizeof(sub))) >= 0) {
+		switch (k) {
+		case 0:
+			cfg_get_duration(c, val, sub, &p->interval_ns,
+					 INTERVAL_MIN_NS, INTERVAL_MAX_NS);
+			break;
+		case 1:
+			s = cfg_scalar(c, val, sub);
+			if (s && !strcmp(s, "auto"))
+				p->timeout_ns = 0;
+			else if (s)
+				cfg_get_duration(c, val, sub, &p->timeout_ns,
+						 1000000ULL, INTERVAL_MAX_NS);
+			break;
+		case 2:
+			cfg_get_u32(c, val, sub, &p->window, 2, 1000);
+			break;
+		case 3:
+			get_number(c, val, sub, &p->rtt_gain, 0.001, 1, false);
+			break;
+		case 4:
+			get_number(c, val, sub, &p->jitter_gain, 0.001, 1, false);
+			break;
+		case 5:
+			s = cfg_scalar(c, val, sub);
+			if (!s)
+				break;
+			errno = 0;
+			unsigned long m = strtoul(s, &end, 0);
+
+			if (*s == '-' || *end || errno || !m || m > 0xffffffffUL)
+				cfg_report(c, val, sub, "\"%s\" is not a mark; write "
+					   "a number 1 to 0xffffffff", s);
+			else
+				p->mark = (uint32_t)m;
+			break;
+		case 6:
+			get_number(c, val, sub, &p->w_rtt, 0, 100, false);
+			break;
+		case 7:
+			get_number(c, val, sub, &p->w_loss, 0, 100, false);
+			break;
+		case 8:
+			get_number(c, val, sub, &p->w_jitter, 0, 100, false);
+			break;
+		case 9:
+			get_number(c, val, sub, &p->unusable_loss, 0.01, 1, true);
+			break;
+		case 10:
+			get_number(c, val, sub, &p->factor, 1, 100, false);
+			break;
+		case 11:
+			cfg_get_duration(c, val, sub, &p->hold_ns, 0,
+					 3600000000000ULL);
+			break;
+		case 12:
+			cfg_get_u32(c, val, sub, &p->down_after, 1, 100);
+			break;
+		case 13:
+			cfg_get_u32(c, val, sub, &p->up_after, 1, 100);
+			break;
+		}
+	}
+}
+
+/* A prefix; with want_host, one address (a /32 or /128) only. */
+static bool get_one(struct ctx *c, yaml_node_t *n, const char *path,
+		    struct wf_prefix *out, bool want_host)
+{
+	struct wf_prefix p = { 0 };
+
+	cfg_get_prefix(c, n, path, &p);
+	if (!p.family)
+		return false;
+	if (want_host && p.len != (p.family == 4 ? 32u : 128u)) {
+		cfg_report(c, n, path, "a probe target is one address, not a "
+			   "prefix");
+		return false;
+	}
+	*out = p;
+	return true;
+}
+
+/* One prefix, or a list of them. Returns how many were read. */
+static int get_prefixes(struct ctx *c, yaml_node_t *n, const char *path,
+			struct wf_prefix *out, int max, bool want_host)
+{
+	yaml_node_item_t *it;
+	char sub[PATH_MAXLEN];
+	int count = 0, i = 0;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return get_one(c, n, path, &out[0], want_host) ? 1 : 0;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++, i++) {
+		yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+
+		snprintf(sub, sizeof(sub), "%s[%d]", path, i);
+		if (count == max) {
+			cfg_report(c, item, sub, "more than %d entries", max);
+			return count;
+		}
+		count += get_one(c, item, sub, &out[count], want_host);
+	}
+	if (i == 0)
+		cfg_report(c, n, path, "empty list");
+	return count;
+}
+
+static void parse_path(struct ctx *c, yaml_node_t *n, const char *path,
+		       struct wf_cfg_path *p)
+{
+	static const char *const keys[] = { "name", "device", "targets",
+					     "priority", "weight", "capacity",
+					     NULL };
+	char sub[PATH_MAXLEN];
+	yaml_node_t *val;
+	int i = 0, k;
+	struct wf_cfg_iface dev = { 0 };
+	bool have_targets = false;
+
+	p->where.line = (int)n->start_mark.line + 1;
+	p->where.col = (int)n->start_mark.column + 1;
+	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
+		return;
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
+				  sizeof(sub))) >= 0) {
+		switch (k) {
+		case 0:
+			get_name(c, val, sub, p->name, sizeof(p->name));
+			break;
+		case 1:
+			cfg_get_ifname(c, val, sub, &dev);
+			strcpy(p->device, dev.name);
+			break;
+		case 2:
+			have_targets = true;
+			p->n_targets = get_prefixes(c, val, sub, p->targets,
+						    WF_CFG_MAX_TARGETS, true);
+			break;
+		case 3:
+			cfg_get_u32(c, val, sub, &p->priority, 0, 1000);
+			break;
+		case 4:
+			cfg_get_u32(c, val, sub, &p->weight, 1, 1000000);
+			break;
+		case 5:
+			cfg_get_rate(c, val, sub, &p->capacity_bps);
+			break;
+		}
+	}
+	if (!p->name[0])
+		cfg_report(c, n, path, "missing key \"name\"");
+	if (!p->device[0])
+		cfg_report(c, n, path, "missing key \"device\"; name the "
+			   "WireGuard interface, e.g. device: wg0");
+	if (!have_targets)
+		cfg_report(c, n, path, "missing key \"targets\"; give the "
+			   "address(es) to ping through the tunnel, e.g. its "
+			   "peer's tunnel address");
+	/* Spread shares follow declared capacity unless weights are given. */
+	if (!p->weight)
+		p->weight = p->capacity_bps ?
+			(uint32_t)(p->capacity_bps / 1000 ? p->capacity_bps / 1000 : 1) : 1;
+}
+
+static void parse_paths(struct ctx *c, yaml_node_t *n, const char *path,
+			struct wf_cfg_steering *st)
+{
+	yaml_node_item_t *it;
+	char sub[PATH_MAXLEN];
+
+	if (!cfg_expect_kind(c, n, path, YAML_SEQUENCE_NODE, "a list of paths"))
+		return;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+		struct wf_cfg_path *p = &st->paths[st->n_paths];
+
+		snprintf(sub, sizeof(sub), "%s[%d]", path, st->n_paths);
+		if (st->n_paths == WF_CFG_MAX_PATHS) {
+			cfg_report(c, item, sub, "more than %d paths",
+				   WF_CFG_MAX_PATHS);
+			return;
+		}
+		parse_path(c, item, sub, p);
+		for (int j = 0; j < st->n_paths; j++) {
+			if (p->name[0] && !strcmp(st->paths[j].name, p->name))
+				cfg_report(c, item, sub, "name \"%s\" is already "
+					   "used by %s[%d]", p->name, path, j);
+			if (p->device[0] && !strcmp(st->paths[j].device, p->device))
+				cfg_report(c, item, sub, "device %s is already "
+					   "%s[%d]'s; one path per device",
+					   p->device, path, j);
+		}
+		st->n_paths++;
+	}
+}
+
+static int find_path(const struct wf_cfg_steering *st, const char *name)
+{
+	for (int i = 0; i < st->n_paths; i++)
+		if (!strcmp(st->paths[i].name, name))
+			return i;
+	return -1;
+}
+
+static void get_via(struct ctx *c, yaml_node_t *n, const char *path,
+		    const struct wf_cfg_steering *st, struct wf_cfg_route *r)
+{
+	yaml_node_item_t *it;
+	char sub[PATH_MAXLEN];
+	int i = 0;
+
+	if (!cfg_expect_kind(c, n, path, YAML_SEQUENCE_NODE,
+			     "a list of path names, e.g. via: [direct, relay]"))
+		return;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++, i++) {
+		yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+		const char *s;
+		int p;
+
+		snprintf(sub, sizeof(sub), "%s[%d]", path, i);
+		s = cfg_scalar(c, item, sub);
+		if (!s)
+			continue;
+		p = find_path(st, s);
+		if (p < 0) {
+			cfg_report(c, item, sub, "no path named \"%s\" in "
+				   "steering.paths (paths come before routes)", s);
+			continue;
+		}
+		for (int j = 0; j < r->n_paths; j++)
+			if (r->paths[j] == p)
+				cfg_report(c, item, sub, "path \"%s\" is named "
+					   "twice", s), p = -1;
+		if (p < 0)
+			continue;
+		if (r->n_paths == WF_CFG_ROUTE_PATHS) {
+			cfg_report(c, item, sub, "more than %d paths in one route",
+				   WF_CFG_ROUTE_PATHS);
+			return;
+		}
+		r->paths[r->n_paths++] = p;
+	}
+}
+
+static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
+			const struct wf_cfg_steering *st, struct wf_cfg_route *r)
+{
+	static const char *const keys[] = { "to", "via", "mode", NULL };
+	static const char *const modes[] = { "failover", "spread", NULL };
+	char sub[PATH_MAXLEN];
+	yaml_node_t *val;
+	int i = 0, k, mode = WF_STEER_FAILOVER;
+	bool have_via = false, have_to = false;
+
+	r->where.line = (int)n->start_mark.line + 1;
+	r->where.col = (int)n->start_mark.column + 1;
+	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
+		return;
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
+				  sizeof(sub))) >= 0) {
+		if (k == 0)
+			have_to = true, r->n_to = get_prefixes(c, val, sub, r->to,
+					       WF_CFG_ROUTE_TO, false);
+		else if (k == 1)
+			have_via = true, get_via(c, val, sub, st, r);
+		else
+			cfg_get_enum(c, val, sub, modes, &mode);
+	}
+	r->mode = (enum wf_steer_mode)mode;
+	if (!have_to)
+		cfg_report(c, n, path, "missing key \"to\"; give the destination "
+			   "prefixes, e.g. to: [10.99.0.0/24]");
+	if (!have_via)
+		cfg_report(c, n, path, "missing key \"via\"; a route needs at "
+			   "least one path, e.g. via: [direct, relay]");
+	else if (!r->n_paths)
+		cfg_report(c, n, path, "a route with no paths; name at least one "
+			   "in via:");
+}
+
+static bool prefixes_overlap(const struct wf_prefix *a, const struct wf_prefix *b)
+{
+	return prefix_contains(a, b) || prefix_contains(b, a);
+}
+
+/* A destination belongs to one route: any overlap is ambiguous. */
+static void check_overlaps(struct ctx *c, yaml_node_t *item, const char *sub,
+			   const struct wf_cfg_steering *st, int ri)
+{
+	const struct wf_cfg_route *r = &st->routes[ri];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	for (int i = 0; i < r->n_to; i++)
+		for (int rj = 0; rj <= ri; rj++)
+			for (int j = 0; j < (rj == ri ? i : st->routes[rj].n_to); j++) {
+				const struct wf_prefix *p = &r->to[i];
+				const struct wf_prefix *q = &st->routes[rj].to[j];
+
+				if (!prefixes_overlap(p, q))
+					continue;
+				inet_ntop(p->family == 4 ? AF_INET : AF_INET6,
+					  p->addr, a, sizeof(a));
+				inet_ntop(q->family == 4 ? AF_INET : AF_INET6,
+					  q->addr, b, sizeof(b));
+				cfg_report(c, item, sub, "to[%d] %s/%u overlaps "
+					   "steering.routes[%d].to[%d] %s/%u; a "
+					   "destination must belong to one route",
+					   i, a, p->len, rj, j, b, q->len);
+			}
+}
+
+static void parse_routes(struct ctx *c, yaml_node_t *n, const char *path,
+			 struct wf_cfg_steering *st)
+{
+	yaml_node_item_t *it;
+	char sub[PATH_MAXLEN];
+	int prefixes = 0;
+
+	if (!cfg_expect_kind(c, n, path, YAML_SEQUENCE_NODE, "a list of routes"))
+		return;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+		struct wf_cfg_route *r = &st->routes[st->n_routes];
+
+		snprintf(sub, sizeof(sub), "%s[%d]", path, st->n_routes);
+		if (st->n_routes == WF_CFG_MAX_ROUTES) {
+			cfg_report(c, item, sub, "more than %d routes",
+				   WF_CFG_MAX_ROUTES);
+			return;
+		}
+		parse_route(c, item, sub, st, r);
+		check_overlaps(c, item, sub, st, st->n_routes);
+		prefixes += r->n_to;
+		if (prefixes > STEER_PREFIXES_MAX)
+			cfg_report(c, item, sub, "more than %d prefixes over all "
+				   "routes", STEER_PREFIXES_MAX);
+		st->n_routes++;
+	}
+}
+
+void cfg_parse_steering(struct ctx *c, yaml_node_t *n, const char *path,
+			struct wf_config *cfg)
+{
+	static const char *const keys[] = { "probe", "paths", "routes",
+					     "on_change", "max_flows", NULL };
+	struct wf_cfg_steering *st = &cfg->steer;
+	char sub[PATH_MAXLEN];
+	yaml_node_t *val, *routes = NULL;
+	const char *s;
+	int i = 0, k;
+
+	st->where.line = (int)n->start_mark.line + 1;
+	st->where.col = (int)n->start_mark.column + 1;
+	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
+		return;
+	char rsub[PATH_MAXLEN] = "";
+
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
+				  sizeof(sub))) >= 0) {
+		switch (k) {
+		case 0:
+			parse_probe(c, val, sub, &st->probe);
+			break;
+		case 1:
+			parse_paths(c, val, sub, st);
+			break;
+		case 2:	/* after paths, wherever it stands in the file */
+			routes = val;
+			snprintf(rsub, sizeof(rsub), "%s", sub);
+			break;
+		case 3:
+			s = cfg_scalar(c, val, sub);
+			if (s && s[0] != '/')
+				cfg_report(c, val, sub, "\"%s\": give the hook's "
+					   "absolute path", s);
+			else if (s && strlen(s) < sizeof(st->on_change))
+				strcpy(st->on_change, s);
+			break;
+		case 4:
+			cfg_get_u32(c, val, sub, &st->max_flows, STEER_FLOWS_MIN,
+				    STEER_FLOWS_MAX);
+			break;
+		}
+	}
+	if (routes)
+		parse_routes(c, routes, rsub, st);
+	if (!st->n_paths)
+		cfg_report(c, n, path, "no paths; list at least one under "
+			   "steering.paths");
+	else if (!routes)
+		cfg_report(c, n, path, "no routes; say which destinations use "
+			   "the paths under steering.routes");
+}
+
+void cfg_print_steering(const struct wf_config *cfg, FILE *out)
+{
+	const struct wf_cfg_steering *st = &cfg->steer;
+	const struct wf_cfg_probe *p = &st->probe;
+	char a[INET6_ADDRSTRLEN];
+	int i, j;
+
+	if (!st->n_paths)
+		return;
+	fprintf(out, "%-24s every %llu ms, timeout %s%llu ms, window %u, "
+		"down after %u lost, up after %u answered\n", "steering.probe",
+		(unsigned long long)(p->interval_ns / 1000000),
+		p->timeout_ns ? "" : "auto (2 RTT + 4 jitter) up to ",
+		(unsigned long long)((p->timeout_ns ? p->timeout_ns :
+				      1000000000ULL) / 1000000),
+		p->window, p->down_after, p->up_after);
+	fprintf(out, "%-24s %.2f*min(rtt/100ms,%g) + %.2f*loss + "
+		"%.2f*min(jitter/10ms,%g); unusable at %.0f%% loss; switch when "
+		"%.2fx better for %llu ms\n", "steering.score", p->w_rtt,
+		p->rtt_cap, p->w_loss, p->w_jitter, p->jitter_cap,
+		p->unusable_loss * 100, p->factor,
+		(unsigned long long)(p->hold_ns / 1000000));
+	for (i = 0; i < st->n_paths; i++) {
+		const struct wf_cfg_path *pa = &st->paths[i];
+
+		fprintf(out, "steering.paths[%d]       %s on %s, priority %u, "
+			"weight %u, probes", i, pa->name, pa->device,
+			pa->priority, pa->weight);
+		for (j = 0; j < pa->n_targets; j++) {
+			inet_ntop(pa->targets[j].family == 4 ? AF_INET : AF_INET6,
+				  pa->targets[j].addr, a, sizeof(a));
+			fprintf(out, " %s", a);
+		}
+		fputc('\n', out);
+	}
+	for (i = 0; i < st->n_routes; i++) {
+		const struct wf_cfg_route *r = &st->routes[i];
+
+		fprintf(out, "steering.routes[%d]      %s:", i,
+			r->mode == WF_STEER_SPREAD ? "spread" : "failover");
+		for (j = 0; j < r->n_to; j++) {
+			inet_ntop(r->to[j].family == 4 ? AF_INET : AF_INET6,
+				  r->to[j].addr, a, sizeof(a));
+			fprintf(out, " %s/%u", a, r->to[j].len);
+		}
+		fprintf(out, " via");
+		for (j = 0; j < r->n_paths; j++)
+			fprintf(out, " %s", st->paths[r->paths[j]].name);
+		fputc('\n', out);
+	}
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* steer.c - see steer.h. */
+#include "steer.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "../bpf/wf_shared.h"
+
+#define AUTO_TIMEOUT_MIN_NS 50000000.0		/* 50 ms */
+#define AUTO_TIMEOUT_MAX_NS 1000000000.0	/* 1 s */
+
+const char *steer_state_name(int state)
+{
+	switch (state) {
+	case WF_PATH_UP:
+		return "up";
+	case WF_PATH_DOWN:
+		return "down";
+	case WF_PATH_ABSENT:
+		return "absent";
+	default:
+		return "probing";
+	}
+}
+
+void steer_path_init(struct steer_path *p, uint64_t now)
+{
+	memset(p, 0, sizeof(*p));
+	p->state = WF_PATH_PROBING;
+	p->changed_ns = now;
+}
+
+static bool set_state(struct steer_path *p, int state, uint64_t now)
+{
+	if (p->state == state)
+		return false;
+	p->state = state;
+	p->changed_ns = now;
+	return true;
+}
+
+static void window_push(struct steer_path *p, const struct wf_cfg_probe *pc,
+			bool lost)
+{
+	uint32_t w = pc->window < STEER_WINDOW_MAX ? pc->window : STEER_WINDOW_MAX;
+
+	if (p->hist_pos >= w)
+		p->hist_pos = 0;
+	if (p->hist_n == w)
+		p->hist_lost -= p->hist[p->hist_pos];
+	else
+		p->hist_n++;
+	p->hist[p->hist_pos] = lost;
+	p->hist_lost += lost;
+	p->hist_pos = (p->hist_pos + 1) % w;
+}
+
+static void rtt_sample(struct steer_path *p, const struct wf_cfg_probe *pc,
+		       double rtt)
+{
+	if (!p->have_rtt) {
+		p->rtt_ns = rtt;
+		p->jitter_ns = 0;
+		p->have_rtt = true;
+	} else {
+		p->jitter_ns += pc->jitter_gain *
+				(fabs(rtt - p->last_rtt_ns) - p->jitter_ns);
+		p->rtt_ns += pc->rtt_gain * (rtt - p->rtt_ns);
+	}
+	p->last_rtt_ns = rtt;
+}
+
+bool steer_round(struct steer_path *p, const struct wf_cfg_probe *pc,
+		 bool answered, uint64_t rtt_ns, uint64_t now)
+{
+	p->rounds++;
+	window_push(p, pc, !answered);
+	if (!answered) {
+		p->lost++;
+		p->lost_run++;
+		p->good_run = 0;
+		if (p->state == WF_PATH_ABSENT)
+			return false;
+		if (p->lost_run >= pc->down_after)
+			return set_state(p, WF_PATH_DOWN, now);
+		return false;
+	}
+	p->good_run++;
+	p->lost_run = 0;
+	rtt_sample(p, pc, (double)rtt_ns);
+	/* At start-up nothing has failed yet: the first answer will do. */
+	if (p->state == WF_PATH_PROBING ||
+	    (p->state == WF_PATH_DOWN && p->good_run >= pc->up_after))
+		return set_state(p, WF_PATH_UP, now);
+	return false;
+}
+
+bool steer_set_absent(struct steer_path *p, bool absent, uint64_t now)
+{
+	if (absent)
+		return set_state(p, WF_PATH_ABSENT, now);
+	if (p->state != WF_PATH_ABSENT)
+		return false;
+	p->good_run = 0;
+	p->lost_run = 0;
+	return set_state(p, WF_PATH_DOWN, now);
+}
+
+double steer_loss(const struct steer_path *p)
+{
+	return p->hist_n ? (double)p->hist_lost / p->hist_n : 0;
+}
+
+double steer_score(const struct steer_path *p, const struct wf_cfg_probe *pc)
+{
+	double rtt, jit;
+
+	if (!p->have_rtt)
+		return INFINITY;
+	rtt = fmin(p->rtt_ns / (double)pc->rtt_ref_ns, pc->rtt_cap);
+	jit = fmin(p->jitter_ns / (double)pc->jitter_ref_ns, pc->jitter_cap);
+	return pc->w_rtt * rtt + pc->w_loss * steer_loss(p) + pc->w_jitter * jit;
+}
+
+bool steer_usable(const struct steer_path *p, const struct wf_cfg_probe *pc)
+{
+	return p->state == WF_PATH_UP && !p->stale &&
+	       steer_loss(p) < pc->unusable_loss;
+}
+
+uint64_t steer_timeout(const struct steer_path *p, const struct wf_cfg_probe *pc)
+{
+	double t;
+
+	if (pc->timeout_ns)
+		return pc->timeout_ns;
+	if (!p->have_rtt)
+		return (uint64_t)AUTO_TIMEOUT_MAX_NS;
+	t = 2 * p->rtt_ns + 4 * p->jitter_ns;
+	return (uint64_t)fmin(fmax(t, AUTO_TIMEOUT_MIN_NS), AUTO_TIMEOUT_MAX_NS);
+}
+
+void steer_route_init(struct steer_route *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->active = -1;
+	r->pinned = -1;
+	r->candidate = -1;
+}
+
+/* The lowest priority among the route's usable paths, or UINT32_MAX. */
+static uint32_t best_tier(const struct wf_cfg_route *rc,
+			  const struct wf_cfg_steering *st,
+			  const struct steer_path *paths)
+{
+	uint32_t tier = UINT32_MAX;
+
+	for (int i = 0; i < rc->n_paths; i++) {
+		int p = rc->paths[i];
+
+		if (steer_usable(&paths[p], &st->probe) &&
+		    st->paths[p].priority < tier)
+			tier = st->paths[p].priority;
+	}
+	return tier;
+}
+
+/* Best-scored usable path of the tier; ties go to config order. */
+static int best_in_tier(const struct wf_cfg_route *rc,
+			const struct wf_cfg_steering *st,
+			const struct steer_path *paths, uint32_t tier)
+{
+	double best_score = INFINITY;
+	int best = -1;
+
+	for (int i = 0; i < rc->n_paths; i++) {
+		int p = rc->paths[i];
+		double s;
+
+		if (st->paths[p].priority != tier ||
+		    !steer_usable(&paths[p], &st->probe))
+			continue;
+		s = steer_score(&paths[p], &st->probe);
+		if (best < 0 || s < best_score) {
+			best = i;
+			best_score = s;
+		}
+	}
+	return best;
+}
+
+static bool move_to(struct steer_route *r, int idx, uint64_t now)
+{
+	r->candidate = -1;
+	r->better_since = 0;
+	if (r->active == idx)
+		return false;
+	r->active = idx;
+	r->changed_ns = now;
+	return true;
+}
+
+/* Is path idx (same tier as the usable active path cur, or better) a
+ * reason to move: a better priority, or a score better by the factor? */
+static bool worth_moving(const struct wf_cfg_route *rc,
+			 const struct wf_cfg_steering *st,
+			 const struct steer_path *paths, int cur, int idx)
+{
+	const struct wf_cfg_probe *pc = &st->probe;
+	int a = rc->paths[cur], b = rc->paths[idx];
+	double s_cur, s_new;
+
+	if (idx == cur)
+		return false;
+	if (st->paths[b].priority < st->paths[a].priority)
+		return true;
+	s_cur = steer_score(&paths[a], pc);
+	s_new = steer_score(&paths[b], pc);
+	return s_cur >= s_new * pc->factor && s_cur - s_new >= STEER_MIN_GAIN;
+}
+
+bool steer_decide(struct steer_route *r, const struct wf_cfg_route *rc,
+		  const struct wf_cfg_steering *st,
+		  const struct steer_path *paths, uint64_t now)
+{
+	uint32_t tier;
+	int best, cur = r->active;
+
+	if (r->pinned >= 0)
+		return move_to(r, r->pinned, now);
+	tier = best_tier(rc, st, paths);
+	if (tier == UINT32_MAX)	/* nothing usable: keep the last choice */
+		return false;
+	best = best_in_tier(rc, st, paths, tier);
+	if (cur < 0 || !steer_usable(&paths[rc->paths[cur]], &st->probe))
+		return move_to(r, best, now);
+	/* Leaving a usable path: only for a reason that lasts the hold. */
+	if (!worth_moving(rc, st, paths, cur, best)) {
+		r->candidate = -1;
+		r->better_since = 0;
+		return false;
+	}
+	if (r->candidate != best) {
+		r->candidate = best;
+		r->better_since = now;
+	}
+	if (now - r->better_since < st->probe.hold_ns)
+		return false;
+	return move_to(r, best, now);
+}
+
+bool steer_route_usable(const struct steer_route *r,
+			const struct wf_cfg_route *rc,
+			const struct wf_cfg_steering *st,
+			const struct steer_path *paths, int idx)
+{
+	int p = rc->paths[idx];
+
+	if (idx == r->pinned)
+		return true;	/* by hand: the user's call, even if down */
+	if (!steer_usable(&paths[p], &st->probe))
+		return false;
+	/* Spread fills the best tier; lower tiers wait as failover would. */
+	if (rc->mode == WF_STEER_SPREAD)
+		return st->paths[p].priority == best_tier(rc, st, paths);
+	return true;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * steer.h - path health and route choice, as pure functions of probe
+ * results and time (no sockets, no maps: tests/unit drives them).
+ *
+ * A path is probed in rounds, one every probe.interval: a round sends one
+ * echo to each of the path's targets and is answered if any target answers
+ * before the round's timeout. From the rounds:
+ *   - RTT and jitter are EWMAs (jitter of |rtt - previous rtt|, RFC 3550);
+ *   - loss is the share of lost rounds among the last probe.window;
+ *   - the path goes down after down_after lost rounds in a row, up after
+ *     up_after answered rounds in a row (its first answer at start-up);
+ *   - score = w_rtt min(rtt/100ms, 10) + w_loss loss + w_jitter
+ *     min(jitter/10ms, 5): lower is better; usable = up and loss below
+ *     unusable_loss.
+ * A route's active path: the best-scored usable path of the best (lowest)
+ * priority that has a usable path. It moves at once when the active path
+ * stops being usable. It leaves a usable active path only for a reason
+ * that has lasted the hold time: a usable path of better priority, or one
+ * of the same priority whose score is better by the switch factor (and by
+ * at least STEER_MIN_GAIN). So a path that keeps flapping never wins back
+ * its routes, and scores that differ by noise never move them.
+ */
+#ifndef WF_STEER_H
+#define WF_STEER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define STEER_WINDOW_MAX 1000
+/* Score differences below this (0.5 ms of RTT) are noise, never a reason. */
+#define STEER_MIN_GAIN 0.005
+
+struct steer_path {
+	int state;		/* WF_PATH_* */
+	bool have_rtt;
+	double rtt_ns, jitter_ns, last_rtt_ns;
+	uint8_t hist[STEER_WINDOW_MAX];	/* 1 = lost, ring of rounds */
+	uint32_t hist_n, hist_pos, hist_lost;
+	uint32_t lost_run, good_run;
+	uint64_t rounds, lost;
+	uint64_t changed_ns;	/* when state last changed (monotonic) */
+	bool stale;		/* WireGuard handshake too old: not usable */
+};
+
+struct steer_route {
+	int active;		/* index into the route's paths, -1: none */
+	int pinned;		/* index pinned by hand, -1: the prober decides */
+	int candidate;		/* equal-priority path seen better ... */
+	uint64_t better_since;	/* ... since then (0: none) */
+	uint64_t changed_ns;
+};
+
+void steer_path_init(struct steer_path *p, uint64_t now);
+
+/*
+ * Feed one round's outcome. Returns true if the path's state changed
+ * (the caller logs it and runs the hook).
+ */
+bool steer_round(struct steer_path *p, const struct wf_cfg_probe *pc,
+		 bool answered, uint64_t rtt_ns, uint64_t now);
+
+/* The device went away (or came back): state ABSENT (or DOWN, needing
+ * up_after answers). Returns true if the state changed. */
+bool steer_set_absent(struct steer_path *p, bool absent, uint64_t now);
+
+double steer_loss(const struct steer_path *p);
+double steer_score(const struct steer_path *p, const struct wf_cfg_probe *pc);
+bool steer_usable(const struct steer_path *p, const struct wf_cfg_probe *pc);
+
+/* The probe timeout for the next round: configured, or 2 RTT + 4 jitter. */
+uint64_t steer_timeout(const struct steer_path *p, const struct wf_cfg_probe *pc);
+
+void steer_route_init(struct steer_route *r);
+
+/*
+ * Re-decide route r (config rc) given all paths' state. Returns true if
+ * r->active changed.
+ */
+bool steer_decide(struct steer_route *r, const struct wf_cfg_route *rc,
+		  const struct wf_cfg_steering *st,
+		  const struct steer_path *paths, uint64_t now);
+
+/* Which of the route's paths the datapath may give flows to now. */
+bool steer_route_usable(const struct steer_route *r,
+			const struct wf_cfg_route *rc,
+			const struct wf_cfg_steering *st,
+			const struct steer_path *paths, int idx);
+
+const char *steer_state_name(int state);
+
+#endif /* WF_STEER_H */

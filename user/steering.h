@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * steering.h - the daemon's steering loop: probe every path, decide every
+ * route (steer.h), and publish the decisions to the datapath (wf_routes)
+ * and to readers (wf_path_status). Also applies `wirefisher switch`
+ * requests (wf_route_ctl) and runs the on_change hook.
+ */
+#ifndef WF_STEERING_H
+#define WF_STEERING_H
+
+#include <poll.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct steering;
+struct wirefisher_bpf;
+
+/*
+ * Check what only the running system can tell: every path device exists
+ * and is a layer-3 device, every probe target is routed through its own
+ * path's device. Errors name FILE:LINE:COL. Returns 0 or -1.
+ */
+int steering_check(const struct wf_config *cfg);
+
+/* Write the prefix tries, open the probe sockets. NULL on error (logged). */
+struct steering *steering_open(const struct wf_config *cfg,
+			       struct wirefisher_bpf *skel);
+void steering_free(struct steering *s);
+
+/* The probe sockets to poll; returns how many were put in pfd. */
+int steering_fds(struct steering *s, struct pollfd *pfd, int max);
+
+/* Nanoseconds (CLOCK_MONOTONIC) until steering_run() has work to do. */
+uint64_t steering_wait_ns(const struct steering *s);
+
+/* Read replies (pfd as filled by steering_fds), send rounds, expire
+ * deadlines, decide routes and publish. */
+void steering_run(struct steering *s, const struct pollfd *pfd, int n);
+
+uint64_t steer_now_ns(void);
+
+#endif /* WF_STEERING_H */
