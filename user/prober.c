@@ -99,7 +99,7 @@ void prober_close(struct prober *p)
 		close(p->fd6);
 	p->fd4 = p->fd6 = -1;
 	for (int i = 0; i < PROBER_ROUNDS; i++)
-		p->rounds[i].open = false;
+		p->rounds[i].open = p->rounds[i].expired = false;
 }
 
 static void send_echo(const struct prober *p, const struct wf_prefix *t,
@@ -134,6 +134,7 @@ void prober_send(struct prober *p, const struct wf_cfg_path *cp, uint64_t now,
 	/* A round still open from PROBER_ROUNDS ago is reused: it is lost. */
 	r->seq = seq;
 	r->open = true;
+	r->expired = false;
 	r->sent_ns = now;
 	r->deadline_ns = now + timeout_ns;
 	for (int i = 0; i < cp->n_targets; i++)
@@ -174,11 +175,13 @@ int prober_read(struct prober *p, int fd, uint64_t now,
 		if (!e || ntohs(e->id) != p->id)
 			continue;
 		r = &p->rounds[ntohs(e->seq) % PROBER_ROUNDS];
-		if (!r->open || r->seq != ntohs(e->seq))
-			continue;	/* late, or a second target's answer */
-		r->open = false;
+		if (!(r->open || r->expired) || r->seq != ntohs(e->seq))
+			continue;	/* a second target's answer, or very old */
 		out[got].answered = true;
+		out[got].late = r->expired;
 		out[got].rtt_ns = now - r->sent_ns;
+		r->open = false;
+		r->expired = false;
 		got++;
 	}
 	return got;
@@ -195,7 +198,9 @@ int prober_expire(struct prober *p, uint64_t now, struct prober_result *out,
 		if (!r->open || r->deadline_ns > now)
 			continue;
 		r->open = false;
+		r->expired = true;
 		out[got].answered = false;
+		out[got].late = false;
 		out[got].rtt_ns = 0;
 		got++;
 	}

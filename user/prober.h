@@ -6,7 +6,9 @@
  * SO_BINDTODEVICE, so a probe leaves by that device whatever the routes
  * say, and marked with SO_MARK so that the steering programs leave it
  * there. A round sends one echo to every target; the first answer
- * completes it, its deadline passing unanswered loses it.
+ * completes it, its deadline passing unanswered loses it. An answer that
+ * comes after the deadline is reported as late: the path is slower than
+ * the timeout thought, not dead (see steer_late()).
  */
 #ifndef WF_PROBER_H
 #define WF_PROBER_H
@@ -21,6 +23,7 @@
 struct prober_round {
 	uint16_t seq;
 	bool open;
+	bool expired;	/* declared lost; an answer now is a late one */
 	uint64_t sent_ns, deadline_ns;
 };
 
@@ -34,6 +37,7 @@ struct prober {
 /* Outcome of one round, for steer_round(). */
 struct prober_result {
 	bool answered;
+	bool late;	/* the answer to a round already declared lost */
 	uint64_t rtt_ns;
 };
 

@@ -71,6 +71,19 @@ static void rtt_sample(struct steer_path *p, const struct wf_cfg_probe *pc,
 	p->last_rtt_ns = rtt;
 }
 
+static bool round_answered(struct steer_path *p, const struct wf_cfg_probe *pc,
+			   uint64_t rtt_ns, uint64_t now)
+{
+	p->good_run++;
+	p->lost_run = 0;
+	rtt_sample(p, pc, (double)rtt_ns);
+	/* At start-up nothing has failed yet: the first answer will do. */
+	if (p->state == WF_PATH_PROBING ||
+	    (p->state == WF_PATH_DOWN && p->good_run >= pc->up_after))
+		return set_state(p, WF_PATH_UP, now);
+	return false;
+}
+
 bool steer_round(struct steer_path *p, const struct wf_cfg_probe *pc,
 		 bool answered, uint64_t rtt_ns, uint64_t now)
 {
@@ -86,14 +99,32 @@ bool steer_round(struct steer_path *p, const struct wf_cfg_probe *pc,
 			return set_state(p, WF_PATH_DOWN, now);
 		return false;
 	}
-	p->good_run++;
-	p->lost_run = 0;
-	rtt_sample(p, pc, (double)rtt_ns);
-	/* At start-up nothing has failed yet: the first answer will do. */
-	if (p->state == WF_PATH_PROBING ||
-	    (p->state == WF_PATH_DOWN && p->good_run >= pc->up_after))
-		return set_state(p, WF_PATH_UP, now);
-	return false;
+	return round_answered(p, pc, rtt_ns, now);
+}
+
+/* Flip the newest lost round in the window to answered. */
+static void window_unlose(struct steer_path *p, const struct wf_cfg_probe *pc)
+{
+	uint32_t w = pc->window < STEER_WINDOW_MAX ? pc->window : STEER_WINDOW_MAX;
+	uint32_t pos = p->hist_pos;
+
+	for (uint32_t i = 0; i < p->hist_n; i++) {
+		pos = (pos + w - 1) % w;
+		if (p->hist[pos]) {
+			p->hist[pos] = 0;
+			p->hist_lost--;
+			return;
+		}
+	}
+}
+
+bool steer_late(struct steer_path *p, const struct wf_cfg_probe *pc,
+		uint64_t rtt_ns, uint64_t now)
+{
+	window_unlose(p, pc);
+	if (p->lost)
+		p->lost--;
+	return round_answered(p, pc, rtt_ns, now);
 }
 
 bool steer_set_absent(struct steer_path *p, bool absent, uint64_t now)

@@ -62,6 +62,15 @@ void steer_path_init(struct steer_path *p, uint64_t now);
 bool steer_round(struct steer_path *p, const struct wf_cfg_probe *pc,
 		 bool answered, uint64_t rtt_ns, uint64_t now);
 
+/*
+ * A round declared lost was answered after all: the RTT grew past the
+ * timeout. Take the sample, take the loss back and count it as an answer,
+ * so that a slower path is re-timed instead of going down. Returns true if
+ * the state changed.
+ */
+bool steer_late(struct steer_path *p, const struct wf_cfg_probe *pc,
+		uint64_t rtt_ns, uint64_t now);
+
 /* The device went away (or came back): state ABSENT (or DOWN, needing
  * up_after answers). Returns true if the state changed. */
 bool steer_set_absent(struct steer_path *p, bool absent, uint64_t now);

@@ -44,6 +44,7 @@ struct steering {
 	struct steer_route routes[WF_CFG_MAX_ROUTES];
 	struct wf_route written[WF_CFG_MAX_ROUTES];
 	uint32_t ctl_seq[WF_CFG_MAX_ROUTES];
+	bool unanchored[WF_CFG_MAX_ROUTES];	/* warned: no kernel route */
 	uint32_t gen;
 	uint64_t next_second, last_second;
 	uint64_t settle_ns;	/* first decisions wait for every first answer */
@@ -119,12 +120,50 @@ static int check_path(const struct wf_config *cfg, int i)
 	return rc;
 }
 
+static bool anchored(const struct wf_config *cfg, int r)
+{
+	const struct wf_cfg_route *rc = &cfg->steer.routes[r];
+	int oif = netif_route_oif(rc->to[0].family, rc->to[0].addr);
+
+	for (int j = 0; j < rc->n_paths; j++)
+		if (oif > 0 && oif == (int)if_nametoindex(
+				cfg->steer.paths[rc->paths[j]].device))
+			return true;
+	return false;
+}
+
+/*
+ * The programs steer at the egress of the path devices, so the kernel must
+ * route a route's prefixes to one of them first. Only a warning: the route
+ * may be added after the daemon starts.
+ */
+static bool check_anchor(const struct wf_config *cfg, int r)
+{
+	const struct wf_cfg_route *rc = &cfg->steer.routes[r];
+	int oif = netif_route_oif(rc->to[0].family, rc->to[0].addr);
+	char a[INET6_ADDRSTRLEN], via[IF_NAMESIZE] = "nowhere";
+
+	if (anchored(cfg, r))
+		return true;
+	if (oif > 0)
+		if_indextoname((unsigned)oif, via);
+	log_warn("%s:%d:%d: steering.routes[%d]: the kernel routes %s/%u via "
+		 "%s, not through one of the route's paths, so nothing will be "
+		 "steered; add e.g. ip route add %s/%u nexthop dev %s nexthop dev "
+		 "...", cfg->path, rc->where.line, rc->where.col, r,
+		 addr_str(&rc->to[0], a, sizeof(a)), rc->to[0].len, via, a,
+		 rc->to[0].len, cfg->steer.paths[rc->paths[0]].device);
+	return false;
+}
+
 int steering_check(const struct wf_config *cfg)
 {
 	int rc = 0;
 
 	for (int i = 0; i < cfg->steer.n_paths; i++)
 		rc |= check_path(cfg, i);
+	for (int r = 0; !rc && r < cfg->steer.n_routes; r++)
+		check_anchor(cfg, r);
 	return rc;
 }
 
@@ -309,9 +348,12 @@ static void feed(struct steering *s, int i, const struct prober_result *r,
 {
 	for (int k = 0; k < n; k++) {
 		int old = s->paths[i].state;
+		bool changed = r[k].late ?
+			steer_late(&s->paths[i], &s->st->probe, r[k].rtt_ns, now) :
+			steer_round(&s->paths[i], &s->st->probe, r[k].answered,
+				    r[k].rtt_ns, now);
 
-		if (steer_round(&s->paths[i], &s->st->probe, r[k].answered,
-				r[k].rtt_ns, now))
+		if (changed)
 			path_changed(s, i, old);
 	}
 }
@@ -495,6 +537,16 @@ static void measure_paths(struct steering *s, uint64_t now)
 		}
 		s->hs_age[i] = netif_wg_handshake_age(dev);
 		s->paths[i].stale = s->hs_age[i] > HANDSHAKE_STALE_S;
+	}
+	/* Deleting a device deletes the kernel's routes through it. */
+	for (int r = 0; r < s->st->n_routes; r++) {
+		bool was = s->unanchored[r];
+
+		s->unanchored[r] = was ? !anchored(s->cfg, r) :
+					 !check_anchor(s->cfg, r);
+		if (was && !s->unanchored[r])
+			log_info("steering.routes[%d]: the kernel routes it through "
+				 "a path again", r);
 	}
 	count_flows(s);
 }

@@ -4,23 +4,7 @@
 . "$(dirname "$0")/../lib/e2e.sh"
 
 netns_up || { fail bad_setup "cannot build namespaces"; finish; }
-before=$(wf_prog_count)
-
-# expect_refusal NAME CONFIG-FILE MESSAGE: run the daemon, want exit 1 + MESSAGE.
-expect_refusal() {
-	local out rc
-	out=$($IN_A timeout 20 "$WF" -c "$2" 2>&1)
-	rc=$?
-	if [ $rc -ne 1 ]; then
-		fail "$1" "exit $rc, want 1: $out"
-	elif ! grep -qF -- "$3" <<< "$out"; then
-		fail "$1" "no \"$3\" in: $out"
-	elif [ -e "$PIN" ] || [ "$(wf_prog_count)" != "$before" ]; then
-		fail "$1" "left something behind (pins: $(ls "$PIN" 2>&1))"
-	else
-		pass "$1"
-	fi
-}
+PROGS_BEFORE=$(wf_prog_count)
 
 expect_refusal bad_missing_file "$TMP/nope.yaml" "$TMP/nope.yaml: cannot open: No such file or directory"
 

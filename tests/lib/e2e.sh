@@ -174,6 +174,24 @@ wf_prog_count() {
 	bpftool prog show 2>/dev/null | grep -cE 'name wf_(tc|nf|cg|xdp)_' || true
 }
 
+# expect_refusal NAME CONFIG-FILE MESSAGE: run the daemon in A, want exit 1,
+# MESSAGE in its output, and nothing left: no pins, no more programs than
+# $PROGS_BEFORE (set it with wf_prog_count first).
+expect_refusal() {
+	local out rc
+	out=$($IN_A timeout 20 "$WF" -c "$2" 2>&1)
+	rc=$?
+	if [ $rc -ne 1 ]; then
+		fail "$1" "exit $rc, want 1: $out"
+	elif ! grep -qF -- "$3" <<< "$out"; then
+		fail "$1" "no \"$3\" in: $out"
+	elif [ -e "$PIN" ] || [ "$(wf_prog_count)" != "$PROGS_BEFORE" ]; then
+		fail "$1" "left something behind (pins: $(ls "$PIN" 2>&1))"
+	else
+		pass "$1"
+	fi
+}
+
 finish() {
 	exit $((FAILS > 0))
 }

@@ -27,6 +27,7 @@ RELAY=$ROOT/build/tests/wf-relay
 WG_C=()		# client interface of path k, in A
 WG_S=()		# server interface of path k, in B
 WG_KIND=()	# direct or relay
+WG_EP=()	# the client's endpoint for path k
 WG_PIDS=()	# wireguard-go processes, both sides
 RELAY_PID=()	# wf-relay of path k
 PIN_S=$PIN-s	# the server-side daemon's pins
@@ -88,21 +89,29 @@ wglab_path() {
 	# umask 077: wg warns about world-readable keys (TMP is 0755).
 	(umask 077 && wg genkey > "$TMP/c$k.key" && wg genkey > "$TMP/s$k.key") ||
 		return 1
-	wg_start "$IN_A" "${WG_C[$k]}" && wg_start "$IN_B" "${WG_S[$k]}" || return 1
+	WG_EP[$k]=$ep
+	wg_start "$IN_B" "${WG_S[$k]}" || return 1
 	# wireguard-go binds the port on every address of B; only u$k's
 	# address is reachable from the path, which is what matters.
 	$IN_B wg set "${WG_S[$k]}" private-key "$TMP/s$k.key" listen-port $port \
 		peer "$(wg pubkey < "$TMP/c$k.key")" \
 		allowed-ips 10.96.$k.2/32,10.96.0.2/32 || return 1
-	# One peer per client interface, so 0.0.0.0/0 is unambiguous; keepalive
-	# 1 s keeps a relay's client address and the handshake fresh.
+	$IN_B ip addr add 10.96.$k.1/24 dev "${WG_S[$k]}"
+	$IN_B ip link set "${WG_S[$k]}" up
+	wglab_client $k
+}
+
+# wglab_client K: (re)make A's end of tunnel K. One peer per client
+# interface, so 0.0.0.0/0 is unambiguous; keepalive 1 s keeps a relay's
+# client address and the handshake fresh.
+wglab_client() {
+	local k=$1
+	wg_start "$IN_A" "${WG_C[$k]}" || return 1
 	$IN_A wg set "${WG_C[$k]}" private-key "$TMP/c$k.key" \
-		peer "$(wg pubkey < "$TMP/s$k.key")" endpoint "$ep" \
+		peer "$(wg pubkey < "$TMP/s$k.key")" endpoint "${WG_EP[$k]}" \
 		allowed-ips 0.0.0.0/0 persistent-keepalive 1 || return 1
 	$IN_A ip addr add 10.96.$k.2/24 dev "${WG_C[$k]}"
-	$IN_B ip addr add 10.96.$k.1/24 dev "${WG_S[$k]}"
 	$IN_A ip link set "${WG_C[$k]}" up
-	$IN_B ip link set "${WG_S[$k]}" up
 }
 
 # wglab_up KIND... : build paths 1..N (KIND direct or relay) and wait
@@ -277,3 +286,23 @@ wait_via() {
 
 # wg_tx K: bytes A has sent through tunnel K.
 wg_tx() { $IN_A wg show "${WG_C[$1]}" transfer | awk '{ s += $3 } END { print s + 0 }'; }
+
+# iperf_servers PORT...: an iperf3 server in B on each port (killed by
+# cleanup). iperf_mbit DST PORT SECS [ARGS]: A -> DST from 10.96.0.2, the
+# receiver's goodput in Mbit/s after the first second (slow start) omitted.
+iperf_servers() {
+	local p
+	for p in "$@"; do
+		$IN_B iperf3 -s -p "$p" > /dev/null 2>&1 &
+		BG_PIDS+=($!)
+	done
+	sleep 0.3
+}
+iperf_mbit() {
+	local dst=$1 port=$2 secs=$3
+	shift 3
+	$IN_A iperf3 -c "$dst" -p "$port" -t "$secs" -O 1 -J "$@" 2>/dev/null |
+		python3 -c 'import json,sys
+try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))
+except Exception: print("0")'
+}

@@ -78,6 +78,32 @@ static void test_down_up(void)
 	CHECK_EQ_U64(p.state, WF_PATH_UP);
 }
 
+/* RTT grows past the timeout: late answers re-time the path, no "down". */
+static void test_late_answers(void)
+{
+	static struct wf_config cfg;
+	struct steer_path p;
+	uint64_t t = 0;
+
+	two_paths(&cfg, 0, 0);
+	steer_path_init(&p, 0);
+	rounds(&p, &cfg, 10, true, 1 * MS, &t);
+	CHECK_EQ_U64(steer_timeout(&p, &cfg.steer.probe), 50 * MS);
+	/* Answers now take 120 ms: lost at the timeout, then late. */
+	for (int i = 0; i < 10; i++, t += 100 * MS) {
+		if (steer_timeout(&p, &cfg.steer.probe) >= 120 * MS) {
+			steer_round(&p, &cfg.steer.probe, true, 120 * MS, t);
+			continue;
+		}
+		steer_round(&p, &cfg.steer.probe, false, 0, t);
+		steer_late(&p, &cfg.steer.probe, 120 * MS, t + 70 * MS);
+		CHECK_EQ_U64(p.state, WF_PATH_UP);
+	}
+	CHECK(steer_timeout(&p, &cfg.steer.probe) >= 120 * MS, "timeout %llu",
+	      (unsigned long long)steer_timeout(&p, &cfg.steer.probe));
+	CHECK(steer_loss(&p) == 0, "loss %f", steer_loss(&p));
+}
+
 static void test_score(void)
 {
 	static struct wf_config cfg;
@@ -196,6 +222,7 @@ static void test_priority(void)
 
 const struct t_case steer_cases[] = {
 	{ "down_up", test_down_up },
+	{ "late_answers", test_late_answers },
 	{ "score", test_score },
 	{ "hysteresis", test_hysteresis },
 	{ "priority", test_priority },

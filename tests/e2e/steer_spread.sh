@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Spread over three real WireGuard tunnels whose underlays are each capped
+# at 8 Mbit/s (tbf): three TCP flows must fill all three links, >= 95 % of
+# the summed capacity - what the three tunnels carry when each is driven
+# alone, all at once, measured in the same run. The same three flows over
+# an ECMP multipath route (L4 hash) are measured beside it, and printed:
+# per-flow hashing leaves a link idle whenever two flows share one.
+. "$(dirname "$0")/../lib/e2e.sh"
+. "$(dirname "$0")/../lib/wglab.sh"
+
+SECS=6
+netns_up || { fail spread_setup "cannot build namespaces"; finish; }
+wglab_up direct relay relay || { fail spread_setup "cannot build the tunnels"; finish; }
+for k in 1 2 3; do wglab_cap $k 8mbit; done
+iperf_servers 5201 5202 5203
+
+# Capacity: one flow through each tunnel at once, to the tunnel's far end.
+pids=()
+for k in 1 2 3; do
+	iperf_mbit 10.96.$k.1 520$k $SECS > "$TMP/cap$k" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+cap=$(python3 -c 'import sys; print("%.2f" % sum(float(open(f).read()) for f in sys.argv[1:]))' "$TMP"/cap[123])
+log "capacity: $(cat "$TMP"/cap[123] | paste -sd' ') Mbit/s, sum $cap"
+
+steer_yaml "$PIN" c spread-equal "1 2 3" > "$TMP/c.yaml"
+wf_start "$TMP/c.yaml" || { fail spread_start "daemon did not start"; finish; }
+wait_via p1 30 || wait_via p2 1 || wait_via p3 1
+spread=$(iperf_mbit 10.99.0.1 5201 $SECS -P 3)
+flows=$($IN_A "$WF" paths --json --pin-dir "$PIN" |
+	python3 -c 'import json,sys; print(" ".join(str(p["flows"]) for p in json.load(sys.stdin)["paths"]))')
+wf_stop
+
+wglab_route_ecmp
+ecmp=$(iperf_mbit 10.99.0.1 5201 $SECS -P 3)
+pct() { python3 -c "print('%.1f' % (100 * $1 / $2))"; }
+log "3 flows: wirefisher spread $spread Mbit/s ($(pct "$spread" "$cap") %, flows per path: $flows)," \
+	"ECMP $ecmp Mbit/s ($(pct "$ecmp" "$cap") %) of $cap"
+echo "FIGURE spread_pct=$(pct "$spread" "$cap") ecmp_pct=$(pct "$ecmp" "$cap") capacity_mbit=$cap"
+check spread_fills_links python3 -c "import sys; sys.exit(not $spread >= 0.95 * $cap > 0)"
+check spread_one_flow_each python3 -c "import sys; sys.exit(not all(int(f) >= 1 for f in '$flows'.split()))"
+finish
