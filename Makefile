@@ -83,6 +83,7 @@ bench: setup
 	$(Q)bench/overhead.sh
 	$(Q)bench/police.sh
 	$(Q)bench/cgroup.sh
+	$(Q)bench/steer.sh
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(OUT)/bpf
 	$(call msg,BPF,$@)

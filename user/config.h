@@ -104,7 +104,7 @@ struct wf_cfg_path {
 	struct wf_prefix targets[WF_CFG_MAX_TARGETS];	/* full-length */
 	int n_targets;
 	uint32_t priority;	/* failover tiers: lower is preferred */
-	uint32_t weight;	/* spread share; default: capacity, else 1 */
+	uint32_t weight;	/* spread share; 0: see wf_path_weight() */
 	uint64_t capacity_bps;	/* 0: not declared */
 	struct wf_where where;
 };
@@ -203,6 +203,17 @@ static inline bool wf_rule_has_process(const struct wf_cfg_rule *r)
 static inline bool wf_rule_at_socket(const struct wf_cfg_rule *r)
 {
 	return wf_rule_has_cgroup(r) || wf_rule_has_process(r);
+}
+
+/* A path's spread share: its weight, else its capacity in kbit/s, else 1. */
+static inline uint32_t wf_path_weight(const struct wf_cfg_path *p)
+{
+	if (p->weight)
+		return p->weight;
+	if (p->capacity_bps >= 2000)
+		return p->capacity_bps / 1000 > UINT32_MAX ? UINT32_MAX :
+			(uint32_t)(p->capacity_bps / 1000);
+	return 1;
 }
 
 /* Does prefix a contain prefix b (family 0 contains everything)? */

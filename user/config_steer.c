@@ -274,10 +274,6 @@ static void parse_path(struct ctx *c, yaml_node_t *n, const char *path,
 		cfg_report(c, n, path, "missing key \"targets\"; give the "
 			   "address(es) to ping through the tunnel, e.g. its "
 			   "peer's tunnel address");
-	/* Spread shares follow declared capacity unless weights are given. */
-	if (!p->weight)
-		p->weight = p->capacity_bps ?
-			(uint32_t)(p->capacity_bps / 1000 ? p->capacity_bps / 1000 : 1) : 1;
 }
 
 static void parse_paths(struct ctx *c, yaml_node_t *n, const char *path,
@@ -362,6 +358,30 @@ static void get_via(struct ctx *c, yaml_node_t *n, const char *path,
 	}
 }
 
+/*
+ * Spread shares follow weights, or else declared capacities; a route whose
+ * default-weighted paths mix declared and undeclared capacity would compare
+ * kbit/s with 1: refuse it.
+ */
+static void check_shares(struct ctx *c, yaml_node_t *n, const char *path,
+			 const struct wf_cfg_steering *st,
+			 const struct wf_cfg_route *r)
+{
+	int with = 0, without = 0;
+
+	if (r->mode != WF_STEER_SPREAD)
+		return;
+	for (int j = 0; j < r->n_paths; j++) {
+		const struct wf_cfg_path *p = &st->paths[r->paths[j]];
+
+		if (!p->weight)
+			p->capacity_bps ? with++ : without++;
+	}
+	if (with && without)
+		cfg_report(c, n, path, "spread shares: give every path without a "
+			   "weight a capacity, or none of them");
+}
+
 static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 			const struct wf_cfg_steering *st, struct wf_cfg_route *r)
 {
@@ -387,6 +407,7 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 			cfg_get_enum(c, val, sub, modes, &mode);
 	}
 	r->mode = (enum wf_steer_mode)mode;
+	check_shares(c, n, path, st, r);
 	if (!have_to)
 		cfg_report(c, n, path, "missing key \"to\"; give the destination "
 			   "prefixes, e.g. to: [10.99.0.0/24]");
@@ -540,7 +561,7 @@ void cfg_print_steering(const struct wf_config *cfg, FILE *out)
 
 		fprintf(out, "steering.paths[%d]       %s on %s, priority %u, "
 			"weight %u, probes", i, pa->name, pa->device,
-			pa->priority, pa->weight);
+			pa->priority, wf_path_weight(pa));
 		for (j = 0; j < pa->n_targets; j++) {
 			inet_ntop(pa->targets[j].family == 4 ? AF_INET : AF_INET6,
 				  pa->targets[j].addr, a, sizeof(a));

@@ -473,7 +473,7 @@ static void publish_route(struct steering *s, int r)
 		vp->path = (__u8)p;
 		vp->usable = vp->ifindex &&
 			     steer_route_usable(sr, rc, s->st, s->paths, j);
-		vp->weight = cp->weight;
+		vp->weight = wf_path_weight(cp);
 		vp->util = cp->capacity_bps ? (__u32)(s->rate_bps[p] * 1000 /
 						      cp->capacity_bps) : 0;
 	}

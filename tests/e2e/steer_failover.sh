@@ -15,7 +15,10 @@ M=3
 
 netns_up || { fail steer_setup "cannot build namespaces"; finish; }
 wglab_up direct relay || { fail steer_setup "cannot build the tunnels"; finish; }
-steer_yaml "$PIN" c failover "1 2" > "$TMP/c.yaml"
+printf '#!/bin/sh\necho "$WF_PATH $WF_DEVICE $WF_OLD_STATE $WF_NEW_STATE" >> %s\n' \
+	"$TMP/hook.log" > "$TMP/hook.sh"
+chmod 0755 "$TMP/hook.sh"
+steer_yaml "$PIN" c failover "1 2" "hold: 2s" "on_change: $TMP/hook.sh" > "$TMP/c.yaml"
 steer_yaml "$PIN_S" s failover "1 2" > "$TMP/s.yaml"
 wf_server_start "$TMP/s.yaml" || { fail steer_start "server daemon"; finish; }
 wf_start "$TMP/c.yaml" || { fail steer_start "client daemon"; finish; }
@@ -45,6 +48,7 @@ log "failover: longest silence ${gap} ms (bound ${bound} ms; $line)"
 echo "FIGURE steer_failover_ms=$gap bound_ms=$bound"
 check steer_failover_within_bound python3 -c "import sys; sys.exit(not 0 < $gap <= $bound)"
 check steer_route_on_relay wait_via p2 10
+check steer_hook_ran grep -qx "p1 ${WG_C[1]} up down" "$TMP/hook.log"
 # Both directions: the server's daemon moved the replies too.
 pings() { $IN_A ping -c 3 -i 0.2 -W 1 -I 10.96.0.2 10.99.0.1 > /dev/null; }
 check steer_ping_after_failover pings
@@ -60,6 +64,8 @@ if wait_via p1 100; then
 else
 	fail steer_back_after_m_probes "the route never came back to p1"
 fi
+
+check steer_hook_back grep -qx "p1 ${WG_C[1]} down up" "$TMP/hook.log"
 
 # (a) a path toggled every 2 s: the route leaves it once and stays away
 before=$(grep -c 'route 10.99.0.0/24: via' "$TMP/wf.log")

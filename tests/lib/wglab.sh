@@ -230,10 +230,11 @@ wglab_down() {
 
 # ---- wirefisher on the lab ----------------------------------------------
 
-# steer_yaml PIN SIDE MODE PATHS [PROBE]: a steering config for A (SIDE c:
+# steer_yaml PIN SIDE MODE PATHS [PROBE [EXTRA]]: a steering config for A (SIDE c:
 # route 10.99.0.0/24, probe the server's tunnel addresses) or B (SIDE s:
 # route 10.96.0.2, probe the client's), over the paths numbered in PATHS
-# ("1 2"), path k with priority k-1 unless MODE ends in "-equal".
+# ("1 2"), path k with priority k-1 unless MODE ends in "-equal"; PROBE is
+# the probe: mapping's content, EXTRA one more steering: line.
 steer_yaml() {
 	local pin=$1 side=$2 mode=${3%-equal} k names=() prio=0
 	local to=10.99.0.0/24 far=1 dev
@@ -241,6 +242,7 @@ steer_yaml() {
 	echo "pin_dir: $pin"
 	echo "steering:"
 	echo "  probe: { ${5:-hold: 2s} }"
+	[ -n "${6:-}" ] && echo "  $6"
 	echo "  paths:"
 	for k in $4; do
 		dev=${WG_C[$k]}

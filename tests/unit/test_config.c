@@ -132,6 +132,41 @@ static void test_values(void)
 	free(out);
 }
 
+static void test_steering_values(void)
+{
+	static struct wf_config cfg;
+	const struct wf_cfg_probe *p = &cfg.steer.probe;
+	const struct wf_cfg_steering *st = &cfg.steer;
+	char *out = NULL;
+
+	CHECK(parse_file(FIXTURES "/good/steering.yaml", &cfg, &out) == 0, "%s", out);
+	CHECK_EQ_U64(p->interval_ns, 250000000ULL);
+	CHECK_EQ_U64(p->timeout_ns, 120000000ULL);
+	CHECK_EQ_U64(p->window, 40);
+	CHECK(p->rtt_gain == 0.25 && p->jitter_gain == 0.125, "gains");
+	CHECK_EQ_U64(p->mark, 0x1234);
+	CHECK(p->w_rtt == 1.5 && p->w_loss == 3 && p->w_jitter == 0.25, "weights");
+	CHECK(p->unusable_loss == 0.3 && p->factor == 2, "loss, factor");
+	CHECK_EQ_U64(p->hold_ns, 10000000000ULL);
+	CHECK(p->down_after == 4 && p->up_after == 5, "k, m");
+	CHECK(!strcmp(st->on_change, "/usr/local/bin/wf-notify"), "hook");
+	CHECK_EQ_U64(st->max_flows, 4096);
+	CHECK(st->n_paths == 2 && st->n_routes == 2, "%d paths %d routes",
+	      st->n_paths, st->n_routes);
+	CHECK(st->paths[0].n_targets == 2 && st->paths[0].targets[1].family == 6,
+	      "targets");
+	CHECK_EQ_U64(wf_path_weight(&st->paths[0]), 8000);	/* capacity */
+	CHECK_EQ_U64(wf_path_weight(&st->paths[1]), 3);
+	CHECK(st->routes[0].mode == WF_STEER_SPREAD && st->routes[0].n_to == 2 &&
+	      st->routes[0].paths[0] == 1 && st->routes[0].paths[1] == 0, "route 0");
+	CHECK(st->routes[1].mode == WF_STEER_FAILOVER &&
+	      st->routes[1].to[0].len == 32, "route 1");
+	/* Path devices are attached (egress at least) without being listed. */
+	CHECK(cfg.n_ifaces == 3 && cfg.ifaces[1].steer && cfg.ifaces[2].steer &&
+	      !cfg.ifaces[0].steer, "%d interfaces", cfg.n_ifaces);
+	free(out);
+}
+
 static void test_defaults(void)
 {
 	struct wf_config cfg;
@@ -185,6 +220,7 @@ static void test_print(void)
 const struct t_case config_cases[] = {
 	{ "bad_fixtures", test_bad_fixtures },
 	{ "good_fixtures", test_good_fixtures },
+	{ "steering_values", test_steering_values },
 	{ "values", test_values },
 	{ "defaults", test_defaults },
 	{ "missing_file", test_missing_file },
