@@ -88,7 +88,7 @@ static double measure(int fd, const struct pkt *p, unsigned n, unsigned runs,
 /* Fill the flow table with n flows, then time passes through them. */
 static double acct_ns(unsigned n, unsigned train)
 {
-	struct wirefisher_bpf *skel = skel_load_lo(n < 1024 ? 1024 : n + n / 4, 0, 0);
+	struct wirefisher_bpf *skel = skel_load_lo(n < 1024 ? 1024 : n + n / 4, 0, 0, 0);
 	struct pkt *p = make_packets(n);
 	double ns;
 	int fd;

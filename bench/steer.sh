@@ -14,7 +14,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib/e2e.sh"
 . "$ROOT/tests/lib/wglab.sh"
 SECS=${SECS:-5}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 TRIALS=${TRIALS:-20}
 
 netns_up > /dev/null || exit 1
@@ -26,6 +26,14 @@ ratio() { python3 -c "print('%.3f' % ($1 / $2))"; }
 echo "== 1. one TCP flow through one tunnel, Mbit/s (median of $ROUNDS x ${SECS}s)"
 steer_yaml "$PIN" c failover "1 2" > "$TMP/c.yaml"
 plain=() stay=() moved=()
+# The programs' own cost per packet, from the kernel's BPF run-time stats.
+stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+prog_ns() {
+	bpftool prog show name wf_tc_egress 2>/dev/null |
+		sed -n 's/.*run_time_ns \([0-9]*\) run_cnt \([0-9]*\).*/\1 \2/p' |
+		awk '{ t += $1; c += $2 } END { printf "%.0f", c ? t / c : 0 }'
+}
 for ((r = 0; r < ROUNDS; r++)); do
 	wglab_route_single 1
 	plain+=("$(iperf_mbit 10.99.0.1 5201 "$SECS")")
@@ -33,11 +41,14 @@ for ((r = 0; r < ROUNDS; r++)); do
 	stay+=("$(iperf_mbit 10.99.0.1 5201 "$SECS")")
 	wglab_route_single 2	# the kernel sends to p2; the programs move all to p1
 	moved+=("$(iperf_mbit 10.99.0.1 5201 "$SECS")")
+	ns=$(prog_ns)
 	wf_stop
 done
+sysctl -qw kernel.bpf_stats_enabled="$stats_was"
 p=$(stat median "${plain[@]}") s=$(stat median "${stay[@]}") m=$(stat median "${moved[@]}")
 echo "plain routing $p | steering, stays $s ($(ratio "$s" "$p")) | steering, redirected $m ($(ratio "$m" "$p"))"
 echo "  runs: plain ${plain[*]} | stays ${stay[*]} | redirected ${moved[*]}"
+echo "  wf_tc_egress (steering + accounting), last round: $ns ns per packet"
 
 echo "== 2. failover time over $TRIALS cuts (interval 200 ms, k 3: bound 705 ms)"
 wglab_route_single 1
@@ -49,7 +60,10 @@ for ((t = 0; t < TRIALS; t++)); do
 	$IN_B "$UDP" recv 10.99.0.1 9300 3000 1500 > "$TMP/recv" &
 	rp=$!
 	sleep 0.2
-	$IN_A "$UDP" send 10.99.0.1 9300 3000 200 1000 9301 10.96.0.2 > /dev/null &
+	# A new source port each trial: a new flow, on the active path (the
+	# last trial's flow sticks to the path it moved to).
+	$IN_A "$UDP" send 10.99.0.1 9300 3000 200 1000 $((9301 + t)) 10.96.0.2 \
+		> /dev/null &
 	snd=$!
 	# A cut at a random moment within the probe cycle.
 	sleep "1.$((RANDOM % 200 + 100))"
@@ -78,10 +92,10 @@ for ((r = 0; r < ROUNDS; r++)); do
 	cap=$(python3 -c 'import sys; print(sum(float(open(f).read()) for f in sys.argv[1:]))' "$TMP"/cap[123])
 	wglab_route_single 1
 	wf_start "$TMP/sp.yaml" > /dev/null && wait_via p1 30
-	sp+=("$(python3 -c "print(100 * $(iperf_mbit 10.99.0.1 5201 "$SECS" -P 3) / $cap)")")
+	sp+=("$(python3 -c "print('%.1f' % (100 * $(iperf_mbit 10.99.0.1 5201 "$SECS" -P 3) / $cap))")")
 	wf_stop
 	wglab_route_ecmp
-	ec+=("$(python3 -c "print(100 * $(iperf_mbit 10.99.0.1 5201 "$SECS" -P 3) / $cap)")")
+	ec+=("$(python3 -c "print('%.1f' % (100 * $(iperf_mbit 10.99.0.1 5201 "$SECS" -P 3) / $cap))")")
 done
 echo "spread $(stat mean "${sp[@]}") % of capacity | ECMP $(stat mean "${ec[@]}") %"
 echo "  runs: spread ${sp[*]} | ECMP ${ec[*]}"

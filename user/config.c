@@ -158,6 +158,22 @@ int cfg_pair_next(struct ctx *c, yaml_node_t *map, const char *path,
 	return -1;
 }
 
+yaml_node_t *cfg_item(struct ctx *c, yaml_node_t *n, const char *path, int i,
+		      int max, const char *what, char *sub, size_t subn)
+{
+	yaml_node_item_t *it = n->data.sequence.items.start + i;
+	yaml_node_t *item;
+
+	if (it >= n->data.sequence.items.top)
+		return NULL;
+	item = yaml_document_get_node(c->doc, *it);
+	snprintf(sub, subn, "%s[%d]", path, i);
+	if (i < max)
+		return item;
+	cfg_report(c, item, sub, "more than %d %s", max, what);
+	return NULL;
+}
+
 bool cfg_plain(struct ctx *c, const yaml_node_t *n, const char *path,
 		  const char *what)
 {
@@ -860,24 +876,17 @@ static void join_group(struct ctx *c, yaml_node_t *n, const char *path,
 static void parse_rules(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_config *cfg)
 {
-	yaml_node_item_t *it;
+	yaml_node_t *item;
 	char sub[PATH_MAXLEN];
 	int j;
 
 	if (!cfg_expect_kind(c, n, path, YAML_SEQUENCE_NODE, "a list of rules"))
 		return;
-	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
-		yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+	while ((item = cfg_item(c, n, path, cfg->n_rules, WF_CFG_MAX_RULES,
+				"rules (the datapath matches a packet against a "
+				"64-bit rule set)", sub, sizeof(sub)))) {
 		struct wf_cfg_rule *r = &cfg->rules[cfg->n_rules];
 
-		snprintf(sub, sizeof(sub), "%s[%d]", path, cfg->n_rules);
-		if (cfg->n_rules == WF_CFG_MAX_RULES) {
-			cfg_report(c, item, sub, "more than %d rules (the datapath "
-			       "matches a packet against a 64-bit rule set)",
-			       WF_CFG_MAX_RULES);
-			return;
-		}
 		parse_rule(c, item, sub, r);
 		for (j = 0; j < cfg->n_rules && r->name[0]; j++)
 			if (!strcmp(cfg->rules[j].name, r->name))

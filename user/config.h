@@ -121,7 +121,7 @@ struct wf_cfg_route {
 /* Probing and scoring; defaults from the smart-routing design. */
 struct wf_cfg_probe {
 	uint64_t interval_ns;
-	uint64_t timeout_ns;	/* 0: auto, 2 RTT + 4 jitter in [50 ms, 1 s] */
+	uint64_t timeout_ns;	/* 0: auto, 2 RTT + 4 jitter in [25 ms, 1 s] */
 	uint32_t window;	/* probes the loss is measured over */
 	double rtt_gain;	/* EWMA factors: new = old + gain (sample - old) */
 	double jitter_gain;

@@ -36,6 +36,12 @@ const char *cfg_scalar(struct ctx *c, const yaml_node_t *n, const char *path);
 int cfg_pair_next(struct ctx *c, yaml_node_t *map, const char *path,
 		  const char *const *keys, int *i, yaml_node_t **val,
 		  char *sub, size_t subn);
+/*
+ * Item i of sequence n, with sub set to "path[i]"; NULL past the end, and
+ * NULL after reporting "more than max what" at item max.
+ */
+yaml_node_t *cfg_item(struct ctx *c, yaml_node_t *n, const char *path, int i,
+		      int max, const char *what, char *sub, size_t subn);
 bool cfg_plain(struct ctx *c, const yaml_node_t *n, const char *path,
 	       const char *what);
 void cfg_get_bool(struct ctx *c, yaml_node_t *n, const char *path, bool *out);

@@ -279,22 +279,15 @@ static void parse_path(struct ctx *c, yaml_node_t *n, const char *path,
 static void parse_paths(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_cfg_steering *st)
 {
-	yaml_node_item_t *it;
+	yaml_node_t *item;
 	char sub[PATH_MAXLEN];
 
 	if (!cfg_expect_kind(c, n, path, YAML_SEQUENCE_NODE, "a list of paths"))
 		return;
-	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
-		yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+	while ((item = cfg_item(c, n, path, st->n_paths, WF_CFG_MAX_PATHS,
+				"paths", sub, sizeof(sub)))) {
 		struct wf_cfg_path *p = &st->paths[st->n_paths];
 
-		snprintf(sub, sizeof(sub), "%s[%d]", path, st->n_paths);
-		if (st->n_paths == WF_CFG_MAX_PATHS) {
-			cfg_report(c, item, sub, "more than %d paths",
-				   WF_CFG_MAX_PATHS);
-			return;
-		}
 		parse_path(c, item, sub, p);
 		for (int j = 0; j < st->n_paths; j++) {
 			if (p->name[0] && !strcmp(st->paths[j].name, p->name))
@@ -453,23 +446,16 @@ static void check_overlaps(struct ctx *c, yaml_node_t *item, const char *sub,
 static void parse_routes(struct ctx *c, yaml_node_t *n, const char *path,
 			 struct wf_cfg_steering *st)
 {
-	yaml_node_item_t *it;
+	yaml_node_t *item;
 	char sub[PATH_MAXLEN];
 	int prefixes = 0;
 
 	if (!cfg_expect_kind(c, n, path, YAML_SEQUENCE_NODE, "a list of routes"))
 		return;
-	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
-		yaml_node_t *item = yaml_document_get_node(c->doc, *it);
+	while ((item = cfg_item(c, n, path, st->n_routes, WF_CFG_MAX_ROUTES,
+				"routes", sub, sizeof(sub)))) {
 		struct wf_cfg_route *r = &st->routes[st->n_routes];
 
-		snprintf(sub, sizeof(sub), "%s[%d]", path, st->n_routes);
-		if (st->n_routes == WF_CFG_MAX_ROUTES) {
-			cfg_report(c, item, sub, "more than %d routes",
-				   WF_CFG_MAX_ROUTES);
-			return;
-		}
 		parse_route(c, item, sub, st, r);
 		check_overlaps(c, item, sub, st, st->n_routes);
 		prefixes += r->n_to;

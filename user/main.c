@@ -147,21 +147,30 @@ static const struct argp_option stats_options[] = {
 	{ 0 }
 };
 
+/* --watch[=INTERVAL]: 1 s by default, at least 100 ms. */
+static uint64_t parse_watch(const char *arg, struct argp_state *state)
+{
+	char why[UNITS_WHY_MAX];
+	uint64_t ns = 1000000000ULL;
+
+	if (arg && (units_duration(arg, &ns, why, sizeof(why)) ||
+		    ns < 100000000ULL))
+		argp_error(state, "--watch: %s", ns < 100000000ULL ?
+			   "write at least 100ms" : why);
+	return ns;
+}
+
 static error_t parse_stats(int key, char *arg, struct argp_state *state)
 {
 	struct stats_args *a = state->input;
-	char why[UNITS_WHY_MAX], *end;
+	char *end;
 
 	switch (key) {
 	case OPT_JSON:
 		a->o.json = true;
 		return 0;
 	case OPT_WATCH:
-		a->o.watch_ns = 1000000000ULL;
-		if (arg && (units_duration(arg, &a->o.watch_ns, why, sizeof(why)) ||
-			    a->o.watch_ns < 100000000ULL))
-			argp_error(state, "--watch: %s", a->o.watch_ns < 100000000ULL ?
-				   "write at least 100ms" : why);
+		a->o.watch_ns = parse_watch(arg, state);
 		return 0;
 	case OPT_SORT:
 		if (!strcmp(arg, "rate"))
@@ -250,18 +259,13 @@ static const struct argp_option switch_options[] = {
 static error_t parse_paths(int key, char *arg, struct argp_state *state)
 {
 	struct paths_args *a = state->input;
-	char why[UNITS_WHY_MAX];
 
 	switch (key) {
 	case OPT_JSON:
 		a->o.json = true;
 		return 0;
 	case OPT_WATCH:
-		a->o.watch_ns = 1000000000ULL;
-		if (arg && (units_duration(arg, &a->o.watch_ns, why, sizeof(why)) ||
-			    a->o.watch_ns < 100000000ULL))
-			argp_error(state, "--watch: %s", a->o.watch_ns < 100000000ULL ?
-				   "write at least 100ms" : why);
+		a->o.watch_ns = parse_watch(arg, state);
 		return 0;
 	case OPT_VIA:
 		a->via = arg;

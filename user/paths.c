@@ -38,15 +38,6 @@ static void on_stop(int sig)
 	paths_stop = 1;
 }
 
-static int open_pin(const char *dir, const char *name)
-{
-	char path[512];
-
-	if (pin_path(path, sizeof(path), dir, name))
-		return -1;
-	return bpf_obj_get(path);
-}
-
 static void close_steer_pins(struct steer_pins *p)
 {
 	int fds[] = { p->info, p->status, p->routes, p->ctl, p->lpm4, p->lpm6 };
@@ -61,12 +52,12 @@ static int open_steer_pins(const char *dir, struct steer_pins *p)
 	struct wf_info info;
 	__u32 zero = 0;
 
-	p->info = open_pin(dir, "wf_info");
-	p->status = open_pin(dir, "wf_path_status");
-	p->routes = open_pin(dir, "wf_routes");
-	p->ctl = open_pin(dir, "wf_route_ctl");
-	p->lpm4 = open_pin(dir, "wf_steer4");
-	p->lpm6 = open_pin(dir, "wf_steer6");
+	p->info = pin_open(dir, "wf_info");
+	p->status = pin_open(dir, "wf_path_status");
+	p->routes = pin_open(dir, "wf_routes");
+	p->ctl = pin_open(dir, "wf_route_ctl");
+	p->lpm4 = pin_open(dir, "wf_steer4");
+	p->lpm6 = pin_open(dir, "wf_steer6");
 	if (p->info < 0 || p->status < 0 || p->routes < 0 || p->ctl < 0 ||
 	    p->lpm4 < 0 || p->lpm6 < 0) {
 		log_error("no running wirefisher found at %s (%s); start one with "
@@ -261,6 +252,9 @@ int paths_main(const struct paths_opts *o)
 			fputs("\033[H\033[2J", stdout);
 		if (o->json)
 			print_json(st, n, views);
+		else if (n == 0)
+			printf("this wirefisher steers nothing: its config has no "
+			       "steering: section\n");
 		else
 			print_table(st, n, views);
 		fflush(stdout);

@@ -121,3 +121,14 @@ void pin_dir_release(const char *dir, int lock_fd)
 		log_warn("cannot remove %s: %s", dir, strerror(errno));
 	close(lock_fd);
 }
+
+int pin_open(const char *dir, const char *name)
+{
+	char path[512];
+
+	if (pin_path(path, sizeof(path), dir, name)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return bpf_obj_get(path);
+}

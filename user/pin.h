@@ -24,4 +24,7 @@ void pin_dir_release(const char *dir, int lock_fd);
 /* dir + "/" + name into buf; -1 if it does not fit. */
 int pin_path(char *buf, size_t n, const char *dir, const char *name);
 
+/* Open the map pinned as dir/name (bpf_obj_get); -1 with errno set. */
+int pin_open(const char *dir, const char *name);
+
 #endif /* WF_PIN_H */

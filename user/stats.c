@@ -89,15 +89,6 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static int open_pin(const char *dir, const char *name)
-{
-	char path[512];
-
-	if (pin_path(path, sizeof(path), dir, name))
-		return -1;
-	return bpf_obj_get(path);
-}
-
 static void close_pins(struct pins *p)
 {
 	int *fds[] = { &p->flows, &p->stats, &p->ifaces, &p->info, &p->rules,
@@ -113,13 +104,13 @@ static int open_pins(const char *dir, struct pins *p)
 {
 	__u32 zero = 0;
 
-	p->info = open_pin(dir, "wf_info");
-	p->flows = open_pin(dir, "wf_flows");
-	p->stats = open_pin(dir, "wf_stats");
-	p->ifaces = open_pin(dir, "wf_ifaces");
-	p->rules = open_pin(dir, "wf_rules");
-	p->rule_stats = open_pin(dir, "wf_rule_stats");
-	p->rule_acct = open_pin(dir, "wf_rule_acct");
+	p->info = pin_open(dir, "wf_info");
+	p->flows = pin_open(dir, "wf_flows");
+	p->stats = pin_open(dir, "wf_stats");
+	p->ifaces = pin_open(dir, "wf_ifaces");
+	p->rules = pin_open(dir, "wf_rules");
+	p->rule_stats = pin_open(dir, "wf_rule_stats");
+	p->rule_acct = pin_open(dir, "wf_rule_acct");
 	if (p->info < 0 || p->flows < 0 || p->stats < 0 || p->ifaces < 0 ||
 	    p->rules < 0 || p->rule_stats < 0 || p->rule_acct < 0) {
 		log_error("no running wirefisher found at %s (%s); start one with "
@@ -402,7 +393,8 @@ static void print_json(FILE *o, const struct pins *p, const struct snapshot *s,
 		"\"packets\":%llu,\"bytes\":%llu,\"non_ip\":%llu,"
 		"\"malformed\":%llu,\"truncated\":%llu,\"flows_created\":%llu,"
 		"\"flow_errors\":%llu,\"flows_live\":%zu,\"flows_evicted\":%llu,"
-		"\"dropped\":%llu,\"dropped_bytes\":%llu,\"bucket_errors\":%llu},",
+		"\"dropped\":%llu,\"dropped_bytes\":%llu,\"bucket_errors\":%llu,"
+		"\"steered\":%llu,\"steer_flows\":%llu,\"steer_no_path\":%llu},",
 		p->meta.abi_version, p->meta.pid,
 		(unsigned long long)p->meta.window_ns,
 		(unsigned long long)s->now_ns, p->meta.max_flows,
@@ -413,7 +405,9 @@ static void print_json(FILE *o, const struct pins *p, const struct snapshot *s,
 		(unsigned long long)t->flow_errors, s->n,
 		(unsigned long long)evicted(s), (unsigned long long)t->dropped,
 		(unsigned long long)t->dropped_bytes,
-		(unsigned long long)t->bucket_errors);
+		(unsigned long long)t->bucket_errors,
+		(unsigned long long)t->steered, (unsigned long long)t->steer_flows,
+		(unsigned long long)t->steer_no_path);
 	print_json_rules(o, s);
 	fputs("\"flows\":[", o);
 	for (i = 0; i < shown; i++) {
@@ -478,6 +472,13 @@ static void print_table(FILE *o, const struct pins *p, const struct snapshot *s,
 		(unsigned long long)s->total.malformed,
 		(unsigned long long)s->total.truncated,
 		(unsigned long long)(p->meta.window_ns / 1000000));
+	if (s->total.steer_flows || s->total.steer_no_path)
+		fprintf(o, "steering: %llu packets moved to another path, %llu "
+			"flows given a path, %llu packets with no usable path "
+			"(see wirefisher paths)\n",
+			(unsigned long long)s->total.steered,
+			(unsigned long long)s->total.steer_flows,
+			(unsigned long long)s->total.steer_no_path);
 	print_rules_table(o, s);
 	fprintf(o, "%-8s %-3s %-5s %-22s %-22s %9s %9s %12s %12s %12s\n", "IFACE",
 		"DIR", "PROTO", "SOURCE", "DESTINATION", "PACKETS", "BYTES",

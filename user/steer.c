@@ -7,7 +7,7 @@
 
 #include "../bpf/wf_shared.h"
 
-#define AUTO_TIMEOUT_MIN_NS 50000000.0		/* 50 ms */
+#define AUTO_TIMEOUT_MIN_NS 25000000.0		/* 25 ms */
 #define AUTO_TIMEOUT_MAX_NS 1000000000.0	/* 1 s */
 
 const char *steer_state_name(int state)

@@ -29,7 +29,7 @@ static struct wirefisher_bpf *load_rules(const char *yaml, int test_clock,
 	CHECK(n == 0, "the test's YAML has %d errors", n);
 	if (n)
 		return NULL;
-	skel = skel_load_lo(1024, test_clock, 1);
+	skel = skel_load_lo(1024, test_clock, 1, 0);
 	CHECK(skel, "load: %s", strerror(errno));
 	if (skel && loader_write_policy(skel, cfg)) {
 		CHECK(0, "loader_write_policy failed");

@@ -17,23 +17,7 @@
 
 static struct wirefisher_bpf *load_steer(void)
 {
-	struct wirefisher_bpf *skel = wirefisher_bpf__open();
-	struct wf_iface lo = { .l2_len = 14, .flags = WF_IFACE_STEER,
-			       .name = "lo" };
-	__u32 idx = LO_IFINDEX;
-
-	if (!skel)
-		return NULL;
-	skel->rodata->wf_test_clock = 1;
-	skel->rodata->wf_steer = 1;
-	skel->rodata->wf_probe_mark = MARK;
-	if (wirefisher_bpf__load(skel) ||
-	    bpf_map__update_elem(skel->maps.wf_ifaces, &idx, sizeof(idx), &lo,
-				 sizeof(lo), BPF_ANY)) {
-		wirefisher_bpf__destroy(skel);
-		return NULL;
-	}
-	return skel;
+	return skel_load_lo(1024, 1, 0, MARK);
 }
 
 static void add_prefix4(struct wirefisher_bpf *skel, const char *addr,

@@ -19,7 +19,7 @@
 
 static struct wirefisher_bpf *load(int test_clock)
 {
-	return skel_load_lo(1024, test_clock, 0);
+	return skel_load_lo(1024, test_clock, 0, 0);
 }
 
 static void key_of(const struct pkt_spec *s, int egress, __u16 sport,

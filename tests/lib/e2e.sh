@@ -118,18 +118,27 @@ ${2:-}
 EOF
 }
 
-# wf_start CONFIG: start the daemon in ns A; wait (bounded) until it pinned.
-wf_start() {
-	$IN_A "$WF" -c "$1" > "$TMP/wf.log" 2>&1 &
-	WF_PID=$!
+# wf_launch IN CONFIG LOG PIN: start the daemon under the prefix IN (e.g.
+# $IN_A); wait (bounded) until it pinned in PIN. Sets LAUNCHED to its pid.
+wf_launch() {
 	local i
+	$1 "$WF" -c "$2" > "$3" 2>&1 &
+	LAUNCHED=$!
 	for ((i = 0; i < 100; i++)); do
-		[ -e "$PIN/wf_info" ] && return 0
-		kill -0 "$WF_PID" 2>/dev/null || break
+		[ -e "$4/wf_info" ] && return 0
+		kill -0 "$LAUNCHED" 2>/dev/null || break
 		sleep 0.1
 	done
-	log "daemon did not start:"; sed 's/^/    /' "$TMP/wf.log" >&2
+	log "daemon did not start:"; sed 's/^/    /' "$3" >&2
 	return 1
+}
+
+# wf_start CONFIG: the daemon in ns A, pinned in $PIN; its pid in WF_PID.
+wf_start() {
+	wf_launch "$IN_A" "$1" "$TMP/wf.log" "$PIN"
+	local rc=$?
+	WF_PID=$LAUNCHED
+	return $rc
 }
 
 # wf_stop: SIGINT, then wait (bounded) for a clean exit. Returns its status.

@@ -258,22 +258,17 @@ steer_yaml() {
 # wf_server_start CONFIG: the far end's daemon, in B, steering the replies
 # to A's address; wait (bounded) until it pinned.
 wf_server_start() {
-	local i
-	$IN_B "$WF" -c "$1" > "$TMP/wf-s.log" 2>&1 &
-	WF_S_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		[ -e "$PIN_S/wf_info" ] && return 0
-		kill -0 "$WF_S_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	log "server daemon did not start:"; sed 's/^/    /' "$TMP/wf-s.log" >&2
-	return 1
+	wf_launch "$IN_B" "$1" "$TMP/wf-s.log" "$PIN_S"
+	local rc=$?
+	WF_S_PID=$LAUNCHED
+	return $rc
 }
 
 # route_via [PIN]: the path A's (or PIN's) first route uses now.
 route_via() {
 	$IN_A "$WF" paths --json --pin-dir "${1:-$PIN}" 2>/dev/null |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["routes"][0]["via"])'
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["routes"][0]["via"])' \
+		2>/dev/null
 }
 
 # wait_via VIA TENTHS [PIN]: until the route uses VIA; bounded.

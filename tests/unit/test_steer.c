@@ -88,7 +88,7 @@ static void test_late_answers(void)
 	two_paths(&cfg, 0, 0);
 	steer_path_init(&p, 0);
 	rounds(&p, &cfg, 10, true, 1 * MS, &t);
-	CHECK_EQ_U64(steer_timeout(&p, &cfg.steer.probe), 50 * MS);
+	CHECK_EQ_U64(steer_timeout(&p, &cfg.steer.probe), 25 * MS);
 	/* Answers now take 120 ms: lost at the timeout, then late. */
 	for (int i = 0; i < 10; i++, t += 100 * MS) {
 		if (steer_timeout(&p, &cfg.steer.probe) >= 120 * MS) {
@@ -126,7 +126,7 @@ static void test_score(void)
 	/* Auto timeout: 2 RTT + 4 jitter within [50 ms, 1 s]. */
 	p.rtt_ns = 1 * MS;
 	p.jitter_ns = 0;
-	CHECK_EQ_U64(steer_timeout(&p, &cfg.steer.probe), 50 * MS);
+	CHECK_EQ_U64(steer_timeout(&p, &cfg.steer.probe), 25 * MS);
 	p.rtt_ns = 100 * MS;
 	p.jitter_ns = 10 * MS;
 	CHECK_EQ_U64(steer_timeout(&p, &cfg.steer.probe), 240 * MS);
