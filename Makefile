@@ -6,7 +6,7 @@
 #   make            build build/wirefisher
 #   make setup      install the Debian packages the build and tests need
 #   make run        setup, build, run with config/config.yaml (needs root)
-#   make test       setup, build, run all three test layers (needs root)
+#   make test       setup, build, run all test layers (needs root)
 #   make bench      the benchmarks in bench/ (needs root)
 #   make install    PREFIX=/usr/local DESTDIR= (binary and default config)
 
@@ -61,6 +61,15 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(OUT)/tests/%,$(TOOL_SRCS))
 BENCH_BIN := $(OUT)/bench/progbench
 
+# Sanitizer and fuzzing builds of the host code (tests/run.sh runs both).
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+ASAN_UNIT := $(OUT)/san/unit-tests
+FUZZ_BIN := $(OUT)/san/fuzz-config
+# Host code the config pipeline needs: no libbpf.
+FUZZ_SRCS := user/config.c user/config_steer.c user/units.c user/policy.c \
+	user/log.c
+
 .PHONY: all setup run test test-bins bench install clean
 
 all: $(APP)
@@ -76,7 +85,24 @@ test: setup
 	$(Q)$(MAKE) test-bins
 	$(Q)tests/run.sh
 
-test-bins: $(APP) $(UNIT_BIN) $(BPFT_BIN) $(TOOL_BINS)
+test-bins: $(APP) $(UNIT_BIN) $(BPFT_BIN) $(TOOL_BINS) $(ASAN_UNIT) $(FUZZ_BIN)
+
+# Unit tests again under ASan + UBSan (gcc), from the sources, not the
+# objects of the normal build.
+$(ASAN_UNIT): $(UNIT_SRCS) $(LIB_SRCS) $(SKEL) | $(OUT)/san
+	$(call msg,ASAN,$@)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(USER_CFLAGS)) -Itests/lib -O1 $(SAN) \
+		$(UNIT_SRCS) $(LIB_SRCS) $(LDLIBS) -o $@
+
+# libFuzzer needs clang.
+$(FUZZ_BIN): tests/fuzz/fuzz_config.c $(FUZZ_SRCS) | $(OUT)/san
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(filter-out -MMD -MP,$(USER_CFLAGS)) -O1 -g \
+		-fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
+		-fno-sanitize-recover=all $^ $(PC_LIBS) -lm -o $@
+
+$(OUT)/san:
+	$(Q)mkdir -p $@
 
 bench: setup
 	$(Q)$(MAKE) $(APP) $(TOOL_BINS) $(BENCH_BIN)

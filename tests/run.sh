@@ -1,13 +1,32 @@
 #!/usr/bin/env bash
-# Run the three test layers, cheapest first, and end with one line
-# "N passed, N failed". Usage: tests/run.sh [unit|bpf|e2e]...
+# Run the test layers, cheapest first, and end with one line
+# "N passed, N failed". Usage: tests/run.sh [unit|fuzz|bpf|e2e]...
+# unit also runs the unit tests built with ASan + UBSan; fuzz runs the
+# config fuzzer for FUZZ_SECS (60) from the fixtures as seeds.
 # Every test prints "PASS name" or "FAIL name"; this script counts them.
 set -u
 cd "$(dirname "$0")/.."
 OUT=${OUT:-build}
-layers=${*:-unit bpf e2e}
+layers=${*:-unit fuzz bpf e2e}
+FUZZ_SECS=${FUZZ_SECS:-60}
 log=$(mktemp /tmp/wf-tests.XXXXXX)
 trap 'rm -f "$log"' EXIT
+
+# run_whole NAME TIMEOUT CMD...: one PASS or FAIL line for a whole command
+# (exit 0 and no sanitizer report), with its output's tail on failure.
+run_whole() {
+	local name=$1 limit=$2 out rc
+	shift 2
+	echo "== $name"
+	out=$(timeout --kill-after=10 "$limit" "$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ] && ! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' <<< "$out"; then
+		echo "PASS $name" | tee -a "$log"
+	else
+		echo "FAIL $name (exit $rc)" | tee -a "$log"
+		tail -n 30 <<< "$out" | sed 's/^/  /'
+	fi
+}
 
 # run_step NAME TIMEOUT CMD...: run one runner, keep its PASS/FAIL lines.
 run_step() {
@@ -32,6 +51,24 @@ for layer in $layers; do
 	case $layer in
 	unit)
 		run_step unit 120 "$OUT/tests/unit-tests"
+		UBSAN_OPTIONS=print_stacktrace=1 run_whole unit/asan_ubsan 300 \
+			"$OUT/san/unit-tests"
+		;;
+	fuzz)
+		corpus=$(mktemp -d /tmp/wf-fuzz.XXXXXX)
+		find tests/unit/fixtures config -name '*.yaml' -exec cp {} "$corpus/" \;
+		# Seeds are named as fixtures, so copies may collide: harmless.
+		run_whole "fuzz/config_${FUZZ_SECS}s" $((FUZZ_SECS + 120)) \
+			"$OUT/san/fuzz-config" -max_total_time="$FUZZ_SECS" \
+			-timeout=10 -rss_limit_mb=2048 -artifact_prefix="$corpus/" \
+			"$corpus"
+		# A finding, printed so that it can become a fixture.
+		for f in "$corpus"/crash-* "$corpus"/leak-* "$corpus"/timeout-*; do
+			[ -e "$f" ] || continue
+			echo "  found $(basename "$f"), base64:"
+			base64 -w 76 "$f" | sed 's/^/    /'
+		done
+		rm -rf "$corpus"
 		;;
 	bpf)
 		run_step bpf 300 "$OUT/tests/bpf-tests"

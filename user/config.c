@@ -956,7 +956,7 @@ static void add_path_ifaces(struct ctx *c, struct wf_config *cfg)
 		}
 		if (!ifc) {
 			ifc = &cfg->ifaces[cfg->n_ifaces++];
-			snprintf(ifc->name, sizeof(ifc->name), "%s", p->device);
+			memcpy(ifc->name, p->device, sizeof(ifc->name));
 			ifc->dirs = WF_DIRS_BOTH;
 			ifc->where = p->where;
 		}
