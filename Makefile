@@ -8,7 +8,8 @@
 #   make run        setup, build, run with config/config.yaml (needs root)
 #   make test       setup, build, run all test layers (needs root)
 #   make bench      the benchmarks in bench/ (needs root)
-#   make install    PREFIX=/usr/local DESTDIR= (binary and default config)
+#   make install    PREFIX=/usr/local DESTDIR= (binary, default config and
+#                   the systemd unit)
 
 OUT ?= build
 PREFIX ?= /usr/local
@@ -160,6 +161,10 @@ install: $(APP)
 	install -D -m 0755 $(APP) $(DESTDIR)$(PREFIX)/sbin/wirefisher
 	install -D -m 0644 config/config.yaml \
 		$(DESTDIR)$(SYSCONFDIR)/wirefisher/config.yaml
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' tools/wirefisher.service > \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/wirefisher.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/wirefisher.service
 
 clean:
 	$(call msg,CLEAN,$(OUT))

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+#include <sys/stat.h>
 
 #include "config_int.h"
 #include "log.h"
@@ -1094,12 +1095,23 @@ int config_parse(const char *name, const char *text, size_t len,
 int config_load(const char *path, struct wf_config *cfg, FILE *err)
 {
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	char *text = NULL;
 	size_t cap = 0, len = 0, got;
 	int errors;
 
 	if (!f) {
 		fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
+		config_defaults(cfg, path);
+		return 1;
+	}
+	/* Anyone who can write it could steer or drop this host's traffic. */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & S_IWOTH)) {
+		fprintf(err, "%s: writable by other users (mode %04o); the daemon "
+			"runs with network privileges on what it says: chmod o-w "
+			"%s\n", path, (unsigned)(st.st_mode & 07777), path);
+		fclose(f);
 		config_defaults(cfg, path);
 		return 1;
 	}

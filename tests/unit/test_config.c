@@ -7,6 +7,9 @@
  */
 #include <dirent.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "unit.h"
@@ -182,6 +185,37 @@ static void test_defaults(void)
 	free(out);
 }
 
+/* A config anyone may write is refused, whatever it says. */
+static void test_world_writable(void)
+{
+	static struct wf_config cfg;
+	char path[] = "/tmp/wf-unit-XXXXXX", *out = NULL;
+	size_t len = 0;
+	FILE *err;
+	int fd = mkstemp(path), n;
+
+	CHECK(fd >= 0, "mkstemp");
+	if (fd < 0)
+		return;
+	CHECK(write(fd, "interfaces: [lo]\n", 17) == 17, "write");
+	fchmod(fd, 0666);
+	close(fd);
+	err = open_memstream(&out, &len);
+	n = config_load(path, &cfg, err);
+	fclose(err);
+	CHECK(n == 1, "%d errors: %s", n, out);
+	CHECK(strstr(out, "writable by other users (mode 0666)"), "%s", out);
+	free(out);
+	chmod(path, 0644);
+	out = NULL;
+	err = open_memstream(&out, &len);
+	n = config_load(path, &cfg, err);
+	fclose(err);
+	CHECK(n == 0, "%d errors at 0644: %s", n, out);
+	free(out);
+	unlink(path);
+}
+
 static void test_missing_file(void)
 {
 	struct wf_config cfg;
@@ -221,6 +255,7 @@ const struct t_case config_cases[] = {
 	{ "bad_fixtures", test_bad_fixtures },
 	{ "good_fixtures", test_good_fixtures },
 	{ "steering_values", test_steering_values },
+	{ "world_writable", test_world_writable },
 	{ "values", test_values },
 	{ "defaults", test_defaults },
 	{ "missing_file", test_missing_file },
