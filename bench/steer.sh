@@ -54,7 +54,8 @@ echo "== 2. failover time over $TRIALS cuts (interval 200 ms, k 3: bound 705 ms)
 wglab_route_single 1
 steer_yaml "$PIN_S" s failover "1 2" > "$TMP/s.yaml"
 wf_server_start "$TMP/s.yaml" > /dev/null
-wf_start "$TMP/c.yaml" > /dev/null && wait_via p1 30
+wf_start "$TMP/c.yaml" > /dev/null && wait_via p1 30 && wait_all_up 100 &&
+	wait_all_up 100 "$PIN_S"
 gaps=()
 for ((t = 0; t < TRIALS; t++)); do
 	$IN_B "$UDP" recv 10.99.0.1 9300 3000 1500 > "$TMP/recv" &
@@ -91,7 +92,7 @@ for ((r = 0; r < ROUNDS; r++)); do
 	wait "${pids[@]}"
 	cap=$(python3 -c 'import sys; print(sum(float(open(f).read()) for f in sys.argv[1:]))' "$TMP"/cap[123])
 	wglab_route_single 1
-	wf_start "$TMP/sp.yaml" > /dev/null && wait_via p1 30
+	wf_start "$TMP/sp.yaml" > /dev/null && wait_all_up 100
 	sp+=("$(python3 -c "print('%.1f' % (100 * $(iperf_mbit 10.99.0.1 5201 "$SECS" -P 3) / $cap))")")
 	wf_stop
 	wglab_route_ecmp

@@ -23,6 +23,8 @@ steer_yaml "$PIN_S" s failover "1 2" > "$TMP/s.yaml"
 wf_server_start "$TMP/s.yaml" || { fail steer_start "server daemon"; finish; }
 wf_start "$TMP/c.yaml" || { fail steer_start "client daemon"; finish; }
 check steer_starts_on_direct wait_via p1 30
+check steer_all_paths_up wait_all_up 100
+check steer_server_paths_up wait_all_up 100 "$PIN_S"
 
 # stream SECS: 1000 datagrams/s from A to the service address for SECS;
 # run in the background; `stream_wait` waits for both ends and sets $line

@@ -48,6 +48,7 @@ steer_yaml "$PIN_S" s failover "1 2" > "$TMP/s.yaml"
 wf_server_start "$TMP/s.yaml" || { fail steer_faults_start "server daemon"; finish; }
 wf_start "$TMP/c.yaml" || { fail steer_faults_start "client daemon"; finish; }
 wait_via p1 30 || { fail steer_faults_start "route never on p1"; finish; }
+wait_all_up 100 && wait_all_up 100 "$PIN_S" || { fail steer_faults_start "paths not up"; finish; }
 $IN_A ip link del "${WG_C[1]}"
 check steer_device_gone_moves wait_via p2 30
 state() {

@@ -10,6 +10,7 @@ netns_up || { fail latency_setup "cannot build namespaces"; finish; }
 wglab_up relay relay || { fail latency_setup "cannot build the tunnels"; finish; }
 steer_yaml "$PIN" c failover-equal "1 2" "hold: 1s" > "$TMP/c.yaml"
 wf_start "$TMP/c.yaml" || { fail latency_start "daemon did not start"; finish; }
+wait_all_up 100 || { fail latency_start "paths not up"; finish; }
 wait_via p1 30 || wait_via p2 1 || { fail latency_start "no route"; finish; }
 x=$(route_via); x=${x#p}; y=$((3 - x))
 log "starts on p$x"

@@ -26,7 +26,12 @@ log "capacity: $(cat "$TMP"/cap[123] | paste -sd' ') Mbit/s, sum $cap"
 
 steer_yaml "$PIN" c spread-equal "1 2 3" > "$TMP/c.yaml"
 wf_start "$TMP/c.yaml" || { fail spread_start "daemon did not start"; finish; }
-wait_via p1 30 || wait_via p2 1 || wait_via p3 1
+if ! wait_all_up 100; then
+	$IN_A "$WF" paths --pin-dir "$PIN" >&2
+	sed 's/^/    /' "$TMP/wf.log" >&2
+	fail spread_start "paths not up"
+	finish
+fi
 spread=$(iperf_mbit 10.99.0.1 5201 $SECS -P 3)
 flows=$($IN_A "$WF" paths --json --pin-dir "$PIN" |
 	python3 -c 'import json,sys; print(" ".join(str(p["flows"]) for p in json.load(sys.stdin)["paths"]))')

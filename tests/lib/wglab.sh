@@ -281,6 +281,20 @@ wait_via() {
 	return 1
 }
 
+# wait_all_up TENTHS [PIN]: until every path of A's (or PIN's) daemon is
+# up; bounded. Spread gives a flow only to paths usable when it starts.
+wait_all_up() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		$IN_A "$WF" paths --json --pin-dir "${2:-$PIN}" 2>/dev/null |
+			python3 -c 'import json,sys; p = json.load(sys.stdin)["paths"]; sys.exit(not p or any(x["state"] != "up" for x in p))' \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	log "not every path came up"
+	return 1
+}
+
 # wg_tx K: bytes A has sent through tunnel K.
 wg_tx() { $IN_A wg show "${WG_C[$1]}" transfer | awk '{ s += $3 } END { print s + 0 }'; }
 
