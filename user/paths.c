@@ -19,7 +19,7 @@
 #include "units.h"
 
 struct steer_pins {
-	int info, status, routes, ctl, lpm4, lpm6;
+	int status, routes, ctl, lpm4, lpm6;
 };
 
 /* One route as read back: its prefixes, in text. */
@@ -38,44 +38,34 @@ static void on_stop(int sig)
 	paths_stop = 1;
 }
 
-static void close_steer_pins(struct steer_pins *p)
-{
-	int fds[] = { p->info, p->status, p->routes, p->ctl, p->lpm4, p->lpm6 };
+static const char *const pin_names[] = { "wf_path_status", "wf_routes",
+					 "wf_route_ctl", "wf_steer4",
+					 "wf_steer6" };
+#define N_PINS (sizeof(pin_names) / sizeof(pin_names[0]))
 
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
+static void pin_fds(struct steer_pins *p, int *fds[N_PINS])
+{
+	int *all[N_PINS] = { &p->status, &p->routes, &p->ctl, &p->lpm4,
+			     &p->lpm6 };
+
+	memcpy(fds, all, sizeof(all));
 }
 
 static int open_steer_pins(const char *dir, struct steer_pins *p)
 {
 	struct wf_info info;
-	__u32 zero = 0;
+	int *fds[N_PINS];
 
-	p->info = pin_open(dir, "wf_info");
-	p->status = pin_open(dir, "wf_path_status");
-	p->routes = pin_open(dir, "wf_routes");
-	p->ctl = pin_open(dir, "wf_route_ctl");
-	p->lpm4 = pin_open(dir, "wf_steer4");
-	p->lpm6 = pin_open(dir, "wf_steer6");
-	if (p->info < 0 || p->status < 0 || p->routes < 0 || p->ctl < 0 ||
-	    p->lpm4 < 0 || p->lpm6 < 0) {
-		log_error("no running wirefisher found at %s (%s); start one with "
-			  "sudo wirefisher -c FILE, or name its pin directory with "
-			  "--pin-dir", dir, strerror(errno));
-		goto fail;
-	}
-	if (bpf_map_lookup_elem(p->info, &zero, &info) ||
-	    info.abi_version != WF_ABI_VERSION) {
-		log_error("the maps in %s are not of this wirefisher's layout "
-			  "version %u: use the binary that pinned them", dir,
-			  WF_ABI_VERSION);
-		goto fail;
-	}
-	return 0;
-fail:
-	close_steer_pins(p);
-	return -1;
+	pin_fds(p, fds);
+	return pin_open_daemon(dir, pin_names, fds, N_PINS, &info);
+}
+
+static void close_steer_pins(struct steer_pins *p)
+{
+	int *fds[N_PINS];
+
+	pin_fds(p, fds);
+	pin_close_all(fds, N_PINS);
 }
 
 static void append_prefix(struct route_view *v, int family, const void *addr,

@@ -132,3 +132,44 @@ int pin_open(const char *dir, const char *name)
 	}
 	return bpf_obj_get(path);
 }
+
+void pin_close_all(int *const *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+}
+
+int pin_open_daemon(const char *dir, const char *const *names,
+		    int *const *fds, int n, struct wf_info *info)
+{
+	int info_fd = pin_open(dir, "wf_info"), err = 0;
+	__u32 zero = 0;
+
+	for (int i = 0; i < n; i++)
+		*fds[i] = -1;
+	for (int i = 0; i < n && info_fd >= 0 && !err; i++)
+		err = (*fds[i] = pin_open(dir, names[i])) < 0;
+	if (info_fd < 0 || err) {
+		log_error("no running wirefisher found at %s (%s); start one with "
+			  "sudo wirefisher -c FILE, or name its pin directory with "
+			  "--pin-dir", dir, strerror(errno));
+		goto fail;
+	}
+	if (bpf_map_lookup_elem(info_fd, &zero, info) ||
+	    info->abi_version != WF_ABI_VERSION) {
+		log_error("the maps in %s have layout version %u; this wirefisher "
+			  "reads version %u: use the binary that pinned them", dir,
+			  info->abi_version, WF_ABI_VERSION);
+		goto fail;
+	}
+	close(info_fd);
+	return 0;
+fail:
+	if (info_fd >= 0)
+		close(info_fd);
+	pin_close_all(fds, n);
+	return -1;
+}

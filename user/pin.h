@@ -27,4 +27,17 @@ int pin_path(char *buf, size_t n, const char *dir, const char *name);
 /* Open the map pinned as dir/name (bpf_obj_get); -1 with errno set. */
 int pin_open(const char *dir, const char *name);
 
+/*
+ * For readers of a running daemon (stats, paths): read its wf_info into
+ * *info, refusing another layout version, then open the pinned maps
+ * names[i] into *fds[i]. On failure: logged (no daemon there, or another
+ * version), nothing left open, -1.
+ */
+struct wf_info;
+int pin_open_daemon(const char *dir, const char *const *names,
+		    int *const *fds, int n, struct wf_info *info);
+
+/* Close what pin_open_daemon() opened. */
+void pin_close_all(int *const *fds, int n);
+
 #endif /* WF_PIN_H */

@@ -24,7 +24,7 @@
 #include "units.h"
 
 struct pins {
-	int flows, stats, ifaces, info;
+	int flows, stats, ifaces;
 	int rules, rule_stats, rule_acct;
 	struct wf_info meta;
 };
@@ -89,46 +89,33 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static void close_pins(struct pins *p)
-{
-	int *fds[] = { &p->flows, &p->stats, &p->ifaces, &p->info, &p->rules,
-		       &p->rule_stats, &p->rule_acct };
-	size_t i;
+static const char *const pin_names[] = { "wf_flows", "wf_stats", "wf_ifaces",
+					 "wf_rules", "wf_rule_stats",
+					 "wf_rule_acct" };
+#define N_PINS (sizeof(pin_names) / sizeof(pin_names[0]))
 
-	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (*fds[i] >= 0)
-			close(*fds[i]);
+static void pin_fds(struct pins *p, int *fds[N_PINS])
+{
+	int *all[N_PINS] = { &p->flows, &p->stats, &p->ifaces, &p->rules,
+			     &p->rule_stats, &p->rule_acct };
+
+	memcpy(fds, all, sizeof(all));
 }
 
 static int open_pins(const char *dir, struct pins *p)
 {
-	__u32 zero = 0;
+	int *fds[N_PINS];
 
-	p->info = pin_open(dir, "wf_info");
-	p->flows = pin_open(dir, "wf_flows");
-	p->stats = pin_open(dir, "wf_stats");
-	p->ifaces = pin_open(dir, "wf_ifaces");
-	p->rules = pin_open(dir, "wf_rules");
-	p->rule_stats = pin_open(dir, "wf_rule_stats");
-	p->rule_acct = pin_open(dir, "wf_rule_acct");
-	if (p->info < 0 || p->flows < 0 || p->stats < 0 || p->ifaces < 0 ||
-	    p->rules < 0 || p->rule_stats < 0 || p->rule_acct < 0) {
-		log_error("no running wirefisher found at %s (%s); start one with "
-			  "sudo wirefisher -c FILE, or name its pin directory with "
-			  "--pin-dir", dir, strerror(errno));
-		goto fail;
-	}
-	if (bpf_map_lookup_elem(p->info, &zero, &p->meta) ||
-	    p->meta.abi_version != WF_ABI_VERSION) {
-		log_error("the maps in %s have layout version %u; this wirefisher "
-			  "reads version %u: use the binary that pinned them", dir,
-			  p->meta.abi_version, WF_ABI_VERSION);
-		goto fail;
-	}
-	return 0;
-fail:
-	close_pins(p);
-	return -1;
+	pin_fds(p, fds);
+	return pin_open_daemon(dir, pin_names, fds, N_PINS, &p->meta);
+}
+
+static void close_pins(struct pins *p)
+{
+	int *fds[N_PINS];
+
+	pin_fds(p, fds);
+	pin_close_all(fds, N_PINS);
 }
 
 /*
@@ -518,7 +505,7 @@ static void print_once(const struct stats_opts *o, struct pins *p,
 
 int stats_main(const struct stats_opts *o)
 {
-	struct pins p = { -1, -1, -1, -1, -1, -1, -1, { 0 } };
+	struct pins p = { -1, -1, -1, -1, -1, -1, { 0 } };
 	struct snapshot s = { 0 };
 	struct sigaction sa = { .sa_handler = on_stop };
 	int rc = 1;
