@@ -282,12 +282,17 @@ wait_via() {
 }
 
 # wait_all_up TENTHS [PIN]: until every path of A's (or PIN's) daemon is
-# up; bounded. Spread gives a flow only to paths usable when it starts.
+# up and usable by its route (a path answering again after lost probes is
+# up, but unusable until its loss falls under the limit); bounded. Spread
+# gives a flow only to paths usable when it starts.
 wait_all_up() {
 	local i
 	for ((i = 0; i < $1; i++)); do
 		$IN_A "$WF" paths --json --pin-dir "${2:-$PIN}" 2>/dev/null |
-			python3 -c 'import json,sys; p = json.load(sys.stdin)["paths"]; sys.exit(not p or any(x["state"] != "up" for x in p))' \
+			python3 -c 'import json,sys
+d = json.load(sys.stdin); p = d["paths"]
+sys.exit(not p or any(x["state"] != "up" for x in p) or
+         len(d["routes"][0]["usable"]) != len(p))' \
 			2>/dev/null && return 0
 		sleep 0.1
 	done
