@@ -490,18 +490,28 @@ static void publish_route(struct steering *s, int r)
 		s->written[r] = v;
 }
 
-/* Live flows per path from wf_steer_flows; the datapath adds to these. */
+/*
+ * Live flows per path from wf_steer_flows. The datapath counts assignments
+ * in wf_path_flows; we read those before the scan and publish as retired
+ * the ones the scan did not find live, so an assignment made during the
+ * scan is never lost (at worst counted twice until the next second).
+ */
 static void count_flows(struct steering *s)
 {
 	int fd = bpf_map__fd(s->skel->maps.wf_steer_flows);
 	struct wf_flow_key key, next;
 	struct wf_steer_flow fl;
-	uint64_t counts[WF_CFG_MAX_PATHS] = { 0 };
+	uint64_t counts[WF_CFG_MAX_PATHS] = { 0 }, assigned[WF_CFG_MAX_PATHS];
 	struct timespec ts;
 	uint64_t now;
 	void *prev = NULL;
 	int budget = 1 << 20;	/* never loop forever on a churning map */
 
+	for (__u32 i = 0; i < (__u32)s->st->n_paths; i++)
+		if (bpf_map__lookup_elem(s->skel->maps.wf_path_flows, &i,
+					 sizeof(i), &assigned[i],
+					 sizeof(assigned[i]), 0))
+			assigned[i] = 0;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	now = (uint64_t)ts.tv_sec * SECOND + (uint64_t)ts.tv_nsec;
 	while (budget-- && bpf_map_get_next_key(fd, prev, &next) == 0) {
@@ -513,11 +523,11 @@ static void count_flows(struct steering *s)
 			counts[fl.path]++;
 	}
 	for (__u32 i = 0; i < (__u32)s->st->n_paths; i++) {
-		__u64 v = counts[i];
+		__u64 retired = assigned[i] > counts[i] ? assigned[i] - counts[i] : 0;
 
-		s->flows[i] = v;
-		bpf_map__update_elem(s->skel->maps.wf_path_flows, &i, sizeof(i),
-				     &v, sizeof(v), BPF_ANY);
+		s->flows[i] = counts[i];
+		bpf_map__update_elem(s->skel->maps.wf_path_retired, &i, sizeof(i),
+				     &retired, sizeof(retired), BPF_ANY);
 	}
 }
 

@@ -185,9 +185,11 @@ struct {
 } wf_steer_flows SEC(".maps") __weak;
 
 /*
- * path id -> flows assigned to it: the datapath adds one per assignment so
- * that flows starting together spread at once; the daemon resets it to the
- * live count from wf_steer_flows every second.
+ * path id -> flows ever assigned to it, counted by the datapath alone (so
+ * that flows starting together spread at once), and flows the daemon has
+ * since seen go idle, written by the daemon alone. Live flows = assigned -
+ * retired. Two maps, one writer each: a daemon that wrote a live count
+ * over the datapath's could erase an assignment made while it counted.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -195,6 +197,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } wf_path_flows SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_MAX_PATHS);
+	__type(key, __u32);
+	__type(value, __u64);
+} wf_path_retired SEC(".maps") __weak;
 
 /* For readers and `wirefisher switch`: never touched by the datapath. */
 struct {

@@ -48,8 +48,11 @@ static __always_inline __u64 path_cost(const struct wf_route_path *p)
 {
 	__u32 id = p->path;
 	__u64 *flows = bpf_map_lookup_elem(&wf_path_flows, &id);
-	__u64 n = flows ? *flows : 0;
+	__u64 *gone = bpf_map_lookup_elem(&wf_path_retired, &id);
+	__u64 n = flows ? *flows : 0, r = gone ? *gone : 0;
 	__u32 w = p->weight ? p->weight : 1;
+
+	n = n > r ? n - r : 0;
 
 	/* Flows first: ones starting together have no measured load yet. */
 	return ((n + 1) * WF_STEER_UNIT + p->util) * 65536 / w;
