@@ -147,7 +147,7 @@ $(BPFT_BIN): $(patsubst tests/%.c,$(OUT)/tests/%.o,$(BPFT_SRCS)) $(LIB_OBJS)
 
 $(OUT)/tests/%: $(OUT)/tests/tools/%.o
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BENCH_BIN): bench/progbench.c $(LIB_OBJS) $(SKEL) | $(OUT)/bench
 	$(call msg,CC,$@)

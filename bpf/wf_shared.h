@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define WF_ABI_VERSION 9
+#define WF_ABI_VERSION 10
 
 #define WF_FAMILY_IPV4 4
 #define WF_FAMILY_IPV6 6
@@ -90,6 +90,13 @@ struct wf_counters {
 /* ---- policing ------------------------------------------------------- */
 
 #define WF_MAX_RULES 64	/* one bit each in a __u64 match set */
+/*
+ * A rule's state (bucket, counters, rates, per-key buckets) lives in a slot
+ * that follows the rule's name across reloads, not its position: twice the
+ * rules, so that a reload replacing every rule still finds free slots while
+ * the old rules keep theirs until the swap.
+ */
+#define WF_RULE_SLOTS (2 * WF_MAX_RULES)
 #define WF_RULE_NAME 32
 
 /* What a rule's bucket is keyed by. */
@@ -135,8 +142,8 @@ struct wf_rule {
 	__u16 sport_lo, sport_hi;
 	__u16 dport_lo, dport_hi;
 	__u32 ifindex;
-	__u32 bucket;		/* per: rule - index in wf_rule_buckets: the
-				 * rule's own id, or its group's first rule's */
+	__u32 bucket;		/* per: rule - slot in wf_rule_buckets: the
+				 * rule's own, or its group's first rule's */
 	__u64 ns_per_byte;	/* (1e9 << WF_TB_SHIFT) / rate in bytes/s */
 	__u64 burst_ns;		/* burst as time at the rate: bucket depth */
 	__u64 rate_bps;		/* bits per second, as configured */
@@ -147,6 +154,10 @@ struct wf_rule {
 	char comm[WF_COMM_LEN];	/* WF_RULE_COMM: NUL-padded */
 	__u64 exe_ino;		/* WF_RULE_EXE: the executable's inode ... */
 	__u32 exe_dev;		/* ... on this device (kernel encoding) */
+	__u32 slot;		/* state slot: wf_rule_stats, wf_rule_acct,
+				 * wf_keyed (see WF_RULE_SLOTS) */
+	__u32 group;		/* id of the group's first rule (or own id):
+				 * a packet charges a shared bucket once */
 	__u32 pad3;
 	char cc[WF_COMM_LEN];	/* TCP congestion control to set, or "" */
 	char name[WF_RULE_NAME];
@@ -187,7 +198,7 @@ struct wf_bucket {
 
 /* wf_keyed: the bucket of one source, destination or flow of one rule. */
 struct wf_bucket_key {
-	__u32 rule;
+	__u32 rule;		/* the rule's slot */
 	__u32 pad;
 	struct wf_flow_key flow;	/* only the fields `per` names are set */
 };
@@ -303,14 +314,19 @@ struct wf_route_ctl {
 
 /*
  * Facts about the running daemon, for readers of the pins (wirefisher stats,
- * bpftool). One entry, key 0, written once at start-up by the daemon.
+ * `wirefisher reload`, bpftool). One entry, key 0, written by the daemon at
+ * start-up and after each reload attempt.
  */
 struct wf_info {
 	__u32 abi_version;
-	__u32 pid;
+	__u32 pid;		/* 0: no daemon (a persistent one stopped) */
 	__u64 window_ns;	/* accounting window */
 	__u64 started_ns;	/* CLOCK_MONOTONIC_COARSE, the datapath's clock */
 	__u32 max_flows;
+	__u32 persist;		/* 1: the hooks outlive the daemon */
+	__u32 reload_seq;	/* reload attempts so far */
+	__u32 reload_failed;	/* the last attempt was refused (old config kept) */
+	__u32 adopted;		/* this daemon took over a previous one's hooks */
 	__u32 pad;
 };
 

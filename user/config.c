@@ -971,7 +971,8 @@ static void parse_root(struct ctx *c, yaml_node_t *root, struct wf_config *cfg)
 {
 	static const char *const keys[] = { "interfaces", "accounting", "log",
 					     "pin_dir", "missing_hook", "rules",
-					     "policing", "steering", NULL };
+					     "policing", "steering", "persist",
+					     NULL };
 	static const char *const missing[] = { "fail", "skip", NULL };
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val;
@@ -1007,6 +1008,9 @@ static void parse_root(struct ctx *c, yaml_node_t *root, struct wf_config *cfg)
 			break;
 		case 7:
 			cfg_parse_steering(c, val, sub, cfg);
+			break;
+		case 8:
+			cfg_get_bool(c, val, sub, &cfg->persist);
 			break;
 		}
 	}
@@ -1291,6 +1295,9 @@ void config_print(const struct wf_config *cfg, FILE *out)
 	int i;
 
 	fprintf(out, "%-24s %s\n", "pin_dir", cfg->pin_dir);
+	fprintf(out, "%-24s %s\n", "persist", cfg->persist ?
+		"yes (hooks stay when the daemon stops; wirefisher down removes "
+		"them)" : "no (hooks go with the daemon)");
 	fprintf(out, "%-24s %s\n", "missing_hook",
 		cfg->missing_hook == WF_MISSING_FAIL ? "fail (refuse to start)" :
 		"skip (warn and go on)");

@@ -153,6 +153,7 @@ struct wf_config {
 	char path[PATH_MAX];
 	char pin_dir[PATH_MAX];
 	enum wf_on_missing missing_hook;
+	bool persist;		/* hooks and maps outlive the daemon */
 	struct wf_cfg_iface ifaces[WF_MAX_IFACES];
 	int n_ifaces;
 	uint64_t window_ns;

@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * loader.c - open, configure, load, attach and pin the wirefisher skeleton.
+ * loader.c - open, configure, load, attach and pin the wirefisher skeleton,
+ * and hand a running one over to its successor.
  *
- * tc attachments are tcx links (kernel >= 6.6): they vanish with their fd,
- * so a crashed daemon leaves no hook behind. libbpf 1.1 has no tcx API, but
- * its generic bpf_link_create() passes (prog, ifindex, BPF_TCX_*) straight
- * to BPF_LINK_CREATE, which is all tcx needs. On older kernels we fall back
- * to netlink clsact filters, which outlive the process: those we delete
- * ourselves on every exit path.
+ * Two steps, so that nothing a packet meets is ever half-made:
+ *   loader_prepare() loads a new skeleton whose state maps (flows,
+ *     buckets, counters, sticky flows...) are the running one's - or those
+ *     pinned by a daemon that was stopped or killed in persist mode - and
+ *     writes the whole policy into its fresh policy maps (rules, tries,
+ *     routes). Nothing attached yet: a failure here changes nothing.
+ *   loader_commit() then points every hook at the new programs, each in
+ *     one step (BPF_LINK_UPDATE, see hooks.h), attaches what is new,
+ *     detaches what the config no longer names, and re-pins the maps. If a
+ *     hook fails, those already moved are moved back.
+ * Reload, restart and adoption after kill -9 are all this one path.
  */
 #include "loader.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -24,29 +31,20 @@
 #include <bpf/libbpf.h>
 
 #include "../bpf/wf_shared.h"
+#include "cgroup.h"
+#include "hooks.h"
 #include "log.h"
 #include "netif.h"
 #include "pin.h"
 #include "policy.h"
-#include "cgroup.h"
 #include "wirefisher.skel.h"
-
-/* UAPI values newer than the headers libbpf 1.1 ships against. */
-#define WF_BPF_TCX_INGRESS 46
-#define WF_BPF_TCX_EGRESS 47
-
-#define TC_HANDLE 0x5746	/* "WF": our filters in legacy clsact */
-#define TC_PRIORITY 0x5746
-
-enum { DIR_IN, DIR_EGR, N_DIRS };
 
 struct slot {
 	char name[IF_NAMESIZE];
 	unsigned dirs;
 	bool steer;		/* a steering path device */
 	int ifindex;		/* 0: not attached */
-	int link_fd[N_DIRS];	/* tcx links, -1 if none */
-	bool legacy[N_DIRS];	/* netlink filter we must delete */
+	struct hook tc[2];	/* HOOK_INGRESS, HOOK_EGRESS */
 };
 
 struct loader {
@@ -56,13 +54,28 @@ struct loader {
 	int n_slots;
 	bool no_tcx;		/* kernel refused tcx once: use netlink */
 	bool no_tc;		/* kernel lacks tc BPF and the config said skip */
-	bool pinned;
-	struct bpf_link *cg_links[3];	/* cgroup_skb x 2, sock_create */
+	bool adopt;		/* take over the hooks pinned by an earlier run */
+	bool committed;		/* hooks and pins are ours */
+	struct hook cg[N_CG];	/* on the cgroup2 root */
+	/* Rule state slots: held[s] is the rule name in slot s. */
+	char held[WF_RULE_SLOTS][WF_RULE_NAME];
+	int rule_slot[WF_CFG_MAX_RULES];
+	bool rule_fresh[WF_CFG_MAX_RULES];
 	__u64 cg_ids[WF_MAX_RULES];	/* cgroup id each rule last matched */
-	struct bpf_link *cc_link;	/* sockops, for tcp_congestion */
 };
 
-static const char *const dir_names[N_DIRS] = { "ingress", "egress" };
+/*
+ * Maps whose contents outlive a reload or a restart; the others (rules,
+ * tries, routes) are policy, written whole into a new skeleton each time.
+ */
+static const char *const state_maps[] = {
+	"wf_flows", "wf_stats", "wf_ifaces", "wf_info", "wf_rule_buckets",
+	"wf_keyed", "wf_rule_stats", "wf_rule_acct", "wf_sk_owner",
+	"wf_steer_flows", "wf_path_flows", "wf_path_retired", "wf_path_status",
+	"wf_route_ctl",
+};
+
+#define N_STATE_MAPS (sizeof(state_maps) / sizeof(state_maps[0]))
 
 const char *loader_ifname(const struct loader *l, int slot)
 {
@@ -102,7 +115,8 @@ static int resolve_slots(struct loader *l)
 
 		s->dirs = ci->dirs;
 		s->steer = ci->steer;
-		s->link_fd[DIR_IN] = s->link_fd[DIR_EGR] = -1;
+		hook_init(&s->tc[HOOK_INGRESS]);
+		hook_init(&s->tc[HOOK_EGRESS]);
 		if (strcmp(ci->name, WF_IFACE_AUTO)) {
 			strcpy(s->name, ci->name);
 			continue;
@@ -119,12 +133,7 @@ static int resolve_slots(struct loader *l)
 	return check_unique(l);
 }
 
-/*
- * Rules go in before any hook is attached, so the first packet already
- * meets the whole policy. A rule's interface that is absent gets ifindex 0,
- * which no packet has; write_rules() runs again when interfaces change.
- */
-/* The cgroup a rule names, by path, systemd unit or container id. */
+
 static int rule_cgroup(const struct wf_cfg_rule *cr, __u64 *id, __u32 *level,
 		       char *why, size_t n)
 {
@@ -145,12 +154,14 @@ static int rule_cgroup(const struct wf_cfg_rule *cr, __u64 *id, __u32 *level,
  * cgroup id and level. Returns 0; -1 with `why` if the rule's cgroup or
  * process cannot be found (r then names cgroup id 0, which no socket has).
  */
-static int rule_resolve(const struct wf_config *cfg, int i, struct wf_rule *r,
-			char *why, size_t n)
+static int rule_resolve(const struct wf_config *cfg, const int *slots, int i,
+			struct wf_rule *r, char *why, size_t n)
 {
 	const struct wf_cfg_rule *cr = &cfg->rules[i];
 
 	policy_rule(cr, r);
+	r->slot = (__u32)slots[i];
+	r->bucket = (__u32)slots[cr->bucket];
 	if (cr->iface[0])
 		r->ifindex = if_nametoindex(cr->iface);
 	if (wf_rule_has_cgroup(cr)) {
@@ -203,7 +214,8 @@ static int write_rule(struct wirefisher_bpf *skel, int i, const struct wf_rule *
 	return err;
 }
 
-static int write_rules(struct wirefisher_bpf *skel, const struct wf_config *cfg)
+static int write_rules(struct wirefisher_bpf *skel, const struct wf_config *cfg,
+		       const int *slots)
 {
 	char why[256];
 	int i;
@@ -212,7 +224,7 @@ static int write_rules(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 		const struct wf_cfg_rule *cr = &cfg->rules[i];
 		struct wf_rule r;
 
-		if (rule_resolve(cfg, i, &r, why, sizeof(why))) {
+		if (rule_resolve(cfg, slots, i, &r, why, sizeof(why))) {
 			log_error("%s:%d:%d: rules[%d].match.%s: %s", cfg->path,
 				  cr->where.line, cr->where.col, i, match_key(cr),
 				  why);
@@ -243,7 +255,7 @@ static void follow_rules(struct loader *l, bool all)
 
 		if (!all && !wf_rule_has_cgroup(cr))
 			continue;
-		gone = rule_resolve(cfg, i, &r, why, sizeof(why)) != 0;
+		gone = rule_resolve(cfg, l->rule_slot, i, &r, why, sizeof(why)) != 0;
 		if (r.cgroup_id == l->cg_ids[i]) {
 			if (all)
 				write_rule(l->skel, i, &r);
@@ -267,7 +279,7 @@ static void remember_cgroups(struct loader *l)
 	int i;
 
 	for (i = 0; i < l->cfg->n_rules; i++)
-		if (rule_resolve(l->cfg, i, &r, why, sizeof(why)) == 0)
+		if (rule_resolve(l->cfg, l->rule_slot, i, &r, why, sizeof(why)) == 0)
 			l->cg_ids[i] = r.cgroup_id;
 }
 
@@ -307,9 +319,22 @@ static int write_tries(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 	       write_trie(skel->maps.wf_dst6, cfg, 6, 0) ? -1 : 0;
 }
 
+static int write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg,
+			const int *slots)
+{
+	return write_tries(skel, cfg) || write_rules(skel, cfg, slots) ? -1 : 0;
+}
+
 int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 {
-	return write_tries(skel, cfg) || write_rules(skel, cfg) ? -1 : 0;
+	static char held[WF_RULE_SLOTS][WF_RULE_NAME];
+	int slots[WF_CFG_MAX_RULES];
+	bool fresh[WF_CFG_MAX_RULES];
+
+	memset(held, 0, sizeof(held));
+	if (policy_slots(cfg, held, slots, fresh))
+		return -1;
+	return write_policy(skel, cfg, slots);
 }
 
 /* The rules that set a TCP congestion control. */
@@ -340,41 +365,6 @@ static bool cc_available(const char *name)
 	return found;
 }
 
-/* sockops on the cgroup2 root, for the tcp_congestion rules. */
-static int attach_sockops(struct loader *l)
-{
-	const struct wf_config *cfg = l->cfg;
-	char mount[PATH_MAX];
-	int fd, i;
-
-	if (!cc_rules(cfg))
-		return 0;
-	for (i = 0; i < cfg->n_rules; i++)
-		if (cfg->rules[i].cc[0] && !cc_available(cfg->rules[i].cc)) {
-			log_error("%s:%d:%d: rules[%d].tcp_congestion: \"%s\" is not "
-				  "available here (see /proc/sys/net/ipv4/"
-				  "tcp_available_congestion_control)", cfg->path,
-				  cfg->rules[i].where.line, cfg->rules[i].where.col,
-				  i, cfg->rules[i].cc);
-			return -1;
-		}
-	if (cgroup_mount(mount)) {
-		log_error("tcp_congestion rules need cgroup v2, not mounted here");
-		return -1;
-	}
-	fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	l->cc_link = bpf_program__attach_cgroup(l->skel->progs.wf_sockops, fd);
-	close(fd);
-	if (!l->cc_link) {
-		log_error("attach sockops on %s: %s", mount, strerror(errno));
-		return -1;
-	}
-	log_info("attached sockops to cgroup %s (tcp_congestion)", mount);
-	return 0;
-}
-
 /* The rules that match a cgroup: enforced by cgroup_skb, not by tc. */
 static __u64 cgroup_rules(const struct wf_config *cfg)
 {
@@ -397,48 +387,6 @@ static bool has_process_rules(const struct wf_config *cfg)
 	return false;
 }
 
-/*
- * cgroup_skb ingress and egress (and, for process rules, sock_create) on
- * the cgroup2 root, as links: every socket of every cgroup passes them, and
- * they go away with the daemon. Sockets made before sock_create was
- * attached have no owner recorded: process rules do not see them.
- */
-static int attach_cgroups(struct loader *l)
-{
-	struct bpf_program *progs[3] = { l->skel->progs.wf_cg_ingress,
-					 l->skel->progs.wf_cg_egress,
-					 l->skel->progs.wf_sock_create };
-	static const char *const names[3] = { "cgroup_skb ingress",
-					      "cgroup_skb egress",
-					      "cgroup/sock_create" };
-	char mount[PATH_MAX];
-	int fd, i, n = has_process_rules(l->cfg) ? 3 : 2;
-
-	if (!cgroup_rules(l->cfg))
-		return 0;
-	if (cgroup_mount(mount)) {
-		log_error("cgroup rules need cgroup v2, which is not mounted here");
-		return -1;
-	}
-	fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		log_error("cannot open %s: %s", mount, strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		l->cg_links[i] = bpf_program__attach_cgroup(progs[i], fd);
-		if (!l->cg_links[i]) {
-			log_error("attach %s on %s: %s", names[i], mount,
-				  strerror(errno));
-			close(fd);
-			return -1;
-		}
-	}
-	close(fd);
-	log_info("attached to cgroup %s (cgroup_skb ingress+egress)", mount);
-	return 0;
-}
-
 /* A hook type the kernel lacks: refuse, or skip it, as the config says. */
 static int probe_hooks(struct loader *l)
 {
@@ -457,7 +405,267 @@ static int probe_hooks(struct loader *l)
 	return 0;
 }
 
-struct loader *loader_open(const struct wf_config *cfg)
+/* ---- state maps: the running set's, or the pinned ones ---- */
+
+/*
+ * Let the new skeleton use map fd instead of making its own. 1 (and not
+ * used) if the config changed its size: it starts empty, said once.
+ */
+static int reuse_map(struct bpf_map *map, int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.type != bpf_map__type(map) ||
+	    info.key_size != bpf_map__key_size(map) ||
+	    info.value_size != bpf_map__value_size(map) ||
+	    info.max_entries != bpf_map__max_entries(map) ||
+	    info.map_flags != bpf_map__map_flags(map))
+		return 1;
+	return bpf_map__reuse_fd(map, fd);
+}
+
+static int take_state(struct loader *l, const struct loader *prev)
+{
+	size_t i;
+
+	if (!prev && !l->adopt)
+		return 0;
+	for (i = 0; i < N_STATE_MAPS; i++) {
+		const char *name = state_maps[i];
+		struct bpf_map *map = bpf_object__find_map_by_name(l->skel->obj,
+								    name);
+		int fd = prev ? bpf_map__fd(bpf_object__find_map_by_name(
+					prev->skel->obj, name)) :
+				pin_open(l->cfg->pin_dir, name);
+		int r;
+
+		if (!map || fd < 0)
+			continue;	/* not pinned: it starts empty */
+		r = reuse_map(map, fd);
+		if (!prev)
+			close(fd);
+		if (r < 0) {
+			log_error("cannot take over %s: %s", name, strerror(-r));
+			return -1;
+		}
+		if (r > 0)
+			log_warn("%s: its size changed with the config; it starts "
+				 "empty", name);
+	}
+	return 0;
+}
+
+/* Rule slots of an earlier run, from its pinned wf_rules. */
+static void held_from_pins(struct loader *l)
+{
+	int fd = pin_open(l->cfg->pin_dir, "wf_rules");
+	struct wf_rule r;
+	__u32 id;
+
+	if (fd < 0)
+		return;
+	for (id = 0; id < WF_MAX_RULES; id++)
+		if (bpf_map_lookup_elem(fd, &id, &r) == 0 && r.active &&
+		    r.slot < WF_RULE_SLOTS)
+			memcpy(l->held[r.slot], r.name, WF_RULE_NAME);
+	close(fd);
+}
+
+/* Per-key buckets of the given slots, found by walking wf_keyed. */
+static void clear_keyed(struct loader *l, const bool *slots)
+{
+	int fd = bpf_map__fd(l->skel->maps.wf_keyed);
+	struct wf_bucket_key key, next;
+	void *prev = NULL;
+	long budget = 4L * bpf_map__max_entries(l->skel->maps.wf_keyed);
+
+	while (budget-- > 0 && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		if (key.rule < WF_RULE_SLOTS && slots[key.rule] &&
+		    bpf_map_delete_elem(fd, &key) == 0)
+			continue;	/* deleted: the walk goes on from prev */
+		prev = &key;
+	}
+}
+
+/*
+ * A slot given to a new rule may still hold the state of a rule removed by
+ * an earlier reload: start it empty.
+ */
+static void clear_fresh_slots(struct loader *l)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t sz = sizeof(struct wf_rule_counters) * (size_t)(ncpu > 0 ? ncpu : 1);
+	struct wf_rule_counters *zc = calloc(1, sz);
+	struct wf_bucket zb = { 0 };
+	struct wf_flow zf = { 0 };
+	bool slots[WF_RULE_SLOTS] = { false }, any = false;
+
+	for (int i = 0; i < l->cfg->n_rules; i++) {
+		__u32 s = (__u32)l->rule_slot[i];
+
+		if (!l->rule_fresh[i])
+			continue;
+		slots[s] = any = true;
+		bpf_map__update_elem(l->skel->maps.wf_rule_buckets, &s, sizeof(s),
+				     &zb, sizeof(zb), BPF_ANY);
+		bpf_map__update_elem(l->skel->maps.wf_rule_acct, &s, sizeof(s),
+				     &zf, sizeof(zf), BPF_ANY);
+		if (zc)
+			bpf_map__update_elem(l->skel->maps.wf_rule_stats, &s,
+					     sizeof(s), zc, sz, BPF_ANY);
+	}
+	free(zc);
+	if (any)
+		clear_keyed(l, slots);
+}
+
+static int assign_slots(struct loader *l, const struct loader *prev)
+{
+	if (prev)
+		memcpy(l->held, prev->held, sizeof(l->held));
+	else if (l->adopt)
+		held_from_pins(l);
+	if (policy_slots(l->cfg, l->held, l->rule_slot, l->rule_fresh)) {
+		log_error("no free rule slot (a bug: there are twice the rules)");
+		return -1;
+	}
+	if (prev || l->adopt)
+		clear_fresh_slots(l);
+	return 0;
+}
+
+/* ---- what an earlier run left in the pin directory ---- */
+
+static bool has_link_pins(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	while (d && !found && (e = readdir(d)))
+		found = !strncmp(e->d_name, "link_", 5);
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/*
+ * We hold the directory's lock, so whoever pinned there is gone. Hooks it
+ * left pinned (persist: true) with this layout: take them over. Pins of
+ * another layout, or maps without hooks (a crash without persist): remove.
+ */
+static void inspect_pins(struct loader *l)
+{
+	const char *dir = l->cfg->pin_dir;
+	struct wf_info info = { 0 };
+	__u32 zero = 0;
+	int fd = pin_open(dir, "wf_info"), n;
+
+	if (fd >= 0 && bpf_map_lookup_elem(fd, &zero, &info))
+		info.abi_version = 0;
+	if (fd >= 0)
+		close(fd);
+	if (fd >= 0 && info.abi_version == WF_ABI_VERSION && has_link_pins(dir)) {
+		l->adopt = true;
+		log_info("taking over the hooks and maps pinned in %s by an "
+			 "earlier run", dir);
+		return;
+	}
+	n = pin_dir_clear(dir);
+	if (n && fd >= 0 && info.abi_version != WF_ABI_VERSION)
+		log_warn("removed %d pins of layout version %u (this is %u) left "
+			 "in %s by another wirefisher; its hooks went with them",
+			 n, info.abi_version, WF_ABI_VERSION, dir);
+	else if (n)
+		log_warn("removed %d stale pins left in %s by an earlier run", n,
+			 dir);
+}
+
+/* ---- prepare: a loaded skeleton with the whole policy, no hooks ---- */
+
+static bool cg_wanted(const struct wf_config *cfg, int k)
+{
+	switch (k) {
+	case CG_INGRESS:
+	case CG_EGRESS:
+		return cgroup_rules(cfg) != 0;
+	case CG_SOCK_CREATE:
+		return has_process_rules(cfg);
+	default:
+		return cc_rules(cfg) != 0;
+	}
+}
+
+static struct bpf_program *cg_prog(struct wirefisher_bpf *skel, int k)
+{
+	struct bpf_program *p[N_CG] = { skel->progs.wf_cg_ingress,
+					skel->progs.wf_cg_egress,
+					skel->progs.wf_sock_create,
+					skel->progs.wf_sockops };
+
+	return p[k];
+}
+
+/* What only the running system can refuse, checked before any hook moves. */
+static int check_system(struct loader *l)
+{
+	const struct wf_config *cfg = l->cfg;
+	char mount[PATH_MAX];
+	int i;
+
+	for (i = 0; i < cfg->n_rules; i++)
+		if (cfg->rules[i].cc[0] && !cc_available(cfg->rules[i].cc)) {
+			log_error("%s:%d:%d: rules[%d].tcp_congestion: \"%s\" is not "
+				  "available here (see /proc/sys/net/ipv4/"
+				  "tcp_available_congestion_control)", cfg->path,
+				  cfg->rules[i].where.line, cfg->rules[i].where.col,
+				  i, cfg->rules[i].cc);
+			return -1;
+		}
+	if ((cgroup_rules(cfg) || cc_rules(cfg)) && cgroup_mount(mount)) {
+		log_error("cgroup and tcp_congestion rules need cgroup v2, which "
+			  "is not mounted here");
+		return -1;
+	}
+	for (i = 0; i < l->n_slots; i++) {
+		const struct wf_cfg_iface *ci = &cfg->ifaces[i];
+
+		if (ci->optional || l->no_tc || if_nametoindex(l->slots[i].name))
+			continue;
+		log_error("%s:%d:%d: interfaces[%d].name: no interface \"%s\" in "
+			  "this network namespace (see ip link), or mark it "
+			  "optional: true", cfg->path, ci->where.line,
+			  ci->where.col, i, l->slots[i].name);
+		return -1;
+	}
+	return 0;
+}
+
+static void set_load_options(struct loader *l)
+{
+	const struct wf_config *cfg = l->cfg;
+	struct wirefisher_bpf *skel = l->skel;
+
+	skel->rodata->wf_window_ns = cfg->window_ns;
+	skel->rodata->wf_police = cfg->n_rules > 0;
+	skel->rodata->wf_cg_rules = cgroup_rules(cfg);
+	skel->rodata->wf_cc_rules = cc_rules(cfg);
+	for (int k = 0; k < N_CG; k++)
+		if (!cg_wanted(cfg, k))
+			bpf_program__set_autoload(cg_prog(skel, k), false);
+	bpf_map__set_max_entries(skel->maps.wf_flows, cfg->max_flows);
+	bpf_map__set_max_entries(skel->maps.wf_keyed, cfg->max_keys);
+	skel->rodata->wf_steer = cfg->steer.n_routes > 0;
+	skel->rodata->wf_probe_mark = cfg->steer.probe.mark;
+	bpf_map__set_max_entries(skel->maps.wf_steer_flows, cfg->steer.max_flows);
+}
+
+struct loader *loader_prepare(const struct wf_config *cfg, struct loader *prev)
 {
 	struct loader *l = calloc(1, sizeof(*l));
 	int err;
@@ -465,8 +673,17 @@ struct loader *loader_open(const struct wf_config *cfg)
 	if (!l)
 		return NULL;
 	l->cfg = cfg;
+	for (int k = 0; k < N_CG; k++) {
+		hook_init(&l->cg[k]);
+		snprintf(l->cg[k].pin, sizeof(l->cg[k].pin), "link_%s",
+			 hook_cg_names[k]);
+	}
 	if (resolve_slots(l))
 		goto fail;
+	if (prev)
+		l->no_tcx = prev->no_tcx;
+	else
+		inspect_pins(l);
 	l->skel = wirefisher_bpf__open();
 	if (!l->skel) {
 		log_error("cannot open the BPF object: %s", strerror(errno));
@@ -474,32 +691,17 @@ struct loader *loader_open(const struct wf_config *cfg)
 	}
 	if (probe_hooks(l))
 		goto fail;
-	l->skel->rodata->wf_window_ns = cfg->window_ns;
-	l->skel->rodata->wf_police = cfg->n_rules > 0;
-	l->skel->rodata->wf_cg_rules = cgroup_rules(cfg);
-	if (!cgroup_rules(cfg)) {
-		bpf_program__set_autoload(l->skel->progs.wf_cg_ingress, false);
-		bpf_program__set_autoload(l->skel->progs.wf_cg_egress, false);
-	}
-	if (!has_process_rules(cfg))
-		bpf_program__set_autoload(l->skel->progs.wf_sock_create, false);
-	l->skel->rodata->wf_cc_rules = cc_rules(cfg);
-	if (!cc_rules(cfg))
-		bpf_program__set_autoload(l->skel->progs.wf_sockops, false);
-	bpf_map__set_max_entries(l->skel->maps.wf_flows, cfg->max_flows);
-	bpf_map__set_max_entries(l->skel->maps.wf_keyed, cfg->max_keys);
-	l->skel->rodata->wf_steer = cfg->steer.n_routes > 0;
-	l->skel->rodata->wf_probe_mark = cfg->steer.probe.mark;
-	bpf_map__set_max_entries(l->skel->maps.wf_steer_flows,
-				 cfg->steer.max_flows);
+	set_load_options(l);
+	if (take_state(l, prev))
+		goto fail;
 	err = wirefisher_bpf__load(l->skel);
 	if (err) {
 		log_error("cannot load the BPF programs: %s (run with -v for "
 			  "the verifier's log)", strerror(-err));
 		goto fail;
 	}
-	if (loader_write_policy(l->skel, cfg) || attach_cgroups(l) ||
-	    attach_sockops(l))
+	if (check_system(l) || assign_slots(l, prev) ||
+	    write_policy(l->skel, cfg, l->rule_slot))
 		goto fail;
 	remember_cgroups(l);
 	return l;
@@ -508,81 +710,76 @@ fail:
 	return NULL;
 }
 
-static int tc_prog_fd(struct loader *l, int dir)
+/* ---- commit: every hook onto the new programs ---- */
+
+/*
+ * Give h its program: update the link it took over (from prev, or pinned),
+ * else attach a new one with attach().
+ */
+static int take_hook(struct hook *h, struct hook *from, const char *dir,
+		     bool adopt, int prog_fd)
 {
-	return bpf_program__fd(dir == DIR_IN ? l->skel->progs.wf_tc_ingress :
-				       l->skel->progs.wf_tc_egress);
+	if (from && (from->fd >= 0 || from->legacy))
+		hook_move(h, from);
+	else if (adopt)
+		hook_adopt(h, dir);
+	if (h->fd < 0 && !h->legacy)
+		return 1;	/* the caller attaches */
+	return hook_update(h, prog_fd);
 }
 
-static int attach_legacy(struct loader *l, struct slot *s, int dir)
+/* Put a hook back where it came from (the hand-over failed). */
+static void give_back(struct hook *h, struct hook *to)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s->ifindex,
-		    .attach_point = dir == DIR_IN ? BPF_TC_INGRESS : BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE,
-		    .priority = TC_PRIORITY, .prog_fd = tc_prog_fd(l, dir),
-		    .flags = BPF_TC_F_REPLACE);
-	int err = bpf_tc_hook_create(&hook);
-
-	if (err && err != -EEXIST)
-		return err;
-	err = bpf_tc_attach(&hook, &opts);
-	if (!err)
-		s->legacy[dir] = true;
-	return err;
-}
-
-static void detach_dir(struct slot *s, int dir)
-{
-	if (s->link_fd[dir] >= 0) {
-		close(s->link_fd[dir]);
-		s->link_fd[dir] = -1;
-	}
-	if (s->legacy[dir]) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s->ifindex,
-			    .attach_point = dir == DIR_IN ? BPF_TC_INGRESS :
-							   BPF_TC_EGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE,
-			    .priority = TC_PRIORITY);
-
-		/* Fails harmlessly if the device (and its qdisc) is gone. */
-		bpf_tc_detach(&hook, &opts);
-		s->legacy[dir] = false;
-	}
-}
-
-static int attach_dir(struct loader *l, struct slot *s, int dir)
-{
-	int fd;
-
-	if (!l->no_tcx) {
-		fd = bpf_link_create(tc_prog_fd(l, dir), s->ifindex,
-				     dir == DIR_IN ? WF_BPF_TCX_INGRESS :
-						     WF_BPF_TCX_EGRESS, NULL);
-		if (fd >= 0) {
-			s->link_fd[dir] = fd;
-			return 0;
-		}
-		if (fd != -EINVAL && fd != -EOPNOTSUPP)
-			return fd;
-		log_warn("this kernel has no tcx links (< 6.6): using netlink tc "
-			 "filters, which wirefisher removes on exit");
-		l->no_tcx = true;
-	}
-	return attach_legacy(l, s, dir);
-}
-
-static void slot_detach(struct loader *l, struct slot *s)
-{
-	__u32 key = (__u32)s->ifindex;
-	int dir;
-
-	if (!s->ifindex)
+	if (h->fd < 0 && !h->legacy)
 		return;
-	for (dir = 0; dir < N_DIRS; dir++)
-		detach_dir(s, dir);
-	if (l->skel)
-		bpf_map__delete_elem(l->skel->maps.wf_ifaces, &key, sizeof(key), 0);
-	s->ifindex = 0;
+	hook_undo(h);
+	if (h->from == HOOK_PREV && to)
+		hook_move(to, h);
+	else
+		hook_release(h, NULL, h->from != HOOK_NEW);
+}
+
+static int take_cg_hooks(struct loader *l, struct loader *prev)
+{
+	char mount[PATH_MAX];
+	int k, r, fd = -1;
+
+	for (k = 0; k < N_CG; k++) {
+		struct hook *h = &l->cg[k];
+		int prog = bpf_program__fd(cg_prog(l->skel, k));
+
+		if (!cg_wanted(l->cfg, k))
+			continue;
+		r = take_hook(h, prev ? &prev->cg[k] : NULL, l->cfg->pin_dir,
+			      l->adopt, prog);
+		if (r > 0) {
+			if (fd < 0 && cgroup_mount(mount) == 0)
+				fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			r = fd < 0 ? -errno : hook_cg_attach(h, prog, fd, k);
+			if (!r)
+				log_info("attached %s to the cgroup2 root",
+					 hook_cg_names[k]);
+		}
+		if (r) {
+			log_error("attach %s on the cgroup2 root: %s",
+				  hook_cg_names[k], strerror(-r));
+			break;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return k < N_CG ? -1 : 0;
+}
+
+static struct slot *prev_slot(struct loader *prev, const struct slot *s,
+			      int ifindex)
+{
+	for (int j = 0; prev && j < prev->n_slots; j++)
+		if (prev->slots[j].ifindex == ifindex &&
+		    !strcmp(prev->slots[j].name, s->name))
+			return &prev->slots[j];
+	return NULL;
 }
 
 /* Tell the datapath how to parse this interface before hooking it. */
@@ -597,11 +794,30 @@ static int publish_iface(struct loader *l, struct slot *s, int l2_len)
 				    &info, sizeof(info), BPF_ANY);
 }
 
-int loader_attach(struct loader *l, int slot)
+static void slot_release(struct loader *l, struct slot *s, bool keep)
 {
-	struct slot *s = &l->slots[slot];
+	__u32 key = (__u32)s->ifindex;
+
+	if (!s->ifindex)
+		return;
+	for (int d = 0; d < 2; d++)
+		hook_release(&s->tc[d], l->cfg->pin_dir, keep);
+	if (!keep && l->skel)
+		bpf_map__delete_elem(l->skel->maps.wf_ifaces, &key, sizeof(key), 0);
+	s->ifindex = 0;
+}
+
+/*
+ * Hook slot i's interface, if it is here: take over its links (from prev,
+ * or pinned), or attach new ones. 1 attached, 0 absent, -1 error (logged;
+ * the slot's own new hooks removed, taken ones left for the caller).
+ */
+static int slot_attach(struct loader *l, struct loader *prev, int i)
+{
+	struct slot *s = &l->slots[i];
 	int ifindex = (int)if_nametoindex(s->name);
-	int l2, dir, err;
+	struct slot *ps = prev_slot(prev, s, ifindex);
+	int l2, d, r, prog;
 
 	if (l->no_tc)
 		return 1;	/* skipped, as configured; said once at load */
@@ -609,7 +825,7 @@ int loader_attach(struct loader *l, int slot)
 		return 0;
 	l2 = netif_l2_len(s->name);
 	if (l2 < 0) {
-		log_error("interfaces[%d]: %s: %s", slot, s->name,
+		log_error("interfaces[%d]: %s: %s", i, s->name,
 			  errno == EPROTONOSUPPORT ?
 			  "unsupported link type (Ethernet, loopback and layer-3 "
 			  "devices such as WireGuard are supported)" :
@@ -617,29 +833,136 @@ int loader_attach(struct loader *l, int slot)
 		return -1;
 	}
 	s->ifindex = ifindex;
-	err = publish_iface(l, s, l2);
-	if (err) {
-		log_error("cannot record %s in wf_ifaces: %s", s->name,
-			  strerror(-err));
-		slot_detach(l, s);
+	r = publish_iface(l, s, l2);
+	for (d = 0; d < 2 && !r; d++) {
+		struct hook *h = &s->tc[d];
+
+		snprintf(h->pin, sizeof(h->pin), "link_tc_%d_%s", ifindex,
+			 hook_dir_names[d]);
+		if (!(s->dirs & (1u << d)))
+			continue;
+		prog = bpf_program__fd(d == HOOK_INGRESS ? l->skel->progs.wf_tc_ingress :
+				       l->skel->progs.wf_tc_egress);
+		r = take_hook(h, ps ? &ps->tc[d] : NULL, l->cfg->pin_dir,
+			      l->adopt, prog);
+		if (r > 0)
+			r = hook_tc_attach(h, prog, ifindex, d, &l->no_tcx);
+	}
+	if (r) {
+		log_error("attach tc %s on %s: %s (interfaces[%d])",
+			  hook_dir_names[d - 1], s->name, strerror(-r), i);
 		return -1;
 	}
-	for (dir = 0; dir < N_DIRS; dir++) {
-		if (!(s->dirs & (1u << dir)))
-			continue;
-		err = attach_dir(l, s, dir);
-		if (err) {
-			log_error("attach tc %s on %s: %s (interfaces[%d])",
-				  dir_names[dir], s->name, strerror(-err), slot);
-			slot_detach(l, s);
-			return -1;
-		}
-	}
-	log_info("attached to %s (ifindex %d, %s)", s->name, ifindex,
+	log_info("%s %s (ifindex %d, %s)", ps || l->adopt ? "hooked" :
+		 "attached to", s->name, ifindex,
 		 s->dirs == WF_DIRS_BOTH ? "ingress+egress" :
-		 dir_names[s->dirs == WF_DIRS_EGRESS]);
+		 hook_dir_names[s->dirs == WF_DIRS_EGRESS]);
 	return 1;
 }
+
+static int take_tc_hooks(struct loader *l, struct loader *prev)
+{
+	for (int i = 0; i < l->n_slots; i++) {
+		int r = slot_attach(l, prev, i);
+
+		if (r < 0)
+			return -1;
+		if (r == 0 && !l->no_tc)
+			log_warn("interfaces[%d]: %s is not here yet; attaching "
+				 "when it appears", i, l->slots[i].name);
+	}
+	return 0;
+}
+
+/* Undo take_*_hooks(): every hook back to prev, to its pin, or gone. */
+static void give_back_all(struct loader *l, struct loader *prev)
+{
+	for (int i = 0; i < l->n_slots; i++) {
+		struct slot *s = &l->slots[i];
+		struct slot *ps = prev_slot(prev, s, s->ifindex);
+
+		for (int d = 0; d < 2; d++)
+			give_back(&s->tc[d], ps ? &ps->tc[d] : NULL);
+		s->ifindex = 0;
+	}
+	for (int k = 0; k < N_CG; k++)
+		give_back(&l->cg[k], prev ? &prev->cg[k] : NULL);
+}
+
+static bool owns_pin(const struct loader *l, const char *name)
+{
+	for (int k = 0; k < N_CG; k++)
+		if (l->cg[k].fd >= 0 && !strcmp(l->cg[k].pin, name))
+			return true;
+	for (int i = 0; i < l->n_slots; i++)
+		for (int d = 0; d < 2; d++)
+			if (l->slots[i].tc[d].fd >= 0 &&
+			    !strcmp(l->slots[i].tc[d].pin, name))
+				return true;
+	return false;
+}
+
+/*
+ * Links pinned by an earlier run that this config does not hook any more
+ * (an interface it dropped, one that was re-created): unpinned, so they go.
+ */
+static void drop_other_link_pins(struct loader *l)
+{
+	DIR *d = opendir(l->cfg->pin_dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, "link_", 5) && !owns_pin(l, e->d_name) &&
+		    pin_path(path, sizeof(path), l->cfg->pin_dir, e->d_name) == 0)
+			unlink(path);
+	if (d)
+		closedir(d);
+}
+
+/* What prev still holds after the hand-over: detached, and prev freed. */
+static void retire(struct loader *l, struct loader *prev)
+{
+	for (int i = 0; i < prev->n_slots; i++) {
+		struct slot *s = &prev->slots[i];
+		__u32 key = (__u32)s->ifindex;
+		bool kept = false;
+
+		for (int j = 0; j < l->n_slots; j++)
+			kept |= l->slots[j].ifindex == s->ifindex;
+		for (int d = 0; d < 2; d++)
+			hook_release(&s->tc[d], l->cfg->pin_dir, false);
+		if (s->ifindex && !kept)
+			bpf_map__delete_elem(l->skel->maps.wf_ifaces, &key,
+					     sizeof(key), 0);
+		s->ifindex = 0;
+	}
+	for (int k = 0; k < N_CG; k++)
+		hook_release(&prev->cg[k], l->cfg->pin_dir, false);
+	prev->committed = false;	/* its pins are ours now */
+	loader_free(prev);
+}
+
+int loader_commit(struct loader *l, struct loader *prev)
+{
+	if (take_cg_hooks(l, prev) || take_tc_hooks(l, prev)) {
+		give_back_all(l, prev);
+		return -1;
+	}
+	for (int k = 0; k < N_CG; k++)
+		hook_settle(&l->cg[k]);
+	for (int i = 0; i < l->n_slots; i++)
+		for (int d = 0; d < 2; d++)
+			hook_settle(&l->slots[i].tc[d]);
+	l->committed = true;
+	if (l->adopt)
+		drop_other_link_pins(l);
+	if (prev)
+		retire(l, prev);
+	return 0;
+}
+
+/* ---- running ---- */
 
 void loader_sync(struct loader *l)
 {
@@ -653,14 +976,22 @@ void loader_sync(struct loader *l)
 		if (s->ifindex && now != s->ifindex) {
 			log_warn("%s went away (ifindex %d); its hooks went with "
 				 "it. Waiting for it to return", s->name, s->ifindex);
-			slot_detach(l, s);
+			slot_release(l, s, false);
 			changed = true;
 		}
 		if (!s->ifindex && now) {
 			changed = true;
-			if (loader_attach(l, i) < 0)
+			if (slot_attach(l, NULL, i) < 0) {
+				for (int d = 0; d < 2; d++)
+					hook_release(&s->tc[d], l->cfg->pin_dir,
+						     false);
+				s->ifindex = 0;
 				log_warn("%s is back but could not be attached; "
 					 "will retry when it changes", s->name);
+			} else if (l->cfg->persist) {
+				for (int d = 0; d < 2; d++)
+					hook_pin(&s->tc[d], l->cfg->pin_dir);
+			}
 		}
 	}
 	/* Rules naming an interface follow its new ifindex. */
@@ -670,68 +1001,153 @@ void loader_sync(struct loader *l)
 
 static int write_info(struct loader *l)
 {
-	struct wf_info info = {
-		.abi_version = WF_ABI_VERSION,
-		.pid = (__u32)getpid(),
-		.window_ns = l->cfg->window_ns,
-		.max_flows = l->cfg->max_flows,
-	};
+	struct wf_info info = { 0 };
 	struct timespec ts;
 	__u32 zero = 0;
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	info.started_ns = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	/* Counters of reloads and the start time survive a reload. */
+	bpf_map__lookup_elem(l->skel->maps.wf_info, &zero, sizeof(zero), &info,
+			     sizeof(info), 0);
+	if (info.abi_version != WF_ABI_VERSION || info.pid != (__u32)getpid()) {
+		memset(&info, 0, sizeof(info));
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+		info.started_ns = (__u64)ts.tv_sec * 1000000000ULL +
+				  (__u64)ts.tv_nsec;
+		info.adopted = l->adopt;
+	}
+	info.abi_version = WF_ABI_VERSION;
+	info.pid = (__u32)getpid();
+	info.window_ns = l->cfg->window_ns;
+	info.max_flows = l->cfg->max_flows;
+	info.persist = l->cfg->persist;
 	return bpf_map__update_elem(l->skel->maps.wf_info, &zero, sizeof(zero),
 				    &info, sizeof(info), BPF_ANY);
+}
+
+void loader_note_reload(struct loader *l, bool failed)
+{
+	struct wf_info info;
+	__u32 zero = 0;
+
+	if (bpf_map__lookup_elem(l->skel->maps.wf_info, &zero, sizeof(zero),
+				 &info, sizeof(info), 0))
+		return;
+	info.reload_seq++;
+	info.reload_failed = failed;
+	bpf_map__update_elem(l->skel->maps.wf_info, &zero, sizeof(zero), &info,
+			     sizeof(info), BPF_ANY);
+}
+
+/* Hooks pinned with persist: true, unpinned (gone with us) without. */
+static int pin_links(struct loader *l)
+{
+	const char *dir = l->cfg->pin_dir;
+	int err = 0;
+
+	for (int k = 0; k < N_CG; k++)
+		err = err ? err : l->cfg->persist ? hook_pin(&l->cg[k], dir) :
+			(hook_unpin(&l->cg[k], dir), 0);
+	for (int i = 0; i < l->n_slots; i++)
+		for (int d = 0; d < 2; d++) {
+			struct hook *h = &l->slots[i].tc[d];
+
+			if (h->fd < 0)
+				continue;
+			err = err ? err : l->cfg->persist ? hook_pin(h, dir) :
+				(hook_unpin(h, dir), 0);
+		}
+	return err;
 }
 
 int loader_pin(struct loader *l)
 {
 	struct bpf_map *map;
-	char path[PATH_MAX];
-	int err, stale;
+	int err = write_info(l);
 
-	stale = pin_dir_clear(l->cfg->pin_dir);
-	if (stale)
-		log_warn("removed %d stale pins left in %s by an earlier run",
-			 stale, l->cfg->pin_dir);
-	err = write_info(l);
 	if (err) {
 		log_error("cannot write wf_info: %s", strerror(-err));
 		return -1;
 	}
-	l->pinned = true;
 	bpf_object__for_each_map(map, l->skel->obj) {
 		/* .rodata/.bss are internal; readers need only the wf_ maps. */
 		if (strncmp(bpf_map__name(map), "wf_", 3))
 			continue;
-		if (pin_path(path, sizeof(path), l->cfg->pin_dir,
-			     bpf_map__name(map)))
-			return -1;
-		err = bpf_map__pin(map, path);
+		err = pin_replace(bpf_map__fd(map), l->cfg->pin_dir,
+				  bpf_map__name(map));
 		if (err) {
-			log_error("cannot pin %s: %s", path, strerror(-err));
+			log_error("cannot pin %s in %s: %s", bpf_map__name(map),
+				  l->cfg->pin_dir, strerror(-err));
 			return -1;
 		}
+	}
+	err = pin_links(l);
+	if (err) {
+		log_error("cannot pin the hooks in %s: %s", l->cfg->pin_dir,
+			  strerror(-err));
+		return -1;
 	}
 	return 0;
 }
 
+/* A stopped persistent daemon: readers must not think it runs. */
+static void mark_stopped(struct loader *l)
+{
+	struct wf_info info;
+	__u32 zero = 0;
+
+	if (bpf_map__lookup_elem(l->skel->maps.wf_info, &zero, sizeof(zero),
+				 &info, sizeof(info), 0) == 0) {
+		info.pid = 0;
+		bpf_map__update_elem(l->skel->maps.wf_info, &zero, sizeof(zero),
+				     &info, sizeof(info), BPF_ANY);
+	}
+}
+
 void loader_free(struct loader *l)
 {
-	int i;
+	bool keep;
 
 	if (!l)
 		return;
-	for (i = 0; i < l->n_slots; i++)
-		slot_detach(l, &l->slots[i]);
-	for (i = 0; i < 3; i++)
-		bpf_link__destroy(l->cg_links[i]);
-	bpf_link__destroy(l->cc_link);
-	if (l->pinned)
+	keep = l->committed && l->cfg->persist;
+	if (keep && l->skel)
+		mark_stopped(l);
+	for (int i = 0; i < l->n_slots; i++)
+		slot_release(l, &l->slots[i], keep);
+	for (int k = 0; k < N_CG; k++)
+		hook_release(&l->cg[k], l->committed ? l->cfg->pin_dir : NULL,
+			     keep);
+	if (l->committed && !keep)
 		pin_dir_clear(l->cfg->pin_dir);
 	wirefisher_bpf__destroy(l->skel);
 	free(l);
+}
+
+int loader_down(const char *dir)
+{
+	int lock = pin_dir_acquire(dir), fd, n;
+	__u32 key, next;
+	void *prev = NULL;
+
+	if (lock < 0)
+		return -1;
+	/* Netlink filters (kernels without tcx) are not pins: delete them. */
+	fd = pin_open(dir, "wf_ifaces");
+	while (fd >= 0 && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		hook_tc_legacy_remove((int)key);
+	}
+	if (fd >= 0)
+		close(fd);
+	n = pin_dir_clear(dir);
+	pin_dir_release(dir, lock);
+	if (n)
+		log_info("removed %d pins from %s: wirefisher's hooks and maps "
+			 "are gone", n, dir);
+	else
+		log_info("nothing of wirefisher's in %s", dir);
+	return 0;
 }
 
 struct wirefisher_bpf *loader_skel(struct loader *l)

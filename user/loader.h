@@ -2,10 +2,11 @@
 /*
  * loader.h - struct wf_config -> BPF objects in the kernel.
  *
- * Knows libbpf and the skeleton, not YAML. Everything it makes is undone by
- * loader_free(): links closed (tcx) or filters deleted (netlink tc), pins
- * removed, maps and programs released. A failure half-way through a call
- * leaves nothing behind that loader_free() would not remove.
+ * Knows libbpf and the skeleton, not YAML. Start-up, reload and taking over
+ * from an earlier run are one path: prepare a new set, then commit it (see
+ * loader.c). Everything made is undone by loader_free(), unless the config
+ * says persist: true, when the hooks and pins stay for the next run (or
+ * for `wirefisher down`).
  */
 #ifndef WF_LOADER_H
 #define WF_LOADER_H
@@ -15,38 +16,48 @@
 #include "config.h"
 
 struct loader;
-
-/* Open the skeleton, apply the config (window, map sizes) and load it. */
-struct loader *loader_open(const struct wf_config *cfg);
+struct wirefisher_bpf;
 
 /*
- * Attach to configured interface `slot` (index into cfg->ifaces) if it is
- * present and not yet attached. Returns 1 if it attached, 0 if there was
- * nothing to do (absent, or already attached), -1 on error (printed).
+ * Open and load a skeleton for cfg with its whole policy written, keeping
+ * the state (flows, buckets, counters, sticky flows) of prev - the running
+ * set - or, with prev NULL, of an earlier run's pins in cfg->pin_dir, which
+ * the caller has acquired (pin_dir_acquire). Attaches nothing; on error
+ * (logged) nothing has changed. cfg must outlive the loader.
  */
-int loader_attach(struct loader *l, int slot);
+struct loader *loader_prepare(const struct wf_config *cfg, struct loader *prev);
 
 /*
- * Bring every slot in line with the interfaces present now: detach from
+ * Move every hook onto l's programs, each in one step, attach the new ones,
+ * detach those cfg dropped; then prev (if any) is freed. On error (logged)
+ * every hook is back as it was and prev still runs; free l.
+ */
+int loader_commit(struct loader *l, struct loader *prev);
+
+/*
+ * Bring every interface in line with the ones present now: detach from
  * interfaces that went away or were replaced, attach to ones that appeared.
  * Logs once per change.
  */
 void loader_sync(struct loader *l);
 
-/*
- * Publish wf_info and pin the maps under cfg->pin_dir, which the caller has
- * acquired (pin_dir_acquire) and holds until after loader_free().
- */
+/* Publish wf_info, pin the maps (and, with persist, the hooks). */
 int loader_pin(struct loader *l);
 
-/* Detach everything, remove the pins, free the objects. NULL is fine. */
+/* Count a reload attempt in wf_info, for `wirefisher reload`. */
+void loader_note_reload(struct loader *l, bool failed);
+
+/* Detach everything and remove the pins - or, committed with persist,
+ * leave them - and free the objects. NULL is fine. */
 void loader_free(struct loader *l);
 
+/* `wirefisher down`: remove what a stopped persistent daemon left in dir. */
+int loader_down(const char *dir);
+
 /*
- * Write the rules and prefix tries of cfg into a loaded skeleton (the
- * loader does this before attaching; tests call it directly).
+ * Write the rules and prefix tries of cfg into a loaded skeleton, rule ids
+ * as slots (tests call it directly).
  */
-struct wirefisher_bpf;
 int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg);
 
 /* The loaded skeleton, for the steering loop's maps. */

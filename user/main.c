@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "config.h"
+#include "control.h"
+#include "loader.h"
 #include "log.h"
 #include "paths.h"
 #include "run.h"
@@ -30,6 +32,7 @@ const char *argp_program_bug_address = "the project's issue tracker";
 struct common {
 	const char *config;
 	int verbose;
+	bool persist;
 };
 
 static const struct argp_option common_options[] = {
@@ -37,6 +40,19 @@ static const struct argp_option common_options[] = {
 	  DEFAULT_CONFIG ")", 0 },
 	{ "verbose", 'v', NULL, 0, "More output: libbpf and verifier messages",
 	  0 },
+	{ 0 }
+};
+
+enum { OPT_PERSIST = 0x200 };
+
+static const struct argp_option run_options[] = {
+	{ "config", 'c', "FILE", 0, "Configuration file (default "
+	  DEFAULT_CONFIG ")", 0 },
+	{ "verbose", 'v', NULL, 0, "More output: libbpf and verifier messages",
+	  0 },
+	{ "persist", OPT_PERSIST, NULL, 0, "Leave the hooks and maps in place "
+	  "when stopping (as persist: true in the config); `wirefisher down` "
+	  "removes them", 0 },
 	{ 0 }
 };
 
@@ -50,6 +66,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		return 0;
 	case 'v':
 		c->verbose++;
+		return 0;
+	case OPT_PERSIST:
+		c->persist = true;
 		return 0;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument \"%s\"", arg);
@@ -83,15 +102,17 @@ static struct wf_config *load_config(const struct common *c)
 static int cmd_run(int argc, char **argv)
 {
 	static const struct argp argp = {
-		common_options, parse_common, NULL,
+		run_options, parse_common, NULL,
 		"Run the traffic engine in the foreground until SIGINT or SIGTERM, "
-		"then remove every hook and pin it made.\v"
-		"Commands: run (default), check, stats. "
-		"`wirefisher COMMAND --help` describes each.", NULL, NULL, NULL
+		"then remove every hook and pin it made (unless persist). SIGHUP "
+		"reloads the config.\v"
+		"Commands: run (default), check, reload, down, stats, paths, "
+		"switch. `wirefisher COMMAND --help` describes each.", NULL,
+		NULL, NULL
 	};
 	struct common c = { .config = DEFAULT_CONFIG };
+	struct run_opts o = { 0 };
 	struct wf_config *cfg;
-	int rc;
 
 	argp_parse(&argp, argc, argv, 0, NULL, &c);
 	if (c.verbose)
@@ -100,9 +121,9 @@ static int cmd_run(int argc, char **argv)
 	if (!cfg)
 		return 1;
 	config_warn_shadowed(cfg, stderr);
-	rc = run_daemon(cfg);
-	free(cfg);
-	return rc;
+	o.verbose = c.verbose > 0;
+	o.persist = c.persist;
+	return run_daemon(cfg, &o);
 }
 
 static int cmd_check(int argc, char **argv)
@@ -309,6 +330,40 @@ static int paths_pin_dir(struct paths_args *a, struct wf_config **cfg)
 	return 0;
 }
 
+/* Parse the options, find the pin directory (--pin-dir, or -c), run fn. */
+static int with_pin_dir(const struct argp *argp, int argc, char **argv,
+			struct paths_args *a, int (*fn)(const struct paths_args *))
+{
+	struct wf_config *cfg = NULL;
+	int rc = 1;
+
+	argp_parse(argp, argc, argv, 0, NULL, a);
+	if (!paths_pin_dir(a, &cfg))
+		rc = fn(a);
+	free(cfg);
+	return rc;
+}
+
+static int do_paths(const struct paths_args *a)
+{
+	return paths_main(&a->o);
+}
+
+static int do_switch(const struct paths_args *a)
+{
+	return switch_main(a->o.pin_dir, a->prefix, a->via);
+}
+
+static int do_reload(const struct paths_args *a)
+{
+	return control_reload(a->o.pin_dir);
+}
+
+static int do_down(const struct paths_args *a)
+{
+	return loader_down(a->o.pin_dir) ? 1 : 0;
+}
+
 static int cmd_paths(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -318,14 +373,7 @@ static int cmd_paths(int argc, char **argv)
 		"each route uses.", NULL, NULL, NULL
 	};
 	struct paths_args a = { .o = { .pin_dir = WF_DEFAULT_PIN_DIR } };
-	struct wf_config *cfg = NULL;
-	int rc = 1;
-
-	argp_parse(&argp, argc, argv, 0, NULL, &a);
-	if (!paths_pin_dir(&a, &cfg))
-		rc = paths_main(&a.o);
-	free(cfg);
-	return rc;
+	return with_pin_dir(&argp, argc, argv, &a, do_paths);
 }
 
 static int cmd_switch(int argc, char **argv)
@@ -338,14 +386,41 @@ static int cmd_switch(int argc, char **argv)
 	};
 	struct paths_args a = { .o = { .pin_dir = WF_DEFAULT_PIN_DIR },
 				.is_switch = true };
-	struct wf_config *cfg = NULL;
-	int rc = 1;
+	return with_pin_dir(&argp, argc, argv, &a, do_switch);
+}
 
-	argp_parse(&argp, argc, argv, 0, NULL, &a);
-	if (!paths_pin_dir(&a, &cfg))
-		rc = switch_main(a.o.pin_dir, a.prefix, a.via);
-	free(cfg);
-	return rc;
+static const struct argp_option pin_options[] = {
+	{ "pin-dir", OPT_PIN_DIR, "DIR", 0,
+	  "Pin directory of the daemon (default " WF_DEFAULT_PIN_DIR ")", 0 },
+	{ "config", 'c', "FILE", 0, "Take the pin directory from this config "
+	  "(reload: and check the config first)", 0 },
+	{ 0 }
+};
+
+static int cmd_reload(int argc, char **argv)
+{
+	static const struct argp argp = {
+		pin_options, parse_paths, NULL,
+		"Make the running daemon re-read its config (as SIGHUP does) and "
+		"wait for the outcome. Changed rules, limits, interfaces and "
+		"paths apply without detaching a hook; flows, buckets and path "
+		"state are kept. A config with errors changes nothing. Exit 0 if "
+		"the new config runs.", NULL, NULL, NULL
+	};
+	struct paths_args a = { .o = { .pin_dir = WF_DEFAULT_PIN_DIR } };
+	return with_pin_dir(&argp, argc, argv, &a, do_reload);
+}
+
+static int cmd_down(int argc, char **argv)
+{
+	static const struct argp argp = {
+		pin_options, parse_paths, NULL,
+		"Remove every hook and map a stopped wirefisher left in place "
+		"(persist: true). Refuses while a daemon runs on the directory: "
+		"stop it first.", NULL, NULL, NULL
+	};
+	struct paths_args a = { .o = { .pin_dir = WF_DEFAULT_PIN_DIR } };
+	return with_pin_dir(&argp, argc, argv, &a, do_down);
 }
 
 static const struct command {
@@ -357,6 +432,8 @@ static const struct command {
 	{ "stats", cmd_stats },
 	{ "paths", cmd_paths },
 	{ "switch", cmd_switch },
+	{ "reload", cmd_reload },
+	{ "down", cmd_down },
 };
 
 int main(int argc, char **argv)

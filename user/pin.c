@@ -116,10 +116,31 @@ void pin_dir_release(const char *dir, int lock_fd)
 {
 	if (lock_fd < 0)
 		return;
-	pin_dir_clear(dir);
-	if (rmdir(dir) && errno != ENOENT)
+	/* Not empty: hooks kept for the next run (persist), or an earlier
+	 * run's that a failed start left as they were. */
+	if (rmdir(dir) && errno != ENOENT && errno != ENOTEMPTY)
 		log_warn("cannot remove %s: %s", dir, strerror(errno));
 	close(lock_fd);
+}
+
+int pin_replace(int fd, const char *dir, const char *name)
+{
+	char path[512], tmp[512];
+
+	/* bpffs refuses dots in names: the temporary one gets a prefix. */
+	if (pin_path(path, sizeof(path), dir, name) ||
+	    snprintf(tmp, sizeof(tmp), "%s/new_%s", dir, name) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp))
+		return -errno;
+	if (rename(tmp, path)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err;
+	}
+	return 0;
 }
 
 int pin_open(const char *dir, const char *name)

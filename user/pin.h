@@ -18,11 +18,18 @@ int pin_dir_acquire(const char *dir);
 /* Remove every pin left in `dir`; returns how many. */
 int pin_dir_clear(const char *dir);
 
-/* Clear, remove the directory and drop the lock. */
+/* Remove the directory if it is empty, and drop the lock. */
 void pin_dir_release(const char *dir, int lock_fd);
 
 /* dir + "/" + name into buf; -1 if it does not fit. */
 int pin_path(char *buf, size_t n, const char *dir, const char *name);
+
+/*
+ * Pin fd as dir/name, replacing what was pinned there in one step (pin
+ * beside it, rename over it): readers never find the name missing.
+ * 0 or -errno.
+ */
+int pin_replace(int fd, const char *dir, const char *name);
 
 /* Open the map pinned as dir/name (bpf_obj_get); -1 with errno set. */
 int pin_open(const char *dir, const char *name);

@@ -10,6 +10,8 @@ void policy_rule(const struct wf_cfg_rule *r, struct wf_rule *out)
 
 	memset(out, 0, sizeof(*out));
 	out->active = 1;
+	/* Slots are the caller's (policy_slots); until then, the ids. */
+	out->group = (uint32_t)r->bucket;
 	out->bucket = (uint32_t)r->bucket;
 	out->dirs = (uint8_t)r->dirs;
 	out->per = (uint8_t)r->per;
@@ -87,4 +89,33 @@ int policy_lpm(const struct wf_config *cfg, int family, int src,
 				out[i].rules |= 1ULL << r;
 		}
 	return n;
+}
+
+int policy_slots(const struct wf_config *cfg,
+		 char held[WF_RULE_SLOTS][WF_RULE_NAME], int slot[],
+		 bool fresh[])
+{
+	char next[WF_RULE_SLOTS][WF_RULE_NAME] = { { 0 } };
+	int i, s;
+
+	for (i = 0; i < cfg->n_rules; i++) {
+		slot[i] = -1;
+		for (s = 0; s < WF_RULE_SLOTS && slot[i] < 0; s++)
+			if (!strncmp(held[s], cfg->rules[i].name, WF_RULE_NAME))
+				slot[i] = s;
+		fresh[i] = slot[i] < 0;
+		if (slot[i] >= 0)
+			memcpy(next[slot[i]], held[slot[i]], WF_RULE_NAME);
+	}
+	for (i = 0; i < cfg->n_rules; i++) {
+		/* Not held by the old rules nor taken by a new one. */
+		for (s = 0; s < WF_RULE_SLOTS && slot[i] < 0; s++)
+			if (!held[s][0] && !next[s][0])
+				slot[i] = s;
+		if (slot[i] < 0)
+			return -1;
+		snprintf(next[slot[i]], WF_RULE_NAME, "%s", cfg->rules[i].name);
+	}
+	memcpy(held, next, sizeof(next));
+	return 0;
 }

@@ -7,6 +7,7 @@
 #ifndef WF_POLICY_H
 #define WF_POLICY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../bpf/wf_shared.h"
@@ -22,6 +23,18 @@ struct policy_lpm {
 
 /* The ABI form of rule r (id i); ifindex resolved by the caller. */
 void policy_rule(const struct wf_cfg_rule *r, struct wf_rule *out);
+
+/*
+ * State slots that follow rule names across reloads. held[s] names the rule
+ * whose state is in slot s ("" if free). Each rule of cfg keeps the slot of
+ * its name, else takes the lowest slot that held leaves free and no other
+ * rule took (fresh[i] set: its state must be cleared before use). held
+ * becomes the new assignment. -1 only if the slots ran out, which
+ * WF_RULE_SLOTS = 2 * WF_MAX_RULES rules out.
+ */
+int policy_slots(const struct wf_config *cfg,
+		 char held[WF_RULE_SLOTS][WF_RULE_NAME], int slot[],
+		 bool fresh[]);
 
 /*
  * Trie entries for one family (4 or 6) and one side (src = 1, dst = 0):

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * run.c - the daemon: start up all-or-nothing, follow interfaces as they
- * come and go, and on SIGINT/SIGTERM remove everything it made.
+ * come and go, reload on SIGHUP, and on SIGINT/SIGTERM remove everything it
+ * made (or, with persist: true, leave the hooks working for the next run).
  *
  * Signals stay blocked except inside ppoll(), so a stop request during
  * start-up is seen at the next step boundary (sigpending) and unwinds the
@@ -18,6 +19,7 @@
 #include <linux/capability.h>
 
 #include "loader.h"
+#include <stdlib.h>
 #include "log.h"
 #include "netif.h"
 #include "pin.h"
@@ -27,11 +29,14 @@
 
 #define CAP_BPF_NR 39	/* linux >= 5.8; not in older headers */
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, reload_signal;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	if (sig == SIGHUP)
+		reload_signal = 1;
+	else
+		stop_signal = sig;
 }
 
 static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
@@ -63,35 +68,79 @@ static bool stop_requested(void)
 	return sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM);
 }
 
-static int attach_all(struct loader *l, const struct wf_config *cfg)
+struct daemon {
+	struct wf_config *cfg;
+	const struct run_opts *opts;
+	struct loader *l;
+	struct steering *st;
+};
+
+/*
+ * Make cfg the running config: a new program set with its whole policy
+ * and the state of the running one (or of an earlier run's pins), then
+ * every hook moved onto it. On error nothing running has changed.
+ */
+static int apply(struct daemon *d, const struct wf_config *cfg)
 {
-	int i, r;
+	struct loader *n;
+	struct steering *st = NULL;
 
-	for (i = 0; i < cfg->n_ifaces && !stop_requested(); i++) {
-		const struct wf_cfg_iface *ci = &cfg->ifaces[i];
-
-		r = loader_attach(l, i);
-		if (r < 0)
-			return -1;
-		if (r > 0)
-			continue;
-		if (!ci->optional) {
-			log_error("%s:%d:%d: interfaces[%d].name: no interface "
-				  "\"%s\" in this network namespace (see ip link), "
-				  "or mark it optional: true", cfg->path,
-				  ci->where.line, ci->where.col, i,
-				  loader_ifname(l, i));
-			return -1;
-		}
-		log_warn("interfaces[%d]: %s is not here yet; attaching when it "
-			 "appears", i, loader_ifname(l, i));
+	if (steering_check(cfg))
+		return -1;
+	n = loader_prepare(cfg, d->l);
+	if (!n)
+		return -1;
+	if (cfg->steer.n_routes &&
+	    !(st = steering_open(cfg, loader_skel(n), d->st))) {
+		loader_free(n);
+		return -1;
 	}
+	if (loader_commit(n, d->l)) {
+		steering_free(st);
+		loader_free(n);
+		return -1;
+	}
+	steering_free(d->st);
+	d->l = n;
+	d->st = st;
 	return 0;
 }
 
+static void reload(struct daemon *d)
+{
+	struct wf_config *cfg = malloc(sizeof(*cfg));
+	int errors;
+
+	log_info("reloading %s", d->cfg->path);
+	errors = cfg ? config_load(d->cfg->path, cfg, stderr) : 1;
+	if (!errors && strcmp(cfg->pin_dir, d->cfg->pin_dir)) {
+		log_error("%s: pin_dir cannot change while running (%s, was %s); "
+			  "restart instead", d->cfg->path, cfg->pin_dir,
+			  d->cfg->pin_dir);
+		errors = 1;
+	}
+	if (!errors) {
+		cfg->persist |= d->opts->persist;
+		errors = apply(d, cfg) != 0;
+	}
+	if (errors) {
+		log_error("reload refused: still running the previous config");
+		free(cfg);
+	} else {
+		free(d->cfg);
+		d->cfg = cfg;
+		if (!d->opts->verbose)
+			log_set_level((enum log_level)cfg->log_level);
+		if (loader_pin(d->l))
+			log_warn("the pins in %s may be out of date", cfg->pin_dir);
+		log_info("reloaded: %d interfaces, %d rules, %d routes",
+			 cfg->n_ifaces, cfg->n_rules, cfg->steer.n_routes);
+	}
+	loader_note_reload(d->l, errors != 0);
+}
+
 /* Poll the link watch and the probe sockets; wake at the prober's times. */
-static void main_loop(struct loader *l, struct steering *st,
-		      const sigset_t *waitmask)
+static void main_loop(struct daemon *d, const sigset_t *waitmask)
 {
 	int nl = netif_watch_open();
 	struct pollfd pfd[1 + 2 * WF_CFG_MAX_PATHS];
@@ -103,9 +152,10 @@ static void main_loop(struct loader *l, struct steering *st,
 	pfd[0].fd = nl;
 	pfd[0].events = POLLIN;
 	while (!stop_signal) {
-		int nst = st ? steering_fds(st, pfd + 1, 2 * WF_CFG_MAX_PATHS) : 0;
+		int nst = d->st ? steering_fds(d->st, pfd + 1,
+					       2 * WF_CFG_MAX_PATHS) : 0;
 		/* Also re-check links every second, should netlink drop one. */
-		uint64_t wait = st ? steering_wait_ns(st) : SYNC_NS;
+		uint64_t wait = d->st ? steering_wait_ns(d->st) : SYNC_NS;
 		struct timespec ts;
 		int n;
 
@@ -120,73 +170,86 @@ static void main_loop(struct loader *l, struct steering *st,
 			log_error("ppoll: %s", strerror(errno));
 			break;
 		}
+		if (reload_signal && !stop_signal) {
+			reload_signal = 0;
+			reload(d);
+			continue;	/* the probe fds changed */
+		}
 		if (nl >= 0 && (pfd[0].revents & POLLIN)) {
 			netif_drain(nl);
 			next_sync = 0;
 		}
 		if (steer_now_ns() >= next_sync) {
-			loader_sync(l);
+			loader_sync(d->l);
 			next_sync = steer_now_ns() + SYNC_NS;
 		}
-		if (st)
-			steering_run(st, pfd + 1, nst);
+		if (d->st)
+			steering_run(d->st, pfd + 1, nst);
 	}
 	if (nl >= 0)
 		close(nl);
 }
 
-int run_daemon(const struct wf_config *cfg)
+static void block_signals(sigset_t *waitmask)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block, waitmask;
-	struct loader *l = NULL;
-	struct steering *st = NULL;
-	int lock = -1, rc = 1;
+	sigset_t block;
 
-	if (check_privileges())
-		return 1;
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+	sigdelset(waitmask, SIGHUP);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
 
+int run_daemon(struct wf_config *cfg, const struct run_opts *o)
+{
+	struct daemon d = { .cfg = cfg, .opts = o };
+	sigset_t waitmask;
+	int lock = -1, rc = 1;
+
+	cfg->persist |= o->persist;
+	if (check_privileges())
+		goto out;
+	block_signals(&waitmask);
 	lock = pin_dir_acquire(cfg->pin_dir);
 	if (lock < 0)
 		goto out;
 	if (stop_requested())
 		goto interrupted;
-	if (steering_check(cfg))
-		goto out;
-	l = loader_open(cfg);
-	if (!l)
-		goto out;
-	if (cfg->steer.n_routes && !(st = steering_open(cfg, loader_skel(l))))
+	if (apply(&d, cfg))
 		goto out;
 	if (stop_requested())
 		goto interrupted;
-	if (attach_all(l, cfg))
+	if (loader_pin(d.l))
 		goto out;
-	if (stop_requested())
-		goto interrupted;
-	if (loader_pin(l))
-		goto out;
-	log_info("running: maps pinned in %s; stop with Ctrl-C or SIGTERM",
-		 cfg->pin_dir);
-	main_loop(l, st, &waitmask);
-	log_info("stopping on %s: removing hooks and pins",
-		 strsignal(stop_signal ? stop_signal : SIGTERM));
+	log_info("running: maps pinned in %s; reload with SIGHUP, stop with "
+		 "Ctrl-C or SIGTERM", cfg->pin_dir);
+	main_loop(&d, &waitmask);
+	if (d.cfg->persist)
+		log_info("stopping on %s: hooks and pins stay (persist: true); "
+			 "wirefisher down removes them",
+			 strsignal(stop_signal ? stop_signal : SIGTERM));
+	else
+		log_info("stopping on %s: removing hooks and pins",
+			 strsignal(stop_signal ? stop_signal : SIGTERM));
 	rc = 0;
 	goto out;
 interrupted:
 	log_info("interrupted during start-up; nothing was left attached");
 	rc = 0;
+	if (d.l)
+		d.cfg->persist = false;	/* never half-started and kept */
 out:
-	steering_free(st);
-	loader_free(l);
-	pin_dir_release(cfg->pin_dir, lock);
+	steering_free(d.st);
+	loader_free(d.l);
+	pin_dir_release(d.cfg->pin_dir, lock);
+	free(d.cfg);
 	return rc;
 }

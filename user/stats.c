@@ -171,9 +171,10 @@ static void read_rules(struct pins *p, struct snapshot *s)
 			continue;
 		r->id = id;
 		r->rule.name[sizeof(r->rule.name) - 1] = '\0';
-		stats_read_rule_counters(p->rule_stats, id, &r->count);
+		/* A rule's counters are in its slot (see WF_RULE_SLOTS). */
+		stats_read_rule_counters(p->rule_stats, r->rule.slot, &r->count);
 		memset(&acct, 0, sizeof(acct));
-		bpf_map_lookup_elem(p->rule_acct, &id, &acct);
+		bpf_map_lookup_elem(p->rule_acct, &r->rule.slot, &acct);
 		stats_flow_rates(&acct, s->now_ns, p->meta.window_ns, &r->rates);
 		s->n_rules++;
 	}
@@ -209,16 +210,52 @@ static int add_row(struct snapshot *s, const struct wf_flow_key *k,
 	return 0;
 }
 
-static int take_snapshot(struct pins *p, struct snapshot *s)
+#define BATCH 256
+
+/*
+ * Every flow once, in batches (kernel >= 5.6). A walk by next key would
+ * restart from the first key whenever the one it stands on is evicted, and
+ * list flows twice (or walk for long) while a flood churns the table.
+ * Returns 0, -1 out of memory, 1 if batches are not supported.
+ */
+static int read_flows_batched(struct pins *p, struct snapshot *s)
+{
+	struct wf_flow_key *keys = calloc(BATCH, sizeof(*keys));
+	struct wf_flow *vals = calloc(BATCH, sizeof(*vals));
+	__u64 in = 0, out = 0;
+	void *from = NULL;
+	int err = 0, rc = 0;
+
+	if (!keys || !vals)
+		rc = -1;
+	while (!rc && err != -ENOENT) {
+		__u32 n = BATCH;
+
+		err = bpf_map_lookup_batch(p->flows, from, &out, keys, vals, &n,
+					   NULL);
+		if (err && err != -ENOENT) {
+			rc = s->n ? 0 : 1;	/* partial: keep what we have */
+			break;
+		}
+		for (__u32 i = 0; i < n && !rc; i++)
+			rc = add_row(s, &keys[i], &vals[i]);
+		in = out;
+		from = &in;
+	}
+	free(keys);
+	free(vals);
+	return rc;
+}
+
+/* The same by next key, bounded, for kernels without batch lookups. */
+static int read_flows_walk(struct pins *p, struct snapshot *s)
 {
 	struct wf_flow_key key, next;
 	struct wf_flow f;
 	void *prev = NULL;
-	size_t i;
+	long budget = 4L * (p->meta.max_flows ? p->meta.max_flows : 65536);
 
-	s->n = 0;
-	stats_read_counters(p->stats, &s->total);
-	while (bpf_map_get_next_key(p->flows, prev, &next) == 0) {
+	while (budget-- > 0 && bpf_map_get_next_key(p->flows, prev, &next) == 0) {
 		key = next;
 		prev = &key;
 		/* Evicted between the two calls: skip it. */
@@ -227,6 +264,21 @@ static int take_snapshot(struct pins *p, struct snapshot *s)
 		if (add_row(s, &key, &f))
 			return -1;
 	}
+	return 0;
+}
+
+static int take_snapshot(struct pins *p, struct snapshot *s)
+{
+	size_t i;
+	int rc;
+
+	s->n = 0;
+	stats_read_counters(p->stats, &s->total);
+	rc = read_flows_batched(p, s);
+	if (rc > 0)
+		rc = read_flows_walk(p, s);
+	if (rc)
+		return -1;
 	s->now_ns = mono_ns();
 	for (i = 0; i < s->n; i++) {
 		stats_flow_rates(&s->rows[i].flow, s->now_ns, p->meta.window_ns,
@@ -451,9 +503,13 @@ static void print_table(FILE *o, const struct pins *p, const struct snapshot *s,
 	char src[64], dst[64], bytes[16], inst[16], smooth[16], peak[16], pb[8];
 	size_t i;
 
-	fprintf(o, "wirefisher pid %u: %zu flows, %llu evicted, %llu packets "
+	if (p->meta.pid)
+		fprintf(o, "wirefisher pid %u: ", p->meta.pid);
+	else
+		fputs("wirefisher not running (persist kept its hooks): ", o);
+	fprintf(o, "%zu flows, %llu evicted, %llu packets "
 		"(%llu not IP, %llu malformed, %llu truncated); window %llu ms\n",
-		p->meta.pid, s->n, (unsigned long long)evicted(s),
+		s->n, (unsigned long long)evicted(s),
 		(unsigned long long)s->total.packets,
 		(unsigned long long)s->total.non_ip,
 		(unsigned long long)s->total.malformed,

@@ -46,6 +46,7 @@ struct steering {
 	uint32_t ctl_seq[WF_CFG_MAX_ROUTES];
 	bool unanchored[WF_CFG_MAX_ROUTES];	/* warned: no kernel route */
 	uint32_t gen;
+	bool renumbered;	/* forget sticky flows on the first run */
 	uint64_t next_second, last_second;
 	uint64_t settle_ns;	/* first decisions wait for every first answer */
 	int fd_path[2 * WF_CFG_MAX_PATHS];	/* steering_fds: pfd -> path */
@@ -196,6 +197,8 @@ static int write_tries(struct steering *s)
 	return 0;
 }
 
+static void publish_route(struct steering *s, int r);
+
 static void open_probe(struct steering *s, int i)
 {
 	const struct wf_cfg_path *cp = &s->st->paths[i];
@@ -206,8 +209,118 @@ static void open_probe(struct steering *s, int i)
 			 cp->device, strerror(errno));
 }
 
+/* The path of prev probing the same targets over the same device, or -1. */
+static int same_path(const struct steering *prev, const struct wf_cfg_path *cp)
+{
+	for (int j = 0; prev && j < prev->st->n_paths; j++) {
+		const struct wf_cfg_path *pp = &prev->st->paths[j];
+
+		if (!strcmp(pp->name, cp->name) && !strcmp(pp->device, cp->device) &&
+		    pp->n_targets == cp->n_targets &&
+		    !memcmp(pp->targets, cp->targets, sizeof(pp->targets)))
+			return j;
+	}
+	return -1;
+}
+
+/* The route of prev to the same prefixes over the same paths, or -1. */
+static int same_route(const struct steering *prev, const struct steering *s,
+		      int r)
+{
+	const struct wf_cfg_route *rc = &s->st->routes[r];
+
+	for (int j = 0; prev && j < prev->st->n_routes; j++) {
+		const struct wf_cfg_route *pr = &prev->st->routes[j];
+		bool same = pr->n_to == rc->n_to && pr->mode == rc->mode &&
+			    pr->n_paths == rc->n_paths &&
+			    !memcmp(pr->to, rc->to, sizeof(pr->to));
+
+		for (int k = 0; same && k < rc->n_paths; k++)
+			same = !strcmp(prev->st->paths[pr->paths[k]].name,
+				       s->st->paths[rc->paths[k]].name);
+		if (same)
+			return j;
+	}
+	return -1;
+}
+
+/*
+ * A reload keeps what the prober learnt of a path it still probes the same
+ * way, and a route's decision (active path, hand pin, hold timer).
+ */
+static void carry_over(struct steering *s, const struct steering *prev)
+{
+	bool same_window = prev && prev->st->probe.window == s->st->probe.window;
+
+	for (int i = 0; same_window && i < s->st->n_paths; i++) {
+		int j = same_path(prev, &s->st->paths[i]);
+
+		if (j < 0)
+			continue;
+		s->paths[i] = prev->paths[j];
+		s->changed_unix[i] = prev->changed_unix[j];
+		s->flows[i] = prev->flows[j];
+		s->rate_bps[i] = prev->rate_bps[j];
+		s->tx_last[i] = prev->tx_last[j];
+		s->hs_age[i] = prev->hs_age[j];
+		s->next_round[i] = prev->next_round[j];
+	}
+	for (int r = 0; prev && r < s->st->n_routes; r++) {
+		int j = same_route(prev, s, r);
+
+		if (j >= 0)
+			s->routes[r] = prev->routes[j];
+	}
+	if (prev)
+		s->gen = prev->gen;
+}
+
+/*
+ * Sticky flows name paths by index. If this config numbers them otherwise
+ * than the one before (wf_path_status, kept across reloads and restarts,
+ * says), those flows must choose again: forget them once hooked.
+ */
+static bool renumbered(const struct steering *s)
+{
+	for (__u32 i = 0; i < WF_MAX_PATHS; i++) {
+		struct wf_path_status v;
+
+		if (bpf_map__lookup_elem(s->skel->maps.wf_path_status, &i, sizeof(i),
+					 &v, sizeof(v), 0) || !v.configured)
+			continue;
+		v.name[sizeof(v.name) - 1] = '\0';
+		if ((int)i >= s->st->n_paths || strcmp(v.name, s->st->paths[i].name))
+			return true;
+	}
+	return false;
+}
+
+static void forget_flows(struct steering *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.wf_steer_flows);
+	struct wf_flow_key key;
+	struct wf_path_status none = { 0 };
+	__u64 zero = 0;
+	int budget = 1 << 20;
+
+	while (budget-- && bpf_map_get_next_key(fd, NULL, &key) == 0)
+		bpf_map_delete_elem(fd, &key);
+	for (__u32 i = 0; i < WF_MAX_PATHS; i++) {
+		bpf_map__update_elem(s->skel->maps.wf_path_flows, &i, sizeof(i),
+				     &zero, sizeof(zero), BPF_ANY);
+		bpf_map__update_elem(s->skel->maps.wf_path_retired, &i, sizeof(i),
+				     &zero, sizeof(zero), BPF_ANY);
+		if ((int)i >= s->st->n_paths)
+			bpf_map__update_elem(s->skel->maps.wf_path_status, &i,
+					     sizeof(i), &none, sizeof(none), BPF_ANY);
+	}
+	log_info("steering paths were renumbered: steered flows choose their "
+		 "path again");
+}
+
 struct steering *steering_open(const struct wf_config *cfg,
-			       struct wirefisher_bpf *skel)
+			       struct wirefisher_bpf *skel,
+			       const struct steering *prev)
 {
 	struct steering *s = calloc(1, sizeof(*s));
 	uint64_t now = steer_now_ns();
@@ -233,14 +346,26 @@ struct steering *steering_open(const struct wf_config *cfg,
 			return NULL;
 		}
 		s->next_round[i] = now;
-		log_info("path %s: %s, probing %d target(s) every %llu ms%s",
-			 cp->name, cp->device, cp->n_targets,
-			 (unsigned long long)(s->st->probe.interval_ns / 1000000),
-			 netif_wg_handshake_age(cp->device) == -1 ?
-			 " (not wireguard-go: no handshake age)" : "");
+		if (!prev)
+			log_info("path %s: %s, probing %d target(s) every %llu ms%s",
+				 cp->name, cp->device, cp->n_targets,
+				 (unsigned long long)(s->st->probe.interval_ns /
+						      1000000),
+				 netif_wg_handshake_age(cp->device) == -1 ?
+				 " (not wireguard-go: no handshake age)" : "");
 	}
-	for (int r = 0; r < s->st->n_routes; r++)
+	for (int r = 0; r < s->st->n_routes; r++) {
+		__u32 key = (__u32)r;
+		struct wf_route_ctl ctl = { 0 };
+
 		steer_route_init(&s->routes[r]);
+		/* Hand pins are requests to the daemon that ran then. */
+		bpf_map__lookup_elem(skel->maps.wf_route_ctl, &key, sizeof(key),
+				     &ctl, sizeof(ctl), 0);
+		s->ctl_seq[r] = ctl.seq;
+	}
+	carry_over(s, prev);
+	s->renumbered = renumbered(s);
 	s->next_second = now + SECOND;
 	s->last_second = now;
 	s->settle_ns = now + s->st->probe.interval_ns;
@@ -248,6 +373,9 @@ struct steering *steering_open(const struct wf_config *cfg,
 		steering_free(s);
 		return NULL;
 	}
+	/* The new routes map is empty: fill it before any packet meets it. */
+	for (int r = 0; r < s->st->n_routes; r++)
+		publish_route(s, r);
 	return s;
 }
 
@@ -592,6 +720,11 @@ void steering_run(struct steering *s, const struct pollfd *pfd, int n)
 {
 	struct prober_result res[PROBER_ROUNDS];
 	uint64_t now = steer_now_ns();
+
+	if (s->renumbered) {
+		s->renumbered = false;
+		forget_flows(s);
+	}
 
 	for (int k = 0; k < n; k++) {
 		int i = s->fd_path[k];

@@ -23,9 +23,15 @@ struct wirefisher_bpf;
  */
 int steering_check(const struct wf_config *cfg);
 
-/* Write the prefix tries, open the probe sockets. NULL on error (logged). */
+/*
+ * Open the probe sockets, write the prefix tries and the routes into skel
+ * (loaded, not yet hooked). With prev - the steering of the config being
+ * replaced - paths probed the same way keep what the prober learnt and
+ * routes keep their decision. NULL on error (logged).
+ */
 struct steering *steering_open(const struct wf_config *cfg,
-			       struct wirefisher_bpf *skel);
+			       struct wirefisher_bpf *skel,
+			       const struct steering *prev);
 void steering_free(struct steering *s);
 
 /* The probe sockets to poll; returns how many were put in pfd. */

@@ -61,38 +61,35 @@ static __always_inline void flow_window_roll(struct wf_flow *f, __u64 now)
 	f->windows++;
 }
 
-/* First packet of a flow: insert it, or find what another CPU inserted. */
+/*
+ * First packet of a flow: insert it with the packet already counted, and do
+ * not look it up again. A lookup marks an LRU entry as recently used: after
+ * every insert, a flood of one-packet flows would look as busy as a real
+ * flow, and the table would evict the real flows with the flood's. Returns
+ * NULL if the packet is counted, else the entry another CPU inserted since
+ * our lookup (NOEXIST keeps its counts), where the caller counts it.
+ */
 static __noinline struct wf_flow *flow_insert(struct wf_flow_key *key, __u64 now,
-					      struct wf_counters *c)
+					      struct wf_counters *c, __u64 bytes,
+					      __u64 segs)
 {
 	struct wf_flow init = {
+		.bytes = bytes,
+		.packets = segs,
 		.first_ns = now,
 		.last_ns = now,
 		.win_start_ns = now,
 	};
 	struct wf_flow *f;
 
-	/*
-	 * NOEXIST: if another CPU inserted the flow since our lookup, keep its
-	 * entry (and its counts) and use that one.
-	 */
-	if (bpf_map_update_elem(&wf_flows, key, &init, BPF_NOEXIST) == 0)
+	if (bpf_map_update_elem(&wf_flows, key, &init, BPF_NOEXIST) == 0) {
 		c->flows_created++;
+		return NULL;
+	}
 	f = bpf_map_lookup_elem(&wf_flows, key);
 	if (!f)
 		c->flow_errors++;
 	return f;
-}
-
-static __always_inline struct wf_flow *flow_get(struct wf_flow_key *key,
-						 __u64 now,
-						 struct wf_counters *c)
-{
-	struct wf_flow *f = bpf_map_lookup_elem(&wf_flows, key);
-
-	if (likely(f))
-		return f;
-	return flow_insert(key, now, c);
 }
 
 /* Add one packet of `bytes` over `segs` wire packets to a flow or a rule. */
@@ -134,7 +131,9 @@ static __always_inline void flow_account(struct wf_pkt *pkt, __u64 now,
 
 	c->packets += segs;
 	c->bytes += bytes;
-	f = flow_get(&pkt->key, now, c);
+	f = bpf_map_lookup_elem(&wf_flows, &pkt->key);
+	if (unlikely(!f))
+		f = flow_insert(&pkt->key, now, c, bytes, segs);
 	if (f)
 		acct_add(f, bytes, segs, now);
 }

@@ -113,10 +113,14 @@ WF_LPM(wf_dst4, struct wf_lpm4);
 WF_LPM(wf_src6, struct wf_lpm6);
 WF_LPM(wf_dst6, struct wf_lpm6);
 
-/* wf_rule_buckets: rule id -> the bucket of a `per: rule` rule. */
+/*
+ * Rule state is indexed by the rule's slot (wf_rule.slot), which follows its
+ * name across reloads: a reload keeps buckets and counters of the rules it
+ * keeps. wf_rule_buckets: slot -> the bucket of a `per: rule` rule.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, WF_MAX_RULES);
+	__uint(max_entries, WF_RULE_SLOTS);
 	__type(key, __u32);
 	__type(value, struct wf_bucket);
 } wf_rule_buckets SEC(".maps") __weak;
@@ -134,21 +138,21 @@ struct {
 	__type(value, struct wf_bucket);
 } wf_keyed SEC(".maps") __weak;
 
-/* wf_rule_stats: rule id -> per-CPU passed/dropped counters. */
+/* wf_rule_stats: slot -> per-CPU passed/dropped counters. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, WF_MAX_RULES);
+	__uint(max_entries, WF_RULE_SLOTS);
 	__type(key, __u32);
 	__type(value, struct wf_rule_counters);
 } wf_rule_stats SEC(".maps") __weak;
 
 /*
- * wf_rule_acct: rule id -> the passed traffic of the rule with windowed
+ * wf_rule_acct: slot -> the passed traffic of the rule with windowed
  * rates, kept exactly as a flow's (bpf/lib/flow.bpf.h).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, WF_MAX_RULES);
+	__uint(max_entries, WF_RULE_SLOTS);
 	__type(key, __u32);
 	__type(value, struct wf_flow);
 } wf_rule_acct SEC(".maps") __weak;

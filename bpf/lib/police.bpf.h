@@ -100,12 +100,11 @@ static __always_inline int rule_matches(const struct wf_rule *r,
 }
 
 /* The bucket of rule `id` for this packet; NULL only if it cannot be made. */
-static __always_inline struct wf_bucket *bucket_of(__u32 id,
-						   const struct wf_rule *r,
+static __always_inline struct wf_bucket *bucket_of(const struct wf_rule *r,
 						   const struct wf_pkt *pkt)
 {
 	const struct wf_flow_key *k = &pkt->key;
-	struct wf_bucket_key key = { .rule = id };
+	struct wf_bucket_key key = { .rule = r->slot };
 	struct wf_bucket zero = {}, *b;
 
 	if (r->per == WF_PER_RULE) {
@@ -170,12 +169,12 @@ static long police_rule(__u32 i, void *data)
 	if (w->dropped)
 		return 0;	/* still collect the matches, for the counters */
 	/* Two rules of one group (a cgroup and its child): charge once. */
-	if (r->per == WF_PER_RULE && r->bucket < WF_MAX_RULES) {
-		if (w->charged & (1ULL << r->bucket))
+	if (r->per == WF_PER_RULE && r->group < WF_MAX_RULES) {
+		if (w->charged & (1ULL << r->group))
 			return 0;
-		w->charged |= 1ULL << r->bucket;
+		w->charged |= 1ULL << r->group;
 	}
-	b = bucket_of(i, r, w->pkt);
+	b = bucket_of(r, w->pkt);
 	if (!b) {
 		w->c->bucket_errors++;
 		w->dropped = 1;	/* fail closed: the limit holds */
@@ -193,10 +192,16 @@ static long police_count(__u32 i, void *data)
 	struct police_walk *w = data;
 	struct wf_rule_counters *rc;
 	struct wf_flow *acct;
+	struct wf_rule *r;
+	__u32 slot;
 
 	if (i >= WF_MAX_RULES || !(w->matched & (1ULL << i)))
 		return 0;
-	rc = bpf_map_lookup_elem(&wf_rule_stats, &i);
+	r = bpf_map_lookup_elem(&wf_rules, &i);
+	if (!r)
+		return 0;
+	slot = r->slot;
+	rc = bpf_map_lookup_elem(&wf_rule_stats, &slot);
 	if (!rc)
 		return 0;
 	if (w->dropped) {
@@ -206,7 +211,7 @@ static long police_count(__u32 i, void *data)
 	}
 	rc->passed += pkt_segs(w->pkt);
 	rc->passed_bytes += w->bytes;
-	acct = bpf_map_lookup_elem(&wf_rule_acct, &i);
+	acct = bpf_map_lookup_elem(&wf_rule_acct, &slot);
 	if (acct)
 		acct_add(acct, w->bytes, pkt_segs(w->pkt), w->acct_now);
 	return 0;

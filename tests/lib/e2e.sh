@@ -178,6 +178,24 @@ within() {
 # kv KEY LINE: the value of KEY=value in a wf-udp output line.
 kv() { tr ' ' '\n' <<< "$2" | sed -n "s/^$1=//p"; }
 
+# udp_rate NS_RECV NS_SEND DST PORT PPS SECS SIZE [SRC]: paced UDP; prints
+# "received sent ip_rate" with the receiver's rate in IP bytes/s.
+udp_rate() {
+	local rx=$1 tx=$2 dst=$3 port=$4 pps=$5 secs=$6 size=$7 src=${8:-}
+	local n=$((pps * secs)) hdr=28 out pid
+	[[ $dst == *:* ]] && hdr=48
+	$rx "$UDP" recv "$dst" "$port" $n 1500 > "$TMP/r$port" &
+	pid=$!
+	sleep 0.3
+	$tx "$UDP" send "$dst" "$port" $n "$size" "$pps" 0 $src > /dev/null
+	wait $pid
+	out=$(tail -1 "$TMP/r$port")
+	echo "$(kv received "$out") $n $(python3 -c "print(round($(kv rate_payload_Bps "$out") * ($size + $hdr) / $size))")"
+}
+
+# rule NAME EXPR: EXPR over the stats of rule NAME, as r.
+rule() { stats_json | json "(lambda r: $2)([x for x in d['rules'] if x['name'] == '$1'][0])"; }
+
 # BPF programs of ours loaded anywhere on the host right now.
 wf_prog_count() {
 	bpftool prog show 2>/dev/null | grep -cE 'name wf_(tc|nf|cg|xdp)_' || true

@@ -119,6 +119,7 @@ static void test_values(void)
 	CHECK(parse_file(FIXTURES "/good/full.yaml", &cfg, &out) == 0, "%s", out);
 	CHECK(!strcmp(cfg.pin_dir, "/sys/fs/bpf/wf-test"), "pin_dir %s", cfg.pin_dir);
 	CHECK(cfg.missing_hook == WF_MISSING_SKIP, "missing_hook");
+	CHECK(cfg.persist, "persist");
 	CHECK(cfg.n_ifaces == 3, "%d interfaces", cfg.n_ifaces);
 	CHECK(!strcmp(cfg.ifaces[0].name, "veth0"), "%s", cfg.ifaces[0].name);
 	CHECK(cfg.ifaces[0].dirs == WF_DIRS_EGRESS && cfg.ifaces[0].optional,
@@ -180,6 +181,7 @@ static void test_defaults(void)
 	CHECK_EQ_U64(cfg.window_ns, 1000000000ULL);
 	CHECK_EQ_U64(cfg.max_flows, 65536);
 	CHECK(cfg.missing_hook == WF_MISSING_FAIL, "missing_hook");
+	CHECK(!cfg.persist, "persist is off by default");
 	CHECK(cfg.ifaces[0].dirs == WF_DIRS_BOTH && !cfg.ifaces[0].optional,
 	      "lo both, required");
 	free(out);

@@ -5,6 +5,7 @@
  * sizes and the shadowed-rule warning.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "policy.h"
 #include "units.h"
@@ -163,7 +164,77 @@ static void test_shadowed(void)
 	free(out);
 }
 
+/* rules: NAMES is a space-separated list of rule names, in config order. */
+static int rules_named(const char *names, struct wf_config *cfg)
+{
+	char yaml[8192] = "interfaces: [lo]\nrules:\n", *list = strdup(names);
+	char *save = NULL;
+
+	for (char *n = strtok_r(list, " ", &save); n; n = strtok_r(NULL, " ", &save))
+		snprintf(yaml + strlen(yaml), sizeof(yaml) - strlen(yaml),
+			 "  - name: %s\n    rate: 1mbit\n", n);
+	free(list);
+	return parse(yaml, cfg);
+}
+
+/* Rule state follows names across reloads; new rules never take a slot
+ * the running rules still hold. */
+static void test_slots(void)
+{
+	static char held[WF_RULE_SLOTS][WF_RULE_NAME];
+	static struct wf_config cfg;
+	int slot[WF_CFG_MAX_RULES];
+	bool fresh[WF_CFG_MAX_RULES];
+
+	memset(held, 0, sizeof(held));
+	if (rules_named("a b c", &cfg))
+		return;
+	CHECK(policy_slots(&cfg, held, slot, fresh) == 0, "first");
+	CHECK(slot[0] == 0 && slot[1] == 1 && slot[2] == 2, "in order");
+	CHECK(fresh[0] && fresh[1] && fresh[2], "all fresh");
+	/* Reordered, one removed, one added: kept ones keep their slot. */
+	if (rules_named("c new a", &cfg))
+		return;
+	CHECK(policy_slots(&cfg, held, slot, fresh) == 0, "second");
+	CHECK(slot[0] == 2 && !fresh[0], "c keeps 2: %d", slot[0]);
+	CHECK(slot[2] == 0 && !fresh[2], "a keeps 0: %d", slot[2]);
+	CHECK(slot[1] == 3 && fresh[1], "new takes 3, not b's 1: %d", slot[1]);
+	CHECK(!held[1][0] && !strcmp(held[3], "new"), "held rewritten");
+	/* Next reload: b's old slot is free again. */
+	if (rules_named("a c new other", &cfg))
+		return;
+	CHECK(policy_slots(&cfg, held, slot, fresh) == 0, "third");
+	CHECK(slot[3] == 1 && fresh[3], "other takes the freed 1: %d", slot[3]);
+}
+
+/* A full set replaced by another full set still finds slots. */
+static void test_slots_full(void)
+{
+	static char held[WF_RULE_SLOTS][WF_RULE_NAME];
+	static struct wf_config cfg;
+	int slot[WF_CFG_MAX_RULES];
+	bool fresh[WF_CFG_MAX_RULES];
+	char names[WF_CFG_MAX_RULES * 8] = "";
+
+	memset(held, 0, sizeof(held));
+	for (int round = 0; round < 3; round++) {
+		names[0] = '\0';
+		for (int i = 0; i < WF_CFG_MAX_RULES; i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names),
+				 "r%d_%d ", round, i);
+		if (rules_named(names, &cfg))
+			return;
+		CHECK(cfg.n_rules == WF_CFG_MAX_RULES, "%d rules", cfg.n_rules);
+		CHECK(policy_slots(&cfg, held, slot, fresh) == 0, "round %d", round);
+		for (int i = 1; i < WF_CFG_MAX_RULES; i++)
+			CHECK(slot[i] != slot[0] && fresh[i], "round %d rule %d",
+			      round, i);
+	}
+}
+
 const struct t_case policy_cases[] = {
+	{ "slots", test_slots },
+	{ "slots_full", test_slots_full },
 	{ "tb_next", test_tb_next },
 	{ "tb_cost", test_tb_cost },
 	{ "rule_abi", test_rule_abi },

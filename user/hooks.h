@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * hooks.h - every attachment of wirefisher as one BPF link: tcx ingress and
+ * egress per interface, cgroup_skb ingress/egress, cgroup sock_create and
+ * sockops on the cgroup2 root.
+ *
+ * A link can be handed over: its program is replaced in one step
+ * (BPF_LINK_UPDATE), so a reload or a restarted daemon never detaches a
+ * hook and no packet passes unhooked. A pinned link outlives the daemon
+ * (persist: true); an unpinned one goes with its last fd.
+ *
+ * Kernels without tcx (< 6.6) get netlink clsact filters instead, which
+ * outlive the process whatever we do: those are replaced in place and
+ * deleted by hand.
+ */
+#ifndef WF_HOOKS_H
+#define WF_HOOKS_H
+
+#include <stdbool.h>
+
+/* Where a hook came from, to give it back if a hand-over fails. */
+enum hook_from { HOOK_NEW, HOOK_PREV, HOOK_PINNED };
+
+struct hook {
+	int fd;			/* link fd, -1: none */
+	enum hook_from from;
+	int old_prog;		/* before hook_update(): its program, for undo */
+	bool legacy;		/* a netlink tc filter, not a link */
+	int ifindex;		/* tc: the device */
+	int dir;		/* tc: HOOK_INGRESS or HOOK_EGRESS */
+	char pin[48];		/* name of its pin in the pin directory */
+};
+
+enum { HOOK_INGRESS, HOOK_EGRESS };
+
+/* The cgroup hooks, in the order of hook_cg_names. */
+enum { CG_INGRESS, CG_EGRESS, CG_SOCK_CREATE, CG_SOCKOPS, N_CG };
+
+void hook_init(struct hook *h);
+
+/* tc on ifindex: a tcx link, or a netlink filter if *no_tcx (set when the
+ * kernel refuses tcx). Returns 0 or -errno. */
+int hook_tc_attach(struct hook *h, int prog_fd, int ifindex, int dir,
+		   bool *no_tcx);
+
+/* Cgroup hook `which` (CG_*) on the cgroup2 directory cg_fd. */
+int hook_cg_attach(struct hook *h, int prog_fd, int cg_fd, int which);
+
+/* Take the link pinned as dir/h->pin, if there is one: 1 taken, 0 none. */
+int hook_adopt(struct hook *h, const char *dir);
+
+/* Run prog_fd instead, in one step; hook_undo() puts the old one back. */
+int hook_update(struct hook *h, int prog_fd);
+void hook_undo(struct hook *h);
+/* The update stands: let the old program go. */
+void hook_settle(struct hook *h);
+
+/* Pin the link as dir/h->pin (replacing an old pin), or remove its pin. */
+int hook_pin(struct hook *h, const char *dir);
+void hook_unpin(const struct hook *h, const char *dir);
+
+/*
+ * Let go of the hook: detach it (remove its pin from dir if dir is given,
+ * close the link, delete the filter), or with `keep` only close our fd,
+ * leaving a pinned link or a filter in place. The name stays.
+ */
+void hook_release(struct hook *h, const char *dir, bool keep);
+
+/* Move a hook to another holder (src keeps its name, nothing else). */
+void hook_move(struct hook *dst, struct hook *src);
+
+/* Delete our netlink filters on ifindex, if any (wirefisher down). */
+void hook_tc_legacy_remove(int ifindex);
+
+extern const char *const hook_dir_names[2];
+extern const char *const hook_cg_names[N_CG];
+
+#endif /* WF_HOOKS_H */
