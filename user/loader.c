@@ -713,8 +713,8 @@ fail:
 /* ---- commit: every hook onto the new programs ---- */
 
 /*
- * Give h its program: update the link it took over (from prev, or pinned),
- * else attach a new one with attach().
+ * Give h its program: take the link over (from prev's hook, or the one
+ * pinned as h->pin) and update it. 1 if there is none: the caller attaches.
  */
 static int take_hook(struct hook *h, struct hook *from, const char *dir,
 		     bool adopt, int prog_fd)
@@ -740,6 +740,13 @@ static void give_back(struct hook *h, struct hook *to)
 		hook_release(h, NULL, h->from != HOOK_NEW);
 }
 
+static const char *const cg_attached[N_CG] = {
+	"attached to cgroup %s (cgroup_skb ingress)",
+	"attached to cgroup %s (cgroup_skb egress)",
+	"attached to cgroup %s (sock_create, for process rules)",
+	"attached sockops to cgroup %s (tcp_congestion)",
+};
+
 static int take_cg_hooks(struct loader *l, struct loader *prev)
 {
 	char mount[PATH_MAX];
@@ -758,8 +765,7 @@ static int take_cg_hooks(struct loader *l, struct loader *prev)
 				fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			r = fd < 0 ? -errno : hook_cg_attach(h, prog, fd, k);
 			if (!r)
-				log_info("attached %s to the cgroup2 root",
-					 hook_cg_names[k]);
+				log_info(cg_attached[k], mount);
 		}
 		if (r) {
 			log_error("attach %s on the cgroup2 root: %s",
@@ -853,7 +859,10 @@ static int slot_attach(struct loader *l, struct loader *prev, int i)
 			  hook_dir_names[d - 1], s->name, strerror(-r), i);
 		return -1;
 	}
-	log_info("%s %s (ifindex %d, %s)", ps || l->adopt ? "hooked" :
+	if (ps)
+		return 1;	/* a reload: the reload's line says it */
+	log_info("%s %s (ifindex %d, %s)", s->tc[0].from == HOOK_PINNED ||
+		 s->tc[1].from == HOOK_PINNED ? "took over the hooks on" :
 		 "attached to", s->name, ifindex,
 		 s->dirs == WF_DIRS_BOTH ? "ingress+egress" :
 		 hook_dir_names[s->dirs == WF_DIRS_EGRESS]);
