@@ -161,6 +161,10 @@ install: $(APP)
 	install -D -m 0755 $(APP) $(DESTDIR)$(PREFIX)/sbin/wirefisher
 	install -D -m 0644 config/config.yaml \
 		$(DESTDIR)$(SYSCONFDIR)/wirefisher/config.yaml
+	install -D -m 0644 tools/wirefisher.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/wirefisher.8
+	install -D -m 0644 tools/wirefisher.yaml.5 \
+		$(DESTDIR)$(PREFIX)/share/man/man5/wirefisher.yaml.5
 	install -d -m 0755 $(DESTDIR)$(PREFIX)/lib/systemd/system
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' tools/wirefisher.service > \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/wirefisher.service
