@@ -32,9 +32,9 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 MAKEFLAGS += --no-print-directory
 endif
 
-LIBS_PC := libbpf yaml-0.1
+LIBS_PC := libbpf yaml-0.1 libmicrohttpd
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
-PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lyaml)
+PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lyaml -lmicrohttpd)
 
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g

@@ -327,7 +327,7 @@ struct wf_info {
 	__u32 reload_seq;	/* reload attempts so far */
 	__u32 reload_failed;	/* the last attempt was refused (old config kept) */
 	__u32 adopted;		/* this daemon took over a previous one's hooks */
-	__u32 pad;
+	__u32 reload_failures;	/* attempts refused so far */
 };
 
 /*

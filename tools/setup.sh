@@ -3,9 +3,10 @@
 # Does nothing (and needs no network) when they are all present.
 set -eu
 
-PKGS="make gcc clang libbpf-dev libelf-dev zlib1g-dev libyaml-dev
+PKGS="make gcc clang libbpf-dev libelf-dev zlib1g-dev libyaml-dev libmicrohttpd-dev
 pkg-config bpftool iproute2 iputils-ping iperf3 util-linux procps python3
-nftables iptables wireguard-go wireguard-tools libclang-rt-dev"
+nftables iptables wireguard-go wireguard-tools libclang-rt-dev curl
+prometheus"
 
 missing=""
 for p in $PKGS; do

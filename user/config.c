@@ -392,17 +392,83 @@ static void parse_accounting(struct ctx *c, yaml_node_t *n, const char *path,
 static void parse_log(struct ctx *c, yaml_node_t *n, const char *path,
 		      struct wf_config *cfg)
 {
-	static const char *const keys[] = { "level", NULL };
+	static const char *const keys[] = { "level", "format", NULL };
 	static const char *const levels[] = { "error", "warn", "info", "debug",
 					      NULL };
+	static const char *const formats[] = { "text", "json", NULL };
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val;
-	int i = 0;
+	int i = 0, k;
 
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
-	while (cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub)) >= 0)
-		cfg_get_enum(c, val, sub, levels, &cfg->log_level);
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0)
+		cfg_get_enum(c, val, sub, k ? formats : levels,
+			     k ? &cfg->log_format : &cfg->log_level);
+}
+
+/* "ADDRESS:PORT", IPv6 in brackets: "[::1]:9475". */
+static void get_listen(struct ctx *c, yaml_node_t *n, const char *path,
+		       struct wf_cfg_http *h)
+{
+	const char *s = cfg_scalar(c, n, path);
+	char host[INET6_ADDRSTRLEN + 2], *end;
+	const char *colon;
+	unsigned long port;
+	size_t len;
+
+	if (!s)
+		return;
+	colon = strrchr(s, ':');
+	len = colon ? (size_t)(colon - s) : 0;
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+	}
+	port = colon ? strtoul(colon + 1, &end, 10) : 0;
+	if (!colon || !len || len >= sizeof(host) || !colon[1] || *end ||
+	    port == 0 || port > 65535) {
+		cfg_report(c, n, path, "\"%s\" is not ADDRESS:PORT; write e.g. "
+			   "127.0.0.1:9475 or [::1]:9475", cfg_scalar(c, n, path));
+		return;
+	}
+	memcpy(host, s, len);
+	host[len] = '\0';
+	if (inet_pton(AF_INET, host, h->addr) == 1)
+		h->family = 4;
+	else if (inet_pton(AF_INET6, host, h->addr) == 1)
+		h->family = 6;
+	else {
+		cfg_report(c, n, path, "\"%s\" is not an IPv4 or IPv6 address "
+			   "(names are not looked up); write e.g. 127.0.0.1:9475",
+			   host);
+		return;
+	}
+	h->port = (uint16_t)port;
+	snprintf(h->listen, sizeof(h->listen), "%s", cfg_scalar(c, n, path));
+	h->where = (struct wf_where){ (int)n->start_mark.line + 1,
+				      (int)n->start_mark.column + 1 };
+}
+
+static void parse_http(struct ctx *c, yaml_node_t *n, const char *path,
+		       struct wf_config *cfg)
+{
+	static const char *const keys[] = { "enabled", "listen", "top_flows",
+					    NULL };
+	char sub[PATH_MAXLEN];
+	yaml_node_t *val;
+	int i = 0, k;
+
+	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
+		return;
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
+		if (k == 0)
+			cfg_get_bool(c, val, sub, &cfg->http.enabled);
+		else if (k == 1)
+			get_listen(c, val, sub, &cfg->http);
+		else
+			cfg_get_u32(c, val, sub, &cfg->http.top_flows, 1, 1000);
+	}
 }
 
 static void parse_pin_dir(struct ctx *c, yaml_node_t *n, const char *path,
@@ -972,7 +1038,7 @@ static void parse_root(struct ctx *c, yaml_node_t *root, struct wf_config *cfg)
 	static const char *const keys[] = { "interfaces", "accounting", "log",
 					     "pin_dir", "missing_hook", "rules",
 					     "policing", "steering", "persist",
-					     NULL };
+					     "http", NULL };
 	static const char *const missing[] = { "fail", "skip", NULL };
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val;
@@ -1012,6 +1078,9 @@ static void parse_root(struct ctx *c, yaml_node_t *root, struct wf_config *cfg)
 		case 8:
 			cfg_get_bool(c, val, sub, &cfg->persist);
 			break;
+		case 9:
+			parse_http(c, val, sub, cfg);
+			break;
 		}
 	}
 	cfg->missing_hook = how;
@@ -1031,6 +1100,14 @@ static void config_defaults(struct wf_config *cfg, const char *name)
 	cfg->max_flows = FLOWS_DEFAULT;
 	cfg->max_keys = KEYS_DEFAULT;
 	cfg->log_level = LOG_INFO;
+	cfg->http.enabled = true;
+	cfg->http.family = 4;
+	cfg->http.addr[0] = 127;
+	cfg->http.addr[3] = 1;
+	cfg->http.port = 9475;
+	snprintf(cfg->http.listen, sizeof(cfg->http.listen), "%s",
+		 WF_HTTP_DEFAULT);
+	cfg->http.top_flows = 10;
 	cfg_steering_defaults(cfg);
 }
 
@@ -1317,6 +1394,14 @@ void config_print(const struct wf_config *cfg, FILE *out)
 	fprintf(out, "%-24s %u entries\n", "accounting.max_flows",
 		cfg->max_flows);
 	fprintf(out, "%-24s %s\n", "log.level", levels[cfg->log_level & 3]);
+	fprintf(out, "%-24s %s\n", "log.format",
+		cfg->log_format == WF_LOG_JSON ? "json" : "text");
+	if (cfg->http.enabled)
+		fprintf(out, "%-24s %s (/metrics, top %u flows; /health, /status, "
+			"/paths, /flows)\n", "http.listen", cfg->http.listen,
+			cfg->http.top_flows);
+	else
+		fprintf(out, "%-24s off\n", "http");
 	fprintf(out, "%-24s %u keys\n", "policing.max_keys", cfg->max_keys);
 	for (i = 0; i < cfg->n_rules; i++)
 		print_rule(&cfg->rules[i], i, out);

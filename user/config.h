@@ -149,6 +149,21 @@ struct wf_cfg_steering {
 	struct wf_where where;
 };
 
+/* The HTTP endpoint: /metrics (Prometheus) and the JSON API. */
+struct wf_cfg_http {
+	bool enabled;
+	int family;		/* 4 or 6 */
+	uint8_t addr[16];	/* network byte order */
+	uint16_t port;
+	char listen[64];	/* as written, for messages */
+	uint32_t top_flows;	/* flows /metrics exports, by rate */
+	struct wf_where where;
+};
+
+#define WF_HTTP_DEFAULT "127.0.0.1:9475"
+
+enum wf_log_format { WF_LOG_TEXT, WF_LOG_JSON };
+
 struct wf_config {
 	char path[PATH_MAX];
 	char pin_dir[PATH_MAX];
@@ -162,6 +177,8 @@ struct wf_config {
 	int n_rules;
 	uint32_t max_keys;	/* per-key buckets (policing.max_keys) */
 	int log_level;		/* enum log_level */
+	int log_format;		/* enum wf_log_format */
+	struct wf_cfg_http http;
 	struct wf_cfg_steering steer;
 };
 

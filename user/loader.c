@@ -1043,6 +1043,7 @@ void loader_note_reload(struct loader *l, bool failed)
 		return;
 	info.reload_seq++;
 	info.reload_failed = failed;
+	info.reload_failures += failed;
 	bpf_map__update_elem(l->skel->maps.wf_info, &zero, sizeof(zero), &info,
 			     sizeof(info), BPF_ANY);
 }

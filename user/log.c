@@ -2,11 +2,14 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 
 static enum log_level cur_level = LOG_INFO;
+static bool json_lines;
 
 void log_set_level(enum log_level level)
 {
@@ -18,18 +21,57 @@ enum log_level log_get_level(void)
 	return cur_level;
 }
 
+void log_set_json(bool on)
+{
+	json_lines = on;
+}
+
+/* {"ts":"...Z","level":"info","msg":"..."}: for journald, Loki and jq. */
+static void log_json(enum log_level level, const char *msg)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"",
+		when, ts.tv_nsec / 1000000, names[level]);
+	for (const char *p = msg; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(stderr, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(stderr, "\\u%04x", ch);
+		else
+			fputc(ch, stderr);
+	}
+	fputs("\"}\n", stderr);
+}
+
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	static const char *const names[] = { "error", "warning", "", "debug" };
+	char msg[1024];
+	size_t n;
 
 	if (level > cur_level)
 		return;
-	fputs("wirefisher: ", stderr);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	if (n && msg[n - 1] == '\n')
+		msg[n - 1] = '\0';
+	if (json_lines) {
+		log_json(level, msg);
+		return;
+	}
 	if (level != LOG_INFO)
-		fprintf(stderr, "%s: ", names[level]);
-	vfprintf(stderr, fmt, ap);
-	if (!*fmt || fmt[strlen(fmt) - 1] != '\n')
-		fputc('\n', stderr);
+		fprintf(stderr, "wirefisher: %s: %s\n", names[level], msg);
+	else
+		fprintf(stderr, "wirefisher: %s\n", msg);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

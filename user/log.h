@@ -3,10 +3,14 @@
 #ifndef WF_LOG_H
 #define WF_LOG_H
 
+#include <stdbool.h>
+
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
+/* One JSON object per line ({"ts","level","msg"}) instead of text. */
+void log_set_json(bool on);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

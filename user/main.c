@@ -19,10 +19,8 @@
 #include "run.h"
 #include "stats.h"
 #include "units.h"
+#include "version.h"
 
-#ifndef WF_VERSION
-#define WF_VERSION "0.1.0"
-#endif
 
 #define DEFAULT_CONFIG "/etc/wirefisher/config.yaml"
 
@@ -96,6 +94,7 @@ static struct wf_config *load_config(const struct common *c)
 	}
 	if (!c->verbose)
 		log_set_level((enum log_level)cfg->log_level);
+	log_set_json(cfg->log_format == WF_LOG_JSON);
 	return cfg;
 }
 

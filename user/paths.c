@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "../bpf/wf_shared.h"
 #include "log.h"
 #include "pin.h"
+#include "prom.h"
 #include "steer.h"
 #include "units.h"
 
@@ -177,14 +179,14 @@ static void print_table(const struct wf_path_status *st, int n,
 	}
 }
 
-static void print_json(const struct wf_path_status *st, int n,
+static void print_json(FILE *o, const struct wf_path_status *st, int n,
 		       const struct route_view *views)
 {
-	printf("{\"paths\":[");
+	fprintf(o, "{\"paths\":[");
 	for (int i = 0; i < n; i++) {
 		const struct wf_path_status *s = &st[i];
 
-		printf("%s{\"name\":\"%s\",\"device\":\"%s\",\"state\":\"%s\","
+		fprintf(o, "%s{\"name\":\"%s\",\"device\":\"%s\",\"state\":\"%s\","
 		       "\"rtt_ms\":%.3f,\"jitter_ms\":%.3f,\"loss\":%.4f,"
 		       "\"score\":%.3f,\"flows\":%llu,\"rate_bps\":%llu,"
 		       "\"probes_sent\":%llu,\"probes_lost\":%llu,"
@@ -198,13 +200,13 @@ static void print_json(const struct wf_path_status *st, int n,
 		       (unsigned long long)s->probes_lost,
 		       s->changed_unix_ns / 1e9, (long long)s->handshake_age_s);
 	}
-	printf("],\"routes\":[");
+	fprintf(o, "],\"routes\":[");
 	for (int r = 0, first = 1; r < WF_MAX_ROUTES; r++) {
 		const struct route_view *v = &views[r];
 
 		if (!v->used)
 			continue;
-		printf("%s{\"id\":%d,\"to\":\"%s\",\"mode\":\"%s\",\"via\":\"%s\","
+		fprintf(o, "%s{\"id\":%d,\"to\":\"%s\",\"mode\":\"%s\",\"via\":\"%s\","
 		       "\"pinned\":%s,\"usable\":[", first ? "" : ",", r, v->to,
 		       v->have_r && v->r.mode == WF_MODE_SPREAD ? "spread" :
 		       "failover", active_name(v, st, n),
@@ -213,14 +215,14 @@ static void print_json(const struct wf_path_status *st, int n,
 		for (int j = 0, f2 = 1; v->have_r && j < v->r.n_paths &&
 		     j < WF_ROUTE_PATHS; j++)
 			if (v->r.paths[j].usable && v->r.paths[j].path < n) {
-				printf("%s\"%s\"", f2 ? "" : ",",
+				fprintf(o, "%s\"%s\"", f2 ? "" : ",",
 				       st[v->r.paths[j].path].name);
 				f2 = 0;
 			}
-		printf("]}");
+		fprintf(o, "]}");
 		first = 0;
 	}
-	printf("]}\n");
+	fprintf(o, "]}\n");
 }
 
 int paths_main(const struct paths_opts *o)
@@ -241,7 +243,7 @@ int paths_main(const struct paths_opts *o)
 		if (o->watch_ns && !o->json)
 			fputs("\033[H\033[2J", stdout);
 		if (o->json)
-			print_json(st, n, views);
+			print_json(stdout, st, n, views);
 		else if (n == 0)
 			printf("this wirefisher steers nothing: its config has no "
 			       "steering: section\n");
@@ -289,22 +291,26 @@ static int find_route(const struct steer_pins *p, const char *prefix)
 	return -2;
 }
 
-int switch_main(const char *pin_dir, const char *prefix, const char *via)
+int paths_switch(const char *pin_dir, const char *prefix, const char *via,
+		 char *why, size_t n_why)
 {
 	struct steer_pins p;
 	struct wf_path_status st[WF_MAX_PATHS];
 	struct wf_route_ctl ctl = { 0 };
-	struct wf_route r;
-	int n, route, path = -1, rc = 1;
+	struct wf_route r = { 0 };
+	int n, route, path = -1, rc = SWITCH_NOT_FOUND;
 
-	if (open_steer_pins(pin_dir, &p))
-		return 1;
+	if (open_steer_pins(pin_dir, &p)) {
+		snprintf(why, n_why, "no running wirefisher at %s", pin_dir);
+		return SWITCH_NO_DAEMON;
+	}
 	n = read_status(&p, st);
 	route = find_route(&p, prefix);
 	if (route < 0) {
-		log_error(route == -2 ? "\"%s\" is not an address or prefix" :
-			  "no steering route holds %s (see wirefisher paths)",
-			  prefix);
+		snprintf(why, n_why, route == -2 ? "\"%s\" is not an address or "
+			 "prefix" : "no steering route holds %s (see wirefisher "
+			 "paths)", prefix);
+		rc = route == -2 ? SWITCH_BAD : SWITCH_NOT_FOUND;
 		goto out;
 	}
 	for (int i = 0; via && i < n; i++)
@@ -317,8 +323,8 @@ int switch_main(const char *pin_dir, const char *prefix, const char *via)
 		for (int j = 0; path >= 0 && j < r.n_paths && j < WF_ROUTE_PATHS; j++)
 			in_route |= r.paths[j].path == path;
 		if (!in_route) {
-			log_error("%s is not a path of the route holding %s", via,
-				  prefix);
+			snprintf(why, n_why, "%s is not a path of the route holding "
+				 "%s", via, prefix);
 			goto out;
 		}
 	}
@@ -326,7 +332,8 @@ int switch_main(const char *pin_dir, const char *prefix, const char *via)
 	ctl.pin = via ? (__u32)path + 1 : 0;
 	ctl.seq++;
 	if (bpf_map_update_elem(p.ctl, &(__u32){ (__u32)route }, &ctl, BPF_ANY)) {
-		log_error("cannot write the request: %s", strerror(errno));
+		snprintf(why, n_why, "cannot write the request: %s", strerror(errno));
+		rc = SWITCH_TIMEOUT;
 		goto out;
 	}
 	/* The daemon applies it within one probe interval; wait up to 2 s. */
@@ -339,15 +346,170 @@ int switch_main(const char *pin_dir, const char *prefix, const char *via)
 		pinned = r.flags & WF_ROUTE_PINNED;
 		if (via ? pinned && r.active < WF_ROUTE_PATHS &&
 			  r.paths[r.active].path == path : !pinned) {
-			printf("route %s: %s\n", prefix, via ? "pinned by hand" :
-			       "back to the prober's choice");
-			rc = 0;
+			snprintf(why, n_why, "route %s: %s", prefix, via ?
+				 "pinned by hand" : "back to the prober's choice");
+			rc = SWITCH_OK;
 			goto out;
 		}
 	}
-	log_error("the daemon did not apply the request within 2 s; is it "
-		  "running?");
+	snprintf(why, n_why, "the daemon did not apply the request within 2 s; "
+		 "is it running?");
+	rc = SWITCH_TIMEOUT;
 out:
 	close_steer_pins(&p);
 	return rc;
+}
+
+int switch_main(const char *pin_dir, const char *prefix, const char *via)
+{
+	char why[256];
+	int rc = paths_switch(pin_dir, prefix, via, why, sizeof(why));
+
+	if (rc == SWITCH_OK)
+		printf("%s\n", why);
+	else if (rc != SWITCH_NO_DAEMON)
+		log_error("%s", why);
+	return rc == SWITCH_OK ? 0 : 1;
+}
+
+int paths_write_json(const char *pin_dir, FILE *out)
+{
+	struct steer_pins p;
+	struct wf_path_status st[WF_MAX_PATHS];
+	struct route_view views[WF_MAX_ROUTES];
+
+	if (open_steer_pins(pin_dir, &p))
+		return 1;
+	int n = read_status(&p, st);
+
+	read_routes(&p, views);
+	print_json(out, st, n, views);
+	close_steer_pins(&p);
+	return 0;
+}
+
+static void path_gauge(FILE *o, const char *name, const char *help,
+		       const struct wf_path_status *st, int n,
+		       double (*get)(const struct wf_path_status *))
+{
+	char l[PROM_LABELS_MAX];
+
+	prom_family(o, name, "gauge", help);
+	for (int i = 0; i < n; i++)
+		prom_f64(o, name, prom_labels(l, sizeof(l), 2, "path", st[i].name,
+					      "device", st[i].device), get(&st[i]));
+}
+
+static double get_up(const struct wf_path_status *s)
+{
+	return s->state == WF_PATH_UP;
+}
+
+static double get_rtt(const struct wf_path_status *s)
+{
+	return s->rtt_ns / 1e9;
+}
+
+static double get_jitter(const struct wf_path_status *s)
+{
+	return s->jitter_ns / 1e9;
+}
+
+static double get_loss(const struct wf_path_status *s)
+{
+	return s->loss_ppm / 1e6;
+}
+
+static double get_score(const struct wf_path_status *s)
+{
+	return s->score_milli == 0xffffffffu ? INFINITY : s->score_milli / 1e3;
+}
+
+static double get_flows(const struct wf_path_status *s)
+{
+	return (double)s->flows;
+}
+
+static double get_rate(const struct wf_path_status *s)
+{
+	return s->rate_bps / 8.0;
+}
+
+static void metrics_paths(FILE *o, const struct wf_path_status *st, int n)
+{
+	static const char *const states[] = { "probing", "up", "down" };
+	char l[PROM_LABELS_MAX];
+
+	path_gauge(o, "wirefisher_path_up", "1 if the path is up.", st, n, get_up);
+	prom_family(o, "wirefisher_path_state", "gauge",
+		    "1 for the path's current state.");
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < 3; k++)
+			prom_u64(o, "wirefisher_path_state",
+				 prom_labels(l, sizeof(l), 3, "path", st[i].name,
+					     "device", st[i].device, "state",
+					     states[k]),
+				 !strcmp(steer_state_name(st[i].state), states[k]));
+	path_gauge(o, "wirefisher_path_rtt_seconds", "Smoothed round-trip time "
+		   "of the probes.", st, n, get_rtt);
+	path_gauge(o, "wirefisher_path_jitter_seconds", "Smoothed variation of "
+		   "the round-trip time.", st, n, get_jitter);
+	path_gauge(o, "wirefisher_path_loss_ratio", "Probes lost over the loss "
+		   "window (0 to 1).", st, n, get_loss);
+	path_gauge(o, "wirefisher_path_score", "The prober's score (lower is "
+		   "better; +Inf before the first answer).", st, n, get_score);
+	path_gauge(o, "wirefisher_path_flows", "Steered flows on the path, seen "
+		   "within the last 10 s.", st, n, get_flows);
+	path_gauge(o, "wirefisher_path_transmit_bytes_per_second", "The path "
+		   "device's transmit rate.", st, n, get_rate);
+	prom_family(o, "wirefisher_path_probes_total", "counter", "Probe rounds "
+		    "sent.");
+	for (int i = 0; i < n; i++)
+		prom_u64(o, "wirefisher_path_probes_total",
+			 prom_labels(l, sizeof(l), 2, "path", st[i].name, "device",
+				     st[i].device), st[i].probes_sent);
+	prom_family(o, "wirefisher_path_probes_lost_total", "counter",
+		    "Probe rounds with no answer in time.");
+	for (int i = 0; i < n; i++)
+		prom_u64(o, "wirefisher_path_probes_lost_total",
+			 prom_labels(l, sizeof(l), 2, "path", st[i].name, "device",
+				     st[i].device), st[i].probes_lost);
+	prom_family(o, "wirefisher_path_handshake_age_seconds", "gauge",
+		    "Age of the WireGuard session (wireguard-go only).");
+	for (int i = 0; i < n; i++)
+		if (st[i].handshake_age_s >= 0)
+			prom_u64(o, "wirefisher_path_handshake_age_seconds",
+				 prom_labels(l, sizeof(l), 2, "path", st[i].name,
+					     "device", st[i].device),
+				 (uint64_t)st[i].handshake_age_s);
+}
+
+int paths_write_metrics(const char *pin_dir, FILE *out)
+{
+	struct steer_pins p;
+	struct wf_path_status st[WF_MAX_PATHS];
+	struct route_view views[WF_MAX_ROUTES];
+	char l[PROM_LABELS_MAX], first[64];
+
+	if (open_steer_pins(pin_dir, &p))
+		return 1;
+	int n = read_status(&p, st);
+
+	read_routes(&p, views);
+	metrics_paths(out, st, n);
+	prom_family(out, "wirefisher_route_path", "gauge",
+		    "1 for the path a route sends new flows by (failover: the "
+		    "active path).");
+	for (int r = 0; r < WF_MAX_ROUTES; r++) {
+		const char *via = active_name(&views[r], st, n);
+
+		if (!views[r].used || !strcmp(via, "-"))
+			continue;
+		snprintf(first, sizeof(first), "%.*s",
+			 (int)strcspn(views[r].to, ","), views[r].to);
+		prom_u64(out, "wirefisher_route_path",
+			 prom_labels(l, sizeof(l), 2, "route", first, "path", via), 1);
+	}
+	close_steer_pins(&p);
+	return 0;
 }

@@ -22,4 +22,24 @@ int paths_main(const struct paths_opts *o);
 /* via: a path's name or device; NULL to hand the route back (--auto). */
 int switch_main(const char *pin_dir, const char *prefix, const char *via);
 
+#include <stddef.h>
+#include <stdio.h>
+
+enum { SWITCH_OK, SWITCH_BAD, SWITCH_NOT_FOUND, SWITCH_TIMEOUT,
+       SWITCH_NO_DAEMON };
+
+/*
+ * What switch_main does, quietly: one SWITCH_* and a sentence in why (what
+ * was done, or what is wrong). Waits up to 2 s for the daemon's loop, so
+ * never call it from that loop.
+ */
+int paths_switch(const char *pin_dir, const char *prefix, const char *via,
+		 char *why, size_t n_why);
+
+/* `paths --json` to out; 1 (logged) if no daemon is pinned there. */
+int paths_write_json(const char *pin_dir, FILE *out);
+
+/* The steering metrics, Prometheus text, to out. */
+int paths_write_metrics(const char *pin_dir, FILE *out);
+
 #endif /* WF_PATHS_H */

@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 
+#include "http.h"
 #include "loader.h"
 #include <stdlib.h>
 #include "log.h"
@@ -73,6 +74,7 @@ struct daemon {
 	const struct run_opts *opts;
 	struct loader *l;
 	struct steering *st;
+	struct http *http;
 };
 
 /*
@@ -106,13 +108,45 @@ static int apply(struct daemon *d, const struct wf_config *cfg)
 	return 0;
 }
 
+/* config_load(), each error a log line (JSON logs stay JSON). */
+static int load_logged(const char *path, struct wf_config *cfg)
+{
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *err = open_memstream(&text, &len);
+	int errors;
+
+	if (!err)
+		return 1;
+	errors = config_load(path, cfg, err);
+	fclose(err);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		log_error("%s", line);
+	free(text);
+	return errors;
+}
+
+/* The endpoint follows a reload that changed its settings. */
+static void reload_http(struct daemon *d, const struct wf_config *old)
+{
+	int err;
+
+	if (!http_changed(old, d->cfg))
+		return;
+	http_stop(d->http);
+	d->http = http_start(d->cfg, &err);
+	if (!d->http && err)
+		log_warn("running without the HTTP endpoint until the next reload");
+}
+
 static void reload(struct daemon *d)
 {
 	struct wf_config *cfg = malloc(sizeof(*cfg));
 	int errors;
 
 	log_info("reloading %s", d->cfg->path);
-	errors = cfg ? config_load(d->cfg->path, cfg, stderr) : 1;
+	errors = cfg ? load_logged(d->cfg->path, cfg) : 1;
 	if (!errors && strcmp(cfg->pin_dir, d->cfg->pin_dir)) {
 		log_error("%s: pin_dir cannot change while running (%s, was %s); "
 			  "restart instead", d->cfg->path, cfg->pin_dir,
@@ -127,10 +161,14 @@ static void reload(struct daemon *d)
 		log_error("reload refused: still running the previous config");
 		free(cfg);
 	} else {
-		free(d->cfg);
+		struct wf_config *old = d->cfg;
+
 		d->cfg = cfg;
+		reload_http(d, old);
+		free(old);
 		if (!d->opts->verbose)
 			log_set_level((enum log_level)cfg->log_level);
+		log_set_json(cfg->log_format == WF_LOG_JSON);
 		if (loader_pin(d->l))
 			log_warn("the pins in %s may be out of date", cfg->pin_dir);
 		log_info("reloaded: %d interfaces, %d rules, %d routes",
@@ -212,7 +250,7 @@ int run_daemon(struct wf_config *cfg, const struct run_opts *o)
 {
 	struct daemon d = { .cfg = cfg, .opts = o };
 	sigset_t waitmask;
-	int lock = -1, rc = 1;
+	int lock = -1, rc = 1, err;
 
 	cfg->persist |= o->persist;
 	if (check_privileges())
@@ -228,6 +266,9 @@ int run_daemon(struct wf_config *cfg, const struct run_opts *o)
 	if (stop_requested())
 		goto interrupted;
 	if (loader_pin(d.l))
+		goto out;
+	d.http = http_start(cfg, &err);
+	if (err)
 		goto out;
 	log_info("running: maps pinned in %s; reload with SIGHUP, stop with "
 		 "Ctrl-C or SIGTERM", cfg->pin_dir);
@@ -247,6 +288,7 @@ interrupted:
 	if (d.l)
 		d.cfg->persist = false;	/* never half-started and kept */
 out:
+	http_stop(d.http);
 	steering_free(d.st);
 	loader_free(d.l);
 	pin_dir_release(d.cfg->pin_dir, lock);

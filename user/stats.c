@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #include "log.h"
 #include "pin.h"
+#include "prom.h"
 #include "units.h"
 
 struct pins {
@@ -544,7 +546,7 @@ static void print_table(FILE *o, const struct pins *p, const struct snapshot *s,
 }
 
 static void print_once(const struct stats_opts *o, struct pins *p,
-		       struct snapshot *s)
+		       struct snapshot *s, FILE *out)
 {
 	size_t shown = s->n;
 
@@ -552,11 +554,212 @@ static void print_once(const struct stats_opts *o, struct pins *p,
 	qsort(s->rows, s->n, sizeof(*s->rows), cmp_rows);
 	if (o->top && o->top < shown)
 		shown = o->top;
+	if (o->no_flows)
+		shown = 0;
 	if (o->json)
-		print_json(stdout, p, s, shown);
+		print_json(out, p, s, shown);
 	else
-		print_table(stdout, p, s, shown);
-	fflush(stdout);
+		print_table(out, p, s, shown);
+	fflush(out);
+}
+
+/* ---- Prometheus metrics ---- */
+
+static const char *rule_match(const struct wf_rule *r)
+{
+	if (r->flags & WF_RULE_CGROUP)
+		return "cgroup";
+	if (r->flags & WF_RULE_PID)
+		return "pid";
+	if (r->flags & WF_RULE_COMM)
+		return "process";
+	if (r->flags & WF_RULE_EXE)
+		return "exe";
+	return "prefix";
+}
+
+static void metrics_totals(FILE *o, const struct pins *p,
+			   const struct snapshot *s)
+{
+	const struct wf_counters *t = &s->total;
+	static const char *const why[] = { "non_ip", "malformed", "truncated" };
+	const __u64 un[] = { t->non_ip, t->malformed, t->truncated };
+	char l[PROM_LABELS_MAX];
+
+	prom_family(o, "wirefisher_packets_total", "counter",
+		    "IP packets accounted (GSO segments counted one by one).");
+	prom_u64(o, "wirefisher_packets_total", NULL, t->packets);
+	prom_family(o, "wirefisher_bytes_total", "counter",
+		    "IP bytes accounted.");
+	prom_u64(o, "wirefisher_bytes_total", NULL, t->bytes);
+	prom_family(o, "wirefisher_unaccounted_packets_total", "counter",
+		    "Packets passed without accounting, by reason.");
+	for (int i = 0; i < 3; i++)
+		prom_u64(o, "wirefisher_unaccounted_packets_total",
+			 prom_labels(l, sizeof(l), 1, "reason", why[i]), un[i]);
+	prom_family(o, "wirefisher_dropped_packets_total", "counter",
+		    "Packets a policing rule dropped.");
+	prom_u64(o, "wirefisher_dropped_packets_total", NULL, t->dropped);
+	prom_family(o, "wirefisher_dropped_bytes_total", "counter",
+		    "IP bytes of the packets a policing rule dropped.");
+	prom_u64(o, "wirefisher_dropped_bytes_total", NULL, t->dropped_bytes);
+	prom_family(o, "wirefisher_flows", "gauge", "Flows in the flow table.");
+	prom_u64(o, "wirefisher_flows", NULL, s->n);
+	prom_family(o, "wirefisher_flows_created_total", "counter",
+		    "Flows added to the flow table.");
+	prom_u64(o, "wirefisher_flows_created_total", NULL, t->flows_created);
+	prom_family(o, "wirefisher_flows_evicted_total", "counter",
+		    "Flows the full table forgot (least recently seen first).");
+	prom_u64(o, "wirefisher_flows_evicted_total", NULL, evicted(s));
+	prom_family(o, "wirefisher_flow_errors_total", "counter",
+		    "Packets whose flow could neither be found nor added.");
+	prom_u64(o, "wirefisher_flow_errors_total", NULL, t->flow_errors);
+	prom_family(o, "wirefisher_steered_packets_total", "counter",
+		    "Packets moved to another steering path's device.");
+	prom_u64(o, "wirefisher_steered_packets_total", NULL, t->steered);
+	prom_family(o, "wirefisher_steer_no_path_packets_total", "counter",
+		    "Packets to a steered prefix that had no usable path.");
+	prom_u64(o, "wirefisher_steer_no_path_packets_total", NULL,
+		 t->steer_no_path);
+	prom_family(o, "wirefisher_map_entries", "gauge",
+		    "Entries in a table that can fill up.");
+	prom_u64(o, "wirefisher_map_entries",
+		 prom_labels(l, sizeof(l), 1, "map", "wf_flows"), s->n);
+	prom_family(o, "wirefisher_map_max_entries", "gauge",
+		    "Size of a table that can fill up.");
+	prom_u64(o, "wirefisher_map_max_entries",
+		 prom_labels(l, sizeof(l), 1, "map", "wf_flows"),
+		 p->meta.max_flows);
+}
+
+/* One family over every rule: value(i) of rule i. */
+static void metrics_rule_family(FILE *o, const struct snapshot *s,
+				const char *name, const char *type,
+				const char *help, size_t field)
+{
+	char l[PROM_LABELS_MAX];
+
+	prom_family(o, name, type, help);
+	for (size_t i = 0; i < s->n_rules; i++) {
+		const struct rule_row *r = &s->rules[i];
+		uint64_t v;
+
+		memcpy(&v, (const char *)r + field, sizeof(v));
+		prom_u64(o, name, prom_labels(l, sizeof(l), 2, "rule", r->rule.name,
+					      "match", rule_match(&r->rule)), v);
+	}
+}
+
+#define RULE_FIELD(f) offsetof(struct rule_row, f)
+
+static void metrics_rules(FILE *o, const struct snapshot *s)
+{
+	char l[PROM_LABELS_MAX];
+
+	metrics_rule_family(o, s, "wirefisher_rule_passed_packets_total",
+			    "counter", "Packets a rule matched and passed.",
+			    RULE_FIELD(count.passed));
+	metrics_rule_family(o, s, "wirefisher_rule_passed_bytes_total",
+			    "counter", "IP bytes a rule matched and passed.",
+			    RULE_FIELD(count.passed_bytes));
+	metrics_rule_family(o, s, "wirefisher_rule_dropped_packets_total",
+			    "counter", "Packets a rule matched and dropped.",
+			    RULE_FIELD(count.dropped));
+	metrics_rule_family(o, s, "wirefisher_rule_dropped_bytes_total",
+			    "counter", "IP bytes a rule matched and dropped.",
+			    RULE_FIELD(count.dropped_bytes));
+	metrics_rule_family(o, s, "wirefisher_rule_rate_bytes_per_second",
+			    "gauge", "Passed rate over the last full window.",
+			    RULE_FIELD(rates.inst));
+	metrics_rule_family(o, s, "wirefisher_rule_smoothed_rate_bytes_per_second",
+			    "gauge", "Passed rate, smoothed: s - s/8 + rate/8 "
+			    "per window.", RULE_FIELD(rates.smooth));
+	prom_family(o, "wirefisher_rule_limit_bytes_per_second", "gauge",
+		    "The rule's limit.");
+	for (size_t i = 0; i < s->n_rules; i++)
+		prom_u64(o, "wirefisher_rule_limit_bytes_per_second",
+			 prom_labels(l, sizeof(l), 2, "rule", s->rules[i].rule.name,
+				     "match", rule_match(&s->rules[i].rule)),
+			 s->rules[i].rule.rate_bps / 8);
+}
+
+/* Top flows by rate: rank labels, never one series per flow. */
+static void metrics_flows(FILE *o, const struct snapshot *s, unsigned top)
+{
+	static const char *const names[2] = {
+		"wirefisher_top_flow_rate_bytes_per_second",
+		"wirefisher_top_flow_bytes" };
+	static const char *const help[2] = {
+		"The fastest flows (rank 1 is the fastest), rate over the last "
+		"window.",
+		"Bytes so far of the flow at that rank." };
+	char l[PROM_LABELS_MAX], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	char rank[16], sp[8], dp[8], pb[8];
+	size_t n = s->n < top ? s->n : top;
+
+	for (int m = 0; m < 2; m++) {
+		prom_family(o, names[m], "gauge", help[m]);
+		for (size_t i = 0; i < n; i++) {
+			const struct row *r = &s->rows[i];
+
+			addr_str(&r->key, r->key.addr_src, src, sizeof(src));
+			addr_str(&r->key, r->key.addr_dst, dst, sizeof(dst));
+			snprintf(rank, sizeof(rank), "%zu", i + 1);
+			snprintf(sp, sizeof(sp), "%u", r->key.port_src);
+			snprintf(dp, sizeof(dp), "%u", r->key.port_dst);
+			prom_labels(l, sizeof(l), 8, "rank", rank, "iface", r->ifname,
+				    "dir", r->key.dir == WF_DIR_INGRESS ? "ingress" :
+				    "egress", "proto",
+				    proto_name(r->key.proto, pb, sizeof(pb)), "src", src,
+				    "sport", sp, "dst", dst, "dport", dp);
+			prom_u64(o, names[m], l, m ? r->flow.bytes : r->rates.inst);
+		}
+	}
+}
+
+static int one_snapshot(const char *pin_dir, struct pins *p, struct snapshot *s)
+{
+	*p = (struct pins){ -1, -1, -1, -1, -1, -1, { 0 } };
+	memset(s, 0, sizeof(*s));
+	if (open_pins(pin_dir, p))
+		return -1;
+	if (take_snapshot(p, s)) {
+		log_error("out of memory reading %zu flows", s->n);
+		close_pins(p);
+		free(s->rows);
+		return -1;
+	}
+	return 0;
+}
+
+int stats_write(const struct stats_opts *o, FILE *out)
+{
+	struct pins p;
+	struct snapshot s;
+
+	if (one_snapshot(o->pin_dir, &p, &s))
+		return 1;
+	print_once(o, &p, &s, out);
+	free(s.rows);
+	close_pins(&p);
+	return 0;
+}
+
+int stats_write_metrics(const char *pin_dir, unsigned top, FILE *out)
+{
+	struct pins p;
+	struct snapshot s;
+
+	if (one_snapshot(pin_dir, &p, &s))
+		return 1;
+	sort_by = SORT_RATE;
+	qsort(s.rows, s.n, sizeof(*s.rows), cmp_rows);
+	metrics_totals(out, &p, &s);
+	metrics_rules(out, &s);
+	metrics_flows(out, &s, top);
+	free(s.rows);
+	close_pins(&p);
+	return 0;
 }
 
 int stats_main(const struct stats_opts *o)
@@ -578,7 +781,7 @@ int stats_main(const struct stats_opts *o)
 		/* Home and clear: redraw in place, like top. */
 		if (o->watch_ns && !o->json)
 			fputs("\033[H\033[2J", stdout);
-		print_once(o, &p, &s);
+		print_once(o, &p, &s, stdout);
 		if (o->watch_ns) {
 			struct timespec ts = { (time_t)(o->watch_ns / 1000000000ULL),
 					       (long)(o->watch_ns % 1000000000ULL) };

@@ -16,6 +16,7 @@ struct stats_opts {
 	uint64_t watch_ns;	/* 0: print once */
 	enum stats_sort sort;
 	unsigned top;		/* 0: every flow */
+	bool no_flows;		/* counters and rules only */
 };
 
 /* A flow's rates as of `now` (bytes per second). */
@@ -41,5 +42,16 @@ void stats_read_counters(int fd, struct wf_counters *total);
 void stats_read_rule_counters(int fd, __u32 id, struct wf_rule_counters *sum);
 
 int stats_main(const struct stats_opts *o);
+
+#include <stdio.h>
+
+/* One snapshot, as `stats` prints it with o (no watch), to out. 0 or 1. */
+int stats_write(const struct stats_opts *o, FILE *out);
+
+/*
+ * The accounting and policing metrics in the Prometheus text format, with
+ * the `top` fastest flows. 0, or 1 (logged) if no daemon is pinned there.
+ */
+int stats_write_metrics(const char *pin_dir, unsigned top, FILE *out);
 
 #endif /* WF_STATS_H */

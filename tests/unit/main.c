@@ -18,5 +18,6 @@ int main(int argc, char **argv)
 	rc |= t_run("config", config_cases, filter);
 	rc |= t_run("policy", policy_cases, filter);
 	rc |= t_run("steer", steer_cases, filter);
+	rc |= t_run("prom", prom_cases, filter);
 	return rc;
 }

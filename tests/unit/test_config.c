@@ -120,6 +120,9 @@ static void test_values(void)
 	CHECK(!strcmp(cfg.pin_dir, "/sys/fs/bpf/wf-test"), "pin_dir %s", cfg.pin_dir);
 	CHECK(cfg.missing_hook == WF_MISSING_SKIP, "missing_hook");
 	CHECK(cfg.persist, "persist");
+	CHECK(cfg.http.family == 6 && cfg.http.port == 9999 && cfg.http.addr[15] == 1 &&
+	      cfg.http.top_flows == 3, "http [::1]:9999, top 3");
+	CHECK(cfg.log_format == WF_LOG_JSON, "json logs");
 	CHECK(cfg.n_ifaces == 3, "%d interfaces", cfg.n_ifaces);
 	CHECK(!strcmp(cfg.ifaces[0].name, "veth0"), "%s", cfg.ifaces[0].name);
 	CHECK(cfg.ifaces[0].dirs == WF_DIRS_EGRESS && cfg.ifaces[0].optional,
@@ -182,6 +185,10 @@ static void test_defaults(void)
 	CHECK_EQ_U64(cfg.max_flows, 65536);
 	CHECK(cfg.missing_hook == WF_MISSING_FAIL, "missing_hook");
 	CHECK(!cfg.persist, "persist is off by default");
+	CHECK(cfg.http.enabled && cfg.http.family == 4 && cfg.http.port == 9475 &&
+	      cfg.http.addr[0] == 127 && cfg.http.addr[3] == 1 &&
+	      cfg.http.top_flows == 10, "http on 127.0.0.1:9475 by default");
+	CHECK(cfg.log_format == WF_LOG_TEXT, "text logs by default");
 	CHECK(cfg.ifaces[0].dirs == WF_DIRS_BOTH && !cfg.ifaces[0].optional,
 	      "lo both, required");
 	free(out);

@@ -9,5 +9,6 @@ extern const struct t_case rates_cases[];
 extern const struct t_case config_cases[];
 extern const struct t_case policy_cases[];
 extern const struct t_case steer_cases[];
+extern const struct t_case prom_cases[];
 
 #endif

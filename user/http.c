@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <microhttpd.h>
+#include <bpf/bpf.h>
+
+#include "../bpf/wf_shared.h"
+#include "log.h"
+#include "paths.h"
+#include "pin.h"
+#include "prom.h"
+#include "stats.h"
+#include "version.h"
+
+#define POST_MAX 1024		/* a switch request is a few words */
+#define FLOWS_DEFAULT 10
+#define FLOWS_MAX 10000
+
+struct http {
+	struct MHD_Daemon *d;
+	char pin_dir[PATH_MAX];
+	unsigned top;		/* flows in /metrics */
+	time_t started;
+};
+
+/* A POST body being received: the form fields of a switch request. */
+struct post {
+	struct MHD_PostProcessor *pp;
+	char prefix[64], via[64];
+	bool automatic, too_big;
+	size_t seen;
+};
+
+bool http_changed(const struct wf_config *old, const struct wf_config *new)
+{
+	return old->http.enabled != new->http.enabled ||
+	       strcmp(old->http.listen, new->http.listen) ||
+	       old->http.top_flows != new->http.top_flows;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned status,
+			       const char *type, char *body, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, body, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* A JSON object {"error": why} with status. */
+static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status,
+				     const char *why)
+{
+	char *body = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&body, &len);
+
+	if (!o)
+		return MHD_NO;
+	fprintf(o, "{\"error\":\"");
+	for (; *why; why++)
+		fprintf(o, *why == '"' || *why == '\\' ? "\\%c" : "%c", *why);
+	fprintf(o, "\"}\n");
+	fclose(o);
+	return respond(c, status, "application/json", body, len);
+}
+
+/* ---- /metrics ---- */
+
+/* Ids of the maps pinned in dir: the programs using them are ours. */
+static int our_map_ids(const char *dir, __u32 *ids, int max)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && n < max && (e = readdir(d))) {
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd;
+
+		if (strncmp(e->d_name, "wf_", 3))
+			continue;
+		fd = pin_open(dir, e->d_name);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			ids[n++] = info.id;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static bool uses_ours(int prog_fd, const __u32 *ours, int n_ours)
+{
+	__u32 maps[64], len;
+	struct bpf_prog_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = 64;
+	info.map_ids = (__u64)(unsigned long)maps;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return false;
+	for (__u32 i = 0; i < info.nr_map_ids && i < 64; i++)
+		for (int j = 0; j < n_ours; j++)
+			if (maps[i] == ours[j])
+				return true;
+	return false;
+}
+
+/* Run counts of our programs (the kernel keeps them with bpf_stats on). */
+static void metrics_programs(FILE *o, const char *dir)
+{
+	__u32 ours[64], id = 0;
+	int n_ours = our_map_ids(dir, ours, 64), budget = 100000;
+	char l[PROM_LABELS_MAX];
+	struct { char name[16]; __u64 cnt, ns; } progs[16];
+	int n = 0;
+
+	while (budget-- && n < 16 && !bpf_prog_get_next_id(id, &id)) {
+		int fd = bpf_prog_get_fd_by_id(id);
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int k;
+
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    !strncmp(info.name, "wf_", 3) && uses_ours(fd, ours, n_ours)) {
+			for (k = 0; k < n && strcmp(progs[k].name, info.name); k++)
+				;
+			if (k == n) {
+				memset(&progs[n], 0, sizeof(progs[n]));
+				snprintf(progs[n++].name, 16, "%s", info.name);
+			}
+			progs[k].cnt += info.run_cnt;
+			progs[k].ns += info.run_time_ns;
+		}
+		close(fd);
+	}
+	prom_family(o, "wirefisher_program_runs_total", "counter", "Runs of a "
+		    "BPF program (counted only while kernel.bpf_stats_enabled "
+		    "is 1).");
+	for (int k = 0; k < n; k++)
+		prom_u64(o, "wirefisher_program_runs_total",
+			 prom_labels(l, sizeof(l), 1, "program", progs[k].name),
+			 progs[k].cnt);
+	prom_family(o, "wirefisher_program_run_seconds_total", "counter",
+		    "Time spent in a BPF program (same condition).");
+	for (int k = 0; k < n; k++)
+		prom_f64(o, "wirefisher_program_run_seconds_total",
+			 prom_labels(l, sizeof(l), 1, "program", progs[k].name),
+			 progs[k].ns / 1e9);
+}
+
+static void metrics_daemon(FILE *o, const struct http *h,
+			   const struct wf_info *info)
+{
+	char l[PROM_LABELS_MAX], abi[16];
+
+	snprintf(abi, sizeof(abi), "%u", WF_ABI_VERSION);
+	prom_family(o, "wirefisher_build_info", "gauge", "Always 1; the labels "
+		    "say which wirefisher runs.");
+	prom_u64(o, "wirefisher_build_info", prom_labels(l, sizeof(l), 2,
+		 "version", WF_VERSION, "abi", abi), 1);
+	prom_family(o, "wirefisher_start_time_seconds", "gauge", "When the "
+		    "daemon started, in seconds since the epoch.");
+	prom_u64(o, "wirefisher_start_time_seconds", NULL, (uint64_t)h->started);
+	prom_family(o, "wirefisher_reloads_total", "counter", "Reload attempts "
+		    "(SIGHUP, wirefisher reload).");
+	prom_u64(o, "wirefisher_reloads_total", NULL, info->reload_seq);
+	prom_family(o, "wirefisher_reload_failures_total", "counter", "Reloads "
+		    "refused (the running config stayed).");
+	prom_u64(o, "wirefisher_reload_failures_total", NULL,
+		 info->reload_failures);
+}
+
+static int read_info(const char *dir, struct wf_info *info)
+{
+	int fd = pin_open(dir, "wf_info"), err;
+	__u32 zero = 0;
+
+	if (fd < 0)
+		return -1;
+	err = bpf_map_lookup_elem(fd, &zero, info);
+	close(fd);
+	return err;
+}
+
+static enum MHD_Result get_metrics(struct MHD_Connection *c, struct http *h)
+{
+	struct wf_info info;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *o;
+
+	if (read_info(h->pin_dir, &info))
+		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "the daemon's maps are not pinned");
+	o = open_memstream(&body, &len);
+	if (!o)
+		return MHD_NO;
+	metrics_daemon(o, h, &info);
+	stats_write_metrics(h->pin_dir, h->top, o);
+	paths_write_metrics(h->pin_dir, o);
+	metrics_programs(o, h->pin_dir);
+	fclose(o);
+	return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+		       body, len);
+}
+
+/* ---- JSON ---- */
+
+static enum MHD_Result get_health(struct MHD_Connection *c, struct http *h)
+{
+	struct wf_info info;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *o;
+	bool ok = read_info(h->pin_dir, &info) == 0;
+
+	o = open_memstream(&body, &len);
+	if (!o)
+		return MHD_NO;
+	fprintf(o, "{\"status\":\"%s\",\"pid\":%u,\"uptime_seconds\":%lld,"
+		"\"version\":\"%s\",\"reloads\":%u,\"last_reload_failed\":%s}\n",
+		ok ? "ok" : "no maps", (unsigned)getpid(),
+		(long long)(time(NULL) - h->started), WF_VERSION,
+		ok ? info.reload_seq : 0, ok && info.reload_failed ? "true" :
+		"false");
+	fclose(o);
+	return respond(c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+		       "application/json", body, len);
+}
+
+/* /status and /flows: `wirefisher stats --json`, with or without flows. */
+static enum MHD_Result get_stats(struct MHD_Connection *c, struct http *h,
+				 bool flows)
+{
+	struct stats_opts so = { .pin_dir = h->pin_dir, .json = true,
+				 .sort = SORT_RATE, .top = FLOWS_DEFAULT,
+				 .no_flows = !flows };
+	const char *top = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+						      "top");
+	char *body = NULL, *end;
+	size_t len = 0;
+	FILE *o;
+	int rc;
+
+	if (top) {
+		unsigned long n = strtoul(top, &end, 10);
+
+		if (!*top || *end || n == 0 || n > FLOWS_MAX)
+			return respond_error(c, MHD_HTTP_BAD_REQUEST, "top: write a "
+					     "count from 1 to 10000");
+		so.top = (unsigned)n;
+	}
+	o = open_memstream(&body, &len);
+	if (!o)
+		return MHD_NO;
+	rc = stats_write(&so, o);
+	fclose(o);
+	if (rc) {
+		free(body);
+		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "the daemon's maps cannot be read");
+	}
+	return respond(c, MHD_HTTP_OK, "application/json", body, len);
+}
+
+static enum MHD_Result get_paths(struct MHD_Connection *c, struct http *h)
+{
+	char *body = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&body, &len);
+	int rc;
+
+	if (!o)
+		return MHD_NO;
+	rc = paths_write_json(h->pin_dir, o);
+	fclose(o);
+	if (rc) {
+		free(body);
+		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "the daemon's maps cannot be read");
+	}
+	return respond(c, MHD_HTTP_OK, "application/json", body, len);
+}
+
+/* ---- POST /paths/switch: prefix=P&via=PATH, or prefix=P&auto=1 ---- */
+
+static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind,
+				  const char *key, const char *filename,
+				  const char *type, const char *encoding,
+				  const char *data, uint64_t off, size_t size)
+{
+	struct post *p = cls;
+	char *dst = !strcmp(key, "prefix") ? p->prefix :
+		    !strcmp(key, "via") ? p->via : NULL;
+
+	(void)kind; (void)filename; (void)type; (void)encoding;
+	if (!strcmp(key, "auto"))
+		p->automatic = size == 0 || strncmp(data, "0", size);
+	if (dst && off + size < 64) {
+		memcpy(dst + off, data, size);
+		dst[off + size] = '\0';
+	} else if (dst) {
+		p->too_big = true;
+	}
+	return MHD_YES;
+}
+
+/* Query arguments count as form fields too (curl -X POST '...?prefix=..'). */
+static enum MHD_Result query_field(void *cls, enum MHD_ValueKind kind,
+				   const char *key, const char *value)
+{
+	return post_field(cls, kind, key, NULL, NULL, NULL, value ? value : "",
+			  0, value ? strlen(value) : 0);
+}
+
+static enum MHD_Result post_switch(struct MHD_Connection *c, struct http *h,
+				   struct post *p)
+{
+	static const unsigned status[] = {
+		[SWITCH_OK] = MHD_HTTP_OK,
+		[SWITCH_BAD] = MHD_HTTP_BAD_REQUEST,
+		[SWITCH_NOT_FOUND] = MHD_HTTP_NOT_FOUND,
+		[SWITCH_TIMEOUT] = MHD_HTTP_GATEWAY_TIMEOUT,
+		[SWITCH_NO_DAEMON] = MHD_HTTP_SERVICE_UNAVAILABLE,
+	};
+	char why[256], *body = NULL;
+	size_t len = 0;
+	FILE *o;
+	int rc;
+
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_field, p);
+	if (p->too_big || !p->prefix[0] || !p->via[0] == !p->automatic)
+		return respond_error(c, MHD_HTTP_BAD_REQUEST, "write prefix=P and "
+				     "via=PATH, or prefix=P and auto=1");
+	rc = paths_switch(h->pin_dir, p->prefix, p->automatic ? NULL : p->via,
+			  why, sizeof(why));
+	if (rc != SWITCH_OK)
+		return respond_error(c, status[rc], why);
+	o = open_memstream(&body, &len);
+	if (!o)
+		return MHD_NO;
+	fprintf(o, "{\"ok\":true,\"message\":\"%s\"}\n", why);
+	fclose(o);
+	return respond(c, MHD_HTTP_OK, "application/json", body, len);
+}
+
+static enum MHD_Result on_post(struct MHD_Connection *c, struct http *h,
+			       const char *upload, size_t *upload_size,
+			       void **state)
+{
+	struct post *p = *state;
+
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return MHD_NO;
+		/* NULL for other content types: then only query arguments. */
+		p->pp = MHD_create_post_processor(c, POST_MAX, post_field, p);
+		*state = p;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		p->seen += *upload_size;
+		if (p->seen > POST_MAX)
+			p->too_big = true;
+		else if (p->pp)
+			MHD_post_process(p->pp, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return post_switch(c, h, p);
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **state,
+		    enum MHD_RequestTerminationCode why)
+{
+	struct post *p = *state;
+
+	(void)cls; (void)c; (void)why;
+	if (!p)
+		return;
+	if (p->pp)
+		MHD_destroy_post_processor(p->pp);
+	free(p);
+	*state = NULL;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **state)
+{
+	struct http *h = cls;
+	bool get = !strcmp(method, MHD_HTTP_METHOD_GET) ||
+		   !strcmp(method, MHD_HTTP_METHOD_HEAD);
+
+	(void)version;
+	if (!strcmp(url, "/paths/switch")) {
+		if (strcmp(method, MHD_HTTP_METHOD_POST))
+			return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					     "POST prefix=P&via=PATH (or auto=1)");
+		return on_post(c, h, upload, upload_size, state);
+	}
+	if (!get)
+		return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only");
+	if (!strcmp(url, "/metrics"))
+		return get_metrics(c, h);
+	if (!strcmp(url, "/health"))
+		return get_health(c, h);
+	if (!strcmp(url, "/status"))
+		return get_stats(c, h, false);
+	if (!strcmp(url, "/flows"))
+		return get_stats(c, h, true);
+	if (!strcmp(url, "/paths"))
+		return get_paths(c, h);
+	return respond_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint: see "
+			     "/metrics, /health, /status, /paths, /flows?top=N, "
+			     "POST /paths/switch");
+}
+
+struct http *http_start(const struct wf_config *cfg, int *err)
+{
+	const struct wf_cfg_http *hc = &cfg->http;
+	struct sockaddr_in a4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	const struct sockaddr *sa = (const struct sockaddr *)&a4;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
+	struct http *h;
+
+	*err = 0;
+	if (!hc->enabled)
+		return NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	snprintf(h->pin_dir, sizeof(h->pin_dir), "%s", cfg->pin_dir);
+	h->top = hc->top_flows;
+	h->started = time(NULL);
+	if (hc->family == 6) {
+		memcpy(&a6.sin6_addr, hc->addr, 16);
+		a6.sin6_port = htons(hc->port);
+		sa = (const struct sockaddr *)&a6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		memcpy(&a4.sin_addr, hc->addr, 4);
+		a4.sin_port = htons(hc->port);
+	}
+	errno = 0;
+	h->d = MHD_start_daemon(flags, hc->port, NULL, NULL, on_request, h,
+				MHD_OPTION_SOCK_ADDR, sa,
+				MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+				MHD_OPTION_CONNECTION_LIMIT, 32u,
+				MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+				MHD_OPTION_END);
+	if (!h->d) {
+		char where[PATH_MAX + 32] = "";
+
+		*err = errno ? -errno : -EINVAL;
+		if (hc->where.line)
+			snprintf(where, sizeof(where), "%s:%d:%d: ", cfg->path,
+				 hc->where.line, hc->where.col);
+		log_error("%shttp.listen: cannot listen on %s: %s (another "
+			  "wirefisher? choose another port, or http: { enabled: "
+			  "false })", where, hc->listen, strerror(-*err));
+		free(h);
+		return NULL;
+	}
+	log_info("serving /metrics and the JSON API on http://%s", hc->listen);
+	return h;
+}
+
+void http_stop(struct http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->d);
+	free(h);
+}
