@@ -7,6 +7,7 @@
 #   make setup      install the Debian packages the build and tests need
 #   make run        setup, build, run with config/config.yaml (needs root)
 #   make test       setup, build, run all test layers (needs root)
+#   make demo       setup, build, a 75 s live tour in namespaces (needs root)
 #   make bench      the benchmarks in bench/ (needs root)
 #   make install    PREFIX=/usr/local DESTDIR= (binary, default config and
 #                   the systemd unit)
@@ -71,7 +72,7 @@ FUZZ_BIN := $(OUT)/san/fuzz-config
 FUZZ_SRCS := user/config.c user/config_steer.c user/units.c user/policy.c \
 	user/log.c
 
-.PHONY: all setup run test test-bins bench install clean
+.PHONY: all setup run test test-bins demo bench install clean
 
 all: $(APP)
 
@@ -85,6 +86,12 @@ run: setup
 test: setup
 	$(Q)$(MAKE) test-bins
 	$(Q)tests/run.sh
+
+# A live tour: policing, a cgroup limit and failover over WireGuard, in
+# namespaces it makes and removes (tools/demo.sh).
+demo: setup
+	$(Q)$(MAKE) $(APP) $(TOOL_BINS)
+	$(Q)tools/demo.sh
 
 test-bins: $(APP) $(UNIT_BIN) $(BPFT_BIN) $(TOOL_BINS) $(ASAN_UNIT) $(FUZZ_BIN)
 

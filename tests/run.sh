@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the test layers, cheapest first, and end with one line
 # "N passed, N failed". Usage: tests/run.sh [unit|fuzz|bpf|e2e]...
-# unit also runs the unit tests built with ASan + UBSan; fuzz runs the
+# unit also runs the unit tests built with ASan + UBSan and checks the man
+# pages and the Grafana dashboard; fuzz runs the
 # config fuzzer for FUZZ_SECS (60) from the fixtures as seeds.
 # Every test prints "PASS name" or "FAIL name"; this script counts them.
 set -u
@@ -53,6 +54,9 @@ for layer in $layers; do
 		run_step unit 120 "$OUT/tests/unit-tests"
 		UBSAN_OPTIONS=print_stacktrace=1 run_whole unit/asan_ubsan 300 \
 			"$OUT/san/unit-tests"
+		# The man pages against --help and the README; the dashboard.
+		OUT=$OUT run_step docs 60 tests/check-man.sh
+		run_step dashboard 60 python3 tests/check-dashboard.py
 		;;
 	fuzz)
 		corpus=$(mktemp -d /tmp/wf-fuzz.XXXXXX)

@@ -392,7 +392,7 @@ static const struct argp_option pin_options[] = {
 	{ "pin-dir", OPT_PIN_DIR, "DIR", 0,
 	  "Pin directory of the daemon (default " WF_DEFAULT_PIN_DIR ")", 0 },
 	{ "config", 'c', "FILE", 0, "Take the pin directory from this config "
-	  "(reload: and check the config first)", 0 },
+	  "(which is checked first)", 0 },
 	{ 0 }
 };
 
@@ -400,8 +400,8 @@ static int cmd_reload(int argc, char **argv)
 {
 	static const struct argp argp = {
 		pin_options, parse_paths, NULL,
-		"Make the running daemon re-read its config (as SIGHUP does) and "
-		"wait for the outcome. Changed rules, limits, interfaces and "
+		"Make the running daemon re-read its config file (the one it was "
+		"started with; as SIGHUP does) and wait for the outcome. Changed rules, limits, interfaces and "
 		"paths apply without detaching a hook; flows, buckets and path "
 		"state are kept. A config with errors changes nothing. Exit 0 if "
 		"the new config runs.", NULL, NULL, NULL

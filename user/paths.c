@@ -17,6 +17,7 @@
 #include "log.h"
 #include "pin.h"
 #include "prom.h"
+#include "screen.h"
 #include "steer.h"
 #include "units.h"
 
@@ -143,35 +144,73 @@ static void fmt_ago(uint64_t unix_ns, char *buf, size_t n)
 		 tm.tm_sec, ago < 0 ? 0 : ago);
 }
 
-static void print_table(const struct wf_path_status *st, int n,
-			const struct route_view *views)
+/* "12s", "3m", "5h", "2d": how long ago, in at most 4 characters. */
+static void fmt_since(uint64_t unix_ns, char *buf, size_t n)
 {
-	char rate[32], ago[40], score[16];
+	long long ago = (long long)time(NULL) - (long long)(unix_ns / 1000000000ULL);
 
-	printf("%-12s %-12s %-7s %8s %8s %6s %6s %5s %13s  %s\n", "PATH",
-	       "DEVICE", "STATE", "RTT", "JITTER", "LOSS", "SCORE", "FLOWS",
-	       "RATE", "LAST CHANGE");
+	if (ago < 0)
+		ago = 0;
+	if (ago < 100)
+		snprintf(buf, n, "%llds", ago);
+	else if (ago < 6000)
+		snprintf(buf, n, "%lldm", ago / 60);
+	else if (ago < 360000)
+		snprintf(buf, n, "%lldh", ago / 3600);
+	else
+		snprintf(buf, n, "%lldd", ago / 86400);
+}
+
+/*
+ * width: the terminal's columns, 0 if not a terminal. Under 120 the last
+ * change is shown as an age ("12s") so a row fits 80 columns.
+ */
+static void print_table(FILE *o, const struct wf_path_status *st, int n,
+			const struct route_view *views, int width)
+{
+	bool narrow = width > 0 && width < 120;
+	char rate[32], ago[40], score[16], name[16], dev[16];
+
+	if (narrow)
+		fprintf(o, "%-10s %-8s %-7s %7s %7s %5s %5s %5s %11s %5s\n", "PATH",
+			"DEVICE", "STATE", "RTT", "JITTER", "LOSS", "SCORE",
+			"FLOWS", "RATE", "SINCE");
+	else
+		fprintf(o, "%-12s %-12s %-7s %8s %8s %6s %6s %5s %13s  %s\n",
+			"PATH", "DEVICE", "STATE", "RTT", "JITTER", "LOSS", "SCORE",
+			"FLOWS", "RATE", "LAST CHANGE");
 	for (int i = 0; i < n; i++) {
 		const struct wf_path_status *s = &st[i];
 
 		units_fmt_rate(s->rate_bps / 8, rate, sizeof(rate));
-		fmt_ago(s->changed_unix_ns, ago, sizeof(ago));
 		if (s->score_milli == 0xffffffffu)
 			snprintf(score, sizeof(score), "-");
 		else
 			snprintf(score, sizeof(score), "%.2f", s->score_milli / 1e3);
-		printf("%-12s %-12s %-7s %5.1f ms %5.1f ms %5.1f%% %6s %5llu %13s  "
-		       "%s\n", s->name, s->device, steer_state_name(s->state),
-		       s->rtt_ns / 1e6, s->jitter_ns / 1e6, s->loss_ppm / 1e4, score,
-		       (unsigned long long)s->flows, rate, ago);
+		if (narrow) {
+			fmt_since(s->changed_unix_ns, ago, sizeof(ago));
+			fprintf(o, "%-10s %-8s %-7s %4.1f ms %4.1f ms %4.1f%% %5s "
+				"%5llu %11s %5s\n",
+				screen_fit(s->name, 10, name, sizeof(name)),
+				screen_fit(s->device, 8, dev, sizeof(dev)),
+				steer_state_name(s->state), s->rtt_ns / 1e6,
+				s->jitter_ns / 1e6, s->loss_ppm / 1e4, score,
+				(unsigned long long)s->flows, rate, ago);
+			continue;
+		}
+		fmt_ago(s->changed_unix_ns, ago, sizeof(ago));
+		fprintf(o, "%-12s %-12s %-7s %5.1f ms %5.1f ms %5.1f%% %6s %5llu "
+			"%13s  %s\n", s->name, s->device, steer_state_name(s->state),
+			s->rtt_ns / 1e6, s->jitter_ns / 1e6, s->loss_ppm / 1e4,
+			score, (unsigned long long)s->flows, rate, ago);
 	}
-	printf("\n%-32s %-9s %s\n", "ROUTE", "MODE", "VIA");
+	fprintf(o, "\n%-32s %-9s %s\n", "ROUTE", "MODE", "VIA");
 	for (int r = 0; r < WF_MAX_ROUTES; r++) {
 		const struct route_view *v = &views[r];
 
 		if (!v->used)
 			continue;
-		printf("%-32s %-9s %s%s\n", v->to,
+		fprintf(o, "%-32s %-9s %s%s\n", v->to,
 		       v->have_r && v->r.mode == WF_MODE_SPREAD ? "spread" :
 		       "failover", active_name(v, st, n),
 		       v->have_r && (v->r.flags & WF_ROUTE_PINNED) ?
@@ -225,6 +264,22 @@ static void print_json(FILE *o, const struct wf_path_status *st, int n,
 	fprintf(o, "]}\n");
 }
 
+/* A live view's frame, drawn over the last one (no blank screen). */
+static void draw_frame(const struct wf_path_status *st, int n,
+		       const struct route_view *views)
+{
+	char *frame = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&frame, &len);
+
+	if (!f)
+		return;
+	print_table(f, st, n, views, screen_width(stdout));
+	fclose(f);
+	screen_draw(stdout, frame, len);
+	free(frame);
+}
+
 int paths_main(const struct paths_opts *o)
 {
 	struct steer_pins p;
@@ -240,15 +295,15 @@ int paths_main(const struct paths_opts *o)
 		int n = read_status(&p, st);
 
 		read_routes(&p, views);
-		if (o->watch_ns && !o->json)
-			fputs("\033[H\033[2J", stdout);
 		if (o->json)
 			print_json(stdout, st, n, views);
 		else if (n == 0)
 			printf("this wirefisher steers nothing: its config has no "
 			       "steering: section\n");
+		else if (o->watch_ns && screen_width(stdout))
+			draw_frame(st, n, views);
 		else
-			print_table(st, n, views);
+			print_table(stdout, st, n, views, screen_width(stdout));
 		fflush(stdout);
 		if (o->watch_ns) {
 			struct timespec ts = { (time_t)(o->watch_ns / 1000000000ULL),

@@ -261,14 +261,15 @@ int run_daemon(struct wf_config *cfg, const struct run_opts *o)
 		goto out;
 	if (stop_requested())
 		goto interrupted;
+	/* Before any hook: a port in use refuses the start with nothing done. */
+	d.http = http_start(cfg, &err);
+	if (err)
+		goto out;
 	if (apply(&d, cfg))
 		goto out;
 	if (stop_requested())
 		goto interrupted;
 	if (loader_pin(d.l))
-		goto out;
-	d.http = http_start(cfg, &err);
-	if (err)
 		goto out;
 	log_info("running: maps pinned in %s; reload with SIGHUP, stop with "
 		 "Ctrl-C or SIGTERM", cfg->pin_dir);

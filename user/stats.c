@@ -23,6 +23,7 @@
 #include "log.h"
 #include "pin.h"
 #include "prom.h"
+#include "screen.h"
 #include "units.h"
 
 struct pins {
@@ -473,6 +474,30 @@ static void endpoint(const struct wf_flow_key *k, const __u32 *a, __u16 port,
 		snprintf(buf, n, "%s:%u", ip, port);
 }
 
+/* Rules in 80 columns: name, limit, passed rate now and smoothed, counts. */
+static void print_rules_narrow(FILE *o, const struct snapshot *s)
+{
+	char limit[16], inst[16], smooth[16], name[20];
+
+	if (!s->n_rules)
+		return;
+	fprintf(o, "%-16s %-6s %11s %11s %11s %8s %8s\n", "RULE", "PER", "LIMIT",
+		"RATE", "SMOOTHED", "PASSED", "DROPPED");
+	for (size_t i = 0; i < s->n_rules; i++) {
+		const struct rule_row *r = &s->rules[i];
+
+		units_fmt_rate(r->rule.rate_bps / 8, limit, sizeof(limit));
+		units_fmt_rate(r->rates.inst, inst, sizeof(inst));
+		units_fmt_rate(r->rates.smooth, smooth, sizeof(smooth));
+		fprintf(o, "%-16s %-6s %11s %11s %11s %8llu %8llu\n",
+			screen_fit(r->rule.name, 16, name, sizeof(name)),
+			per_names[r->rule.per & 3], limit, inst, smooth,
+			(unsigned long long)r->count.passed,
+			(unsigned long long)r->count.dropped);
+	}
+	fputc('\n', o);
+}
+
 static void print_rules_table(FILE *o, const struct snapshot *s)
 {
 	char limit[16], inst[16], smooth[16], pb[16], db[16];
@@ -499,17 +524,41 @@ static void print_rules_table(FILE *o, const struct snapshot *s)
 	fputc('\n', o);
 }
 
+/* Flows in 80 columns: endpoints cut in the middle if they must be. */
+static void print_flows_narrow(FILE *o, const struct snapshot *s, size_t shown)
+{
+	char src[64], dst[64], fs[24], fd[24], inst[16], pb[8];
+
+	fprintf(o, "%-5s %-3s %-5s %-21s %-21s %7s %11s\n", "IF", "DIR", "PROTO",
+		"SOURCE", "DESTINATION", "PACKETS", "RATE");
+	for (size_t i = 0; i < shown; i++) {
+		const struct row *r = &s->rows[i];
+
+		endpoint(&r->key, r->key.addr_src, r->key.port_src, src, sizeof(src));
+		endpoint(&r->key, r->key.addr_dst, r->key.port_dst, dst, sizeof(dst));
+		units_fmt_rate(r->rates.inst, inst, sizeof(inst));
+		fprintf(o, "%-5.5s %-3s %-5s %-21s %-21s %7llu %11s\n", r->ifname,
+			r->key.dir == WF_DIR_INGRESS ? "in" : "out",
+			proto_name(r->key.proto, pb, sizeof(pb)),
+			screen_fit(src, 21, fs, sizeof(fs)),
+			screen_fit(dst, 21, fd, sizeof(fd)),
+			(unsigned long long)r->flow.packets, inst);
+	}
+}
+
 static void print_table(FILE *o, const struct pins *p, const struct snapshot *s,
-			size_t shown)
+			size_t shown, int width)
 {
 	char src[64], dst[64], bytes[16], inst[16], smooth[16], peak[16], pb[8];
+	bool narrow = width > 0 && width < 120;
 	size_t i;
 
 	if (p->meta.pid)
 		fprintf(o, "wirefisher pid %u: ", p->meta.pid);
 	else
 		fputs("wirefisher not running (persist kept its hooks): ", o);
-	fprintf(o, "%zu flows, %llu evicted, %llu packets "
+	fprintf(o, narrow ? "%zu flows, %llu evicted, %llu packets\n" :
+		"%zu flows, %llu evicted, %llu packets "
 		"(%llu not IP, %llu malformed, %llu truncated); window %llu ms\n",
 		s->n, (unsigned long long)evicted(s),
 		(unsigned long long)s->total.packets,
@@ -524,6 +573,11 @@ static void print_table(FILE *o, const struct pins *p, const struct snapshot *s,
 			(unsigned long long)s->total.steered,
 			(unsigned long long)s->total.steer_flows,
 			(unsigned long long)s->total.steer_no_path);
+	if (narrow) {
+		print_rules_narrow(o, s);
+		print_flows_narrow(o, s, shown);
+		return;
+	}
 	print_rules_table(o, s);
 	fprintf(o, "%-8s %-3s %-5s %-22s %-22s %9s %9s %12s %12s %12s\n", "IFACE",
 		"DIR", "PROTO", "SOURCE", "DESTINATION", "PACKETS", "BYTES",
@@ -545,22 +599,48 @@ static void print_table(FILE *o, const struct pins *p, const struct snapshot *s,
 	}
 }
 
+/*
+ * Print one snapshot to out. width: the terminal's columns (0: not a
+ * terminal, print every column); rows: its lines in a live view (the flows
+ * that fit are shown), 0 for all.
+ */
 static void print_once(const struct stats_opts *o, struct pins *p,
-		       struct snapshot *s, FILE *out)
+		       struct snapshot *s, FILE *out, int width, int rows)
 {
-	size_t shown = s->n;
+	size_t shown = s->n, fit;
 
 	sort_by = o->sort;
 	qsort(s->rows, s->n, sizeof(*s->rows), cmp_rows);
 	if (o->top && o->top < shown)
 		shown = o->top;
+	/* Header, rules and their header, a blank line, the flows' header. */
+	fit = rows > 0 && (size_t)rows > s->n_rules + 6 ?
+	      (size_t)rows - s->n_rules - 6 : 0;
+	if (rows > 0 && fit < shown)
+		shown = fit;
 	if (o->no_flows)
 		shown = 0;
 	if (o->json)
 		print_json(out, p, s, shown);
 	else
-		print_table(out, p, s, shown);
+		print_table(out, p, s, shown, width);
 	fflush(out);
+}
+
+/* A live view's frame: drawn over the last one, never a blank screen. */
+static void print_frame(const struct stats_opts *o, struct pins *p,
+			struct snapshot *s)
+{
+	char *frame = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&frame, &len);
+
+	if (!f)
+		return;
+	print_once(o, p, s, f, screen_width(stdout), screen_rows(stdout));
+	fclose(f);
+	screen_draw(stdout, frame, len);
+	free(frame);
 }
 
 /* ---- Prometheus metrics ---- */
@@ -739,7 +819,7 @@ int stats_write(const struct stats_opts *o, FILE *out)
 
 	if (one_snapshot(o->pin_dir, &p, &s))
 		return 1;
-	print_once(o, &p, &s, out);
+	print_once(o, &p, &s, out, 0, 0);
 	free(s.rows);
 	close_pins(&p);
 	return 0;
@@ -778,10 +858,10 @@ int stats_main(const struct stats_opts *o)
 			log_error("out of memory reading %zu flows", s.n);
 			goto out;
 		}
-		/* Home and clear: redraw in place, like top. */
-		if (o->watch_ns && !o->json)
-			fputs("\033[H\033[2J", stdout);
-		print_once(o, &p, &s, stdout);
+		if (o->watch_ns && !o->json && screen_width(stdout))
+			print_frame(o, &p, &s);
+		else
+			print_once(o, &p, &s, stdout, screen_width(stdout), 0);
 		if (o->watch_ns) {
 			struct timespec ts = { (time_t)(o->watch_ns / 1000000000ULL),
 					       (long)(o->watch_ns % 1000000000ULL) };
