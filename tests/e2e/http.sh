@@ -104,6 +104,10 @@ check http_switch_get_405 [ "$(code "$URL/paths/switch")" = 405 ]
 check http_unknown_404 [ "$(code "$URL/nope")" = 404 ]
 check http_bad_top_400 [ "$(code "$URL/flows?top=0")" = 400 ]
 
+# paths --watch in an 80-column terminal: drawn in place, every line fits.
+tty_view "$TMP/tty" $IN_A "$WF" paths --watch=300ms --pin-dir "$PIN"
+check http_paths_watch_80_columns tty_view_ok "$TMP/tty"
+
 # Loopback only: from B, A's address does not answer.
 check http_not_on_veth bash -c "! $IN_B curl -s --max-time 2 http://$IP_A:9475/health"
 

@@ -34,6 +34,11 @@ $IN_A timeout -s INT 1.3 "$WF" stats --watch=300ms --pin-dir "$PIN" > "$TMP/watc
 frames=$(grep -c "wirefisher pid" "$TMP/watch")
 check inspect_watch_redraws [ "$frames" -ge 3 ]
 
+# In an 80-column terminal: drawn in place, every line fits.
+tty_view "$TMP/tty" $IN_A "$WF" stats --watch=300ms --pin-dir "$PIN"
+check inspect_watch_80_columns tty_view_ok "$TMP/tty"
+check inspect_watch_units grep -q "bit/s" "$TMP/tty"
+
 out=$("$WF" stats --pin-dir /sys/fs/bpf/wf-none-$ID 2>&1)
 check inspect_no_daemon_exit [ $? -eq 1 ]
 check inspect_no_daemon_message grep -q "no running wirefisher found at /sys/fs/bpf/wf-none-$ID" <<< "$out"

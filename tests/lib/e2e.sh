@@ -196,6 +196,31 @@ udp_rate() {
 # rule NAME EXPR: EXPR over the stats of rule NAME, as r.
 rule() { stats_json | json "(lambda r: $2)([x for x in d['rules'] if x['name'] == '$1'][0])"; }
 
+# tty_view OUT CMD...: run a live view (CMD, e.g. `stats --watch`) for
+# 1.3 s on a pseudo-terminal of 80 x 24 (script(1)); its raw output in OUT.
+tty_view() {
+	local out=$1
+	shift
+	timeout -s INT 5 script -qfec "stty cols 80 rows 24; timeout -s INT 1.3 $*" \
+		/dev/null > "$out" 2>&1 || true
+}
+
+# tty_view_ok FILE: frames drawn in place (cursor home, no clear screen),
+# every line within 80 columns once the escape sequences are removed.
+tty_view_ok() {
+	python3 - "$1" <<'EOF'
+import re, sys
+raw = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+frames = raw.count("\x1b[H")
+text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", raw).replace("\r", "")
+wide = [l for l in text.split("\n") if len(l) > 80]
+ok = frames >= 2 and "\x1b[2J" not in raw and not wide
+if not ok:
+    print("frames %d, clear-screen %s, lines over 80: %r" % (frames, "\x1b[2J" in raw, wide[:3]))
+sys.exit(0 if ok else 1)
+EOF
+}
+
 # BPF programs of ours loaded anywhere on the host right now.
 wf_prog_count() {
 	bpftool prog show 2>/dev/null | grep -cE 'name wf_(tc|nf|cg|xdp)_' || true
