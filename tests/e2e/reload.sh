@@ -100,7 +100,7 @@ BG_PIDS+=($!)
 $IN_A "$PROBE" "$LINK" "$IFX" "$IP_A" "$IP_B" 9999 300 > "$TMP/probe.out" &
 probe_pid=$!
 BG_PIDS+=($probe_pid)
-ok=0 refused=0 wrong=0
+ok=0 refused=0 wrong=0 t0=$(date +%s%N)
 for ((i = 0; i < 100; i++)); do
 	case $((i % 3)) in
 	0) cp "$TMP/a.yaml" "$CFG"; want=0 ;;
@@ -118,7 +118,7 @@ wait $probe_pid
 probe=$(cat "$TMP/probe.out")
 runs=$(kv runs "$probe")
 after=$(seen)
-log "100 reloads: $ok applied, $refused refused; probe $probe; rule saw $((after - before))"
+log "100 reloads in $((($(date +%s%N) - t0) / 1000000)) ms: $ok applied, $refused refused; probe $probe; rule saw $((after - before))"
 check reload_storm_outcomes [ "$ok/$refused/$wrong" = 67/33/0 ]
 check reload_storm_probe_ran [ "${runs:-0}" -gt 1000 ]
 check reload_storm_every_probe_met_the_rule [ "$((after - before))" = "$runs" ]
