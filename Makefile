@@ -7,10 +7,10 @@
 #   make setup      install the Debian packages the build and tests need
 #   make run        setup, build, run with config/config.yaml (needs root)
 #   make test       setup, build, run all test layers (needs root)
-#   make demo       setup, build, a 75 s live tour in namespaces (needs root)
+#   make demo       setup, build, a 40 s live tour in namespaces (needs root)
 #   make bench      the benchmarks in bench/ (needs root)
 #   make install    PREFIX=/usr/local DESTDIR= (binary, default config and
-#                   the systemd unit)
+#                   the systemd unit, the man pages)
 
 OUT ?= build
 PREFIX ?= /usr/local
@@ -88,9 +88,10 @@ test: setup
 	$(Q)tests/run.sh
 
 # A live tour: policing, a cgroup limit and failover over WireGuard, in
-# namespaces it makes and removes (tools/demo.sh).
+# namespaces it makes and removes (tools/demo.sh). -s unless V=1: no
+# "is up to date" line per binary before the demo's own output.
 demo: setup
-	$(Q)$(MAKE) $(APP) $(TOOL_BINS)
+	$(Q)$(MAKE) $(if $(Q),-s) $(APP) $(TOOL_BINS)
 	$(Q)tools/demo.sh
 
 test-bins: $(APP) $(UNIT_BIN) $(BPFT_BIN) $(TOOL_BINS) $(ASAN_UNIT) $(FUZZ_BIN)

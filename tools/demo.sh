@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #
 # demo.sh - `sudo make demo`: wirefisher at work in a small lab, live, in
-# about 75 seconds.
+# about 40 seconds.
 #
 # It builds three network namespaces (client, relay, server) joined by two
 # underlays (one direct veth, one through the relay), runs a wireguard-go
@@ -21,7 +21,8 @@
 set -u
 export LC_ALL=C		# "1.5", not "1,5", in printf and EPOCHREALTIME
 
-cd "$(dirname "$0")/.."
+USER_PWD=$PWD
+cd "$(dirname "$0")/.." || exit 1
 . tests/lib/e2e.sh
 # Our own pin directory name, set before wglab.sh derives the server's.
 PIN=/sys/fs/bpf/wf-demo-$ID
@@ -34,11 +35,13 @@ SVC=10.99.0.1			# the server's service address (wglab.sh)
 DL_PORT=5201			# iperf3 server for the download
 UL_PORT=5202			# iperf3 server for the uploads
 UDP_PORT=9300			# the failover stream
-REL_WF=${WF#"$PWD"/}		# build/wirefisher, for the hints we print
+# build/wirefisher for the hints we print, if that is where the user is.
+REL_WF=$WF
+[ "$USER_PWD" = "$PWD" ] && REL_WF=${WF#"$PWD"/}
 
 # ---- output --------------------------------------------------------------
 
-if [ -t 1 ]; then B=$'\e[1m' D=$'\e[2m' N=$'\e[0m'; else B= D= N=; fi
+if [ -t 1 ]; then B=$'\e[1m' D=$'\e[2m' N=$'\e[0m'; else B='' D='' N=''; fi
 say() { printf '%s\n' "$*"; }
 scene() { printf '\n%s== %s ==%s\n' "$B" "$*" "$N"; }
 note() { printf '%s   %s%s\n' "$D" "$*" "$N"; }
@@ -56,48 +59,60 @@ sleep_until() {
 
 # One Python for every number we print, so units and widths are the same
 # everywhere. Reads wirefisher's JSON on stdin.
-#   rule NAME LIMIT_BPS T      one line: the rule's passed rate over the last
-#                              full window, a bar, packets dropped so far
+#   rule NAME LIMIT_BPS [drops] T  one line: the rule's passed rate over the
+#                              last full window, a bar (20 # = the limit) and,
+#                              with "drops", the packets it dropped so far
 #   flows PORT T               the summed rate of the client's flows to PORT
-#   paths T [NOTE]             the route's path and each path's state
-#   summary NAME               "passed avg, dropped" of rule NAME
+#   avg NAME                   the rule's average passed rate
+#   paths T BPS1 BPS2 [MARK]   the route's path; each path's state, loss and
+#                              what its tunnel sent (BPSk, measured by us)
+#   paths-header               the column titles of "paths"
+#   changed PATH               when PATH last changed state (unix seconds)
 FMT=$(cat <<'PY'
 import json, sys
 
-def rate(bps):
+def rate(bps, w=7):
     if bps >= 1e6:
-        return "%7.2f Mbit/s" % (bps / 1e6)
-    return "%7.1f kbit/s" % (bps / 1e3)
+        return "%*.2f Mbit/s" % (w, bps / 1e6)
+    return "%*.1f kbit/s" % (w, bps / 1e3)
+
+ROW = "  %5s s  %-5s  %-5s %4s %12s   %-5s %4s %12s  %s"
 
 def bar(bps, limit):
-    n = int(round(20 * bps / limit)) if limit else 0
+    n = int(round(20 * bps / limit))
     return ("#" * min(n, 30) + ("+" if n > 30 else "")).ljust(31)
 
+def rule(name):
+    return [x for x in d["rules"] if x["name"] == name][0]
+
 cmd, args = sys.argv[1], sys.argv[2:]
+if cmd == "paths-header":
+    print((ROW % ("", "route", "p1", "loss", "p1 sent", "p2", "loss",
+                  "p2 sent", "")).replace("     s ", "  time ", 1).rstrip())
+    sys.exit(0)
 try:
     d = json.load(sys.stdin)
 except Exception:
-    print("   (no answer from the daemon this time)")
+    print("  (no answer from the daemon this time)")
     sys.exit(0)
 if cmd == "rule":
-    r = [x for x in d["rules"] if x["name"] == args[0]][0]
+    r = rule(args[0])
     bps = r["rate_bytes_per_s"]["inst"] * 8
-    print("  %4s s  %s  %s dropped %6d packets" % (args[2], rate(bps),
-          bar(bps, float(args[1])), r["dropped"]))
+    drops = "dropped %5d packets" % r["dropped"] if args[3:] else ""
+    print(("  %4s s  %s  %s%s" % (args[-1], rate(bps), bar(bps, float(args[1])),
+                                 drops)).rstrip())
 elif cmd == "flows":
     bps = sum(f["rate_bytes_per_s"]["inst"] * 8 for f in d["flows"]
               if f["dir"] == "egress" and f["dport"] == int(args[0]))
-    print("  %4s s  %s  %s" % (args[1], rate(bps), bar(bps, 4e6)))
-elif cmd == "summary":
-    r = [x for x in d["rules"] if x["name"] == args[0]][0]
-    print("%s %d %d" % (rate(r["rate_bytes_per_s"]["avg"] * 8).strip(),
-                        r["dropped"], r["passed"] + r["dropped"]))
+    print(("  %4s s  %s  %s" % (args[1], rate(bps), bar(bps, 4e6))).rstrip())
+elif cmd == "avg":
+    print(rate(rule(args[0])["rate_bytes_per_s"]["avg"] * 8).strip())
 elif cmd == "paths":
-    route = d["routes"][0]["via"] if d["routes"] else "?"
-    cols = ["%s %-5s %5.1f ms %s" % (p["name"], p["state"], p["rtt_ms"],
-            rate(p["rate_bps"])) for p in d["paths"]]
-    print("  %5s s  route via %-3s | %s %s" % (args[0], route,
-          " | ".join(cols), " ".join(args[1:])))
+    cols = []
+    for p, b in zip(d["paths"][:2], args[1:3]):
+        cols += [p["state"], "%.0f%%" % (100 * p["loss"]), rate(float(b), 5)]
+    print((ROW % tuple([args[0], d["routes"][0]["via"]] + cols +
+                       [" ".join(args[3:])])).rstrip())
 elif cmd == "changed":
     print("%.3f" % [p for p in d["paths"] if p["name"] == args[0]][0]
           ["last_change_unix"])
@@ -108,34 +123,43 @@ paths_json() { $IN_A "$WF" paths --json --pin-dir "$PIN" 2>/dev/null; }
 
 # ---- set-up and tear-down ------------------------------------------------
 
+# bail MESSAGE: refuse before anything was made (e2e.sh made only $TMP).
+bail() {
+	say "$*"
+	rm -rf "$TMP"
+	exit 1
+}
+
 preflight() {
-	local t missing=
-	if [ "$(id -u)" != 0 ]; then
-		say "The demo makes namespaces and loads BPF programs: run it as root (sudo make demo)."
-		exit 1
-	fi
+	local t missing=''
+	[ "$(id -u)" = 0 ] ||
+		bail "The demo makes namespaces and loads BPF programs: run it as root (sudo make demo)."
 	for t in wireguard-go wg iperf3 nft nsenter python3; do
 		command -v $t > /dev/null || missing="$missing $t"
 	done
-	[ -z "$missing" ] || { say "missing:$missing (sudo make setup installs them)"; exit 1; }
-	[ -x "$WF" ] && [ -x "$UDP" ] && [ -x "$RELAY" ] ||
-		{ say "build first: make $REL_WF build/tests/wf-udp build/tests/wf-relay"; exit 1; }
-	[ -n "$CG_MOUNT" ] || { say "no cgroup2 mount in /proc/mounts: the container scene needs one"; exit 1; }
+	[ -z "$missing" ] || bail "Missing:$missing (sudo make setup installs them)."
+	if ! [ -x "$WF" ] || ! [ -x "$UDP" ] || ! [ -x "$RELAY" ]; then
+		bail "Build first: make build/wirefisher build/tests/wf-udp build/tests/wf-relay"
+	fi
+	[ -n "$CG_MOUNT" ] || bail "No cgroup2 mount in /proc/mounts: the container scene needs one."
 }
 
-# A failure: say what failed, show the daemons' last words, and leave (the
+# die MESSAGE: say what failed, show the daemons' last words, and leave (the
 # EXIT trap removes everything).
 die() {
 	local f
-	say "demo stopped: $*"
+	say "The demo stopped: $*"
 	for f in "$TMP/wf.log" "$TMP/wf-s.log"; do
-		[ -s "$f" ] && { note "last lines of $(basename "$f"):"; tail -n 5 "$f" | sed 's/^/     /'; }
+		[ -s "$f" ] || continue
+		note "last lines of $(basename "$f"):"
+		tail -n 5 "$f" | sed 's/^/     /'
 	done
 	exit 1
 }
 
-# cg_remove: the cgroup goes once nothing lives in it. Its members are only
-# processes this script started (it made the cgroup), so ending them is ours.
+# cg_remove: the cgroup goes once nothing lives in it. Its members can only
+# be processes this script started (it made the cgroup), so ending them is
+# ours to do.
 cg_remove() {
 	local i p
 	[ -d "$CG" ] || return 0
@@ -146,12 +170,13 @@ cg_remove() {
 	done
 }
 
-# leftovers: what of ours is still there after the clean-up (should be none).
+# leftovers: what of ours is still there after the clean-up (nothing, we
+# hope; we look rather than assume).
 leftovers() {
-	local left=
+	local left=''
 	ip netns list | grep -qE "^wf[abr]$ID( |$)" && left="$left namespaces"
-	[ -e "$PIN" ] || [ -e "$PIN_S" ] && left="$left pins"
-	[ -d "$CG" ] && left="$left cgroup"
+	{ [ -e "$PIN" ] || [ -e "$PIN_S" ]; } && left="$left pins"
+	[ -d "$CG" ] && left="$left $CG"
 	[ -d "$TMP" ] && left="$left $TMP"
 	pgrep -f "w[cs][12]-$ID\$" > /dev/null && left="$left wireguard-go"
 	echo "$left"
@@ -160,17 +185,18 @@ leftovers() {
 demo_cleanup() {
 	local rc=$? left
 	trap '' INT TERM	# a second Ctrl-C must not cut the clean-up short
-	[ "$rc" = 130 ] && say "" && say "interrupted."
+	[ "$rc" = 130 ] && printf '\ninterrupted.\n'
 	say ""
-	say "Removing everything the demo made: daemons (their hooks and pins go with"
-	say "them), wireguard-go, relay, iperf3, namespaces, the cgroup, $TMP ..."
+	say "Removing what the demo made: both daemons (their hooks and pins go with"
+	say "them), wireguard-go, the relay, iperf3, the namespaces, the cgroup and"
+	say "$TMP."
 	cleanup		# e2e.sh + wglab.sh: daemons, tunnels, helpers, netns, pins, TMP
 	cg_remove
 	left=$(leftovers)
 	if [ -z "$left" ]; then
-		say "Done: nothing left behind."
+		say "Done in $SECONDS s; nothing left behind."
 	else
-		say "Left behind, please check:$left"
+		say "Done in $SECONDS s, but these are still there:$left"
 	fi
 	exit "$rc"
 }
@@ -180,30 +206,44 @@ arm_traps() {
 	trap 'exit 130' INT TERM
 }
 
-# lab: the namespaces, the underlays, the tunnels (wglab_up checks that every
-# tunnel and the service address answer), and the picture.
+# tunnel_line DEV_C LABEL DEV_S: one tunnel of the picture, 79 columns.
+tunnel_line() {
+	local left="   +-- $1 " right=" $3 --+" mid=" $2 " n fill
+	n=$((79 - ${#left} - ${#right} - ${#mid}))
+	fill=$(printf '%*s' $((n / 2)) '' | tr ' ' '=')
+	printf '%s%s%s%s%s\n' "$left" "$fill" "$mid" "$fill${fill:0:$((n % 2))}" "$right"
+}
+
+picture() {
+	printf '   %-38s%38s\n' "client ($NS_A)" "server ($NS_B)"
+	printf '   %-38s%38s\n' "10.96.0.2" "$SVC (the service)"
+	printf '   |%74s|\n' ''
+	tunnel_line "${WG_C[1]}" "p1: direct veth" "${WG_S[1]}"
+	printf '   |%74s|\n' ''
+	tunnel_line "${WG_C[2]}" "p2: veth > relay ($NS_R) > veth" "${WG_S[2]}"
+	say ""
+	say "   ===  a WireGuard tunnel (wireguard-go) over that underlay."
+	say "   p1 is preferred, p2 is the backup."
+}
+
+# lab: the namespaces, the underlays, the tunnels (wglab_up waits until
+# every tunnel and the service address answer), and the picture.
 lab() {
-	scene "Building the lab"
+	scene "The lab: three network namespaces, two underlays, two tunnels"
 	netns_up || die "cannot make the namespaces"
 	arm_traps	# netns_up set e2e.sh's trap; ours also removes the cgroup
 	wglab_up direct relay || die "cannot bring up the WireGuard tunnels"
-	cat <<EOF
-  three network namespaces, two underlays, one wireguard-go tunnel over each:
-
-   client ($NS_A)                                       server ($NS_B)
-   10.96.0.2 -+- ${WG_C[1]} ==[ p1: direct veth ]============== ${WG_S[1]} -+- $SVC
-              |                                                        |   iperf3, UDP sink
-              +- ${WG_C[2]} ==[ p2: veth > relay ($NS_R) > veth ]= ${WG_S[2]} -+
-
-  ==[ ]== a WireGuard tunnel over that underlay; p1 is preferred, p2 the backup.
-EOF
+	picture
 }
 
 # daemons: wirefisher on the client (steering + the two rules) and on the
-# server (steering the replies, as the tests do: the far side routes its
-# own direction).
+# server (steering the replies: as in the tests, each end moves its own
+# direction).
 daemons() {
 	mkdir -p "$CG" || die "cannot make the cgroup $CG"
+	# burst 500ms on the cgroup rule: there a TCP sender's packets are
+	# still 64 KB GSO packets, and the default burst (1/4 s, 125 kB at
+	# 4 Mbit/s) holds fewer than two; TCP then gets ~70 % of the limit.
 	{
 		steer_yaml "$PIN" c failover "1 2" "hold: 2s"
 		cat <<-EOF
@@ -214,156 +254,195 @@ daemons() {
 		  - name: container
 		    match: { cgroup: $CG_REL, direction: egress }
 		    rate: 4mbit
+		    burst: 500ms
 		EOF
 	} > "$TMP/c.yaml"
 	steer_yaml "$PIN_S" s failover "1 2" "hold: 2s" > "$TMP/s.yaml"
 	wf_server_start "$TMP/s.yaml" || die "the server's wirefisher did not start"
 	wf_start "$TMP/c.yaml" || die "the client's wirefisher did not start"
 	say ""
-	say "  wirefisher runs on both ends. The client's config ($TMP/c.yaml):"
+	say "  wirefisher runs on both ends. The client's config:"
 	sed -n '/^steering:/,$p' "$TMP/c.yaml" | sed 's/^/    /'
 	wait_all_up 100 || note "(not every path is up yet; going on)"
 	iperf_servers $DL_PORT $UL_PORT
 }
 
-# where_to_look: the live views, once; and three lines of the metrics.
+# where_to_look: the live views, once, and three lines of the metrics.
 where_to_look() {
 	local m
 	say ""
-	say "  While it runs, in another terminal (as root):"
-	say "    nsenter --net=/run/netns/$NS_A $REL_WF stats --watch --pin-dir $PIN"
-	say "    nsenter --net=/run/netns/$NS_A $REL_WF paths --watch --pin-dir $PIN"
+	say "  To watch it from another terminal while it runs (as root):"
+	say "    nsenter --net=/run/netns/$NS_A \\"
+	say "      $REL_WF stats --watch --pin-dir $PIN"
+	say "    nsenter --net=/run/netns/$NS_A \\"
+	say "      $REL_WF paths --watch --pin-dir $PIN"
 	m=$($IN_A curl -s --max-time 2 http://127.0.0.1:9475/metrics 2>/dev/null |
-		grep -E '^wirefisher_path_up' | head -n 3)
+		grep -E '^wirefisher_(path_up|route_path)' | head -n 3)
 	[ -n "$m" ] || return 0		# no metrics endpoint in this build
 	say "    nsenter --net=/run/netns/$NS_A curl -s http://127.0.0.1:9475/metrics"
-	say "  e.g. (Prometheus format):"
+	say "  which says, among much else:"
 	sed 's/^/    /' <<< "$m"
 }
 
 # ---- the scenes ----------------------------------------------------------
 
-scene_download() {
-	local t0 i pid bps sum
-	scene "Scene 1 of 3: a download capped at 8 Mbit/s"
-	say "  rule \"download\": TCP from port $DL_PORT, on the client's ingress, 8 Mbit/s."
-	say "  iperf3 -R: the server sends to the client for 8 s. Each second, the"
-	say "  rule's passed rate (IP bytes, last 1 s window) and its drops so far:"
-	$IN_A iperf3 -c $SVC -p $DL_PORT -R -t 8 -J > "$TMP/dl.json" 2>&1 &
-	pid=$!
-	BG_PIDS+=($pid)
-	t0=$(now_ms)
-	for ((i = 1; i <= 8; i++)); do
-		sleep_until $((t0 + i * 1000 + 100))
-		stats_json 2>/dev/null | fmt rule download 8e6 $i
-	done
-	wait "$pid"
-	bps=$(python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6))' "$TMP/dl.json" 2>/dev/null || echo "?")
-	read -r sum < <(stats_json 2>/dev/null | fmt summary download)
-	say "  => iperf3 received $bps Mbit/s of TCP payload over 8 s, slow start included;"
-	say "     the rule passed ${sum%% *} of IP bytes on average (limit 8 Mbit/s)."
+# iperf_goodput JSON: the receiver's goodput in Mbit/s from iperf3 -J.
+iperf_goodput() {
+	python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6))' "$1" 2>/dev/null || echo "?"
 }
 
-scene_container() {
-	local t0 i pid bps
-	scene "Scene 2 of 3: a container limited to 4 Mbit/s"
-	say "  rule \"container\": everything sockets in cgroup $CG_REL send, 4 Mbit/s."
-	say "  (a container is a cgroup: docker, podman and systemd units make them too)"
-	say "  iperf3 upload from inside that cgroup for 6 s:"
-	in_cg "$CG" $IN_A iperf3 -c $SVC -p $UL_PORT -t 6 > /dev/null 2>&1 &
-	pid=$!
-	BG_PIDS+=($pid)
+# every_second SECS CMD...: run CMD once a second for SECS seconds, with
+# the second as its last argument, just after each window closes.
+every_second() {
+	local secs=$1 t0 i
+	shift
 	t0=$(now_ms)
-	for ((i = 1; i <= 6; i++)); do
+	for ((i = 1; i <= secs; i++)); do
 		sleep_until $((t0 + i * 1000 + 100))
-		stats_json 2>/dev/null | fmt rule container 4e6 $i
+		"$@" $i
 	done
-	wait "$pid"
-	say "  The same upload outside the cgroup, 3 s (its flow's rate; no rule matches):"
-	$IN_A iperf3 -c $SVC -p $UL_PORT -t 3 -J > "$TMP/ul.json" 2>&1 &
+}
+
+rule_line() { stats_json 2>/dev/null | fmt rule "$@"; }
+flows_line() { stats_json 2>/dev/null | fmt flows "$@"; }
+
+scene_download() {
+	local pid
+	scene "Scene 1 of 3: a download capped at 8 Mbit/s"
+	say "  Rule \"download\": TCP from port $DL_PORT, at the client's ingress, 8 Mbit/s."
+	say "  iperf3 -R: the server sends to the client for 8 s. Each second, what the"
+	say "  rule let through (IP bytes over the last 1 s window) and its drops so far:"
+	$IN_A iperf3 -c $SVC -p $DL_PORT -R -t 8 -J > "$TMP/dl.json" 2>&1 &
 	pid=$!
-	BG_PIDS+=($pid)
-	t0=$(now_ms)
-	for ((i = 1; i <= 3; i++)); do
-		sleep_until $((t0 + i * 1000 + 100))
-		stats_json 2>/dev/null | fmt flows $UL_PORT $i
-	done
+	BG_PIDS+=("$pid")
+	every_second 8 rule_line download 8e6 drops
 	wait "$pid"
-	bps=$(python3 -c 'import json,sys; print("%.0f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6))' "$TMP/ul.json" 2>/dev/null || echo "?")
-	say "  => outside the container: $bps Mbit/s (what wireguard-go manages on this machine)."
+	say "  => iperf3 received $(iperf_goodput "$TMP/dl.json") Mbit/s of TCP payload over the 8 s;"
+	say "     the rule passed $(stats_json 2>/dev/null | fmt avg download) of IP bytes on average"
+	say "     (8 Mbit/s plus the bucket's initial burst of 1/4 s)."
 }
 
 # in_cg DIR CMD...: run CMD as a member of cgroup DIR (it moves itself in
 # before it execs, so every socket it opens belongs there).
 in_cg() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$@"; }
 
+scene_container() {
+	local pid
+	scene "Scene 2 of 3: a container limited to 4 Mbit/s"
+	say "  Rule \"container\": whatever sockets of cgroup $CG_REL send, 4 Mbit/s"
+	say "  (a container is a cgroup; docker, podman and systemd make them too)."
+	say "  An iperf3 upload started inside that cgroup, 6 s (the first second or two"
+	say "  also spend the bucket's burst, 500 ms of the rate):"
+	in_cg "$CG" $IN_A iperf3 -c $SVC -p $UL_PORT -t 6 > /dev/null 2>&1 &
+	pid=$!
+	BG_PIDS+=("$pid")
+	every_second 6 rule_line container 4e6
+	wait "$pid"
+	say "  The same upload outside the cgroup, 3 s (the flow's rate; no rule applies):"
+	$IN_A iperf3 -c $SVC -p $UL_PORT -t 3 -J > "$TMP/ul.json" 2>&1 &
+	pid=$!
+	BG_PIDS+=("$pid")
+	every_second 3 flows_line $UL_PORT
+	wait "$pid"
+	say "  => outside: $(iperf_goodput "$TMP/ul.json") Mbit/s, as fast as wireguard-go goes on this machine."
+}
+
+# tunnel_tx: bytes the client's two tunnels have sent (A's /proc/net/dev).
+tunnel_tx() {
+	$IN_A cat /proc/net/dev |
+		awk -v a="${WG_C[1]}:" -v b="${WG_C[2]}:" '$1 == a { x = $10 } $1 == b { y = $10 } END { print x + 0, y + 0 }'
+}
+
 scene_failover() {
-	local secs=12 n t0 i t cut_ms= heal_ms= via prev=p1 mark line gap got down up
+	local secs=12 n t0 i mark via prev=p1 line tx1 tx2 ptx1 ptx2 pms ms
+	local cut='' heal='' back='' down='' recv send r1=0 r2=0
 	scene "Scene 3 of 3: failover"
 	n=$((secs * 1000))
-	say "  A steady UDP stream, 1000 datagrams/s, client -> $SVC, for $secs s. At 2 s"
-	say "  the direct underlay is cut (every packet on it dropped, both ways); at 6 s"
-	say "  it is healed. The prober pings each path every 200 ms; 3 lost in a row"
-	say "  = down. Every 0.5 s: the route's path, and each path's state, RTT, rate:"
+	say "  A steady UDP stream, 1000 datagrams/s from the client to $SVC, for $secs s."
+	say "  At 2 s the direct underlay is cut (nft drops everything on it, both ways),"
+	say "  at 5 s it is healed. The prober pings each path every 200 ms; 3 lost in a"
+	say "  row and the path is down. Every 0.5 s: the path the route uses, and for"
+	say "  each path its state, its loss over the last 20 probes and what its"
+	say "  tunnel sent:"
+	fmt paths-header < /dev/null
 	$IN_B "$UDP" recv $SVC $UDP_PORT $n 1500 > "$TMP/recv" &
-	BG_PIDS+=($!)
-	local recv=$!
+	recv=$!
+	BG_PIDS+=("$recv")
 	sleep 0.2
-	$IN_A "$UDP" send $SVC $UDP_PORT $n 200 1000 9301 10.96.0.2 > /dev/null &
-	BG_PIDS+=($!)
-	local send=$!
+	$IN_A "$UDP" send $SVC $UDP_PORT $n 200 1000 9301 10.96.0.2 > /dev/null 2> "$TMP/send.err" &
+	send=$!
+	BG_PIDS+=("$send")
 	t0=$(now_ms)
+	pms=$t0
+	read -r ptx1 ptx2 < <(tunnel_tx)
 	for ((i = 1; i <= 2 * secs; i++)); do
-		t=$(printf '%d.%d' $((i / 2)) $((i % 2 * 5)))
+		sleep_until $((t0 + i * 500))
 		mark=
 		if [ $i = 4 ]; then
-			sleep_until $((t0 + 2000))
 			wglab_cut 1
-			cut_ms=$(now_ms)
-			mark="<- direct underlay cut"
-		elif [ $i = 12 ]; then
-			sleep_until $((t0 + 6000))
+			cut=$EPOCHREALTIME
+			mark="<- p1 cut"
+		elif [ $i = 10 ]; then
 			wglab_heal 1
-			heal_ms=$(now_ms)
+			heal=$EPOCHREALTIME
 			mark="<- healed"
-		else
-			sleep_until $((t0 + i * 500))
 		fi
-		line=$(paths_json | fmt paths "$t")
-		via=$(sed -n 's/.*route via \(p[0-9]\).*/\1/p' <<< "$line")
-		[ -n "$via" ] && [ "$via" != "$prev" ] && mark="<- route now via $via" && prev=$via
-		say "$line $mark"
+		read -r tx1 tx2 < <(tunnel_tx)
+		ms=$(now_ms)
+		r1=$(((tx1 - ptx1) * 8000 / (ms - pms + 1)))
+		r2=$(((tx2 - ptx2) * 8000 / (ms - pms + 1)))
+		line=$(paths_json | fmt paths "$(printf '%d.%d' $((i / 2)) $((i % 2 * 5)))" $r1 $r2)
+		ptx1=$tx1 ptx2=$tx2 pms=$ms
+		via=$(awk '$3 ~ /^p[0-9]$/ { print $3 }' <<< "$line")
+		if [ -n "$via" ] && [ "$via" != "$prev" ]; then
+			mark="<- moved"
+			prev=$via
+			[ "$via" = p1 ] && back=$EPOCHREALTIME
+			[ "$via" = p2 ] && down=$(paths_json | fmt changed p1)
+		fi
+		say "$line${mark:+ $mark}"
 	done
 	wait "$send"
 	wait "$recv"
 	line=$(tail -n 1 "$TMP/recv")
-	got=$(kv received "$line")
-	gap=$(kv max_gap_ms "$line")
-	down=$(paths_json | fmt changed p1)
-	say "  => the receiver got ${got:-?} of $n datagrams; its longest silence: ${gap:-?} ms"
-	say "     (the failover: 3 lost probes + a timeout, by design at most 705 ms)."
-	say "     The route came back to p1 only after 3 answers and the 2 s hold;"
-	say "     the running stream stayed on p2 (flows are sticky: no reordering),"
-	say "     new flows take p1."
-	[ -n "$down" ] && [ -n "$heal_ms" ] && : "${down}"
+	say "  => The receiver got $(kv received "$line") of $n datagrams. Its longest silence:"
+	say "     $(kv max_gap_ms "$line") ms (by design at most 705 ms: 3 lost probes plus a timeout)."
+	[ -n "$down" ] && [ -n "$cut" ] &&
+		say "     The prober declared p1 down $(secs_between "$cut" "$down" ms) after the cut; the route moved at once."
+	if [ -n "$back" ] && [ -n "$heal" ]; then
+		say "     The route went back to p1 about $(secs_between "$heal" "$back" s) after the heal, once p1's"
+		say "     loss over its last 20 probes was below 50 % and the 2 s hold had passed."
+	else
+		say "     The route goes back to p1 once p1's loss over its last 20 probes is"
+		say "     below 50 % and the 2 s hold has passed; this machine was too slow for"
+		say "     that to happen within the scene."
+	fi
+	# Say what the tunnels' counters showed in the last half second.
+	if [ "$prev" = p1 ] && [ "$r2" -gt $((r1 * 10)) ]; then
+		say "     The running stream stayed on p2 (a flow keeps its path while that path"
+		say "     works: no reordering); new flows take p1."
+	fi
+}
+
+# secs_between T1 T2 UNIT: T2 - T1 (unix seconds) in ms or in s.
+secs_between() {
+	python3 -c 'import sys; d = float(sys.argv[2]) - float(sys.argv[1])
+print("%d ms" % round(d * 1000) if sys.argv[3] == "ms" else "%.1f s" % d)' "$@"
 }
 
 # ---- main ----------------------------------------------------------------
 
 main() {
-	local start=$SECONDS
 	preflight
 	arm_traps
-	say "${B}wirefisher demo${N}: about 75 s. Everything it makes is removed at the end,"
-	say "also if you press Ctrl-C. Traffic stays inside the lab's namespaces."
+	say "${B}wirefisher demo${N}: about 40 s. Everything it makes is removed at the end,"
+	say "also if you press Ctrl-C. Its traffic stays inside the lab's namespaces."
 	lab
 	daemons
 	where_to_look
 	scene_download
 	scene_container
 	scene_failover
-	say ""
-	say "Demo done in $((SECONDS - start)) s. To play with it yourself: config/config.yaml, README.md."
 }
 
 main "$@"

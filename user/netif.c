@@ -2,7 +2,6 @@
 #include "netif.h"
 
 #include <errno.h>
-#include <ifaddrs.h>
 #include <stdio.h>
 #include <time.h>
 #include <string.h>
@@ -11,7 +10,6 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
-#include <linux/if_link.h>
 #include <linux/if_arp.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -167,22 +165,40 @@ out:
 	return oif;
 }
 
-int netif_tx_bytes(const char *name, uint32_t *bytes)
+int netif_tx_bytes(const char *name, uint64_t *bytes)
 {
-	struct ifaddrs *all, *i;
+	/*
+	 * /proc/net is the reading task's namespace (unlike /sys under
+	 * nsenter). Not getifaddrs(): it gives devices without a link-layer
+	 * address - TUN, WireGuard - no entry with counters.
+	 */
+	FILE *f = fopen("/proc/net/dev", "r");
+	char line[512], dev[IF_NAMESIZE + 1];
+	unsigned long long v[9];
 	int rc = -1;
 
-	/* getifaddrs asks netlink, so it answers for this namespace. */
-	if (getifaddrs(&all))
+	if (!f)
 		return -1;
-	for (i = all; i; i = i->ifa_next)
-		if (i->ifa_addr && i->ifa_addr->sa_family == AF_PACKET &&
-		    i->ifa_data && !strcmp(i->ifa_name, name)) {
-			*bytes = ((struct rtnl_link_stats *)i->ifa_data)->tx_bytes;
+	while (rc && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		size_t n;
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		n = strspn(line, " ");
+		snprintf(dev, sizeof(dev), "%s", line + n);
+		/* rx: bytes packets errs drop fifo frame compressed multicast;
+		 * then tx bytes. */
+		if (!strcmp(dev, name) &&
+		    sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+			   &v[8]) == 9) {
+			*bytes = v[8];
 			rc = 0;
-			break;
 		}
-	freeifaddrs(all);
+	}
+	fclose(f);
 	return rc;
 }
 

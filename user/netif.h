@@ -32,8 +32,8 @@ void netif_drain(int fd);
  */
 int netif_route_oif(int family, const void *addr);
 
-/* Bytes the interface has sent (wraps at 2^32: compare differences). */
-int netif_tx_bytes(const char *name, uint32_t *bytes);
+/* Bytes the interface has sent, from /proc/net/dev (this namespace). */
+int netif_tx_bytes(const char *name, uint64_t *bytes);
 
 /*
  * Seconds since the newest WireGuard handshake of any peer on `name`, read

@@ -39,7 +39,7 @@ struct steering {
 	uint64_t changed_unix[WF_CFG_MAX_PATHS];
 	uint64_t flows[WF_CFG_MAX_PATHS];
 	uint64_t rate_bps[WF_CFG_MAX_PATHS];
-	uint32_t tx_last[WF_CFG_MAX_PATHS];
+	uint64_t tx_last[WF_CFG_MAX_PATHS];
 	long long hs_age[WF_CFG_MAX_PATHS];
 	struct steer_route routes[WF_CFG_MAX_ROUTES];
 	struct wf_route written[WF_CFG_MAX_ROUTES];
@@ -666,11 +666,12 @@ static void measure_paths(struct steering *s, uint64_t now)
 	s->last_second = now;
 	for (int i = 0; i < s->st->n_paths; i++) {
 		const char *dev = s->st->paths[i].device;
-		uint32_t tx;
+		uint64_t tx;
 
+		/* A re-created device starts from 0: no negative rate. */
 		if (netif_tx_bytes(dev, &tx) == 0 && dt) {
-			s->rate_bps[i] = (uint64_t)(uint32_t)(tx - s->tx_last[i]) *
-					 8 * SECOND / dt;
+			s->rate_bps[i] = tx >= s->tx_last[i] ?
+				(tx - s->tx_last[i]) * 8 * SECOND / dt : 0;
 			s->tx_last[i] = tx;
 		}
 		s->hs_age[i] = netif_wg_handshake_age(dev);

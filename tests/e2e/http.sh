@@ -78,6 +78,12 @@ check http_rule_limit [ "$(metric wirefisher_rule_limit_bytes_per_second 'rule="
 check http_build_info [ "$(metric wirefisher_build_info)" = 1 ]
 check http_path_up [ "$(metric wirefisher_path_up 'path="p1"')" = 1 ]
 check http_route_path [ "$(metric wirefisher_route_path 'path="p1"')" = 1 ]
+# A tunnel's transmit rate (its probes at least; TUN devices have no
+# link-layer address, which getifaddrs() skipped).
+# Measured once a second: wait for it (bounded).
+path_rate() { get "$URL/metrics" | awk '/^wirefisher_path_transmit_bytes_per_second\{path="p1"/ { print ($2 > 0) }'; }
+for ((i = 0; i < 30; i++)); do [ "$(path_rate)" = 1 ] && break; sleep 0.1; done
+check http_path_rate_measured [ "$(path_rate)" = 1 ]
 check http_top_flows_bounded [ "$(grep -c '^wirefisher_top_flow_bytes{' "$TMP/metrics")" -le 3 ]
 check http_top_flow_rank1 grep -q '^wirefisher_top_flow_rate_bytes_per_second{rank="1",' "$TMP/metrics"
 check http_program_counts grep -q '^wirefisher_program_runs_total{program="wf_tc_egress"}' "$TMP/metrics"
