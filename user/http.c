@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 
 #include "../bpf/wf_shared.h"
+#include "json.h"
 #include "log.h"
 #include "paths.h"
 #include "pin.h"
@@ -73,10 +74,9 @@ static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status,
 
 	if (!o)
 		return MHD_NO;
-	fprintf(o, "{\"error\":\"");
-	for (; *why; why++)
-		fprintf(o, *why == '"' || *why == '\\' ? "\\%c" : "%c", *why);
-	fprintf(o, "\"}\n");
+	fputs("{\"error\":", o);
+	json_str(o, why);
+	fputs("}\n", o);
 	fclose(o);
 	return respond(c, status, "application/json", body, len);
 }
@@ -206,26 +206,41 @@ static int read_info(const char *dir, struct wf_info *info)
 	return err;
 }
 
-static enum MHD_Result get_metrics(struct MHD_Connection *c, struct http *h)
+/* The whole scrape; 1 if the daemon's maps cannot be read. */
+static int write_metrics(const void *arg, FILE *o)
 {
+	const struct http *h = arg;
 	struct wf_info info;
-	char *body = NULL;
-	size_t len = 0;
-	FILE *o;
 
 	if (read_info(h->pin_dir, &info))
-		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-				     "the daemon's maps are not pinned");
-	o = open_memstream(&body, &len);
-	if (!o)
-		return MHD_NO;
+		return 1;
 	metrics_daemon(o, h, &info);
 	stats_write_metrics(h->pin_dir, h->top, o);
 	paths_write_metrics(h->pin_dir, o);
 	metrics_programs(o, h->pin_dir);
+	return 0;
+}
+
+/* 200 with what fn writes, or 503 if fn fails (no daemon's maps). */
+static enum MHD_Result respond_with(struct MHD_Connection *c, const char *type,
+				    int (*fn)(const void *arg, FILE *o),
+				    const void *arg)
+{
+	char *body = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&body, &len);
+	int rc;
+
+	if (!o)
+		return MHD_NO;
+	rc = fn(arg, o);
 	fclose(o);
-	return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-		       body, len);
+	if (rc) {
+		free(body);
+		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "the daemon's maps cannot be read");
+	}
+	return respond(c, MHD_HTTP_OK, type, body, len);
 }
 
 /* ---- JSON ---- */
@@ -252,6 +267,18 @@ static enum MHD_Result get_health(struct MHD_Connection *c, struct http *h)
 		       "application/json", body, len);
 }
 
+static int write_stats(const void *arg, FILE *o)
+{
+	return stats_write(arg, o);
+}
+
+static int write_paths(const void *arg, FILE *o)
+{
+	const struct http *h = arg;
+
+	return paths_write_json(h->pin_dir, o);
+}
+
 /* /status and /flows: `wirefisher stats --json`, with or without flows. */
 static enum MHD_Result get_stats(struct MHD_Connection *c, struct http *h,
 				 bool flows)
@@ -261,10 +288,7 @@ static enum MHD_Result get_stats(struct MHD_Connection *c, struct http *h,
 				 .no_flows = !flows };
 	const char *top = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
 						      "top");
-	char *body = NULL, *end;
-	size_t len = 0;
-	FILE *o;
-	int rc;
+	char *end;
 
 	if (top) {
 		unsigned long n = strtoul(top, &end, 10);
@@ -274,36 +298,7 @@ static enum MHD_Result get_stats(struct MHD_Connection *c, struct http *h,
 					     "count from 1 to 10000");
 		so.top = (unsigned)n;
 	}
-	o = open_memstream(&body, &len);
-	if (!o)
-		return MHD_NO;
-	rc = stats_write(&so, o);
-	fclose(o);
-	if (rc) {
-		free(body);
-		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-				     "the daemon's maps cannot be read");
-	}
-	return respond(c, MHD_HTTP_OK, "application/json", body, len);
-}
-
-static enum MHD_Result get_paths(struct MHD_Connection *c, struct http *h)
-{
-	char *body = NULL;
-	size_t len = 0;
-	FILE *o = open_memstream(&body, &len);
-	int rc;
-
-	if (!o)
-		return MHD_NO;
-	rc = paths_write_json(h->pin_dir, o);
-	fclose(o);
-	if (rc) {
-		free(body);
-		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-				     "the daemon's maps cannot be read");
-	}
-	return respond(c, MHD_HTTP_OK, "application/json", body, len);
+	return respond_with(c, "application/json", write_stats, &so);
 }
 
 /* ---- POST /paths/switch: prefix=P&via=PATH, or prefix=P&auto=1 ---- */
@@ -363,7 +358,9 @@ static enum MHD_Result post_switch(struct MHD_Connection *c, struct http *h,
 	o = open_memstream(&body, &len);
 	if (!o)
 		return MHD_NO;
-	fprintf(o, "{\"ok\":true,\"message\":\"%s\"}\n", why);
+	fputs("{\"ok\":true,\"message\":", o);
+	json_str(o, why);
+	fputs("}\n", o);
 	fclose(o);
 	return respond(c, MHD_HTTP_OK, "application/json", body, len);
 }
@@ -428,7 +425,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	if (!get)
 		return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only");
 	if (!strcmp(url, "/metrics"))
-		return get_metrics(c, h);
+		return respond_with(c, "text/plain; version=0.0.4; charset=utf-8",
+				    write_metrics, h);
 	if (!strcmp(url, "/health"))
 		return get_health(c, h);
 	if (!strcmp(url, "/status"))
@@ -436,7 +434,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	if (!strcmp(url, "/flows"))
 		return get_stats(c, h, true);
 	if (!strcmp(url, "/paths"))
-		return get_paths(c, h);
+		return respond_with(c, "application/json", write_paths, h);
 	return respond_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint: see "
 			     "/metrics, /health, /status, /paths, /flows?top=N, "
 			     "POST /paths/switch");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include "log.h"
 
+#include "json.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,19 +39,10 @@ static void log_json(enum log_level level, const char *msg)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"",
+	fprintf(stderr, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":",
 		when, ts.tv_nsec / 1000000, names[level]);
-	for (const char *p = msg; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(stderr, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(stderr, "\\u%04x", ch);
-		else
-			fputc(ch, stderr);
-	}
-	fputs("\"}\n", stderr);
+	json_str(stderr, msg);
+	fputs("}\n", stderr);
 }
 
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)

@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "json.h"
 #include "log.h"
 #include "pin.h"
 #include "prom.h"
@@ -341,22 +342,6 @@ static void addr_str(const struct wf_flow_key *k, const __u32 *a, char *buf,
 		  (socklen_t)n);
 }
 
-/* JSON string: interface names are the only free text we print. */
-static void json_str(FILE *o, const char *s)
-{
-	fputc('"', o);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(o, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(o, "\\u%04x", ch);
-		else
-			fputc(ch, o);
-	}
-	fputc('"', o);
-}
 
 static uint64_t evicted(const struct snapshot *s)
 {
