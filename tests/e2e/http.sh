@@ -134,6 +134,6 @@ $IN_A timeout 20 "$WF" -c "$TMP/two.yaml" > "$TMP/two.log" 2>&1
 check http_port_in_use_exit_1 [ $? -eq 1 ]
 check http_port_in_use_message grep -q "http.listen: cannot listen on 127.0.0.1:9475: Address already in use" "$TMP/two.log"
 check http_port_in_use_no_pins [ ! -e "$PIN-2" ]
-check http_port_in_use_no_programs [ "$(wf_prog_count)" = "$PROGS_BEFORE" ]
+check http_port_in_use_no_programs settled "$PROGS_BEFORE" wf_prog_count
 rmdir "$PIN-2" 2>/dev/null
 finish

@@ -72,7 +72,7 @@ check reload_removed_rule_gone \
 	[ "$(stats_json | json '[r["name"] for r in d["rules"]]')" = "['bulk-b', 'probe']" ]
 check reload_same_link [ "$(link_field id)" = "$link_id" ]
 check reload_link_runs_new_program [ "$(link_field prog_id)" != "$prog_id" ]
-check reload_no_program_left_behind [ "$(wf_prog_count)" = "$progs" ]
+check reload_no_program_left_behind settled "$progs" wf_prog_count
 # The new rule is live: 50 datagrams to its port, all counted there.
 $IN_A "$UDP" send "$IP_B" 9401 50 100 1000 41001 > /dev/null
 check reload_new_rule_live [ "$(rule bulk-b 'r["passed"] + r["dropped"]')" = 50 ]
@@ -123,7 +123,7 @@ check reload_storm_outcomes [ "$ok/$refused/$wrong" = 67/33/0 ]
 check reload_storm_probe_ran [ "${runs:-0}" -gt 1000 ]
 check reload_storm_every_probe_met_the_rule [ "$((after - before))" = "$runs" ]
 check reload_storm_daemon_alive kill -0 "$WF_PID"
-check reload_storm_no_program_left_behind [ "$(wf_prog_count)" = "$progs" ]
+check reload_storm_no_program_left_behind settled "$progs" wf_prog_count
 check reload_storm_same_link [ "$(link_field id)" = "$link_id" ]
 
 # Stop, then down: persist left the hooks; down removes them all.
@@ -132,7 +132,6 @@ check reload_stop_exit_0 [ $? -eq 0 ]
 check reload_persist_kept_hooks [ -e "$LINK" ]
 $IN_A "$WF" down --pin-dir "$PIN" > /dev/null 2>&1
 check reload_down_exit_0 [ $? -eq 0 ]
-sleep 0.5
 check reload_down_removes_pins [ ! -e "$PIN" ]
-check reload_down_removes_programs [ "$(wf_prog_count)" = "$PROGS_START" ]
+check reload_down_removes_programs settled "$PROGS_START" wf_prog_count
 finish

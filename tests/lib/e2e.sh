@@ -221,6 +221,20 @@ sys.exit(0 if ok else 1)
 EOF
 }
 
+# settled WANT CMD...: until CMD prints WANT, at most 2 s. The kernel frees
+# a program or a map a moment after its last reference goes (deferred
+# work), so a count read right after a detach may still include it.
+settled() {
+	local want=$1 i
+	shift
+	for ((i = 0; i < 20; i++)); do
+		[ "$("$@")" = "$want" ] && return 0
+		sleep 0.1
+	done
+	log "$* is $("$@"), want $want"
+	return 1
+}
+
 # BPF programs of ours loaded anywhere on the host right now.
 wf_prog_count() {
 	bpftool prog show 2>/dev/null | grep -cE 'name wf_(tc|nf|cg|xdp)_' || true
