@@ -5,8 +5,6 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
 
 #include "../bpf/wf_shared.h"
 #include "log.h"
@@ -15,17 +13,10 @@
 #define WAIT_STEP_MS 20
 #define WAIT_MAX_MS 30000
 
-static int read_info(int fd, struct wf_info *info)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(fd, &zero, info);
-}
-
 int control_reload(const char *pin_dir)
 {
 	struct wf_info info;
-	int fd, waited;
+	int waited;
 	__u32 seq;
 
 	if (pin_open_daemon(pin_dir, NULL, NULL, 0, &info))
@@ -36,24 +27,19 @@ int control_reload(const char *pin_dir)
 			  pin_dir);
 		return 1;
 	}
-	fd = pin_open(pin_dir, "wf_info");
-	if (fd < 0)
-		return 1;
 	seq = info.reload_seq;
 	if (kill((pid_t)info.pid, SIGHUP)) {
 		log_error("cannot signal wirefisher (pid %u): %s", info.pid,
 			  strerror(errno));
-		close(fd);
 		return 1;
 	}
 	for (waited = 0; waited < WAIT_MAX_MS; waited += WAIT_STEP_MS) {
 		struct timespec ts = { 0, WAIT_STEP_MS * 1000000L };
 
-		if (read_info(fd, &info) || info.reload_seq != seq)
+		if (pin_read_info(pin_dir, &info) || info.reload_seq != seq)
 			break;
 		nanosleep(&ts, NULL);
 	}
-	close(fd);
 	if (info.reload_seq == seq) {
 		log_error("wirefisher (pid %u) did not answer within %d s",
 			  info.pid, WAIT_MAX_MS / 1000);

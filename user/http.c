@@ -64,9 +64,10 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status,
 	return ret;
 }
 
-/* A JSON object {"error": why} with status. */
-static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status,
-				     const char *why)
+/* head (`{"error":` or `{"ok":true,"message":`), text as a string, `}`. */
+static enum MHD_Result respond_message(struct MHD_Connection *c,
+				       unsigned status, const char *head,
+				       const char *text)
 {
 	char *body = NULL;
 	size_t len = 0;
@@ -74,11 +75,18 @@ static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status,
 
 	if (!o)
 		return MHD_NO;
-	fputs("{\"error\":", o);
-	json_str(o, why);
+	fputs(head, o);
+	json_str(o, text);
 	fputs("}\n", o);
 	fclose(o);
 	return respond(c, status, "application/json", body, len);
+}
+
+/* A JSON object {"error": why} with status. */
+static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status,
+				     const char *why)
+{
+	return respond_message(c, status, "{\"error\":", why);
 }
 
 /* ---- /metrics ---- */
@@ -194,25 +202,13 @@ static void metrics_daemon(FILE *o, const struct http *h,
 		 info->reload_failures);
 }
 
-static int read_info(const char *dir, struct wf_info *info)
-{
-	int fd = pin_open(dir, "wf_info"), err;
-	__u32 zero = 0;
-
-	if (fd < 0)
-		return -1;
-	err = bpf_map_lookup_elem(fd, &zero, info);
-	close(fd);
-	return err;
-}
-
 /* The whole scrape; 1 if the daemon's maps cannot be read. */
 static int write_metrics(const void *arg, FILE *o)
 {
 	const struct http *h = arg;
 	struct wf_info info;
 
-	if (read_info(h->pin_dir, &info))
+	if (pin_read_info(h->pin_dir, &info))
 		return 1;
 	metrics_daemon(o, h, &info);
 	stats_write_metrics(h->pin_dir, h->top, o);
@@ -251,7 +247,7 @@ static enum MHD_Result get_health(struct MHD_Connection *c, struct http *h)
 	char *body = NULL;
 	size_t len = 0;
 	FILE *o;
-	bool ok = read_info(h->pin_dir, &info) == 0;
+	bool ok = pin_read_info(h->pin_dir, &info) == 0;
 
 	o = open_memstream(&body, &len);
 	if (!o)
@@ -342,9 +338,7 @@ static enum MHD_Result post_switch(struct MHD_Connection *c, struct http *h,
 		[SWITCH_TIMEOUT] = MHD_HTTP_GATEWAY_TIMEOUT,
 		[SWITCH_NO_DAEMON] = MHD_HTTP_SERVICE_UNAVAILABLE,
 	};
-	char why[256], *body = NULL;
-	size_t len = 0;
-	FILE *o;
+	char why[256];
 	int rc;
 
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_field, p);
@@ -355,14 +349,7 @@ static enum MHD_Result post_switch(struct MHD_Connection *c, struct http *h,
 			  why, sizeof(why));
 	if (rc != SWITCH_OK)
 		return respond_error(c, status[rc], why);
-	o = open_memstream(&body, &len);
-	if (!o)
-		return MHD_NO;
-	fputs("{\"ok\":true,\"message\":", o);
-	json_str(o, why);
-	fputs("}\n", o);
-	fclose(o);
-	return respond(c, MHD_HTTP_OK, "application/json", body, len);
+	return respond_message(c, MHD_HTTP_OK, "{\"ok\":true,\"message\":", why);
 }
 
 static enum MHD_Result on_post(struct MHD_Connection *c, struct http *h,

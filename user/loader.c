@@ -77,11 +77,6 @@ static const char *const state_maps[] = {
 
 #define N_STATE_MAPS (sizeof(state_maps) / sizeof(state_maps[0]))
 
-const char *loader_ifname(const struct loader *l, int slot)
-{
-	return l->slots[slot].name;
-}
-
 /*
  * auto may name an interface the config also lists: hooking it twice would
  * count every packet twice.
@@ -562,22 +557,18 @@ static bool has_link_pins(const char *dir)
 static void inspect_pins(struct loader *l)
 {
 	const char *dir = l->cfg->pin_dir;
-	struct wf_info info = { 0 };
-	__u32 zero = 0;
-	int fd = pin_open(dir, "wf_info"), n;
+	struct wf_info info;
+	bool have = pin_read_info(dir, &info) == 0;
+	int n;
 
-	if (fd >= 0 && bpf_map_lookup_elem(fd, &zero, &info))
-		info.abi_version = 0;
-	if (fd >= 0)
-		close(fd);
-	if (fd >= 0 && info.abi_version == WF_ABI_VERSION && has_link_pins(dir)) {
+	if (have && info.abi_version == WF_ABI_VERSION && has_link_pins(dir)) {
 		l->adopt = true;
 		log_info("taking over the hooks and maps pinned in %s by an "
 			 "earlier run", dir);
 		return;
 	}
 	n = pin_dir_clear(dir);
-	if (n && fd >= 0 && info.abi_version != WF_ABI_VERSION)
+	if (n && have && info.abi_version != WF_ABI_VERSION)
 		log_warn("removed %d pins of layout version %u (this is %u) left "
 			 "in %s by another wirefisher; its hooks went with them",
 			 n, info.abi_version, WF_ABI_VERSION, dir);

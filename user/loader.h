@@ -63,7 +63,4 @@ int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg
 /* The loaded skeleton, for the steering loop's maps. */
 struct wirefisher_bpf *loader_skel(struct loader *l);
 
-/* The interface name behind a slot ("auto" resolved). */
-const char *loader_ifname(const struct loader *l, int slot);
-
 #endif /* WF_LOADER_H */

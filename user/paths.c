@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,6 +456,21 @@ static void path_gauge(FILE *o, const char *name, const char *help,
 					      "device", st[i].device), get(&st[i]));
 }
 
+/* A counter of every path: the __u64 at `field` of its status. */
+static void path_counter(FILE *o, const char *name, const char *help,
+			 const struct wf_path_status *st, int n, size_t field)
+{
+	char l[PROM_LABELS_MAX];
+	__u64 v;
+
+	prom_family(o, name, "counter", help);
+	for (int i = 0; i < n; i++) {
+		memcpy(&v, (const char *)&st[i] + field, sizeof(v));
+		prom_u64(o, name, prom_labels(l, sizeof(l), 2, "path", st[i].name,
+					      "device", st[i].device), v);
+	}
+}
+
 static double get_up(const struct wf_path_status *s)
 {
 	return s->state == WF_PATH_UP;
@@ -517,18 +533,11 @@ static void metrics_paths(FILE *o, const struct wf_path_status *st, int n)
 		   "within the last 10 s.", st, n, get_flows);
 	path_gauge(o, "wirefisher_path_transmit_bytes_per_second", "The path "
 		   "device's transmit rate.", st, n, get_rate);
-	prom_family(o, "wirefisher_path_probes_total", "counter", "Probe rounds "
-		    "sent.");
-	for (int i = 0; i < n; i++)
-		prom_u64(o, "wirefisher_path_probes_total",
-			 prom_labels(l, sizeof(l), 2, "path", st[i].name, "device",
-				     st[i].device), st[i].probes_sent);
-	prom_family(o, "wirefisher_path_probes_lost_total", "counter",
-		    "Probe rounds with no answer in time.");
-	for (int i = 0; i < n; i++)
-		prom_u64(o, "wirefisher_path_probes_lost_total",
-			 prom_labels(l, sizeof(l), 2, "path", st[i].name, "device",
-				     st[i].device), st[i].probes_lost);
+	path_counter(o, "wirefisher_path_probes_total", "Probe rounds sent.", st,
+		     n, offsetof(struct wf_path_status, probes_sent));
+	path_counter(o, "wirefisher_path_probes_lost_total", "Probe rounds with "
+		     "no answer in time.", st, n,
+		     offsetof(struct wf_path_status, probes_lost));
 	prom_family(o, "wirefisher_path_handshake_age_seconds", "gauge",
 		    "Age of the WireGuard session (wireguard-go only).");
 	for (int i = 0; i < n; i++)

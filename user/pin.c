@@ -41,23 +41,24 @@ static int bpffs_ensure(void)
 	return 0;
 }
 
+int pin_read_info(const char *dir, struct wf_info *info)
+{
+	int fd = pin_open(dir, "wf_info"), err;
+	__u32 zero = 0;
+
+	if (fd < 0)
+		return -1;
+	err = bpf_map_lookup_elem(fd, &zero, info);
+	close(fd);
+	return err ? -1 : 0;
+}
+
 /* The pid recorded by the instance that holds `dir`, or 0. */
 static unsigned holder_pid(const char *dir)
 {
-	char path[512];
-	struct wf_info info = { 0 };
-	__u32 zero = 0;
-	int fd;
+	struct wf_info info;
 
-	if (pin_path(path, sizeof(path), dir, "wf_info"))
-		return 0;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	if (bpf_map_lookup_elem(fd, &zero, &info))
-		info.pid = 0;
-	close(fd);
-	return info.pid;
+	return pin_read_info(dir, &info) ? 0 : info.pid;
 }
 
 int pin_dir_acquire(const char *dir)

@@ -31,6 +31,10 @@ int pin_path(char *buf, size_t n, const char *dir, const char *name);
  */
 int pin_replace(int fd, const char *dir, const char *name);
 
+/* The wf_info entry pinned in dir; -1 if there is none to read. */
+struct wf_info;
+int pin_read_info(const char *dir, struct wf_info *info);
+
 /* Open the map pinned as dir/name (bpf_obj_get); -1 with errno set. */
 int pin_open(const char *dir, const char *name);
 
