@@ -39,8 +39,7 @@ PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -ly
 
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -I$(OUT) -Iuser \
-	$(PC_CFLAGS) -MMD -MP
+USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $(PC_CFLAGS) -MMD -MP
 LDLIBS := $(PC_LIBS) -lelf -lz -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
@@ -50,9 +49,29 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(OUT)/wirefisher.skel.h
 
-# Everything in user/ but main.c is a library the tests link too.
-LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
-LIB_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(LIB_SRCS))
+# user/ is a one-way pipeline, one folder a stage. A stage sees only the
+# headers of the stages before it (its include path holds nothing else), so
+# an include that points the wrong way does not compile; only datapath and
+# later see the skeleton. Units and the fuzzer link lib, config and policy
+# without libbpf: a libbpf call there does not link.
+STAGES := lib config policy datapath view daemon cmd
+stage_inc = $(foreach s,$(wordlist 1,$(1),$(STAGES)),-Iuser/$(s))
+INC_lib := $(call stage_inc,1)
+INC_config := $(call stage_inc,2)
+INC_policy := $(call stage_inc,3)
+INC_datapath := $(call stage_inc,4) -I$(OUT)
+INC_view := $(call stage_inc,5)
+INC_daemon := $(call stage_inc,6) -I$(OUT)
+INC_cmd := $(call stage_inc,7) -I$(OUT)
+INC_ALL := $(INC_cmd)
+
+src_of = $(wildcard $(foreach s,$(1),user/$(s)/*.c))
+obj_of = $(patsubst user/%.c,$(OUT)/user/%.o,$(call src_of,$(1)))
+PURE_SRCS := $(call src_of,lib config policy)
+PURE_OBJS := $(call obj_of,lib config policy)
+LIB_SRCS := $(call src_of,$(STAGES))
+LIB_OBJS := $(call obj_of,$(STAGES))
+PURE_LIBS := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null || echo -lyaml) -lm
 APP := $(OUT)/wirefisher
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -68,9 +87,6 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 ASAN_UNIT := $(OUT)/san/unit-tests
 FUZZ_BIN := $(OUT)/san/fuzz-config
-# Host code the config pipeline needs: no libbpf.
-FUZZ_SRCS := user/config.c user/config_steer.c user/units.c user/policy.c \
-	user/log.c
 
 .PHONY: all setup run test test-bins demo bench install clean
 
@@ -98,17 +114,17 @@ test-bins: $(APP) $(UNIT_BIN) $(BPFT_BIN) $(TOOL_BINS) $(ASAN_UNIT) $(FUZZ_BIN)
 
 # Unit tests again under ASan + UBSan (gcc), from the sources, not the
 # objects of the normal build.
-$(ASAN_UNIT): $(UNIT_SRCS) $(LIB_SRCS) $(SKEL) | $(OUT)/san
+$(ASAN_UNIT): $(UNIT_SRCS) $(PURE_SRCS) | $(OUT)/san
 	$(call msg,ASAN,$@)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(USER_CFLAGS)) -Itests/lib -O1 $(SAN) \
-		$(UNIT_SRCS) $(LIB_SRCS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(filter-out -MMD -MP,$(USER_CFLAGS)) $(INC_policy) -Itests/lib \
+		-O1 $(SAN) $(UNIT_SRCS) $(PURE_SRCS) $(PURE_LIBS) -o $@
 
 # libFuzzer needs clang.
-$(FUZZ_BIN): tests/fuzz/fuzz_config.c $(FUZZ_SRCS) | $(OUT)/san
+$(FUZZ_BIN): tests/fuzz/fuzz_config.c $(PURE_SRCS) | $(OUT)/san
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(filter-out -MMD -MP,$(USER_CFLAGS)) -O1 -g \
+	$(Q)$(CLANG) $(filter-out -MMD -MP,$(USER_CFLAGS)) $(INC_policy) -O1 -g \
 		-fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
-		-fno-sanitize-recover=all $^ $(PC_LIBS) -lm -o $@
+		-fno-sanitize-recover=all $^ $(PURE_LIBS) -o $@
 
 $(OUT)/san:
 	$(Q)mkdir -p $@
@@ -132,9 +148,20 @@ $(SKEL): $(OUT)/wirefisher.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name wirefisher_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUT)/user/%.o: user/%.c $(SKEL) | $(OUT)/user
+# Only the stages that load or drive programs wait for the skeleton.
+define stage_rule
+$$(OUT)/user/$(1)/%.o: user/$(1)/%.c $(2) | $$(OUT)/user/$(1)
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(USER_CFLAGS) $$(INC_$(1)) -c $$< -o $$@
+$$(OUT)/user/$(1):
+	$$(Q)mkdir -p $$@
+endef
+$(foreach s,lib config policy view,$(eval $(call stage_rule,$(s),)))
+$(foreach s,datapath daemon cmd,$(eval $(call stage_rule,$(s),$$(SKEL))))
+
+$(OUT)/user/main.o: user/main.c $(SKEL) | $(OUT)/user
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(INC_ALL) -c $< -o $@
 
 $(APP): $(OUT)/user/main.o $(LIB_OBJS)
 	$(call msg,LD,$@)
@@ -143,11 +170,16 @@ $(APP): $(OUT)/user/main.o $(LIB_OBJS)
 $(OUT)/tests/%.o: tests/%.c $(SKEL) | $(OUT)/tests/unit $(OUT)/tests/bpf \
 		$(OUT)/tests/tools
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/lib -c $< -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(INC_ALL) -Itests/lib -c $< -o $@
 
-$(UNIT_BIN): $(patsubst tests/%.c,$(OUT)/tests/%.o,$(UNIT_SRCS)) $(LIB_OBJS)
+# Unit tests see and link only the pure stages.
+$(OUT)/tests/unit/%.o: tests/unit/%.c | $(OUT)/tests/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(INC_policy) -Itests/lib -c $< -o $@
+
+$(UNIT_BIN): $(patsubst tests/%.c,$(OUT)/tests/%.o,$(UNIT_SRCS)) $(PURE_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(PURE_LIBS) -o $@
 
 $(BPFT_BIN): $(patsubst tests/%.c,$(OUT)/tests/%.o,$(BPFT_SRCS)) $(LIB_OBJS)
 	$(call msg,LD,$@)
@@ -159,7 +191,7 @@ $(OUT)/tests/%: $(OUT)/tests/tools/%.o
 
 $(BENCH_BIN): bench/progbench.c $(LIB_OBJS) $(SKEL) | $(OUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(INC_ALL) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
 $(OUT)/bpf $(OUT)/user $(OUT)/tests/unit $(OUT)/tests/bpf $(OUT)/tests/tools \
 $(OUT)/bench:
@@ -182,5 +214,5 @@ clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
 
--include $(wildcard $(OUT)/*/*.d $(OUT)/tests/*/*.d)
+-include $(wildcard $(OUT)/*/*.d $(OUT)/*/*/*.d)
 .SECONDARY:

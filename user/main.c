@@ -439,7 +439,7 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
-	log_hook_libbpf();
+	loader_log_libbpf();
 	if (argc > 1)
 		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 			if (!strcmp(argv[1], commands[i].name)) {

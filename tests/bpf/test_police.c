@@ -15,11 +15,13 @@
 #include "config.h"
 #include "fixture.h"
 #include "loader.h"
+#include "preflight.h"
 
 /* Load with policing on and the rules of `yaml` (interfaces: [lo] added). */
 static struct wirefisher_bpf *load_rules(const char *yaml, int test_clock,
 					 struct wf_config *cfg)
 {
+	static struct wf_host host;
 	char text[4096];
 	struct wirefisher_bpf *skel;
 	int n;
@@ -31,7 +33,8 @@ static struct wirefisher_bpf *load_rules(const char *yaml, int test_clock,
 		return NULL;
 	skel = skel_load_lo(1024, test_clock, 1, 0);
 	CHECK(skel, "load: %s", strerror(errno));
-	if (skel && loader_write_policy(skel, cfg)) {
+	preflight_refresh(cfg, &host);
+	if (skel && loader_write_policy(skel, cfg, &host)) {
 		CHECK(0, "loader_write_policy failed");
 		wirefisher_bpf__destroy(skel);
 		return NULL;

@@ -34,7 +34,7 @@ expect_refusal bad_rule_burst_below_mtu "$TMP/burst.yaml" \
 
 printf 'interfaces: [%s]\npin_dir: %s\nrules:\n  - name: cg\n    match: { cgroup: wf-no-such-%s }\n    rate: 8mbit\n' "$IF_A" "$PIN" "$ID" > "$TMP/cg.yaml"
 expect_refusal bad_rule_cgroup_missing "$TMP/cg.yaml" \
-	"$TMP/cg.yaml:4:5: rules[0].match.cgroup: no cgroup \"wf-no-such-$ID\" under"
+	"$TMP/cg.yaml:5:22: rules[0].match.cgroup: no cgroup \"wf-no-such-$ID\" under"
 
 chmod 0644 "$TMP/unit.yaml"
 write_config "$TMP/good.yaml"

@@ -75,11 +75,11 @@ check process_stop_clean [ ! -e "$PIN" ]
 printf 'interfaces: [%s]\npin_dir: %s\nrules:\n  - name: x\n    match: { exe: /nonexistent/wf }\n    rate: 8mbit\n' \
 	"$IF_A" "$PIN" > "$TMP/noexe.yaml"
 out=$($IN_A "$WF" -c "$TMP/noexe.yaml" 2>&1)
-check process_missing_exe_refused grep -q "rules\[0\].match.exe: /nonexistent/wf: No such file" <<< "$out"
+check process_missing_exe_refused grep -q "noexe.yaml:5:19: rules\[0\].match.exe: /nonexistent/wf: No such file" <<< "$out"
 check process_missing_exe_left_nothing [ ! -e "$PIN" ]
 printf 'interfaces: [%s]\npin_dir: %s\nrules:\n  - name: x\n    match: { pid: 4194000 }\n    rate: 8mbit\n' \
 	"$IF_A" "$PIN" > "$TMP/nopid.yaml"
 out=$($IN_A "$WF" -c "$TMP/nopid.yaml" 2>&1)
-check process_missing_pid_refused grep -q "rules\[0\].match.pid: no process 4194000" <<< "$out"
+check process_missing_pid_refused grep -q "nopid.yaml:5:19: rules\[0\].match.pid: no process 4194000" <<< "$out"
 check process_missing_pid_left_nothing [ ! -e "$PIN" ]
 finish

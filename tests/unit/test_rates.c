@@ -3,7 +3,7 @@
  * The rate maths of bpf/wf_shared.h (the same code the datapath runs) and
  * the stats reader's closing of an idle window.
  */
-#include "stats.h"
+#include "flowrate.h"
 #include "unit.h"
 
 #define SEC 1000000000ULL
@@ -52,12 +52,12 @@ static void test_reader_closes_idle_window(void)
 	struct flow_rates r;
 
 	/* Inside the open window: what the datapath last computed. */
-	stats_flow_rates(&f, 2 * SEC + SEC / 2, SEC, &r);
+	flow_rates_at(&f, 2 * SEC + SEC / 2, SEC, &r);
 	CHECK_EQ_U64(r.inst, 1000);
 	CHECK_EQ_U64(r.smooth, 1000);
 	CHECK_EQ_U64(r.avg, 1500);
 	/* Four seconds on, no packet: 1000 bytes over 4 s, 4 windows of it. */
-	stats_flow_rates(&f, 6 * SEC, SEC, &r);
+	flow_rates_at(&f, 6 * SEC, SEC, &r);
 	CHECK_EQ_U64(r.inst, 250);
 	CHECK_EQ_U64(r.smooth, wf_smooth(1000, 250, 4, 1));
 	CHECK_EQ_U64(r.peak, 1000);

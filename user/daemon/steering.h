@@ -17,13 +17,6 @@ struct steering;
 struct wirefisher_bpf;
 
 /*
- * Check what only the running system can tell: every path device exists
- * and is a layer-3 device, every probe target is routed through its own
- * path's device. Errors name FILE:LINE:COL. Returns 0 or -1.
- */
-int steering_check(const struct wf_config *cfg);
-
-/*
  * Open the probe sockets, write the prefix tries and the routes into skel
  * (loaded, not yet hooked). With prev - the steering of the config being
  * replaced - paths probed the same way keep what the prober learnt and

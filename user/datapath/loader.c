@@ -19,10 +19,9 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <signal.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,11 +29,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "../bpf/wf_shared.h"
-#include "cgroup.h"
+#include "../../bpf/wf_shared.h"
 #include "hooks.h"
+#include "host.h"
 #include "log.h"
-#include "netif.h"
 #include "pin.h"
 #include "policy.h"
 #include "wirefisher.skel.h"
@@ -49,6 +47,7 @@ struct slot {
 
 struct loader {
 	const struct wf_config *cfg;
+	const struct wf_host *host;	/* refreshed by the daemon */
 	struct wirefisher_bpf *skel;
 	struct slot slots[WF_MAX_IFACES];
 	int n_slots;
@@ -77,124 +76,35 @@ static const char *const state_maps[] = {
 
 #define N_STATE_MAPS (sizeof(state_maps) / sizeof(state_maps[0]))
 
-/*
- * auto may name an interface the config also lists: hooking it twice would
- * count every packet twice.
- */
-static int check_unique(struct loader *l)
+static void init_slots(struct loader *l)
 {
-	int i, j;
-
 	l->n_slots = l->cfg->n_ifaces;
-	for (i = 0; i < l->n_slots; i++)
-		for (j = 0; j < i; j++)
-			if (!strcmp(l->slots[i].name, l->slots[j].name)) {
-				log_error("%s:%d:%d: interfaces[%d]: %s is also "
-					  "interfaces[%d] (auto is the default "
-					  "route's interface); list it once",
-					  l->cfg->path, l->cfg->ifaces[i].where.line,
-					  l->cfg->ifaces[i].where.col, i,
-					  l->slots[i].name, j);
-				return -1;
-			}
-	return 0;
-}
-
-static int resolve_slots(struct loader *l)
-{
-	int i;
-
-	for (i = 0; i < l->cfg->n_ifaces; i++) {
-		const struct wf_cfg_iface *ci = &l->cfg->ifaces[i];
+	for (int i = 0; i < l->n_slots; i++) {
 		struct slot *s = &l->slots[i];
 
-		s->dirs = ci->dirs;
-		s->steer = ci->steer;
+		s->dirs = l->cfg->ifaces[i].dirs;
+		s->steer = l->cfg->ifaces[i].steer;
+		memcpy(s->name, l->host->ifaces[i].name, sizeof(s->name));
 		hook_init(&s->tc[HOOK_INGRESS]);
 		hook_init(&s->tc[HOOK_EGRESS]);
-		if (strcmp(ci->name, WF_IFACE_AUTO)) {
-			strcpy(s->name, ci->name);
-			continue;
-		}
-		if (netif_default_route(s->name)) {
-			log_error("%s:%d:%d: interfaces[%d]: auto: this network "
-				  "namespace has no default route; name the "
-				  "interface instead", l->cfg->path, ci->where.line,
-				  ci->where.col, i);
-			return -1;
-		}
-		log_info("interfaces[%d]: auto is %s (default route)", i, s->name);
 	}
-	return check_unique(l);
 }
 
-
-static int rule_cgroup(const struct wf_cfg_rule *cr, __u64 *id, __u32 *level,
-		       char *why, size_t n)
-{
-	char rel[PATH_MAX];
-
-	if (cr->unit[0] && cgroup_find_unit(cr->unit, rel, sizeof(rel), why, n))
-		return -1;
-	if (cr->container[0] &&
-	    cgroup_find_container(cr->container, rel, sizeof(rel), why, n))
-		return -1;
-	if (cr->cgroup[0])
-		snprintf(rel, sizeof(rel), "%s", cr->cgroup);
-	return cgroup_resolve(rel, id, level, why, n);
-}
-
-/*
- * The ABI form of rules[i], with what only this host can say: ifindex,
- * cgroup id and level. Returns 0; -1 with `why` if the rule's cgroup or
- * process cannot be found (r then names cgroup id 0, which no socket has).
- */
-static int rule_resolve(const struct wf_config *cfg, const int *slots, int i,
-			struct wf_rule *r, char *why, size_t n)
+/* The ABI form of rules[i], with what only the host can say (host.h). */
+static void rule_form(const struct wf_config *cfg, const struct wf_host *host,
+		      const int *slots, int i, struct wf_rule *r)
 {
 	const struct wf_cfg_rule *cr = &cfg->rules[i];
+	const struct wf_host_rule *hr = &host->rules[i];
 
 	policy_rule(cr, r);
 	r->slot = (__u32)slots[i];
 	r->bucket = (__u32)slots[cr->bucket];
-	if (cr->iface[0])
-		r->ifindex = if_nametoindex(cr->iface);
-	if (wf_rule_has_cgroup(cr)) {
-		if (rule_cgroup(cr, &r->cgroup_id, &r->cgroup_level, why, n)) {
-			r->cgroup_id = 0;
-			return -1;
-		}
-		if (r->cgroup_level >= WF_CG_LEVELS) {
-			snprintf(why, n, "%u levels deep; wirefisher follows %d",
-				 r->cgroup_level, WF_CG_LEVELS - 1);
-			r->cgroup_id = 0;
-			return -1;
-		}
-	}
-	if (cr->pid && kill((pid_t)cr->pid, 0) && errno == ESRCH) {
-		snprintf(why, n, "no process %u", cr->pid);
-		return -1;
-	}
-	if (cr->exe[0]) {
-		struct stat st;
-
-		errno = 0;
-		if (stat(cr->exe, &st) || !S_ISREG(st.st_mode)) {
-			snprintf(why, n, "%s: %s", cr->exe, errno ? strerror(errno) :
-				 "not a regular file");
-			return -1;
-		}
-		r->exe_ino = st.st_ino;
-		/* The kernel's dev_t: major in the high 12 bits of 32. */
-		r->exe_dev = (__u32)(major(st.st_dev) << 20 | minor(st.st_dev));
-	}
-	return 0;
-}
-
-static const char *match_key(const struct wf_cfg_rule *cr)
-{
-	return cr->pid ? "pid" : cr->exe[0] ? "exe" : cr->unit[0] ? "unit" :
-	       cr->container[0] ? "container" : "cgroup";
+	r->ifindex = hr->ifindex;
+	r->cgroup_id = hr->cgroup_id;
+	r->cgroup_level = hr->cgroup_level;
+	r->exe_ino = hr->exe_ino;
+	r->exe_dev = hr->exe_dev;
 }
 
 static int write_rule(struct wirefisher_bpf *skel, int i, const struct wf_rule *r)
@@ -210,21 +120,12 @@ static int write_rule(struct wirefisher_bpf *skel, int i, const struct wf_rule *
 }
 
 static int write_rules(struct wirefisher_bpf *skel, const struct wf_config *cfg,
-		       const int *slots)
+		       const struct wf_host *host, const int *slots)
 {
-	char why[256];
-	int i;
-
-	for (i = 0; i < cfg->n_rules; i++) {
-		const struct wf_cfg_rule *cr = &cfg->rules[i];
+	for (int i = 0; i < cfg->n_rules; i++) {
 		struct wf_rule r;
 
-		if (rule_resolve(cfg, slots, i, &r, why, sizeof(why))) {
-			log_error("%s:%d:%d: rules[%d].match.%s: %s", cfg->path,
-				  cr->where.line, cr->where.col, i, match_key(cr),
-				  why);
-			return -1;
-		}
+		rule_form(cfg, host, slots, i, &r);
 		if (write_rule(skel, i, &r))
 			return -1;
 	}
@@ -240,28 +141,26 @@ static int write_rules(struct wirefisher_bpf *skel, const struct wf_config *cfg,
 static void follow_rules(struct loader *l, bool all)
 {
 	const struct wf_config *cfg = l->cfg;
-	char why[256];
-	int i;
 
-	for (i = 0; i < cfg->n_rules; i++) {
-		const struct wf_cfg_rule *cr = &cfg->rules[i];
+	for (int i = 0; i < cfg->n_rules; i++) {
+		const struct wf_host_rule *hr = &l->host->rules[i];
 		struct wf_rule r;
-		int gone;
 
-		if (!all && !wf_rule_has_cgroup(cr))
+		if (!all && !wf_rule_has_cgroup(&cfg->rules[i]))
 			continue;
-		gone = rule_resolve(cfg, l->rule_slot, i, &r, why, sizeof(why)) != 0;
+		rule_form(cfg, l->host, l->rule_slot, i, &r);
 		if (r.cgroup_id == l->cg_ids[i]) {
 			if (all)
 				write_rule(l->skel, i, &r);
 			continue;
 		}
-		if (gone)
+		if (hr->missing[0])
 			log_warn("rules[%d] (%s): %s; the rule waits for it", i,
-				 cr->name, why);
+				 cfg->rules[i].name, hr->missing);
 		else
 			log_info("rules[%d] (%s): cgroup is there again (id %llu)",
-				 i, cr->name, (unsigned long long)r.cgroup_id);
+				 i, cfg->rules[i].name,
+				 (unsigned long long)r.cgroup_id);
 		if (write_rule(l->skel, i, &r) == 0)
 			l->cg_ids[i] = r.cgroup_id;
 	}
@@ -269,13 +168,8 @@ static void follow_rules(struct loader *l, bool all)
 
 static void remember_cgroups(struct loader *l)
 {
-	char why[256];
-	struct wf_rule r;
-	int i;
-
-	for (i = 0; i < l->cfg->n_rules; i++)
-		if (rule_resolve(l->cfg, l->rule_slot, i, &r, why, sizeof(why)) == 0)
-			l->cg_ids[i] = r.cgroup_id;
+	for (int i = 0; i < l->cfg->n_rules; i++)
+		l->cg_ids[i] = l->host->rules[i].cgroup_id;
 }
 
 static int write_trie(struct bpf_map *map, const struct wf_config *cfg,
@@ -315,12 +209,14 @@ static int write_tries(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 }
 
 static int write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg,
-			const int *slots)
+			const struct wf_host *host, const int *slots)
 {
-	return write_tries(skel, cfg) || write_rules(skel, cfg, slots) ? -1 : 0;
+	return write_tries(skel, cfg) || write_rules(skel, cfg, host, slots) ?
+	       -1 : 0;
 }
 
-int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg)
+int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg,
+			const struct wf_host *host)
 {
 	static char held[WF_RULE_SLOTS][WF_RULE_NAME];
 	int slots[WF_CFG_MAX_RULES];
@@ -329,7 +225,7 @@ int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg
 	memset(held, 0, sizeof(held));
 	if (policy_slots(cfg, held, slots, fresh))
 		return -1;
-	return write_policy(skel, cfg, slots);
+	return write_policy(skel, cfg, host, slots);
 }
 
 /* The rules that set a TCP congestion control. */
@@ -342,22 +238,6 @@ static __u64 cc_rules(const struct wf_config *cfg)
 		if (cfg->rules[i].cc[0])
 			mask |= 1ULL << i;
 	return mask;
-}
-
-/* Is `name` in tcp_available_congestion_control? */
-static bool cc_available(const char *name)
-{
-	FILE *f = fopen("/proc/sys/net/ipv4/tcp_available_congestion_control",
-			"r");
-	char word[32];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (!found && fscanf(f, "%31s", word) == 1)
-		found = !strcmp(word, name);
-	fclose(f);
-	return found;
 }
 
 /* The rules that match a cgroup: enforced by cgroup_skb, not by tc. */
@@ -602,41 +482,6 @@ static struct bpf_program *cg_prog(struct wirefisher_bpf *skel, int k)
 	return p[k];
 }
 
-/* What only the running system can refuse, checked before any hook moves. */
-static int check_system(struct loader *l)
-{
-	const struct wf_config *cfg = l->cfg;
-	char mount[PATH_MAX];
-	int i;
-
-	for (i = 0; i < cfg->n_rules; i++)
-		if (cfg->rules[i].cc[0] && !cc_available(cfg->rules[i].cc)) {
-			log_error("%s:%d:%d: rules[%d].tcp_congestion: \"%s\" is not "
-				  "available here (see /proc/sys/net/ipv4/"
-				  "tcp_available_congestion_control)", cfg->path,
-				  cfg->rules[i].where.line, cfg->rules[i].where.col,
-				  i, cfg->rules[i].cc);
-			return -1;
-		}
-	if ((cgroup_rules(cfg) || cc_rules(cfg)) && cgroup_mount(mount)) {
-		log_error("cgroup and tcp_congestion rules need cgroup v2, which "
-			  "is not mounted here");
-		return -1;
-	}
-	for (i = 0; i < l->n_slots; i++) {
-		const struct wf_cfg_iface *ci = &cfg->ifaces[i];
-
-		if (ci->optional || l->no_tc || if_nametoindex(l->slots[i].name))
-			continue;
-		log_error("%s:%d:%d: interfaces[%d].name: no interface \"%s\" in "
-			  "this network namespace (see ip link), or mark it "
-			  "optional: true", cfg->path, ci->where.line,
-			  ci->where.col, i, l->slots[i].name);
-		return -1;
-	}
-	return 0;
-}
-
 static void set_load_options(struct loader *l)
 {
 	const struct wf_config *cfg = l->cfg;
@@ -656,7 +501,8 @@ static void set_load_options(struct loader *l)
 	bpf_map__set_max_entries(skel->maps.wf_steer_flows, cfg->steer.max_flows);
 }
 
-struct loader *loader_prepare(const struct wf_config *cfg, struct loader *prev)
+struct loader *loader_prepare(const struct wf_config *cfg,
+			      const struct wf_host *host, struct loader *prev)
 {
 	struct loader *l = calloc(1, sizeof(*l));
 	int err;
@@ -664,13 +510,13 @@ struct loader *loader_prepare(const struct wf_config *cfg, struct loader *prev)
 	if (!l)
 		return NULL;
 	l->cfg = cfg;
+	l->host = host;
 	for (int k = 0; k < N_CG; k++) {
 		hook_init(&l->cg[k]);
 		snprintf(l->cg[k].pin, sizeof(l->cg[k].pin), "link_%s",
 			 hook_cg_names[k]);
 	}
-	if (resolve_slots(l))
-		goto fail;
+	init_slots(l);
 	if (prev)
 		l->no_tcx = prev->no_tcx;
 	else
@@ -691,8 +537,8 @@ struct loader *loader_prepare(const struct wf_config *cfg, struct loader *prev)
 			  "the verifier's log)", strerror(-err));
 		goto fail;
 	}
-	if (check_system(l) || assign_slots(l, prev) ||
-	    write_policy(l->skel, cfg, l->rule_slot))
+	if (assign_slots(l, prev) ||
+	    write_policy(l->skel, cfg, host, l->rule_slot))
 		goto fail;
 	remember_cgroups(l);
 	return l;
@@ -740,7 +586,7 @@ static const char *const cg_attached[N_CG] = {
 
 static int take_cg_hooks(struct loader *l, struct loader *prev)
 {
-	char mount[PATH_MAX];
+	const char *mount = l->host->cgroup_root;
 	int k, r, fd = -1;
 
 	for (k = 0; k < N_CG; k++) {
@@ -752,7 +598,7 @@ static int take_cg_hooks(struct loader *l, struct loader *prev)
 		r = take_hook(h, prev ? &prev->cg[k] : NULL, l->cfg->pin_dir,
 			      l->adopt, prog);
 		if (r > 0) {
-			if (fd < 0 && cgroup_mount(mount) == 0)
+			if (fd < 0 && mount[0])
 				fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			r = fd < 0 ? -errno : hook_cg_attach(h, prog, fd, k);
 			if (!r)
@@ -812,21 +658,21 @@ static void slot_release(struct loader *l, struct slot *s, bool keep)
 static int slot_attach(struct loader *l, struct loader *prev, int i)
 {
 	struct slot *s = &l->slots[i];
-	int ifindex = (int)if_nametoindex(s->name);
+	int ifindex = l->host->ifaces[i].ifindex;
+	int l2 = l->host->ifaces[i].l2_len;
 	struct slot *ps = prev_slot(prev, s, ifindex);
-	int l2, d, r, prog;
+	int d, r, prog;
 
 	if (l->no_tc)
 		return 1;	/* skipped, as configured; said once at load */
 	if (s->ifindex || !ifindex)
 		return 0;
-	l2 = netif_l2_len(s->name);
 	if (l2 < 0) {
 		log_error("interfaces[%d]: %s: %s", i, s->name,
-			  errno == EPROTONOSUPPORT ?
+			  l2 == -EPROTONOSUPPORT ?
 			  "unsupported link type (Ethernet, loopback and layer-3 "
 			  "devices such as WireGuard are supported)" :
-			  strerror(errno));
+			  strerror(-l2));
 		return -1;
 	}
 	s->ifindex = ifindex;
@@ -971,7 +817,7 @@ void loader_sync(struct loader *l)
 
 	for (i = 0; i < l->n_slots; i++) {
 		struct slot *s = &l->slots[i];
-		int now = (int)if_nametoindex(s->name);
+		int now = l->host->ifaces[i].ifindex;
 
 		if (s->ifindex && now != s->ifindex) {
 			log_warn("%s went away (ifindex %d); its hooks went with "
@@ -1154,4 +1000,23 @@ int loader_down(const char *dir)
 struct wirefisher_bpf *loader_skel(struct loader *l)
 {
 	return l->skel;
+}
+
+/*
+ * libbpf prints its own errors (verifier logs, "failed to ...") at WARN.
+ * They are noise to a user who gets our one-line message for the same
+ * failure, so they show only with -v (debug).
+ */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	(void)level;
+	if (log_get_level() < LOG_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void loader_log_libbpf(void)
+{
+	libbpf_set_print(libbpf_print);
 }

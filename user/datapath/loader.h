@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "host.h"
 
 struct loader;
 struct wirefisher_bpf;
@@ -23,9 +24,12 @@ struct wirefisher_bpf;
  * the state (flows, buckets, counters, sticky flows) of prev - the running
  * set - or, with prev NULL, of an earlier run's pins in cfg->pin_dir, which
  * the caller has acquired (pin_dir_acquire). Attaches nothing; on error
- * (logged) nothing has changed. cfg must outlive the loader.
+ * (logged) nothing has changed. host holds what the daemon found of the
+ * running system for cfg (datapath/host.h); cfg and host must outlive the
+ * loader.
  */
-struct loader *loader_prepare(const struct wf_config *cfg, struct loader *prev);
+struct loader *loader_prepare(const struct wf_config *cfg,
+			      const struct wf_host *host, struct loader *prev);
 
 /*
  * Move every hook onto l's programs, each in one step, attach the new ones,
@@ -35,9 +39,10 @@ struct loader *loader_prepare(const struct wf_config *cfg, struct loader *prev);
 int loader_commit(struct loader *l, struct loader *prev);
 
 /*
- * Bring every interface in line with the ones present now: detach from
- * interfaces that went away or were replaced, attach to ones that appeared.
- * Logs once per change.
+ * Bring every interface and rule in line with the host as it is now (the
+ * daemon refreshes the loader's host first): detach from interfaces that
+ * went away or were replaced, attach to ones that appeared, follow a
+ * rule's cgroup. Logs once per change.
  */
 void loader_sync(struct loader *l);
 
@@ -55,10 +60,14 @@ void loader_free(struct loader *l);
 int loader_down(const char *dir);
 
 /*
- * Write the rules and prefix tries of cfg into a loaded skeleton, rule ids
- * as slots (tests call it directly).
+ * Write the rules and prefix tries of cfg, on host, into a loaded skeleton,
+ * rule ids as slots (tests call it directly).
  */
-int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg);
+int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg,
+			const struct wf_host *host);
+
+/* libbpf's own messages (verifier logs) only at -v. */
+void loader_log_libbpf(void);
 
 /* The loaded skeleton, for the steering loop's maps. */
 struct wirefisher_bpf *loader_skel(struct loader *l);

@@ -18,12 +18,14 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 
+#include <stdlib.h>
+
 #include "http.h"
 #include "loader.h"
-#include <stdlib.h>
 #include "log.h"
 #include "netif.h"
 #include "pin.h"
+#include "preflight.h"
 #include "steering.h"
 
 #define SYNC_NS 1000000000ULL
@@ -71,6 +73,7 @@ static bool stop_requested(void)
 
 struct daemon {
 	struct wf_config *cfg;
+	struct wf_host *host;	/* cfg on this host, for the loader */
 	const struct run_opts *opts;
 	struct loader *l;
 	struct steering *st;
@@ -84,28 +87,31 @@ struct daemon {
  */
 static int apply(struct daemon *d, const struct wf_config *cfg)
 {
-	struct loader *n;
+	struct wf_host *host = malloc(sizeof(*host));
+	struct loader *n = NULL;
 	struct steering *st = NULL;
 
-	if (steering_check(cfg))
-		return -1;
-	n = loader_prepare(cfg, d->l);
+	if (!host || preflight_run(cfg, host))
+		goto fail;
+	n = loader_prepare(cfg, host, d->l);
 	if (!n)
-		return -1;
+		goto fail;
 	if (cfg->steer.n_routes &&
-	    !(st = steering_open(cfg, loader_skel(n), d->st))) {
-		loader_free(n);
-		return -1;
-	}
-	if (loader_commit(n, d->l)) {
-		steering_free(st);
-		loader_free(n);
-		return -1;
-	}
+	    !(st = steering_open(cfg, loader_skel(n), d->st)))
+		goto fail;
+	if (loader_commit(n, d->l))
+		goto fail;
 	steering_free(d->st);
+	free(d->host);
 	d->l = n;
 	d->st = st;
+	d->host = host;
 	return 0;
+fail:
+	steering_free(st);
+	loader_free(n);
+	free(host);
+	return -1;
 }
 
 /* config_load(), each error a log line (JSON logs stay JSON). */
@@ -218,6 +224,7 @@ static void main_loop(struct daemon *d, const sigset_t *waitmask)
 			next_sync = 0;
 		}
 		if (steer_now_ns() >= next_sync) {
+			preflight_refresh(d->cfg, d->host);
 			loader_sync(d->l);
 			next_sync = steer_now_ns() + SYNC_NS;
 		}
@@ -292,6 +299,7 @@ out:
 	http_stop(d.http);
 	steering_free(d.st);
 	loader_free(d.l);
+	free(d.host);
 	pin_dir_release(d.cfg->pin_dir, lock);
 	free(d.cfg);
 	return rc;

@@ -312,8 +312,7 @@ static void parse_iface(struct ctx *c, yaml_node_t *n, const char *path,
 	bool named = false;
 	int i = 0, k, dir = 2;
 
-	ifc->where.line = (int)n->start_mark.line + 1;
-	ifc->where.col = (int)n->start_mark.column + 1;
+	ifc->where = cfg_where(n);
 	ifc->dirs = WF_DIRS_BOTH;
 	/* "- eth0" is short for "- name: eth0". */
 	if (n->type == YAML_SCALAR_NODE) {
@@ -446,8 +445,7 @@ static void get_listen(struct ctx *c, yaml_node_t *n, const char *path,
 	}
 	h->port = (uint16_t)port;
 	snprintf(h->listen, sizeof(h->listen), "%s", cfg_scalar(c, n, path));
-	h->where = (struct wf_where){ (int)n->start_mark.line + 1,
-				      (int)n->start_mark.column + 1 };
+	h->where = cfg_where(n);
 }
 
 static void parse_http(struct ctx *c, yaml_node_t *n, const char *path,
@@ -490,46 +488,25 @@ static void parse_pin_dir(struct ctx *c, yaml_node_t *n, const char *path,
 
 /* "10.0.0.0/8", "fd00::/64" or a lone address (a /32 or /128). */
 void cfg_get_prefix(struct ctx *c, yaml_node_t *n, const char *path,
-		       struct wf_prefix *out)
+		    struct wf_prefix *out)
 {
 	const char *s = cfg_scalar(c, n, path);
-	char addr[INET6_ADDRSTRLEN + 1], *slash, *end;
-	struct wf_prefix p = { 0 };
-	unsigned long len;
-	unsigned i, max;
+	struct wf_prefix p;
 
 	if (!s)
 		return;
-	snprintf(addr, sizeof(addr), "%s", s);
-	slash = strchr(addr, '/');
-	if (slash)
-		*slash = '\0';
-	if (inet_pton(AF_INET, addr, p.addr) == 1)
-		p.family = 4;
-	else if (inet_pton(AF_INET6, addr, p.addr) == 1)
-		p.family = 6;
-	else
-		goto bad;
-	max = p.family == 4 ? 32 : 128;
-	len = max;
-	if (slash) {
-		errno = 0;
-		len = strtoul(slash + 1, &end, 10);
-		if (!slash[1] || *end || errno || len > max)
-			goto bad;
+	switch (prefix_parse(s, &p)) {
+	case PREFIX_OK:
+		*out = p;
+		break;
+	case PREFIX_HOST_BITS:
+		cfg_report(c, n, path, "\"%s\" has host bits set past /%u; "
+			   "write the network address", s, p.len);
+		break;
+	default:
+		cfg_report(c, n, path, "\"%s\" is not an address or prefix; "
+			   "write e.g. 10.0.0.0/8, 192.0.2.7 or fd00::/64", s);
 	}
-	p.len = (unsigned)len;
-	for (i = p.len; i < max; i++)
-		if (p.addr[i / 8] & (0x80 >> (i % 8))) {
-			cfg_report(c, n, path, "\"%s\" has host bits set past /%u; "
-			       "write the network address", s, p.len);
-			return;
-		}
-	*out = p;
-	return;
-bad:
-	cfg_report(c, n, path, "\"%s\" is not an address or prefix; write e.g. "
-	       "10.0.0.0/8, 192.0.2.7 or fd00::/64", s);
 }
 
 /* "80" or "1000-2000". */
@@ -765,21 +742,26 @@ static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 			break;
 		case 7:
 			get_cgroup(c, val, sub, r);
+			r->owner_where = cfg_where(val);
 			break;
 		case 8:
 			get_unit(c, val, sub, r);
+			r->owner_where = cfg_where(val);
 			break;
 		case 9:
 			get_container(c, val, sub, r);
+			r->owner_where = cfg_where(val);
 			break;
 		case 10:
 			cfg_get_u32(c, val, sub, &r->pid, 1, 4194304);
+			r->owner_where = cfg_where(val);
 			break;
 		case 11:
 			get_process(c, val, sub, r);
 			break;
 		case 12:
 			get_exe(c, val, sub, r);
+			r->owner_where = cfg_where(val);
 			break;
 		}
 	}
@@ -847,8 +829,7 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 
 	r->proto = -1;
 	r->dirs = WF_DIRS_BOTH;
-	r->where.line = (int)n->start_mark.line + 1;
-	r->where.col = (int)n->start_mark.column + 1;
+	r->where = cfg_where(n);
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
 	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
@@ -1225,23 +1206,6 @@ int config_load(const char *path, struct wf_config *cfg, FILE *err)
 	return errors;
 }
 
-bool prefix_contains(const struct wf_prefix *a, const struct wf_prefix *b)
-{
-	unsigned i;
-
-	if (!a->family)
-		return true;
-	if (a->family != b->family || a->len > b->len)
-		return false;
-	for (i = 0; i < a->len; i++) {
-		unsigned bit = 0x80 >> (i % 8);
-
-		if ((a->addr[i / 8] & bit) != (b->addr[i / 8] & bit))
-			return false;
-	}
-	return true;
-}
-
 static bool ports_contain(bool has_a, uint16_t alo, uint16_t ahi, bool has_b,
 			  uint16_t blo, uint16_t bhi)
 {
@@ -1406,4 +1370,33 @@ void config_print(const struct wf_config *cfg, FILE *out)
 	for (i = 0; i < cfg->n_rules; i++)
 		print_rule(&cfg->rules[i], i, out);
 	cfg_print_steering(cfg, out);
+}
+
+static void log_at(enum log_level lvl, const struct wf_config *cfg,
+		   struct wf_where w, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_msg(lvl, "%s:%d:%d: %s", cfg->path, w.line, w.col, msg);
+}
+
+void config_error_at(const struct wf_config *cfg, struct wf_where w,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_at(LOG_ERROR, cfg, w, fmt, ap);
+	va_end(ap);
+}
+
+void config_warn_at(const struct wf_config *cfg, struct wf_where w,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_at(LOG_WARN, cfg, w, fmt, ap);
+	va_end(ap);
 }

@@ -29,6 +29,13 @@ struct ctx {
 	int errors;
 };
 
+/* Where node n starts in the file. */
+static inline struct wf_where cfg_where(const yaml_node_t *n)
+{
+	return (struct wf_where){ .line = (int)n->start_mark.line + 1,
+				  .col = (int)n->start_mark.column + 1 };
+}
+
 void __attribute__((format(printf, 4, 5)))
 cfg_report(struct ctx *c, const yaml_node_t *n, const char *path,
 	   const char *fmt, ...);

@@ -235,8 +235,7 @@ static void parse_path(struct ctx *c, yaml_node_t *n, const char *path,
 	struct wf_cfg_iface dev = { 0 };
 	bool have_targets = false;
 
-	p->where.line = (int)n->start_mark.line + 1;
-	p->where.col = (int)n->start_mark.column + 1;
+	p->where = cfg_where(n);
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
 	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
@@ -385,8 +384,7 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 	int i = 0, k, mode = WF_STEER_FAILOVER;
 	bool have_via = false, have_to = false;
 
-	r->where.line = (int)n->start_mark.line + 1;
-	r->where.col = (int)n->start_mark.column + 1;
+	r->where = cfg_where(n);
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
 	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
@@ -477,8 +475,7 @@ void cfg_parse_steering(struct ctx *c, yaml_node_t *n, const char *path,
 	const char *s;
 	int i = 0, k;
 
-	st->where.line = (int)n->start_mark.line + 1;
-	st->where.col = (int)n->start_mark.column + 1;
+	st->where = cfg_where(n);
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
 	char rsub[PATH_MAXLEN] = "";

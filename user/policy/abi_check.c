@@ -6,7 +6,7 @@
  */
 #include <stddef.h>
 
-#include "../bpf/wf_shared.h"
+#include "../../bpf/wf_shared.h"
 
 _Static_assert(sizeof(struct wf_flow_key) == 44, "wf_flow_key");
 _Static_assert(offsetof(struct wf_flow_key, port_src) == 32, "ports");

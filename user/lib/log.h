@@ -19,7 +19,4 @@ void log_msg(enum log_level level, const char *fmt, ...)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
-/* Route libbpf's own messages through log_msg (warnings up, debug at -vv). */
-void log_hook_libbpf(void);
-
 #endif /* WF_LOG_H */

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../bpf/wf_shared.h"
+#include "../../bpf/wf_shared.h"
 
 #define AUTO_TIMEOUT_MIN_NS 25000000.0		/* 25 ms */
 #define AUTO_TIMEOUT_MAX_NS 1000000000.0	/* 1 s */

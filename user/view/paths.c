@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
-#include "../bpf/wf_shared.h"
+#include "../../bpf/wf_shared.h"
 #include "log.h"
 #include "pin.h"
 #include "prom.h"

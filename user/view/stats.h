@@ -6,7 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../bpf/wf_shared.h"
+#include "../../bpf/wf_shared.h"
+#include "flowrate.h"
 
 enum stats_sort { SORT_RATE, SORT_BYTES, SORT_PACKETS };
 
@@ -19,21 +20,6 @@ struct stats_opts {
 	bool no_flows;		/* counters and rules only */
 };
 
-/* A flow's rates as of `now` (bytes per second). */
-struct flow_rates {
-	uint64_t avg;
-	uint64_t inst;
-	uint64_t peak;
-	uint64_t smooth;
-};
-
-/*
- * The rates of flow f at time now. A window that has run its full length
- * with no packet to close it is closed here, with exactly the datapath's
- * arithmetic, so an idle flow's rates fall as they would have.
- */
-void stats_flow_rates(const struct wf_flow *f, uint64_t now_ns,
-		      uint64_t window_ns, struct flow_rates *r);
 
 /* Sum the per-CPU slots of a wf_stats map (zeros if it cannot be read). */
 void stats_read_counters(int fd, struct wf_counters *total);

@@ -14,9 +14,10 @@
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 
-#include "../bpf/wf_shared.h"
+#include "../../bpf/wf_shared.h"
 #include "log.h"
 #include "netif.h"
+#include "preflight.h"
 #include "prober.h"
 #include "steer.h"
 #include "wirefisher.skel.h"
@@ -82,90 +83,6 @@ static const char *route_str(const struct wf_cfg_route *rc, char *buf, size_t n)
 	snprintf(buf, n, "%s/%u%s", addr_str(&rc->to[0], a, sizeof(a)),
 		 rc->to[0].len, rc->n_to > 1 ? " (+more)" : "");
 	return buf;
-}
-
-static int check_path(const struct wf_config *cfg, int i)
-{
-	const struct wf_cfg_path *p = &cfg->steer.paths[i];
-	int ifindex = (int)if_nametoindex(p->device);
-	char a[INET6_ADDRSTRLEN], via[IF_NAMESIZE];
-	int rc = 0;
-
-	if (!ifindex) {
-		log_error("%s:%d:%d: steering.paths[%d].device: no interface "
-			  "\"%s\" in this network namespace (see ip link)",
-			  cfg->path, p->where.line, p->where.col, i, p->device);
-		return -1;
-	}
-	if (netif_l2_len(p->device) != 0) {
-		log_error("%s:%d:%d: steering.paths[%d].device: %s is not a "
-			  "layer-3 tunnel; wirefisher steers IP packets between "
-			  "WireGuard (or other TUN/IP tunnel) devices only",
-			  cfg->path, p->where.line, p->where.col, i, p->device);
-		return -1;
-	}
-	for (int t = 0; t < p->n_targets; t++) {
-		int oif = netif_route_oif(p->targets[t].family, p->targets[t].addr);
-
-		if (oif == ifindex)
-			continue;
-		if (oif <= 0 || !if_indextoname((unsigned)oif, via))
-			snprintf(via, sizeof(via), "nowhere");
-		log_error("%s:%d:%d: steering.paths[%d].targets[%d]: %s is routed "
-			  "via %s, not %s; a probe target must be reached through "
-			  "its own path (e.g. the peer's tunnel address)",
-			  cfg->path, p->where.line, p->where.col, i, t,
-			  addr_str(&p->targets[t], a, sizeof(a)), via, p->device);
-		rc = -1;
-	}
-	return rc;
-}
-
-static bool anchored(const struct wf_config *cfg, int r)
-{
-	const struct wf_cfg_route *rc = &cfg->steer.routes[r];
-	int oif = netif_route_oif(rc->to[0].family, rc->to[0].addr);
-
-	for (int j = 0; j < rc->n_paths; j++)
-		if (oif > 0 && oif == (int)if_nametoindex(
-				cfg->steer.paths[rc->paths[j]].device))
-			return true;
-	return false;
-}
-
-/*
- * The programs steer at the egress of the path devices, so the kernel must
- * route a route's prefixes to one of them first. Only a warning: the route
- * may be added after the daemon starts.
- */
-static bool check_anchor(const struct wf_config *cfg, int r)
-{
-	const struct wf_cfg_route *rc = &cfg->steer.routes[r];
-	int oif = netif_route_oif(rc->to[0].family, rc->to[0].addr);
-	char a[INET6_ADDRSTRLEN], via[IF_NAMESIZE] = "nowhere";
-
-	if (anchored(cfg, r))
-		return true;
-	if (oif > 0)
-		if_indextoname((unsigned)oif, via);
-	log_warn("%s:%d:%d: steering.routes[%d]: the kernel routes %s/%u via "
-		 "%s, not through one of the route's paths, so nothing will be "
-		 "steered; add e.g. ip route add %s/%u nexthop dev %s nexthop dev "
-		 "...", cfg->path, rc->where.line, rc->where.col, r,
-		 addr_str(&rc->to[0], a, sizeof(a)), rc->to[0].len, via, a,
-		 rc->to[0].len, cfg->steer.paths[rc->paths[0]].device);
-	return false;
-}
-
-int steering_check(const struct wf_config *cfg)
-{
-	int rc = 0;
-
-	for (int i = 0; i < cfg->steer.n_paths; i++)
-		rc |= check_path(cfg, i);
-	for (int r = 0; !rc && r < cfg->steer.n_routes; r++)
-		check_anchor(cfg, r);
-	return rc;
 }
 
 static int write_tries(struct steering *s)
@@ -681,8 +598,7 @@ static void measure_paths(struct steering *s, uint64_t now)
 	for (int r = 0; r < s->st->n_routes; r++) {
 		bool was = s->unanchored[r];
 
-		s->unanchored[r] = was ? !anchored(s->cfg, r) :
-					 !check_anchor(s->cfg, r);
+		s->unanchored[r] = !preflight_anchored(s->cfg, r, !was);
 		if (was && !s->unanchored[r])
 			log_info("steering.routes[%d]: the kernel routes it through "
 				 "a path again", r);

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <net/if.h>
 
+#include "prefix.h"
+
 #define WF_MAX_IFACES 32
 #define WF_IFACE_AUTO "auto"
 #define WF_DEFAULT_PIN_DIR "/sys/fs/bpf/wirefisher"
@@ -54,12 +56,6 @@ enum wf_per {
 	WF_CFG_PER_FLOW,
 };
 
-/* An address prefix; family 0 means "any address". */
-struct wf_prefix {
-	int family;		/* 0, 4 or 6 */
-	unsigned len;		/* prefix length in bits */
-	uint8_t addr[16];	/* network byte order, host bits zero */
-};
 
 struct wf_cfg_rule {
 	char name[WF_RULE_NAME_MAX + 1];
@@ -83,6 +79,9 @@ struct wf_cfg_rule {
 	enum wf_per per;
 	char cc[16];		/* tcp_congestion: "" or an algorithm name */
 	struct wf_where where;
+	/* The value of match.cgroup/unit/container/pid/exe, the key the host
+	 * may refuse. */
+	struct wf_where owner_where;
 };
 
 /* ---- steering ---- */
@@ -202,6 +201,17 @@ void config_print(const struct wf_config *cfg, FILE *out);
  */
 int config_warn_shadowed(const struct wf_config *cfg, FILE *out);
 
+/*
+ * Log FILE:LINE:COL: and the message, for what is found wrong after
+ * parsing (by the checks against the running host).
+ */
+void __attribute__((format(printf, 3, 4)))
+config_error_at(const struct wf_config *cfg, struct wf_where w,
+		const char *fmt, ...);
+void __attribute__((format(printf, 3, 4)))
+config_warn_at(const struct wf_config *cfg, struct wf_where w,
+	       const char *fmt, ...);
+
 /* Does the rule match on a cgroup (by path, unit or container)? */
 static inline bool wf_rule_has_cgroup(const struct wf_cfg_rule *r)
 {
@@ -234,7 +244,5 @@ static inline uint32_t wf_path_weight(const struct wf_cfg_path *p)
 	return 1;
 }
 
-/* Does prefix a contain prefix b (family 0 contains everything)? */
-bool prefix_contains(const struct wf_prefix *a, const struct wf_prefix *b);
 
 #endif /* WF_CONFIG_H */

@@ -64,27 +64,6 @@ static void on_stop(int sig)
 	stats_stop = 1;
 }
 
-void stats_flow_rates(const struct wf_flow *f, uint64_t now_ns,
-		      uint64_t window_ns, struct flow_rates *r)
-{
-	uint64_t span = now_ns > f->win_start_ns ? now_ns - f->win_start_ns : 0;
-
-	r->avg = wf_rate(f->bytes, f->last_ns - f->first_ns);
-	r->inst = f->rate_inst;
-	r->peak = f->rate_peak;
-	r->smooth = f->rate_smooth;
-	if (!window_ns || span < window_ns)
-		return;
-	/* The datapath would roll this window at the next packet; do it now. */
-	/* A copy taken while another CPU rolled may hold the newer base. */
-	r->inst = wf_rate(f->bytes > f->win_base ? f->bytes - f->win_base : 0,
-			  span);
-	if (r->inst > r->peak)
-		r->peak = r->inst;
-	r->smooth = wf_smooth(f->rate_smooth, r->inst, span / window_ns,
-			      f->windows != 0);
-}
-
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -179,7 +158,7 @@ static void read_rules(struct pins *p, struct snapshot *s)
 		stats_read_rule_counters(p->rule_stats, r->rule.slot, &r->count);
 		memset(&acct, 0, sizeof(acct));
 		bpf_map_lookup_elem(p->rule_acct, &r->rule.slot, &acct);
-		stats_flow_rates(&acct, s->now_ns, p->meta.window_ns, &r->rates);
+		flow_rates_at(&acct, s->now_ns, p->meta.window_ns, &r->rates);
 		s->n_rules++;
 	}
 }
@@ -285,7 +264,7 @@ static int take_snapshot(struct pins *p, struct snapshot *s)
 		return -1;
 	s->now_ns = mono_ns();
 	for (i = 0; i < s->n; i++) {
-		stats_flow_rates(&s->rows[i].flow, s->now_ns, p->meta.window_ns,
+		flow_rates_at(&s->rows[i].flow, s->now_ns, p->meta.window_ns,
 				 &s->rows[i].rates);
 		row_ifname(p, &s->rows[i]);
 	}

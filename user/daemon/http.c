@@ -12,7 +12,7 @@
 #include <microhttpd.h>
 #include <bpf/bpf.h>
 
-#include "../bpf/wf_shared.h"
+#include "../../bpf/wf_shared.h"
 #include "json.h"
 #include "log.h"
 #include "paths.h"

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <bpf/libbpf.h>
 
 static enum log_level cur_level = LOG_INFO;
 static bool json_lines;
@@ -74,23 +73,4 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(level, fmt, ap);
 	va_end(ap);
-}
-
-/*
- * libbpf prints its own errors (verifier logs, "failed to ...") at WARN.
- * They are noise to a user who gets our one-line message for the same
- * failure, so they show only with -v (debug).
- */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	(void)level;
-	if (cur_level < LOG_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-void log_hook_libbpf(void)
-{
-	libbpf_set_print(libbpf_print);
 }

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../bpf/wf_shared.h"
+#include "../../bpf/wf_shared.h"
 #include "config.h"
 
 /* At most one entry per rule prefix, plus 0/0. */

@@ -14,7 +14,7 @@
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 
-#include "../bpf/wf_shared.h"
+#include "../../bpf/wf_shared.h"
 #include "log.h"
 
 #define BPFFS "/sys/fs/bpf"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../bpf/wf_shared.h"
+#include "../../bpf/wf_shared.h"
 #include "log.h"
 #include "pin.h"
 
