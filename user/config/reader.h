@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * config_int.h - the YAML reading helpers config.c shares with the other
- * config_*.c files (one per large section). Not for use outside config.
+ * reader.h - the YAML reading helpers the parsers of config/ share (one
+ * file per large section). Not for use outside config/.
  *
  * Each cfg_get_* reads one node, reports what is wrong as
  * FILE:LINE:COL: key.path: message and leaves *out alone on error.
  */
-#ifndef WF_CONFIG_INT_H
-#define WF_CONFIG_INT_H
+#ifndef WF_CONFIG_READER_H
+#define WF_CONFIG_READER_H
 
 #include <yaml.h>
 
@@ -67,10 +67,15 @@ void cfg_get_ifname(struct ctx *c, yaml_node_t *n, const char *path,
 void cfg_get_rate(struct ctx *c, yaml_node_t *n, const char *path,
 		  uint64_t *out);
 
-/* steering: (config_steer.c) */
+/* rules[] (rules.c); the interfaces rules name must be listed. */
+void cfg_parse_rules(struct ctx *c, yaml_node_t *n, const char *path,
+		     struct wf_config *cfg);
+void cfg_check_rule_ifaces(struct ctx *c, const struct wf_config *cfg);
+
+/* steering (steering.c; printed by print.c) */
 void cfg_parse_steering(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_config *cfg);
 void cfg_steering_defaults(struct wf_config *cfg);
 void cfg_print_steering(const struct wf_config *cfg, FILE *out);
 
-#endif /* WF_CONFIG_INT_H */
+#endif /* WF_CONFIG_READER_H */

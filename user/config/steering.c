@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_int.h"
+#include "reader.h"
 
 #define INTERVAL_MIN_NS 10000000ULL	/* 10 ms: below, probes are load */
 #define INTERVAL_MAX_NS 10000000000ULL
@@ -97,6 +97,37 @@ static void get_name(struct ctx *c, yaml_node_t *n, const char *path,
 	strcpy(out, s);
 }
 
+/* A duration, or auto (0): 2 RTT + 4 jitter, within bounds. */
+static void get_timeout(struct ctx *c, yaml_node_t *n, const char *path,
+			uint64_t *out)
+{
+	const char *s = cfg_scalar(c, n, path);
+
+	if (s && !strcmp(s, "auto"))
+		*out = 0;
+	else if (s)
+		cfg_get_duration(c, n, path, out, 1000000ULL, INTERVAL_MAX_NS);
+}
+
+/* An SO_MARK: 1 to 0xffffffff, decimal or 0x hex. */
+static void get_mark(struct ctx *c, yaml_node_t *n, const char *path,
+		     uint32_t *out)
+{
+	const char *s = cfg_scalar(c, n, path);
+	unsigned long m;
+	char *end;
+
+	if (!s)
+		return;
+	errno = 0;
+	m = strtoul(s, &end, 0);
+	if (*s == '-' || *end || errno || !m || m > 0xffffffffUL)
+		cfg_report(c, n, path, "\"%s\" is not a mark; write a number 1 "
+			   "to 0xffffffff", s);
+	else
+		*out = (uint32_t)m;
+}
+
 static void parse_probe(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_cfg_probe *p)
 {
@@ -107,8 +138,6 @@ static void parse_probe(struct ctx *c, yaml_node_t *n, const char *path,
 		"up_after", NULL };
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val;
-	const char *s;
-	char *end;
 	int i = 0, k;
 
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
@@ -121,12 +150,7 @@ static void parse_probe(struct ctx *c, yaml_node_t *n, const char *path,
 					 INTERVAL_MIN_NS, INTERVAL_MAX_NS);
 			break;
 		case 1:
-			s = cfg_scalar(c, val, sub);
-			if (s && !strcmp(s, "auto"))
-				p->timeout_ns = 0;
-			else if (s)
-				cfg_get_duration(c, val, sub, &p->timeout_ns,
-						 1000000ULL, INTERVAL_MAX_NS);
+			get_timeout(c, val, sub, &p->timeout_ns);
 			break;
 		case 2:
 			cfg_get_u32(c, val, sub, &p->window, 2, 1000);
@@ -138,17 +162,7 @@ static void parse_probe(struct ctx *c, yaml_node_t *n, const char *path,
 			get_number(c, val, sub, &p->jitter_gain, 0.001, 1, false);
 			break;
 		case 5:
-			s = cfg_scalar(c, val, sub);
-			if (!s)
-				break;
-			errno = 0;
-			unsigned long m = strtoul(s, &end, 0);
-
-			if (*s == '-' || *end || errno || !m || m > 0xffffffffUL)
-				cfg_report(c, val, sub, "\"%s\" is not a mark; write "
-					   "a number 1 to 0xffffffff", s);
-			else
-				p->mark = (uint32_t)m;
+			get_mark(c, val, sub, &p->mark);
 			break;
 		case 6:
 			get_number(c, val, sub, &p->w_rtt, 0, 100, false);
@@ -515,56 +529,4 @@ void cfg_parse_steering(struct ctx *c, yaml_node_t *n, const char *path,
 	else if (!routes)
 		cfg_report(c, n, path, "no routes; say which destinations use "
 			   "the paths under steering.routes");
-}
-
-void cfg_print_steering(const struct wf_config *cfg, FILE *out)
-{
-	const struct wf_cfg_steering *st = &cfg->steer;
-	const struct wf_cfg_probe *p = &st->probe;
-	char a[INET6_ADDRSTRLEN];
-	int i, j;
-
-	if (!st->n_paths)
-		return;
-	fprintf(out, "%-24s every %llu ms, timeout %s%llu ms, window %u, "
-		"down after %u lost, up after %u answered\n", "steering.probe",
-		(unsigned long long)(p->interval_ns / 1000000),
-		p->timeout_ns ? "" : "auto (2 RTT + 4 jitter) up to ",
-		(unsigned long long)((p->timeout_ns ? p->timeout_ns :
-				      1000000000ULL) / 1000000),
-		p->window, p->down_after, p->up_after);
-	fprintf(out, "%-24s %.2f*min(rtt/100ms,%g) + %.2f*loss + "
-		"%.2f*min(jitter/10ms,%g); unusable at %.0f%% loss; switch when "
-		"%.2fx better for %llu ms\n", "steering.score", p->w_rtt,
-		p->rtt_cap, p->w_loss, p->w_jitter, p->jitter_cap,
-		p->unusable_loss * 100, p->factor,
-		(unsigned long long)(p->hold_ns / 1000000));
-	for (i = 0; i < st->n_paths; i++) {
-		const struct wf_cfg_path *pa = &st->paths[i];
-
-		fprintf(out, "steering.paths[%d]       %s on %s, priority %u, "
-			"weight %u, probes", i, pa->name, pa->device,
-			pa->priority, wf_path_weight(pa));
-		for (j = 0; j < pa->n_targets; j++) {
-			inet_ntop(pa->targets[j].family == 4 ? AF_INET : AF_INET6,
-				  pa->targets[j].addr, a, sizeof(a));
-			fprintf(out, " %s", a);
-		}
-		fputc('\n', out);
-	}
-	for (i = 0; i < st->n_routes; i++) {
-		const struct wf_cfg_route *r = &st->routes[i];
-
-		fprintf(out, "steering.routes[%d]      %s:", i,
-			r->mode == WF_STEER_SPREAD ? "spread" : "failover");
-		for (j = 0; j < r->n_to; j++) {
-			inet_ntop(r->to[j].family == 4 ? AF_INET : AF_INET6,
-				  r->to[j].addr, a, sizeof(a));
-			fprintf(out, " %s/%u", a, r->to[j].len);
-		}
-		fprintf(out, " via");
-		for (j = 0; j < r->n_paths; j++)
-			fprintf(out, " %s", st->paths[r->paths[j]].name);
-		fputc('\n', out);
-	}
 }
