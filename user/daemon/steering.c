@@ -85,35 +85,6 @@ static const char *route_str(const struct wf_cfg_route *rc, char *buf, size_t n)
 	return buf;
 }
 
-static int write_tries(struct steering *s)
-{
-	for (uint32_t r = 0; r < (uint32_t)s->st->n_routes; r++) {
-		const struct wf_cfg_route *rc = &s->st->routes[r];
-
-		for (int j = 0; j < rc->n_to; j++) {
-			const struct wf_prefix *p = &rc->to[j];
-			struct wf_lpm4 k4 = { .prefixlen = p->len };
-			struct wf_lpm6 k6 = { .prefixlen = p->len };
-			__u64 id = r;
-			int err;
-
-			memcpy(&k4.addr, p->addr, 4);
-			memcpy(k6.addr, p->addr, 16);
-			err = p->family == 4 ?
-				bpf_map__update_elem(s->skel->maps.wf_steer4, &k4,
-						     sizeof(k4), &id, sizeof(id), 0) :
-				bpf_map__update_elem(s->skel->maps.wf_steer6, &k6,
-						     sizeof(k6), &id, sizeof(id), 0);
-			if (err) {
-				log_error("cannot write steering route %u: %s", r,
-					  strerror(-err));
-				return -1;
-			}
-		}
-	}
-	return 0;
-}
-
 static void publish_route(struct steering *s, int r);
 
 static void open_probe(struct steering *s, int i)
@@ -286,10 +257,6 @@ struct steering *steering_open(const struct wf_config *cfg,
 	s->next_second = now + SECOND;
 	s->last_second = now;
 	s->settle_ns = now + s->st->probe.interval_ns;
-	if (write_tries(s)) {
-		steering_free(s);
-		return NULL;
-	}
 	/* The new routes map is empty: fill it before any packet meets it. */
 	for (int r = 0; r < s->st->n_routes; r++)
 		publish_route(s, r);
