@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * steering_int.h - the steering loop's state, shared by its files only:
+ * steering.c (open, reload carry-over, the loop), probe.c (probe rounds and
+ * what they say of each path), publish.c (route decisions, the datapath's
+ * route and path maps, the once-a-second measurements).
+ */
+#ifndef WF_STEERING_INT_H
+#define WF_STEERING_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../../bpf/wf_shared.h"
+#include "prober.h"
+#include "steer.h"
+#include "steering.h"
+
+#define SECOND 1000000000ULL
+#define FLOW_IDLE_NS (10 * SECOND)	/* a flow counts on its path this long */
+/* A WireGuard session's keys expire after 180 s (REJECT_AFTER_TIME). */
+#define HANDSHAKE_STALE_S 180
+
+#define SECOND 1000000000ULL
+#define FLOW_IDLE_NS (10 * SECOND)	/* a flow counts on its path this long */
+/* A WireGuard session's keys expire after 180 s (REJECT_AFTER_TIME). */
+#define HANDSHAKE_STALE_S 180
+
+struct steering {
+	const struct wf_config *cfg;
+	const struct wf_cfg_steering *st;
+	struct wirefisher_bpf *skel;
+	struct steer_path paths[WF_CFG_MAX_PATHS];
+	struct prober probes[WF_CFG_MAX_PATHS];
+	int ifindex[WF_CFG_MAX_PATHS];
+	uint64_t next_round[WF_CFG_MAX_PATHS];
+	uint64_t changed_unix[WF_CFG_MAX_PATHS];
+	uint64_t flows[WF_CFG_MAX_PATHS];
+	uint64_t rate_bps[WF_CFG_MAX_PATHS];
+	uint64_t tx_last[WF_CFG_MAX_PATHS];
+	long long hs_age[WF_CFG_MAX_PATHS];
+	struct steer_route routes[WF_CFG_MAX_ROUTES];
+	struct wf_route written[WF_CFG_MAX_ROUTES];
+	uint32_t ctl_seq[WF_CFG_MAX_ROUTES];
+	bool unanchored[WF_CFG_MAX_ROUTES];	/* warned: no kernel route */
+	uint32_t gen;
+	bool renumbered;	/* forget sticky flows on the first run */
+	uint64_t next_second, last_second;
+	uint64_t settle_ns;	/* first decisions wait for every first answer */
+	int fd_path[2 * WF_CFG_MAX_PATHS];	/* steering_fds: pfd -> path */
+};
+
+/* steering.c */
+uint64_t unix_ns(void);
+const char *route_str(const struct wf_cfg_route *rc, char *buf, size_t n);
+
+/* probe.c */
+void open_probe(struct steering *s, int i);
+void feed(struct steering *s, int i, const struct prober_result *res, int n,
+	  uint64_t now);
+void follow_device(struct steering *s, int i, uint64_t now);
+void probe_paths(struct steering *s, uint64_t now);
+
+/* publish.c */
+void apply_ctl(struct steering *s, int r);
+void decide(struct steering *s, int r, uint64_t now);
+void publish_route(struct steering *s, int r);
+void measure_paths(struct steering *s, uint64_t now);
+void publish_status(struct steering *s);
+
+#endif /* WF_STEERING_INT_H */
