@@ -39,7 +39,12 @@ PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -ly
 
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $(PC_CFLAGS) -MMD -MP
+# The daemon runs as root and parses files and packets: fortified libc
+# calls, stack canaries, and a read-only GOT bound at start.
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+HARDEN_LD := -Wl,-z,relro,-z,now
+USER_CFLAGS := $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE \
+	$(PC_CFLAGS) -MMD -MP
 LDLIBS := $(PC_LIBS) -lelf -lz -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
@@ -116,13 +121,13 @@ test-bins: $(APP) $(UNIT_BIN) $(BPFT_BIN) $(TOOL_BINS) $(ASAN_UNIT) $(FUZZ_BIN)
 # objects of the normal build.
 $(ASAN_UNIT): $(UNIT_SRCS) $(PURE_SRCS) | $(OUT)/san
 	$(call msg,ASAN,$@)
-	$(Q)$(CC) $(filter-out -MMD -MP,$(USER_CFLAGS)) $(INC_policy) -Itests/lib \
+	$(Q)$(CC) $(filter-out -MMD -MP $(HARDEN),$(USER_CFLAGS)) $(INC_policy) -Itests/lib \
 		-O1 $(SAN) $(UNIT_SRCS) $(PURE_SRCS) $(PURE_LIBS) -o $@
 
 # libFuzzer needs clang.
 $(FUZZ_BIN): tests/fuzz/fuzz_config.c $(PURE_SRCS) | $(OUT)/san
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(filter-out -MMD -MP,$(USER_CFLAGS)) $(INC_policy) -O1 -g \
+	$(Q)$(CLANG) $(filter-out -MMD -MP $(HARDEN),$(USER_CFLAGS)) $(INC_policy) -O1 -g \
 		-fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=all $^ $(PURE_LIBS) -o $@
 
@@ -165,7 +170,7 @@ $(OUT)/user/main.o: user/main.c $(SKEL) | $(OUT)/user
 
 $(APP): $(OUT)/user/main.o $(LIB_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $(HARDEN_LD) $^ $(LDLIBS) -o $@
 
 $(OUT)/tests/%.o: tests/%.c $(SKEL) | $(OUT)/tests/unit $(OUT)/tests/bpf \
 		$(OUT)/tests/tools
