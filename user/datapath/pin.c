@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,9 +42,15 @@ static int bpffs_ensure(void)
 	return 0;
 }
 
+/* wf_info as this layout has it: one array slot of struct wf_info. */
+static int open_info(const char *dir)
+{
+	return pin_open(dir, "wf_info");
+}
+
 int pin_read_info(const char *dir, struct wf_info *info)
 {
-	int fd = pin_open(dir, "wf_info"), err;
+	int fd = open_info(dir), err;
 	__u32 zero = 0;
 
 	if (fd < 0)
@@ -144,15 +151,70 @@ int pin_replace(int fd, const char *dir, const char *name)
 	return 0;
 }
 
+/*
+ * The shape of every map a reader looks values up in: a lookup copies
+ * value_size bytes into the caller's struct, so a pin of another shape -
+ * another layout, another program's, a hostile one - must never be read.
+ */
+static const struct pin_shape {
+	const char *name;
+	__u32 type, key_size, value_size;
+} shapes[] = {
+#define SHAPE(n, t, k, v) { #n, BPF_MAP_TYPE_##t, sizeof(k), sizeof(v) }
+	SHAPE(wf_info, ARRAY, __u32, struct wf_info),
+	SHAPE(wf_flows, LRU_HASH, struct wf_flow_key, struct wf_flow),
+	SHAPE(wf_stats, PERCPU_ARRAY, __u32, struct wf_counters),
+	SHAPE(wf_ifaces, HASH, __u32, struct wf_iface),
+	SHAPE(wf_rules, ARRAY, __u32, struct wf_rule),
+	SHAPE(wf_rule_buckets, ARRAY, __u32, struct wf_bucket),
+	SHAPE(wf_keyed, LRU_HASH, struct wf_bucket_key, struct wf_bucket),
+	SHAPE(wf_rule_stats, PERCPU_ARRAY, __u32, struct wf_rule_counters),
+	SHAPE(wf_rule_acct, ARRAY, __u32, struct wf_flow),
+	SHAPE(wf_routes, HASH, __u32, struct wf_route),
+	SHAPE(wf_steer_flows, LRU_HASH, struct wf_flow_key, struct wf_steer_flow),
+	SHAPE(wf_path_flows, ARRAY, __u32, __u64),
+	SHAPE(wf_path_retired, ARRAY, __u32, __u64),
+	SHAPE(wf_path_status, ARRAY, __u32, struct wf_path_status),
+	SHAPE(wf_route_ctl, ARRAY, __u32, struct wf_route_ctl),
+#undef SHAPE
+};
+
+static const struct pin_shape *shape_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+		if (!strcmp(shapes[i].name, name))
+			return &shapes[i];
+	return NULL;
+}
+
+static bool shape_ok(int fd, const struct pin_shape *s)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+	       info.type == s->type && info.key_size == s->key_size &&
+	       info.value_size == s->value_size;
+}
+
 int pin_open(const char *dir, const char *name)
 {
+	const struct pin_shape *s = shape_of(name);
 	char path[512];
+	int fd;
 
 	if (pin_path(path, sizeof(path), dir, name)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	return bpf_obj_get(path);
+	fd = bpf_obj_get(path);
+	if (fd >= 0 && s && !shape_ok(fd, s)) {
+		close(fd);
+		errno = EPROTO;
+		return -1;
+	}
+	return fd;
 }
 
 void pin_close_all(int *const *fds, int n)
@@ -167,11 +229,17 @@ void pin_close_all(int *const *fds, int n)
 int pin_open_daemon(const char *dir, const char *const *names,
 		    int *const *fds, int n, struct wf_info *info)
 {
-	int info_fd = pin_open(dir, "wf_info"), err = 0;
+	int info_fd = open_info(dir), err = 0;
 	__u32 zero = 0;
 
 	for (int i = 0; i < n; i++)
 		*fds[i] = -1;
+	if (info_fd < 0 && errno == EPROTO) {
+		log_error("the maps in %s have another layout than this wirefisher "
+			  "reads (wf_info is not struct wf_info of layout %u): use "
+			  "the binary that pinned them", dir, WF_ABI_VERSION);
+		return -1;
+	}
 	for (int i = 0; i < n && info_fd >= 0 && !err; i++)
 		err = (*fds[i] = pin_open(dir, names[i])) < 0;
 	if (info_fd < 0 || err) {

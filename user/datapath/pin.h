@@ -8,6 +8,7 @@
 #define WF_PIN_H
 
 #include <stddef.h>
+#include <linux/types.h>
 
 /*
  * Make `dir` (mode 0700) and take its lock. Returns the lock fd, or -1 after
@@ -35,7 +36,12 @@ int pin_replace(int fd, const char *dir, const char *name);
 struct wf_info;
 int pin_read_info(const char *dir, struct wf_info *info);
 
-/* Open the map pinned as dir/name (bpf_obj_get); -1 with errno set. */
+/*
+ * Open the object pinned as dir/name (bpf_obj_get); -1 with errno set. A
+ * wirefisher map of another shape than this build's (type, key and value
+ * size: another layout, or not ours) is refused with EPROTO, since a
+ * lookup would copy its value into a struct of this layout.
+ */
 int pin_open(const char *dir, const char *name);
 
 /*
