@@ -5,7 +5,8 @@
 #
 #   make            build build/wirefisher
 #   make setup      install the Debian packages the build and tests need
-#   make run        setup, build, run with config/config.yaml (needs root)
+#   make run        setup, build, run with config/config.yaml (needs root;
+#                   run copies it to /run/wirefisher first)
 #   make test       setup, build, run all test layers (needs root)
 #   make demo       setup, build, a 40 s live tour in namespaces (needs root)
 #   make bench      the benchmarks in bench/ (needs root)
@@ -100,9 +101,14 @@ all: $(APP)
 setup:
 	$(Q)tools/setup.sh
 
+# The daemon acts only on a config that root owns and no one else can
+# write, in directories likewise (see README, Security): a clone in a
+# user's home is not, so the default config is copied to /run first.
+RUN_CONFIG := /run/wirefisher/config.yaml
 run: setup
 	$(Q)$(MAKE) all
-	$(APP) -c config/config.yaml
+	$(Q)install -D -m 0644 -o root -g root config/config.yaml $(RUN_CONFIG)
+	$(APP) -c $(RUN_CONFIG)
 
 test: setup
 	$(Q)$(MAKE) test-bins

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # trust.sh - what wirefisher reads that someone else may have made: pins of
-# another shape in its pin directory (issue 13 item 9). Each case failed
+# another shape in its pin directory, a config or hook others can change,
+# others' pins beside its own (issue 13 items 9 and 11). Each case failed
 # before its fix.
 . "$(dirname "$0")/../lib/e2e.sh"
 
@@ -37,4 +38,46 @@ for ((i = 0; i < 100; i++)); do running && break; sleep 0.1; done
 check pin_other_shape_daemon_starts running
 grep -q "stale pins" "$TMP/wf.log" || log "no stale-pin line in: $(cat "$TMP/wf.log")"
 wf_stop
+
+# A config others can change is refused, with nothing attached: by its
+# group, through a symlink, owned by another user, in a directory anyone
+# can write (not sticky).
+PROGS_BEFORE=$(wf_prog_count)
+write_config "$TMP/g.yaml"
+chmod 0664 "$TMP/g.yaml"
+expect_refusal config_group_writable_refused "$TMP/g.yaml" \
+	"$TMP/g.yaml: not trusted: $TMP/g.yaml is writable by its group"
+write_config "$TMP/real.yaml"
+ln -s "$TMP/real.yaml" "$TMP/link.yaml"
+expect_refusal config_symlink_refused "$TMP/link.yaml" \
+	"$TMP/link.yaml is a symlink"
+write_config "$TMP/nobody.yaml"
+chown 65534:65534 "$TMP/nobody.yaml"
+expect_refusal config_other_owner_refused "$TMP/nobody.yaml" \
+	"belongs to uid 65534, not root"
+mkdir -m 0777 "$TMP/open"
+write_config "$TMP/open/wf.yaml"
+expect_refusal config_open_directory_refused "$TMP/open/wf.yaml" \
+	"$TMP/open is writable by other users (mode 0777)"
+out=$("$WF" check -c "$TMP/g.yaml" 2>&1)
+check check_refuses_untrusted_config grep -q "not trusted" <<< "$out"
+
+# An on_change hook (run as root) that its group can change.
+printf '#!/bin/sh\nexit 0\n' > "$TMP/hook.sh"
+chmod 0775 "$TMP/hook.sh"
+write_config "$TMP/hook.yaml" "steering:
+  on_change: $TMP/hook.sh
+  paths: [{ name: p, device: $IF_A, targets: [$IP_B] }]
+  routes: [{ to: 10.99.0.0/24, via: [p] }]"
+expect_refusal hook_group_writable_refused "$TMP/hook.yaml" \
+	"steering.on_change: $TMP/hook.sh is writable by its group"
+
+# Clearing the pin directory removes wirefisher's pins, nobody else's.
+mkdir -p "$PIN"
+bpftool map create "$PIN/theirs" type array key 4 value 4 entries 1 name theirs
+write_config "$TMP/wf2.yaml"
+wf_start "$TMP/wf2.yaml"
+wf_stop
+check pin_clear_keeps_others_pins [ -e "$PIN/theirs" ]
+rm -f "$PIN/theirs"
 finish

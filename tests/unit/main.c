@@ -19,5 +19,6 @@ int main(int argc, char **argv)
 	rc |= t_run("policy", policy_cases, filter);
 	rc |= t_run("steer", steer_cases, filter);
 	rc |= t_run("prom", prom_cases, filter);
+	rc |= t_run("trust", trust_cases, filter);
 	return rc;
 }

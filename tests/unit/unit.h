@@ -10,5 +10,6 @@ extern const struct t_case config_cases[];
 extern const struct t_case policy_cases[];
 extern const struct t_case steer_cases[];
 extern const struct t_case prom_cases[];
+extern const struct t_case trust_cases[];
 
 #endif

@@ -13,11 +13,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "log.h"
+#include "trust.h"
 #include "reader.h"
 
 /* Bounds, with the reason for each. */
@@ -29,6 +32,8 @@
 #define KEYS_DEFAULT 65536
 #define KEYS_MIN 256
 #define KEYS_MAX (4U << 20)
+/* A config is a page of YAML; a bigger file is a wrong -c. */
+#define CONFIG_MAX_BYTES (1U << 20)
 
 static void parse_iface(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_cfg_iface *ifc)
@@ -200,6 +205,26 @@ static void parse_http(struct ctx *c, yaml_node_t *n, const char *path,
 	}
 }
 
+/*
+ * A directory of wirefisher's own below bpffs: plain names (bpffs allows
+ * no dots), and not a place other tools share, whose pins clearing or
+ * locking would touch (iproute2 keeps tc/globals, xdp and ip).
+ */
+static bool own_pin_dir(const char *rel)
+{
+	static const char *const shared[] = { "tc", "xdp", "ip", NULL };
+	size_t first = strcspn(rel, "/");
+
+	if (!*rel || rel[strlen(rel) - 1] == '/' || strstr(rel, "//") ||
+	    strspn(rel, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789_-/") != strlen(rel))
+		return false;
+	for (int i = 0; shared[i]; i++)
+		if (first == strlen(shared[i]) && !strncmp(rel, shared[i], first))
+			return false;
+	return true;
+}
+
 static void parse_pin_dir(struct ctx *c, yaml_node_t *n, const char *path,
 			  struct wf_config *cfg)
 {
@@ -208,10 +233,13 @@ static void parse_pin_dir(struct ctx *c, yaml_node_t *n, const char *path,
 
 	if (!s)
 		return;
-	if (strncmp(s, bpffs, sizeof(bpffs) - 1) || !s[sizeof(bpffs) - 1] ||
-	    strstr(s, "/..") || strlen(s) >= sizeof(cfg->pin_dir) - 32) {
-		cfg_report(c, n, path, "\"%s\" must be a directory below %s "
-		       "(e.g. %s)", s, bpffs, WF_DEFAULT_PIN_DIR);
+	if (strncmp(s, bpffs, sizeof(bpffs) - 1) ||
+	    !own_pin_dir(s + sizeof(bpffs) - 1) ||
+	    strlen(s) >= sizeof(cfg->pin_dir) - 32) {
+		cfg_report(c, n, path, "\"%s\" must be a directory of wirefisher's "
+			   "own below %s, named with letters, digits, - and _ "
+			   "(e.g. %s); not tc/, xdp/ or ip/, which iproute2 "
+			   "shares", s, bpffs, WF_DEFAULT_PIN_DIR);
 		return;
 	}
 	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", s);
@@ -404,26 +432,46 @@ int config_parse(const char *name, const char *text, size_t len,
 	return c.errors;
 }
 
+/* Where byte `at` of text is, as FILE:LINE:COL counts it. */
+static void position(const char *text, size_t at, int *line, int *col)
+{
+	const char *nl = text;
+
+	*line = 1;
+	for (const char *p = text; p < text + at; p++)
+		if (*p == '\n') {
+			(*line)++;
+			nl = p + 1;
+		}
+	*col = (int)(text + at - nl) + 1;
+}
+
+/*
+ * Anyone who can write the file, or a directory above it, could steer or
+ * drop this host's traffic through the daemon.
+ */
+static int check_trust(const char *path, FILE *err)
+{
+	char why[PATH_MAX + 128];
+
+	if (access(path, F_OK) == 0 && trust_path(path, why, sizeof(why))) {
+		fprintf(err, "%s: not trusted: %s; the daemon acts with network "
+			"privileges on what it says\n", path, why);
+		return -1;
+	}
+	return 0;
+}
+
 int config_load(const char *path, struct wf_config *cfg, FILE *err)
 {
-	FILE *f = fopen(path, "r");
-	struct stat st;
+	FILE *f = NULL;
 	char *text = NULL;
 	size_t cap = 0, len = 0, got;
-	int errors;
+	int errors, line = 1, col = 1;
 
-	if (!f) {
+	if (check_trust(path, err) == 0 && !(f = fopen(path, "r")))
 		fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
-		config_defaults(cfg, path);
-		return 1;
-	}
-	/* Anyone who can write it could steer or drop this host's traffic. */
-	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
-	    (st.st_mode & S_IWOTH)) {
-		fprintf(err, "%s: writable by other users (mode %04o); the daemon "
-			"runs with network privileges on what it says: chmod o-w "
-			"%s\n", path, (unsigned)(st.st_mode & 07777), path);
-		fclose(f);
+	if (!f) {
 		config_defaults(cfg, path);
 		return 1;
 	}
@@ -441,10 +489,16 @@ int config_load(const char *path, struct wf_config *cfg, FILE *err)
 		}
 		got = fread(text + len, 1, cap - len, f);
 		len += got;
-	} while (got > 0 && len < (1U << 20));
-	if (ferror(f) || len >= (1U << 20)) {
-		fprintf(err, "%s: %s\n", path, ferror(f) ? strerror(errno) :
-			"larger than 1 MiB; is this the right file?");
+	} while (got > 0 && len < CONFIG_MAX_BYTES);
+	if (len >= CONFIG_MAX_BYTES)
+		position(text, CONFIG_MAX_BYTES, &line, &col);
+	if (ferror(f) || len >= CONFIG_MAX_BYTES) {
+		if (ferror(f))
+			fprintf(err, "%s: %s\n", path, strerror(errno));
+		else
+			fprintf(err, "%s:%d:%d: the file goes on past 1 MiB, the most "
+				"a config may be; is this the right file?\n", path,
+				line, col);
 		free(text);
 		fclose(f);
 		config_defaults(cfg, path);

@@ -12,11 +12,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
+#include <limits.h>
 
 #include "../../bpf/wf_shared.h"
 #include "cgroup.h"
 #include "log.h"
 #include "netif.h"
+#include "trust.h"
 
 static void iface_facts(struct wf_host_iface *hi)
 {
@@ -259,9 +262,26 @@ bool preflight_anchored(const struct wf_config *cfg, int r, bool warn)
 	return false;
 }
 
+/* The hook runs as root: only a file root alone can change. */
+static int check_hook(const struct wf_config *cfg)
+{
+	const char *hook = cfg->steer.on_change;
+	char why[PATH_MAX + 128];
+
+	if (!hook[0])
+		return 0;
+	if (trust_path(hook, why, sizeof(why)) == 0) {
+		if (access(hook, X_OK) == 0)
+			return 0;
+		snprintf(why, sizeof(why), "%s is not executable", hook);
+	}
+	config_error_at(cfg, cfg->steer.where, "steering.on_change: %s", why);
+	return 1;
+}
+
 static int check_steering(const struct wf_config *cfg)
 {
-	int errors = 0;
+	int errors = check_hook(cfg);
 
 	for (int i = 0; i < cfg->steer.n_paths; i++)
 		errors += check_path(cfg, i);

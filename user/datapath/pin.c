@@ -100,6 +100,19 @@ int pin_dir_acquire(const char *dir)
 	return fd;
 }
 
+bool pin_dir_held(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool held;
+
+	if (fd < 0)
+		return false;
+	/* A shared lock is refused only while a daemon holds its own. */
+	held = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
 int pin_dir_clear(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -110,7 +123,10 @@ int pin_dir_clear(const char *dir)
 	if (!d)
 		return 0;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
+		/* Only our own: maps, links, and a pin_replace() cut short. */
+		if (strncmp(e->d_name, "wf_", 3) && strncmp(e->d_name, "link_", 5) &&
+		    strncmp(e->d_name, "new_wf_", 7) &&
+		    strncmp(e->d_name, "new_link_", 9))
 			continue;
 		if (pin_path(path, sizeof(path), dir, e->d_name) == 0 &&
 		    unlink(path) == 0)

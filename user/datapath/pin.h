@@ -7,6 +7,7 @@
 #ifndef WF_PIN_H
 #define WF_PIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -18,6 +19,13 @@ int pin_dir_acquire(const char *dir);
 
 /* Remove every pin left in `dir`; returns how many. */
 int pin_dir_clear(const char *dir);
+
+/*
+ * Does a running daemon hold dir (pin_dir_acquire)? wf_info.pid alone does
+ * not say: a killed daemon leaves its pid there, and the pid may be
+ * another process's by now.
+ */
+bool pin_dir_held(const char *dir);
 
 /* Remove the directory if it is empty, and drop the lock. */
 void pin_dir_release(const char *dir, int lock_fd);
