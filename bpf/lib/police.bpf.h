@@ -17,11 +17,12 @@
  * counts the packet as passed or dropped, whichever the verdict.
  *
  * Buckets (wf_tb_next in wf_shared.h) are one __u64 each, updated with a
- * compare-and-swap, so two CPUs never both spend the same tokens.
+ * compare-and-swap (wf_update), so two CPUs never both spend the same tokens.
  */
 #ifndef WF_POLICE_BPF_H
 #define WF_POLICE_BPF_H
 
+#include "atomic.bpf.h"
 #include "maps.bpf.h"
 #include "parse.bpf.h"
 #include "flow.bpf.h"
@@ -142,13 +143,8 @@ static __always_inline int tb_consume(struct wf_bucket *b, __u64 now,
 
 		if (!next)
 			return 0;
-#ifdef WF_RACY
-		b->tat_ns = next;	/* lost updates: for the test only */
-		return 1;
-#else
-		if (__sync_val_compare_and_swap(&b->tat_ns, old, next) == old)
+		if (wf_update(&b->tat_ns, old, next))
 			return 1;
-#endif
 	}
 	return 0;
 }
