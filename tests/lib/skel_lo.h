@@ -14,15 +14,16 @@
 
 #define LO_IFINDEX 1
 
-/* steer_mark: 0, or steering on (lo a path device) with that probe mark. */
-static inline struct wirefisher_bpf *skel_load_lo(unsigned max_flows,
+/*
+ * Open the skeleton with the test's load-time settings; the caller may set
+ * more before skel_finish_lo(). steer_mark: 0, or steering on (lo a path
+ * device) with that probe mark.
+ */
+static inline struct wirefisher_bpf *skel_open_lo(unsigned max_flows,
 						  int test_clock, int police,
 						  __u32 steer_mark)
 {
 	struct wirefisher_bpf *skel = wirefisher_bpf__open();
-	struct wf_iface lo = { .l2_len = 14, .name = "lo",
-			       .flags = steer_mark ? WF_IFACE_STEER : 0 };
-	__u32 idx = LO_IFINDEX;
 
 	if (!skel)
 		return NULL;
@@ -32,6 +33,18 @@ static inline struct wirefisher_bpf *skel_load_lo(unsigned max_flows,
 	skel->rodata->wf_steer = steer_mark != 0;
 	skel->rodata->wf_probe_mark = steer_mark;
 	bpf_map__set_max_entries(skel->maps.wf_flows, max_flows);
+	return skel;
+}
+
+/* Load an opened skeleton and publish lo; NULL (destroyed) on failure. */
+static inline struct wirefisher_bpf *skel_finish_lo(struct wirefisher_bpf *skel)
+{
+	__u32 idx = LO_IFINDEX;
+	struct wf_iface lo = { .l2_len = 14, .name = "lo" };
+
+	if (!skel)
+		return NULL;
+	lo.flags = skel->rodata->wf_steer ? WF_IFACE_STEER : 0;
 	if (wirefisher_bpf__load(skel) ||
 	    bpf_map__update_elem(skel->maps.wf_ifaces, &idx, sizeof(idx), &lo,
 				 sizeof(lo), BPF_ANY)) {
@@ -39,6 +52,14 @@ static inline struct wirefisher_bpf *skel_load_lo(unsigned max_flows,
 		return NULL;
 	}
 	return skel;
+}
+
+static inline struct wirefisher_bpf *skel_load_lo(unsigned max_flows,
+						  int test_clock, int police,
+						  __u32 steer_mark)
+{
+	return skel_finish_lo(skel_open_lo(max_flows, test_clock, police,
+					   steer_mark));
 }
 
 #endif /* WF_SKEL_LO_H */
