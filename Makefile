@@ -51,7 +51,11 @@ LDLIBS := $(PC_LIBS) -lelf -lz -lm
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	-Wno-unused-parameter -I$(dir $(VMLINUX)) -Ibpf -MMD -MP $(BPF_EXTRA)
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
+# bpf/maps.bpf.c, the one definition of every map, links first: libbpf
+# 1.1's linker gives an extern it meets before its definition offset 0 in
+# the .maps BTF (so libbpf cannot find that map); defined first, each
+# extern resolves to it.
+BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(OUT)/wirefisher.skel.h
 

@@ -7,39 +7,19 @@
  * established, the socket is described as its outgoing packets will be
  * (source = local end) and matched against the tcp_congestion rules; the
  * first that matches sets its algorithm with bpf_setsockopt.
- * Maps: wf_rules, the prefix tries, wf_sk_owner (read).
+ * Maps: wf_rules, the prefix tries, wf_sk_owner (read). Matching only
+ * (match.bpf.h): no bucket, no counter.
  * Verdict: always 1.
  */
 #include "lib/compat.bpf.h"
 #include "lib/maps.bpf.h"
-#include "lib/parse.bpf.h"
+#include "lib/match.bpf.h"
 #include "lib/owner.bpf.h"
-#include "lib/police.bpf.h"
 
 #define SOL_TCP 6
 #define TCP_CONGESTION 13
 #define AF_INET 2
 #define AF_INET6 10
-
-struct cc_walk {
-	struct wf_pkt *pkt;
-	__u64 candidates;
-	int found;		/* rule id + 1, 0: none */
-};
-
-static long cc_rule(__u32 i, void *data)
-{
-	struct cc_walk *w = data;
-	struct wf_rule *r;
-
-	if (i >= WF_MAX_RULES || !(w->candidates & (1ULL << i)))
-		return 0;
-	r = bpf_map_lookup_elem(&wf_rules, &i);
-	if (!r || !rule_matches(r, w->pkt))
-		return 0;
-	w->found = (int)i + 1;
-	return 1;
-}
 
 static __always_inline int describe(struct bpf_sock_ops *skops,
 				    struct wf_pkt *pkt)
@@ -73,24 +53,19 @@ SEC("sockops")
 int wf_sockops(struct bpf_sock_ops *skops)
 {
 	struct wf_pkt pkt = {};
-	struct cc_walk w = { .pkt = &pkt };
 	struct wf_rule *r;
 	__u32 id;
+	int found;
 
 	if (skops->op != BPF_SOCK_OPS_TCP_CONNECT_CB &&
 	    skops->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
 		return 1;
 	if (describe(skops, &pkt))
 		return 1;
-	w.candidates = wf_cc_rules &
-		       lpm_rules(&wf_src4, &wf_src6, &pkt.key, pkt.key.addr_src) &
-		       lpm_rules(&wf_dst4, &wf_dst6, &pkt.key, pkt.key.addr_dst);
-	if (!w.candidates)
+	found = match_first(&pkt, wf_cc_rules);
+	if (found < 0)
 		return 1;
-	bpf_loop(wf_fls64(w.candidates), cc_rule, &w, 0);
-	if (!w.found)
-		return 1;
-	id = (__u32)(w.found - 1);
+	id = (__u32)found;
 	r = bpf_map_lookup_elem(&wf_rules, &id);
 	if (r)
 		bpf_setsockopt(skops, SOL_TCP, TCP_CONGESTION, r->cc,

@@ -9,7 +9,10 @@
  * netfilter LOCAL_IN/LOCAL_OUT (see README, "Where wirefisher hooks").
  * Maps: wf_ifaces (read: link-layer length), wf_flows (read/write),
  * wf_stats (per-CPU counters); for policing wf_rules, the prefix tries,
- * wf_rule_buckets / wf_keyed (buckets), wf_rule_stats, wf_rule_acct.
+ * wf_rule_buckets / wf_keyed (buckets), wf_rule_stats, wf_rule_acct;
+ * for steering wf_steer4/6, wf_routes, wf_steer_flows, wf_path_flows.
+ * Does: the rules with no cgroup or process (WF_AT_IFACE: cgroup.bpf.c
+ * enforces the others), the parse counters, and flow accounting.
  * Steering: at the egress of a path device (WF_IFACE_STEER) a packet to a
  * steered prefix is first moved to its path's device with bpf_redirect();
  * it is policed and accounted there, at that device's egress, not here.
@@ -18,54 +21,45 @@
  */
 #include "lib/compat.bpf.h"
 #include "lib/maps.bpf.h"
-#include "lib/parse.bpf.h"
+#include "lib/skb.bpf.h"
 #include "lib/steer.bpf.h"
 #include "lib/verdict.bpf.h"
 
 /* Enough linear bytes for an IPv4 header with options and a TCP header. */
 #define WF_TC_PULL 128
 
+/* Headers of a GSO or forwarded skb may sit in paged data. */
+static __always_inline void tc_pull(struct __sk_buff *skb, __u32 l2)
+{
+	__u32 want = l2 + WF_TC_PULL;
+
+	if (want > skb->len)
+		want = skb->len;
+	if ((void *)(long)skb->data + want > (void *)(long)skb->data_end)
+		bpf_skb_pull_data(skb, want);
+}
+
 /*
- * Describe the skb as a wf_pkt. Returns a WF_PARSE_*, -1 for a packet that
- * is not IP, -2 on an interface the loader has not (or no longer) set up.
+ * Describe the skb as a wf_pkt. Returns a WF_PARSE_*, or -1 on an interface
+ * the loader has not (or no longer) set up.
  */
 static __always_inline int tc_describe(struct __sk_buff *skb, __u8 dir,
 				       struct wf_pkt *pkt, __u32 *flags)
 {
 	__u32 ifindex = skb->ifindex;
 	struct wf_iface *ifc;
-	__u32 l2, want;
 	__u8 family;
-	void *data, *data_end;
+	__u32 l2;
 
 	ifc = bpf_map_lookup_elem(&wf_ifaces, &ifindex);
 	if (!ifc)
-		return -2;
-	if (skb->protocol == bpf_htons(ETH_P_IP))
-		family = WF_FAMILY_IPV4;
-	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
-		family = WF_FAMILY_IPV6;
-	else
 		return -1;
 	l2 = ifc->l2_len ? ETH_HLEN : 0;
 	*flags = ifc->flags;
-
-	/* Headers of a GSO or forwarded skb may sit in paged data. */
-	want = l2 + WF_TC_PULL;
-	if (want > skb->len)
-		want = skb->len;
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	if (data + want > data_end) {
-		bpf_skb_pull_data(skb, want);
-		data = (void *)(long)skb->data;
-		data_end = (void *)(long)skb->data_end;
-	}
-	pkt->key.dir = dir;
-	pkt->key.ifindex = ifindex;
-	pkt->len = skb->len - l2;
-	pkt->segs = skb->gso_segs;
-	return pkt_parse(data + l2, data_end, family, pkt);
+	family = skb_family(skb);
+	if (family)
+		tc_pull(skb, l2);
+	return skb_describe(skb, family, dir, l2, pkt);
 }
 
 /* Redirect to the packet's path device if it is another one. */
@@ -89,13 +83,8 @@ static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
 	__u32 flags = 0;
 	int parse = tc_describe(skb, dir, &pkt, &flags);
 
-	if (parse == -1) {
-		struct wf_counters *c = stats_slot();
-
-		if (c)
-			c->non_ip++;
+	if (parse < 0)
 		return TC_ACT_OK;
-	}
 	if (parse == WF_PARSE_OK && wf_steer && dir == WF_DIR_EGRESS &&
 	    (flags & WF_IFACE_STEER) && skb->mark != wf_probe_mark) {
 		int act = tc_steer(skb, &pkt);
@@ -103,7 +92,7 @@ static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
 		if (act >= 0)
 			return act;
 	}
-	if (parse >= 0 && wf_packet(&pkt, parse) == WF_DROP)
+	if (wf_packet(&pkt, parse, WF_AT_IFACE) == WF_DROP)
 		return TC_ACT_SHOT;
 	return TC_ACT_OK;
 }

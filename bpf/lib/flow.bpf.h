@@ -18,19 +18,10 @@
 #ifndef WF_FLOW_BPF_H
 #define WF_FLOW_BPF_H
 
+#include "atomic.bpf.h"
 #include "maps.bpf.h"
 #include "parse.bpf.h"
 #include "time.bpf.h"
-
-/*
- * WF_RACY swaps the atomic adds for plain ones. Only tests/run.sh builds
- * that way, to prove the two-CPU fixture test catches a lost update.
- */
-#ifdef WF_RACY
-#define wf_add(p, v) (*(p) += (v))
-#else
-#define wf_add(p, v) __sync_fetch_and_add(p, v)
-#endif
 
 /*
  * Close the open window if it has lasted wf_window_ns, turning its bytes into

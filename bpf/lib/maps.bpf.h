@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * maps.bpf.h - every map and load-time constant of wirefisher, defined once.
+ * maps.bpf.h - every map and load-time constant of wirefisher.
  *
- * Each entry file includes this header; the definitions are __weak so that
- * `bpftool gen object` merges the identical copies into one map per name in
- * the linked object (and so one field per map in the skeleton).
+ * Defined once, in bpf/maps.bpf.c (which sets WF_MAPS_DEFINE); every other
+ * object sees them as `extern` and `bpftool gen object` (libbpf's static
+ * linker) resolves each extern against that one definition. The linker
+ * checks that an extern map has the same BTF type as its definition, so the
+ * declaration and the definition are one text here, not two copies.
+ * maps.bpf.o must come first in the link (see BPF_SRCS in the Makefile).
  */
 #ifndef WF_MAPS_BPF_H
 #define WF_MAPS_BPF_H
@@ -12,27 +15,35 @@
 #include "compat.bpf.h"
 #include "../wf_shared.h"
 
+#ifdef WF_MAPS_DEFINE
+#define WF_GLOBAL
+#define WF_INIT(v) = (v)
+#else
+#define WF_GLOBAL extern
+#define WF_INIT(v)
+#endif
+
 /*
  * Load-time settings, written by the loader between open and load. The
  * verifier sees them as constants, so unused branches cost nothing.
  */
-const volatile __u64 wf_window_ns __weak = NSEC_PER_SEC;
+WF_GLOBAL const volatile __u64 wf_window_ns WF_INIT(NSEC_PER_SEC);
 /* No rules in the config: skip policing (and its trie lookups) entirely. */
-const volatile __u32 wf_police __weak = 0;
+WF_GLOBAL const volatile __u32 wf_police WF_INIT(0);
 /*
  * The rules that match on a cgroup: the cgroup_skb programs enforce only
  * these, the tc programs only the others, so no packet meets a rule twice.
  */
-const volatile __u64 wf_cg_rules __weak = 0;
+WF_GLOBAL const volatile __u64 wf_cg_rules WF_INIT(0);
 /* The rules that set a TCP congestion control (wf_sockops). */
-const volatile __u64 wf_cc_rules __weak = 0;
+WF_GLOBAL const volatile __u64 wf_cc_rules WF_INIT(0);
 /* Any steering route: the egress of path devices steers. */
-const volatile __u32 wf_steer __weak = 0;
+WF_GLOBAL const volatile __u32 wf_steer WF_INIT(0);
 /* Packets with this mark (the prober's) are never steered. */
-const volatile __u32 wf_probe_mark __weak = 0;
+WF_GLOBAL const volatile __u32 wf_probe_mark WF_INIT(0);
 /* Tests only: read the time from wf_clock_ns instead of the kernel clock. */
-const volatile __u32 wf_test_clock __weak = 0;
-__u64 wf_clock_ns __weak = 0;
+WF_GLOBAL const volatile __u32 wf_test_clock WF_INIT(0);
+WF_GLOBAL __u64 wf_clock_ns;
 
 /*
  * wf_flows: struct wf_flow_key -> struct wf_flow. Written by the datapath on
@@ -40,58 +51,58 @@ __u64 wf_clock_ns __weak = 0;
  * full table forgets the idlest flow instead of refusing new ones; sized by
  * accounting.max_flows (the loader overrides max_entries).
  */
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct wf_flow_key);
 	__type(value, struct wf_flow);
-} wf_flows SEC(".maps") __weak;
+} wf_flows SEC(".maps");
 
 /*
  * wf_stats: key 0 -> struct wf_counters, one copy per CPU so the datapath
  * never contends on it; readers sum the copies.
  */
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct wf_counters);
-} wf_stats SEC(".maps") __weak;
+} wf_stats SEC(".maps");
 
 /*
  * wf_ifaces: ifindex -> struct wf_iface. Written by the loader for each
  * interface it attaches to, read by the tc programs (link-layer length) and
  * by stats (names). A packet on an interface missing here is not parsed.
  */
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 256);
 	__type(key, __u32);
 	__type(value, struct wf_iface);
-} wf_ifaces SEC(".maps") __weak;
+} wf_ifaces SEC(".maps");
 
 /*
  * wf_info: key 0 -> struct wf_info. Written once by the daemon, read by
  * stats; the datapath never touches it.
  */
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct wf_info);
-} wf_info SEC(".maps") __weak;
+} wf_info SEC(".maps");
 
 /*
  * wf_rules: rule id -> struct wf_rule. Written by the loader, read by the
  * datapath for every packet some trie says may match. Ids follow the order
  * of the rules in the config, which is the order of evaluation.
  */
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, WF_MAX_RULES);
 	__type(key, __u32);
 	__type(value, struct wf_rule);
-} wf_rules SEC(".maps") __weak;
+} wf_rules SEC(".maps");
 
 /*
  * wf_src4, wf_dst4, wf_src6, wf_dst6: prefix -> __u64 set of rule ids whose
@@ -100,13 +111,13 @@ struct {
  * so one longest-prefix lookup per address yields all candidate rules.
  */
 #define WF_LPM(name, keytype)						\
-	struct {							\
+	WF_GLOBAL struct {						\
 		__uint(type, BPF_MAP_TYPE_LPM_TRIE);			\
 		__uint(max_entries, 2 * WF_MAX_RULES + 1);		\
 		__uint(map_flags, BPF_F_NO_PREALLOC);			\
 		__type(key, keytype);					\
 		__type(value, __u64);					\
-	} name SEC(".maps") __weak
+	} name SEC(".maps")
 
 WF_LPM(wf_src4, struct wf_lpm4);
 WF_LPM(wf_dst4, struct wf_lpm4);
@@ -118,12 +129,12 @@ WF_LPM(wf_dst6, struct wf_lpm6);
  * name across reloads: a reload keeps buckets and counters of the rules it
  * keeps. wf_rule_buckets: slot -> the bucket of a `per: rule` rule.
  */
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, WF_RULE_SLOTS);
 	__type(key, __u32);
 	__type(value, struct wf_bucket);
-} wf_rule_buckets SEC(".maps") __weak;
+} wf_rule_buckets SEC(".maps");
 
 /*
  * wf_keyed: (rule, source / destination / flow) -> bucket of a `per:
@@ -131,39 +142,39 @@ struct {
  * a full table forgets the idlest key (like hashlimit's expiry); sized by
  * policing.max_keys.
  */
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct wf_bucket_key);
 	__type(value, struct wf_bucket);
-} wf_keyed SEC(".maps") __weak;
+} wf_keyed SEC(".maps");
 
 /* wf_rule_stats: slot -> per-CPU passed/dropped counters. */
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, WF_RULE_SLOTS);
 	__type(key, __u32);
 	__type(value, struct wf_rule_counters);
-} wf_rule_stats SEC(".maps") __weak;
+} wf_rule_stats SEC(".maps");
 
 /*
  * wf_rule_acct: slot -> the passed traffic of the rule with windowed
  * rates, kept exactly as a flow's (bpf/lib/flow.bpf.h).
  */
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, WF_RULE_SLOTS);
 	__type(key, __u32);
 	__type(value, struct wf_flow);
-} wf_rule_acct SEC(".maps") __weak;
+} wf_rule_acct SEC(".maps");
 
 /* wf_sk_owner: socket -> struct wf_sk_owner (see wf_shared.h). */
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct wf_sk_owner);
-} wf_sk_owner SEC(".maps") __weak;
+} wf_sk_owner SEC(".maps");
 
 /* ---- steering (bpf/lib/steer.bpf.h) ---- */
 
@@ -172,21 +183,21 @@ WF_LPM(wf_steer4, struct wf_lpm4);
 WF_LPM(wf_steer6, struct wf_lpm6);
 
 /* route id -> struct wf_route; see wf_shared.h for why it is a hash. */
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, WF_MAX_ROUTES);
 	__type(key, __u32);
 	__type(value, struct wf_route);
-} wf_routes SEC(".maps") __weak;
+} wf_routes SEC(".maps");
 
 /* Sticky flows; the size is set by the loader (steering.max_flows). */
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct wf_flow_key);
 	__type(value, struct wf_steer_flow);
-} wf_steer_flows SEC(".maps") __weak;
+} wf_steer_flows SEC(".maps");
 
 /*
  * path id -> flows ever assigned to it, counted by the datapath alone (so
@@ -195,34 +206,34 @@ struct {
  * retired. Two maps, one writer each: a daemon that wrote a live count
  * over the datapath's could erase an assignment made while it counted.
  */
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, WF_MAX_PATHS);
 	__type(key, __u32);
 	__type(value, __u64);
-} wf_path_flows SEC(".maps") __weak;
+} wf_path_flows SEC(".maps");
 
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, WF_MAX_PATHS);
 	__type(key, __u32);
 	__type(value, __u64);
-} wf_path_retired SEC(".maps") __weak;
+} wf_path_retired SEC(".maps");
 
 /* For readers and `wirefisher switch`: never touched by the datapath. */
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, WF_MAX_PATHS);
 	__type(key, __u32);
 	__type(value, struct wf_path_status);
-} wf_path_status SEC(".maps") __weak;
+} wf_path_status SEC(".maps");
 
-struct {
+WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, WF_MAX_ROUTES);
 	__type(key, __u32);
 	__type(value, struct wf_route_ctl);
-} wf_route_ctl SEC(".maps") __weak;
+} wf_route_ctl SEC(".maps");
 
 static __always_inline struct wf_counters *stats_slot(void)
 {

@@ -17,6 +17,7 @@ enum wf_parse {
 	WF_PARSE_OK = 0,
 	WF_PARSE_MALFORMED,	/* a header field is impossible */
 	WF_PARSE_TRUNCATED,	/* the packet ends inside a header */
+	WF_PARSE_NOT_IP,	/* the hook says it is not IP (skb.bpf.h) */
 };
 
 /* What every library function needs to know about one packet. */

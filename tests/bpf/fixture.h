@@ -8,7 +8,10 @@
 #include <bpf/libbpf.h>
 
 #include "../../bpf/wf_shared.h"
+#include "config.h"
+#include "loader.h"
 #include "pkt.h"
+#include "preflight.h"
 #include "skel_lo.h"
 #include "stats.h"
 #include "t.h"
@@ -18,25 +21,71 @@
 extern const struct t_case tc_cases[];
 extern const struct t_case police_cases[];
 extern const struct t_case steer_cases[];
+extern const struct t_case cgroup_cases[];
 
-/* Run the ingress (or egress) program on p; the verdict, or -errno. */
-static inline int run(struct wirefisher_bpf *skel, int egress, const struct pkt *p,
-	       __u32 gso_segs, int repeat)
+/* Run prog on p; the verdict, or -errno. */
+static inline int run_prog(struct bpf_program *prog, const struct pkt *p,
+			   __u32 gso_segs, int repeat)
 {
 	struct __sk_buff ctx = { .gso_segs = gso_segs };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->buf,
 		    .data_size_in = p->len, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = repeat);
-	int fd = bpf_program__fd(egress ? skel->progs.wf_tc_egress :
-				 skel->progs.wf_tc_ingress);
-	int err = bpf_prog_test_run_opts(fd, &opts);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
 
 	return err ? err : (int)opts.retval;
+}
+
+/* Run the tc ingress (or egress) program on p; the verdict, or -errno. */
+static inline int run(struct wirefisher_bpf *skel, int egress, const struct pkt *p,
+	       __u32 gso_segs, int repeat)
+{
+	return run_prog(egress ? skel->progs.wf_tc_egress :
+			skel->progs.wf_tc_ingress, p, gso_segs, repeat);
 }
 
 static inline void counters(struct wirefisher_bpf *skel, struct wf_counters *sum)
 {
 	stats_read_counters(bpf_map__fd(skel->maps.wf_stats), sum);
+}
+
+/*
+ * Load with policing on and the rules of `yaml` (interfaces: [lo] added),
+ * through the real config parser and loader_write_policy(). As the loader
+ * does, the rules on a cgroup or process go to the cgroup_skb hooks and
+ * those with tcp_congestion to wf_sockops.
+ */
+static inline struct wirefisher_bpf *load_rules(const char *yaml,
+						int test_clock,
+						struct wf_config *cfg)
+{
+	static struct wf_host host;
+	struct wirefisher_bpf *skel;
+	char text[4096];
+	int n;
+
+	snprintf(text, sizeof(text), "interfaces: [lo]\n%s", yaml);
+	n = config_parse("rules.yaml", text, strlen(text), cfg, stderr);
+	CHECK(n == 0, "the test's YAML has %d errors", n);
+	if (n)
+		return NULL;
+	cfg->max_flows = 1024;
+	skel = skel_finish_lo(skel_open_cfg(cfg, test_clock));
+	CHECK(skel, "load: %s", strerror(errno));
+	preflight_refresh(cfg, &host);
+	if (skel && loader_write_policy(skel, cfg, &host)) {
+		CHECK(0, "loader_write_policy failed");
+		wirefisher_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+static inline void rule_counters(struct wirefisher_bpf *skel, __u32 id,
+				 struct wf_rule_counters *sum)
+{
+	stats_read_rule_counters(bpf_map__fd(skel->maps.wf_rule_stats), id,
+				 sum);
 }
 
 #endif /* WF_FIXTURE_H */

@@ -12,41 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "fixture.h"
-#include "loader.h"
-#include "preflight.h"
-
-/* Load with policing on and the rules of `yaml` (interfaces: [lo] added). */
-static struct wirefisher_bpf *load_rules(const char *yaml, int test_clock,
-					 struct wf_config *cfg)
-{
-	static struct wf_host host;
-	char text[4096];
-	struct wirefisher_bpf *skel;
-	int n;
-
-	snprintf(text, sizeof(text), "interfaces: [lo]\n%s", yaml);
-	n = config_parse("rules.yaml", text, strlen(text), cfg, stderr);
-	CHECK(n == 0, "the test's YAML has %d errors", n);
-	if (n)
-		return NULL;
-	skel = skel_load_lo(1024, test_clock, 1, 0);
-	CHECK(skel, "load: %s", strerror(errno));
-	preflight_refresh(cfg, &host);
-	if (skel && loader_write_policy(skel, cfg, &host)) {
-		CHECK(0, "loader_write_policy failed");
-		wirefisher_bpf__destroy(skel);
-		return NULL;
-	}
-	return skel;
-}
-
-static void rule_counters(struct wirefisher_bpf *skel, __u32 id,
-			  struct wf_rule_counters *sum)
-{
-	stats_read_rule_counters(bpf_map__fd(skel->maps.wf_rule_stats), id, sum);
-}
 
 /* ---- which rules match ------------------------------------------------ */
 

@@ -88,11 +88,8 @@ struct bpf_program *cg_prog(struct wirefisher_bpf *skel, int k)
 	return p[k];
 }
 
-static void set_load_options(struct loader *l)
+void loader_options(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 {
-	const struct wf_config *cfg = l->cfg;
-	struct wirefisher_bpf *skel = l->skel;
-
 	skel->rodata->wf_window_ns = cfg->window_ns;
 	skel->rodata->wf_police = cfg->n_rules > 0;
 	skel->rodata->wf_cg_rules = cgroup_rules(cfg);
@@ -134,7 +131,7 @@ struct loader *loader_prepare(const struct wf_config *cfg,
 	}
 	if (probe_hooks(l))
 		goto fail;
-	set_load_options(l);
+	loader_options(l->skel, cfg);
 	if (take_state(l, prev))
 		goto fail;
 	err = wirefisher_bpf__load(l->skel);

@@ -66,6 +66,12 @@ int loader_down(const char *dir);
 int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg,
 			const struct wf_host *host);
 
+/*
+ * The load-time constants, map sizes and programs of cfg, on an opened
+ * skeleton (between open and load). The BPF fixtures load with it too.
+ */
+void loader_options(struct wirefisher_bpf *skel, const struct wf_config *cfg);
+
 /* libbpf's own messages (verifier logs) only at -v. */
 void loader_log_libbpf(void);
 

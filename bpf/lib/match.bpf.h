@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * match.bpf.h - which rules a packet description matches: by prefix,
+ * protocol, port, interface, direction, cgroup and owning process.
+ *
+ * One longest-prefix lookup per address in the source and destination
+ * tries gives the set of rules whose prefixes cover the packet (a __u64,
+ * one bit per rule id); each candidate then checks its other fields.
+ * Bounded: two trie lookups and at most WF_MAX_RULES rule checks, walked
+ * in a bpf_loop up to the highest candidate. Rule ids follow the config,
+ * which is the order of evaluation.
+ */
+#ifndef WF_MATCH_BPF_H
+#define WF_MATCH_BPF_H
+
+#include "maps.bpf.h"
+#include "parse.bpf.h"
+
+static __always_inline __u64 lpm_rules(void *trie4, void *trie6,
+				       const struct wf_flow_key *k,
+				       const __u32 *addr)
+{
+	__u64 *set;
+
+	if (k->family == WF_FAMILY_IPV4) {
+		struct wf_lpm4 key = { .prefixlen = 32, .addr = addr[0] };
+
+		set = bpf_map_lookup_elem(trie4, &key);
+	} else {
+		struct wf_lpm6 key = { .prefixlen = 128 };
+
+		__builtin_memcpy(key.addr, addr, 16);
+		set = bpf_map_lookup_elem(trie6, &key);
+	}
+	return set ? *set : 0;
+}
+
+/* The rules of `rules` whose source and destination prefixes cover pkt. */
+static __always_inline __u64 match_candidates(const struct wf_pkt *pkt,
+					      __u64 rules)
+{
+	const struct wf_flow_key *k = &pkt->key;
+
+	return rules & lpm_rules(&wf_src4, &wf_src6, k, k->addr_src) &
+	       lpm_rules(&wf_dst4, &wf_dst6, k, k->addr_dst);
+}
+
+static __always_inline int in_range(__u16 v, __u16 lo, __u16 hi)
+{
+	return v >= lo && v <= hi;
+}
+
+/* Owner fields are set only by hooks that see the socket (owner.bpf.h). */
+static __always_inline int owner_matches(const struct wf_rule *r,
+					 const struct wf_pkt *pkt)
+{
+	if ((r->flags & WF_RULE_PID) && (!pkt->pid || pkt->pid != r->pid))
+		return 0;
+	if ((r->flags & WF_RULE_COMM) &&
+	    (!pkt->pid || pkt->comm[0] != ((const __u64 *)r->comm)[0] ||
+	     pkt->comm[1] != ((const __u64 *)r->comm)[1]))
+		return 0;
+	if ((r->flags & WF_RULE_EXE) &&
+	    (!pkt->pid || pkt->exe_ino != r->exe_ino || pkt->exe_dev != r->exe_dev))
+		return 0;
+	return 1;
+}
+
+static __always_inline int rule_matches(const struct wf_rule *r,
+					const struct wf_pkt *pkt)
+{
+	const struct wf_flow_key *k = &pkt->key;
+
+	if (!r->active || !(r->dirs & (1u << k->dir)))
+		return 0;
+	if ((r->flags & WF_RULE_PROTO) && r->proto != k->proto)
+		return 0;
+	if ((r->flags & WF_RULE_IFINDEX) && r->ifindex != k->ifindex)
+		return 0;
+	if ((r->flags & WF_RULE_SPORT) &&
+	    !in_range(k->port_src, r->sport_lo, r->sport_hi))
+		return 0;
+	if ((r->flags & WF_RULE_DPORT) &&
+	    !in_range(k->port_dst, r->dport_lo, r->dport_hi))
+		return 0;
+	if (!owner_matches(r, pkt))
+		return 0;
+	if ((r->flags & WF_RULE_CGROUP) &&
+	    (r->cgroup_level >= WF_CG_LEVELS ||
+	     pkt->cg[r->cgroup_level & (WF_CG_LEVELS - 1)] != r->cgroup_id))
+		return 0;
+	return 1;
+}
+
+/* Rule id i if it is among `candidates` and matches pkt, else NULL. */
+static __always_inline struct wf_rule *match_rule(__u32 i, __u64 candidates,
+						  const struct wf_pkt *pkt)
+{
+	struct wf_rule *r;
+
+	if (i >= WF_MAX_RULES || !(candidates & (1ULL << i)))
+		return NULL;
+	r = bpf_map_lookup_elem(&wf_rules, &i);
+	if (!r || !rule_matches(r, pkt))
+		return NULL;
+	return r;
+}
+
+/* Index of the highest set bit, plus one; 0 for 0 (the kernel's fls64). */
+static __always_inline __u32 wf_fls64(__u64 x)
+{
+	__u32 n = 0;
+
+	if (x >> 32) {
+		n += 32;
+		x >>= 32;
+	}
+	if (x >> 16) {
+		n += 16;
+		x >>= 16;
+	}
+	if (x >> 8) {
+		n += 8;
+		x >>= 8;
+	}
+	if (x >> 4) {
+		n += 4;
+		x >>= 4;
+	}
+	if (x >> 2) {
+		n += 2;
+		x >>= 2;
+	}
+	if (x >> 1) {
+		n += 1;
+		x >>= 1;
+	}
+	return n + (__u32)x;
+}
+
+struct match_first_walk {
+	const struct wf_pkt *pkt;
+	__u64 candidates;
+	int found;		/* rule id + 1, 0: none */
+};
+
+static long match_first_rule(__u32 i, void *data)
+{
+	struct match_first_walk *w = data;
+
+	if (!match_rule(i, w->candidates, w->pkt))
+		return 0;
+	w->found = (int)i + 1;
+	return 1;
+}
+
+/* The id of the first rule of `rules` that pkt matches, or -1. */
+static __always_inline int match_first(const struct wf_pkt *pkt, __u64 rules)
+{
+	struct match_first_walk w = {
+		.pkt = pkt,
+		.candidates = match_candidates(pkt, rules),
+	};
+
+	if (!w.candidates)
+		return -1;
+	bpf_loop(wf_fls64(w.candidates), match_first_rule, &w, 0);
+	return w.found - 1;
+}
+
+#endif /* WF_MATCH_BPF_H */
