@@ -232,7 +232,35 @@ static void test_slots_full(void)
 	}
 }
 
+/* A reload that changes the rate keeps the bytes owed, within the burst. */
+static void test_rescale(void)
+{
+	struct wf_rule slow = { .ns_per_byte = 8000ULL << WF_TB_SHIFT,
+				.burst_ns = 80ULL * 1000000000ULL };
+	struct wf_rule fast = { .ns_per_byte = 80ULL << WF_TB_SHIFT,
+				.burst_ns = 800000000ULL };
+	uint64_t now = 1000ULL * 1000000000ULL;
+
+	/* 1 Mbit/s (8000 ns/B), 10 MB drained: 80 s ahead. At 100 Mbit/s the
+	 * 10 MB owed are 0.8 s: exactly the new burst. */
+	CHECK_EQ_U64(policy_rescale_tat(now + slow.burst_ns, now, &slow, &fast),
+		     now + 800000000ULL);
+	/* Half the bucket owed stays half. */
+	CHECK_EQ_U64(policy_rescale_tat(now + 40ULL * 1000000000ULL, now, &slow,
+					&fast), now + 400000000ULL);
+	/* A smaller burst caps what is owed. */
+	fast.burst_ns = 100000000ULL;
+	CHECK_EQ_U64(policy_rescale_tat(now + slow.burst_ns, now, &slow, &fast),
+		     now + 100000000ULL);
+	/* Lowering the rate makes the same bytes take longer, within burst. */
+	CHECK_EQ_U64(policy_rescale_tat(now + 1000000ULL, now, &fast, &slow),
+		     now + 100000000ULL);
+	/* A full bucket (tat in the past) stays full. */
+	CHECK_EQ_U64(policy_rescale_tat(now - 5, now, &slow, &fast), now - 5);
+}
+
 const struct t_case policy_cases[] = {
+	{ "rescale", test_rescale },
 	{ "slots", test_slots },
 	{ "slots_full", test_slots_full },
 	{ "tb_next", test_tb_next },

@@ -272,6 +272,8 @@ int loader_commit(struct loader *l, struct loader *prev)
 		for (int d = 0; d < 2; d++)
 			hook_settle(&l->slots[i].tc[d]);
 	l->committed = true;
+	if (prev || l->adopt)
+		rescale_buckets(l, prev);
 	if (l->adopt)
 		drop_other_link_pins(l);
 	if (prev)

@@ -59,6 +59,8 @@ void remember_cgroups(struct loader *l);
 void inspect_pins(struct loader *l);
 int take_state(struct loader *l, const struct loader *prev);
 int assign_slots(struct loader *l, const struct loader *prev);
+/* After a hand-over: buckets of rules whose rate or burst changed. */
+void rescale_buckets(struct loader *l, const struct loader *prev);
 
 /* attach.c */
 void slot_release(struct loader *l, struct slot *s, bool keep);

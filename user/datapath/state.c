@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -206,4 +207,82 @@ void inspect_pins(struct loader *l)
 	else if (n)
 		log_warn("removed %d stale pins left in %s by an earlier run", n,
 			 dir);
+}
+
+/* The rules of a set by slot: want[s] the active rule in slot s, if any. */
+static void rules_by_slot(int fd, struct wf_rule *want, bool *have)
+{
+	struct wf_rule r;
+
+	for (__u32 id = 0; fd >= 0 && id < WF_MAX_RULES; id++)
+		if (bpf_map_lookup_elem(fd, &id, &r) == 0 && r.active &&
+		    r.slot < WF_RULE_SLOTS) {
+			want[r.slot] = r;
+			have[r.slot] = true;
+		}
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* bpf_ktime_get_ns() */
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static void rescale_one(int fd, const void *key, const struct wf_rule *o,
+			const struct wf_rule *n, __u64 now)
+{
+	struct wf_bucket b;
+
+	if (bpf_map_lookup_elem(fd, key, &b) == 0) {
+		b.tat_ns = policy_rescale_tat(b.tat_ns, now, o, n);
+		bpf_map_update_elem(fd, key, &b, BPF_EXIST);
+	}
+}
+
+/* Per-key buckets of the changed slots, by a bounded walk of wf_keyed. */
+static void rescale_keyed(struct loader *l, const struct wf_rule *old,
+			  const struct wf_rule *now_rules, const bool *changed,
+			  __u64 now)
+{
+	int fd = bpf_map__fd(l->skel->maps.wf_keyed);
+	struct wf_bucket_key key, next;
+	void *prev = NULL;
+	long budget = bpf_map__max_entries(l->skel->maps.wf_keyed);
+
+	while (budget-- > 0 && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (key.rule < WF_RULE_SLOTS && changed[key.rule])
+			rescale_one(fd, &key, &old[key.rule], &now_rules[key.rule],
+				    now);
+	}
+}
+
+void rescale_buckets(struct loader *l, const struct loader *prev)
+{
+	static struct wf_rule old[WF_RULE_SLOTS], cur[WF_RULE_SLOTS];
+	bool had[WF_RULE_SLOTS] = { false }, has[WF_RULE_SLOTS] = { false };
+	bool changed[WF_RULE_SLOTS] = { false }, any = false;
+	int fd = prev ? bpf_map__fd(prev->skel->maps.wf_rules) :
+		 l->adopt ? pin_open(l->cfg->pin_dir, "wf_rules") : -1;
+	__u64 now = mono_ns();
+
+	rules_by_slot(fd, old, had);
+	if (!prev && fd >= 0)
+		close(fd);
+	rules_by_slot(bpf_map__fd(l->skel->maps.wf_rules), cur, has);
+	for (__u32 s = 0; s < WF_RULE_SLOTS; s++) {
+		if (!had[s] || !has[s] ||
+		    (old[s].ns_per_byte == cur[s].ns_per_byte &&
+		     old[s].burst_ns == cur[s].burst_ns))
+			continue;
+		changed[s] = any = true;
+		if (cur[s].per == WF_PER_RULE && cur[s].bucket == s)
+			rescale_one(bpf_map__fd(l->skel->maps.wf_rule_buckets), &s,
+				    &old[s], &cur[s], now);
+	}
+	if (any)
+		rescale_keyed(l, old, cur, changed, now);
 }

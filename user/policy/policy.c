@@ -119,3 +119,17 @@ int policy_slots(const struct wf_config *cfg,
 	memcpy(held, next, sizeof(next));
 	return 0;
 }
+
+uint64_t policy_rescale_tat(uint64_t tat, uint64_t now, const struct wf_rule *old,
+			    const struct wf_rule *now_rule)
+{
+	unsigned __int128 debt;
+
+	if (tat <= now || !old->ns_per_byte)
+		return tat;	/* full: nothing owed */
+	debt = (unsigned __int128)(tat - now) * now_rule->ns_per_byte /
+	       old->ns_per_byte;
+	if (debt > now_rule->burst_ns)
+		debt = now_rule->burst_ns;
+	return now + (uint64_t)debt;
+}

@@ -45,4 +45,14 @@ int policy_slots(const struct wf_config *cfg,
 int policy_lpm(const struct wf_config *cfg, int family, int src,
 	       struct policy_lpm out[POLICY_LPM_MAX]);
 
+/*
+ * A bucket's state (tat_ns, bpf_ktime_get_ns time) kept across a reload
+ * that changed its rule's rate or burst: the bytes it owed at the old rate
+ * are owed at the new one, but never more than the new bucket holds. (The
+ * debt as time at the old rate could otherwise outlast any sane burst: a
+ * drained 10 MB bucket at 1 Mbit/s stays 80 s ahead after a raise to 100.)
+ */
+uint64_t policy_rescale_tat(uint64_t tat, uint64_t now, const struct wf_rule *old,
+			    const struct wf_rule *now_rule);
+
 #endif /* WF_POLICY_H */
