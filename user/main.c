@@ -119,7 +119,7 @@ static int cmd_run(int argc, char **argv)
 	cfg = load_config(&c);
 	if (!cfg)
 		return 1;
-	config_warn_shadowed(cfg, stderr);
+	config_warn(cfg, stderr);
 	o.verbose = c.verbose > 0;
 	o.persist = c.persist;
 	return run_daemon(cfg, &o);
@@ -142,7 +142,7 @@ static int cmd_check(int argc, char **argv)
 		return 1;
 	printf("%s: valid\n", c.config);
 	config_print(cfg, stdout);
-	config_warn_shadowed(cfg, stdout);
+	config_warn(cfg, stdout);
 	free(cfg);
 	return 0;
 }

@@ -164,6 +164,32 @@ static void test_shadowed(void)
 	free(out);
 }
 
+/* A burst below one TSO/GRO packet is a warning on rules TCP can meet. */
+static void test_small_burst(void)
+{
+	struct wf_config cfg;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *o;
+	int n;
+
+	if (parse("interfaces: [lo]\nrules:\n"
+		  "  - name: tiny\n    match: { dport: 80 }\n    rate: 8mbit\n"
+		  "    burst: 16kB\n"
+		  "  - name: udp-tiny\n    match: { proto: udp }\n    rate: 8mbit\n"
+		  "    burst: 16kB\n"
+		  "  - name: deep\n    match: { proto: tcp }\n    rate: 9mbit\n"
+		  "    burst: 64KiB\n", &cfg))
+		return;
+	o = open_memstream(&out, &len);
+	n = config_warn(&cfg, o);
+	fclose(o);
+	CHECK(n == 1, "%d warnings:\n%s", n, out);
+	CHECK(strstr(out, "t.yaml:3:5: warning: rules[0] (tiny): burst 16000 "
+		      "bytes is below one TSO/GRO packet"), "%s", out);
+	free(out);
+}
+
 /* rules: NAMES is a space-separated list of rule names, in config order. */
 static int rules_named(const char *names, struct wf_config *cfg)
 {
@@ -269,5 +295,6 @@ const struct t_case policy_cases[] = {
 	{ "lpm_sets", test_lpm_sets },
 	{ "size", test_size },
 	{ "shadowed", test_shadowed },
+	{ "small_burst", test_small_burst },
 	{ 0 }
 };

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * checks.c - what is valid rule by rule but useless together: rules that
- * can never limit anything (a warning, as `check` prints it).
+ * checks.c - what is valid rule by rule but surely not meant: rules that
+ * can never limit anything, bursts that starve TCP (warnings, printed by
+ * `check` and at start-up).
  */
 #include "config.h"
 
@@ -71,4 +72,36 @@ int config_warn_shadowed(const struct wf_config *cfg, FILE *out)
 			break;
 		}
 	return n;
+}
+
+/*
+ * tc sees a TSO or GRO packet whole, up to 64 KiB: a bucket shallower than
+ * that can never pass it, and the TCP flow behind it stalls for good.
+ */
+#define GSO_MAX_BYTES (64ULL << 10)
+
+static int warn_small_bursts(const struct wf_config *cfg, FILE *out)
+{
+	int n = 0;
+
+	for (int i = 0; i < cfg->n_rules; i++) {
+		const struct wf_cfg_rule *r = &cfg->rules[i];
+
+		if (r->burst_bytes >= GSO_MAX_BYTES || (r->proto != -1 &&
+							r->proto != 6))
+			continue;
+		fprintf(out, "%s:%d:%d: warning: rules[%d] (%s): burst %llu bytes "
+			"is below one TSO/GRO packet (up to 64 KiB), which never "
+			"fits: TCP through this rule may stall; leave burst out "
+			"or give at least 64kB\n", cfg->path, r->where.line,
+			r->where.col, i, r->name,
+			(unsigned long long)r->burst_bytes);
+		n++;
+	}
+	return n;
+}
+
+int config_warn(const struct wf_config *cfg, FILE *out)
+{
+	return config_warn_shadowed(cfg, out) + warn_small_bursts(cfg, out);
 }

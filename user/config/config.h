@@ -202,6 +202,12 @@ void config_print(const struct wf_config *cfg, FILE *out);
 int config_warn_shadowed(const struct wf_config *cfg, FILE *out);
 
 /*
+ * Every warning about cfg: shadowed rules, and bursts below one TSO/GRO
+ * packet on rules TCP can meet. Returns the count.
+ */
+int config_warn(const struct wf_config *cfg, FILE *out);
+
+/*
  * Log FILE:LINE:COL: and the message, for what is found wrong after
  * parsing (by the checks against the running host).
  */
