@@ -41,7 +41,10 @@ static void give_back(struct hook *h, struct hook *to)
 {
 	if (h->fd < 0 && !h->legacy)
 		return;
-	hook_undo(h);
+	if (h->from != HOOK_NEW && hook_undo(h))
+		log_error("cannot put the previous program back on %s: it runs "
+			  "the refused set's until the next reload or stop",
+			  h->pin);
 	if (h->from == HOOK_PREV && to)
 		hook_move(to, h);
 	else

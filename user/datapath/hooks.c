@@ -2,6 +2,7 @@
 #include "hooks.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 /* UAPI values newer than the headers libbpf 1.1 ships against. */
 #define WF_BPF_TCX_INGRESS 46
 #define WF_BPF_TCX_EGRESS 47
+#define WF_BPF_LINK_TYPE_TCX 11
 
 #define TC_HANDLE 0x5746	/* "WF": our filters in legacy clsact */
 #define TC_PRIORITY 0x5746
@@ -30,6 +32,7 @@ void hook_init(struct hook *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->fd = -1;
+	h->prog = h->was = -1;
 	h->old_prog = -1;
 }
 
@@ -73,6 +76,7 @@ int hook_tc_attach(struct hook *h, int prog_fd, int ifindex, int dir,
 
 	h->ifindex = ifindex;
 	h->dir = dir;
+	h->prog = prog_fd;
 	if (!*no_tcx) {
 		fd = bpf_link_create(prog_fd, ifindex, dir == HOOK_INGRESS ?
 				     WF_BPF_TCX_INGRESS : WF_BPF_TCX_EGRESS, NULL);
@@ -96,7 +100,20 @@ int hook_cg_attach(struct hook *h, int prog_fd, int cg_fd, int which)
 	if (fd < 0)
 		return fd;
 	h->fd = fd;
+	h->prog = prog_fd;
 	return 0;
+}
+
+/* A pinned link of the kind this hook is: tcx for tc, cgroup otherwise. */
+static bool link_kind_ok(int fd, const char *pin)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+	__u32 want = strncmp(pin, "link_tc_", 8) ? BPF_LINK_TYPE_CGROUP :
+		     WF_BPF_LINK_TYPE_TCX;
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == want;
 }
 
 int hook_adopt(struct hook *h, const char *dir)
@@ -105,12 +122,20 @@ int hook_adopt(struct hook *h, const char *dir)
 
 	if (fd < 0)
 		return 0;
+	if (!link_kind_ok(fd, h->pin)) {
+		close(fd);	/* not ours to update: attach anew */
+		return 0;
+	}
 	h->fd = fd;
 	h->from = HOOK_PINNED;
 	return 1;
 }
 
-/* The program a link runs now, as a new fd; -1 if it cannot be told. */
+/*
+ * The program a link runs now, as a new fd; -1 if it cannot be told. By id,
+ * which needs CAP_SYS_ADMIN: only for a link taken over from pins, whose
+ * program no one of ours loaded.
+ */
 static int link_prog(int link_fd)
 {
 	struct bpf_link_info info;
@@ -126,18 +151,35 @@ int hook_update(struct hook *h, int prog_fd)
 {
 	int err;
 
+	/* Keep what it runs now, for hook_undo(): a program we loaded (the
+	 * running set's) by a reference of our own, else by the link's id. */
+	if (h->old_prog < 0) {
+		h->old_prog = h->prog >= 0 ? fcntl(h->prog, F_DUPFD_CLOEXEC, 0) :
+			      h->fd >= 0 ? link_prog(h->fd) : -1;
+		h->was = h->prog;
+	}
 	if (h->legacy)
-		return tc_legacy(h->ifindex, h->dir, prog_fd);
-	if (h->old_prog < 0)
-		h->old_prog = link_prog(h->fd);
-	err = bpf_link_update(h->fd, prog_fd, NULL);
-	return err ? -errno : 0;
+		err = tc_legacy(h->ifindex, h->dir, prog_fd);
+	else
+		err = bpf_link_update(h->fd, prog_fd, NULL) ? -errno : 0;
+	if (!err)
+		h->prog = prog_fd;
+	return err;
 }
 
-void hook_undo(struct hook *h)
+int hook_undo(struct hook *h)
 {
-	if (h->fd >= 0 && h->old_prog >= 0)
-		bpf_link_update(h->fd, h->old_prog, NULL);
+	int err = 0;
+
+	if (h->old_prog < 0)
+		return h->fd >= 0 || h->legacy ? -ENOENT : 0;
+	if (h->legacy)
+		err = tc_legacy(h->ifindex, h->dir, h->old_prog);
+	else if (h->fd >= 0 && bpf_link_update(h->fd, h->old_prog, NULL))
+		err = -errno;
+	if (!err)
+		h->prog = h->was;
+	return err;
 }
 
 void hook_settle(struct hook *h)
@@ -173,7 +215,7 @@ void hook_release(struct hook *h, const char *dir, bool keep)
 		tc_legacy_detach(h->ifindex, h->dir);
 	if (h->old_prog >= 0)
 		close(h->old_prog);
-	h->fd = h->old_prog = -1;
+	h->fd = h->old_prog = h->prog = -1;
 	h->legacy = false;
 	h->from = HOOK_NEW;
 }
@@ -182,6 +224,6 @@ void hook_move(struct hook *dst, struct hook *src)
 {
 	*dst = *src;
 	dst->from = HOOK_PREV;
-	src->fd = src->old_prog = -1;
+	src->fd = src->old_prog = src->prog = -1;
 	src->legacy = false;
 }

@@ -24,7 +24,10 @@ enum hook_from { HOOK_NEW, HOOK_PREV, HOOK_PINNED };
 struct hook {
 	int fd;			/* link fd, -1: none */
 	enum hook_from from;
+	int prog;		/* the program it runs, if we loaded it (not
+				 * owned: the skeleton's), else -1 */
 	int old_prog;		/* before hook_update(): its program, for undo */
+	int was;		/* ... and its `prog` then */
 	bool legacy;		/* a netlink tc filter, not a link */
 	int ifindex;		/* tc: the device */
 	int dir;		/* tc: HOOK_INGRESS or HOOK_EGRESS */
@@ -49,9 +52,13 @@ int hook_cg_attach(struct hook *h, int prog_fd, int cg_fd, int which);
 /* Take the link pinned as dir/h->pin, if there is one: 1 taken, 0 none. */
 int hook_adopt(struct hook *h, const char *dir);
 
-/* Run prog_fd instead, in one step; hook_undo() puts the old one back. */
+/*
+ * Run prog_fd instead, in one step; hook_undo() puts the old one back, or
+ * says (-errno) that it could not: a hook taken over from pins whose
+ * program can be found only by id, without CAP_SYS_ADMIN.
+ */
 int hook_update(struct hook *h, int prog_fd);
-void hook_undo(struct hook *h);
+int hook_undo(struct hook *h);
 /* The update stands: let the old program go. */
 void hook_settle(struct hook *h);
 
