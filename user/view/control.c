@@ -62,8 +62,7 @@ static bool switch_applied(int routes_fd, __u32 route, int path)
 
 /* Write the request for route and wait for the daemon to apply it. */
 static enum control_rc switch_request(const struct paths_view *v, __u32 route,
-				      int path, const char *prefix, char *why,
-				      size_t n_why)
+				      int path, char *why, size_t n_why)
 {
 	int ctl_fd = v->pins.fd[PIN_ROUTE_CTL];
 	struct wf_route_ctl ctl = { 0 };
@@ -81,7 +80,7 @@ static enum control_rc switch_request(const struct paths_view *v, __u32 route,
 		sleep_ms(WAIT_STEP_MS);
 		if (!switch_applied(v->pins.fd[PIN_ROUTES], route, path))
 			continue;
-		snprintf(why, n_why, "route %s: %s", prefix,
+		snprintf(why, n_why, "route %s: %s", v->routes[route].to,
 			 path >= 0 ? "pinned by hand" :
 			 "back to the prober's choice");
 		return CONTROL_OK;
@@ -114,7 +113,7 @@ enum control_rc control_switch(const char *pin_dir, const char *prefix,
 		snprintf(why, n_why, "%s is not a path of the route holding %s",
 			 via, prefix);
 	} else {
-		rc = switch_request(&v, (__u32)route, path, prefix, why, n_why);
+		rc = switch_request(&v, (__u32)route, path, why, n_why);
 	}
 	paths_close(&v);
 	return rc;
