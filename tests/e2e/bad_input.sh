@@ -62,4 +62,12 @@ check check_valid_exit [ $? -eq 0 ]
 check check_prints_window grep -q "accounting.window        1000 ms" <<< "$out"
 "$WF" check -c "$TMP/unit.yaml" > /dev/null 2>&1
 check check_invalid_exit [ $? -eq 1 ]
+
+# A word that is no command is refused (64), with the nearest command.
+out=$("$WF" stat 2>&1)
+check unknown_command_exit [ $? -eq 64 ]
+check unknown_command_suggests grep -q "unknown command 'stat'; did you mean 'stats'?" <<< "$out"
+out=$("$WF" mesh --help 2>&1)
+check unknown_command_help_exit [ $? -eq 64 ]
+check unknown_command_help_message grep -q "unknown command 'mesh'" <<< "$out"
 finish
