@@ -10,6 +10,23 @@
 #     vs 100 000 flows in the table (bench/progbench.c, median of 3 runs).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+# What it runs, checked before anything is measured: a missing helper would
+# otherwise surface minutes later as a Python traceback over empty figures.
+missing=
+for bin in build/wirefisher build/bench/progbench; do
+	[ -x "$ROOT/$bin" ] || missing+=" $bin"
+done
+[ -z "$missing" ] || {
+	echo "overhead: not built:$missing; run make bench (or make build/bench/progbench)" >&2
+	exit 1
+}
+for tool in iperf3 python3; do
+	command -v "$tool" > /dev/null || {
+		echo "overhead: $tool is not installed; run make setup" >&2
+		exit 1
+	}
+done
 . "$ROOT/tests/lib/e2e.sh"
 RUNS=${RUNS:-9}
 SECS=${SECS:-3}

@@ -56,10 +56,50 @@ check bad_first_instance_alive kill -0 "$WF_PID"
 wf_stop
 check bad_clean_stop [ ! -e "$PIN" ]
 
-# check: valid -> 0 and the values as understood; invalid -> 1.
-out=$("$WF" check -c "$TMP/good.yaml" 2>&1)
+# check: valid -> 0 and the values as understood; invalid -> 1. It checks
+# the host as the daemon does, so it runs where the daemon would (ns A).
+out=$($IN_A "$WF" check -c "$TMP/good.yaml" 2>&1)
 check check_valid_exit [ $? -eq 0 ]
 check check_prints_window grep -q "accounting.window        1000 ms" <<< "$out"
-"$WF" check -c "$TMP/unit.yaml" > /dev/null 2>&1
+check check_prints_resolved grep -qE "^interfaces\[0\] +$IF_A: ifindex [0-9]+" <<< "$out"
+$IN_A "$WF" check -c "$TMP/unit.yaml" > /dev/null 2>&1
 check check_invalid_exit [ $? -eq 1 ]
+
+# check refuses what the daemon would refuse on this host, with the position.
+out=$($IN_A "$WF" check -c "$TMP/noif.yaml" 2>&1)
+check check_unknown_interface_exit [ $? -eq 1 ]
+check check_unknown_interface_message grep -q \
+	"$TMP/noif.yaml:3:5: interfaces\[1\].name: no interface \"nosuch0\"" <<< "$out"
+true & gone=$!
+wait $gone
+printf 'interfaces: [%s]\npin_dir: %s\nrules:\n  - name: p\n    match: { pid: %s }\n    rate: 8mbit\n' "$IF_A" "$PIN" "$gone" > "$TMP/pid.yaml"
+out=$($IN_A "$WF" check -c "$TMP/pid.yaml" 2>&1)
+check check_missing_pid_exit [ $? -eq 1 ]
+check check_missing_pid_message grep -q "$TMP/pid.yaml:5:19: rules\[0\].match.pid: no process $gone" <<< "$out"
+# ... as any user: it needs no privilege.
+printf 'interfaces: [%s]\npin_dir: %s\nrules:\n  - name: p\n    match: { pid: %s }\n    rate: 8mbit\n' "$IF_A" "$PIN" "$$" > "$TMP/mypid.yaml"
+chmod 0644 "$TMP/good.yaml" "$TMP/mypid.yaml"
+out=$($IN_A setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$WF" check -c "$TMP/mypid.yaml" 2>&1)
+check check_unprivileged_exit [ $? -eq 0 ]
+check check_prints_pid_resolved grep -qE "^rules\[0\] +p: pid $$ \(running: " <<< "$out"
+
+# A word that is no command is refused (64), with the nearest command.
+out=$("$WF" stat 2>&1)
+check unknown_command_exit [ $? -eq 64 ]
+check unknown_command_suggests grep -q "unknown command 'stat'; did you mean 'stats'?" <<< "$out"
+out=$("$WF" mesh --help 2>&1)
+check unknown_command_help_exit [ $? -eq 64 ]
+check unknown_command_help_message grep -q "unknown command 'mesh'" <<< "$out"
+
+# bench/overhead.sh without its helper built says what to build, before it
+# measures anything (no Python traceback over empty figures).
+mkdir -p "$TMP/tree/bench" "$TMP/tree/build"
+cp "$ROOT/bench/overhead.sh" "$TMP/tree/bench/"
+ln -s "$ROOT/tests" "$TMP/tree/tests"
+ln -s "$WF" "$TMP/tree/build/wirefisher"
+out=$(bash "$TMP/tree/bench/overhead.sh" 2>&1)
+check bench_unbuilt_exit [ $? -eq 1 ]
+check bench_unbuilt_message grep -q "not built: build/bench/progbench; run make bench" <<< "$out"
+check bench_unbuilt_no_traceback bash -c "! grep -q Traceback <<< \"\$1\"" _ "$out"
 finish

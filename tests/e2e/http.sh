@@ -103,6 +103,14 @@ check http_switch_took_effect [ "$(route_via)" = p2 ]
 check http_switch_pinned [ "$(get "$URL/paths" | json 'd["routes"][0]["pinned"]')" = True ]
 check http_switch_auto_200 [ "$(code -X POST "$URL/paths/switch?prefix=10.99.0.0/24&auto=1")" = 200 ]
 check http_switch_back wait_via p1 30
+# wirefisher switch names the route it moved by its prefix, not by the
+# address it was given.
+out=$($IN_A "$WF" switch 10.99.0.7 --via p2 --pin-dir "$PIN" 2>&1)
+check switch_cli_names_prefix grep -qx "route 10.99.0.0/24: pinned by hand" <<< "$out"
+check switch_cli_took_effect [ "$(route_via)" = p2 ]
+out=$($IN_A "$WF" switch 10.99.0.7 --auto --pin-dir "$PIN" 2>&1)
+check switch_cli_auto_names_prefix grep -qx "route 10.99.0.0/24: back to the prober's choice" <<< "$out"
+check switch_cli_back wait_via p1 30
 check http_switch_missing_400 [ "$(code -X POST -d 'via=p2' "$URL/paths/switch")" = 400 ]
 check http_switch_unknown_route_404 [ "$(code -X POST -d 'prefix=10.55.0.1&via=p2' "$URL/paths/switch")" = 404 ]
 check http_switch_not_a_path_404 [ "$(code -X POST -d 'prefix=10.99.0.0/24&via=nope' "$URL/paths/switch")" = 404 ]

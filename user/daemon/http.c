@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * http.c - see http.h. The documents come from view/ (the same models and
+ * renderers as stats and paths); here is only the HTTP: routing, the
+ * query and form arguments, status codes.
+ */
 #include "http.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,13 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
-#include <bpf/bpf.h>
 
 #include "../../bpf/wf_shared.h"
+#include "control.h"
 #include "json.h"
 #include "log.h"
 #include "paths.h"
 #include "pin.h"
+#include "progs.h"
 #include "prom.h"
 #include "stats.h"
 #include "version.h"
@@ -91,95 +96,6 @@ static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status,
 
 /* ---- /metrics ---- */
 
-/* Ids of the maps pinned in dir: the programs using them are ours. */
-static int our_map_ids(const char *dir, __u32 *ids, int max)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	while (d && n < max && (e = readdir(d))) {
-		struct bpf_map_info info = { 0 };
-		__u32 len = sizeof(info);
-		int fd;
-
-		if (strncmp(e->d_name, "wf_", 3))
-			continue;
-		fd = pin_open(dir, e->d_name);
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			ids[n++] = info.id;
-		if (fd >= 0)
-			close(fd);
-	}
-	if (d)
-		closedir(d);
-	return n;
-}
-
-static bool uses_ours(int prog_fd, const __u32 *ours, int n_ours)
-{
-	__u32 maps[64], len;
-	struct bpf_prog_info info;
-
-	memset(&info, 0, sizeof(info));
-	info.nr_map_ids = 64;
-	info.map_ids = (__u64)(unsigned long)maps;
-	len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		return false;
-	for (__u32 i = 0; i < info.nr_map_ids && i < 64; i++)
-		for (int j = 0; j < n_ours; j++)
-			if (maps[i] == ours[j])
-				return true;
-	return false;
-}
-
-/* Run counts of our programs (the kernel keeps them with bpf_stats on). */
-static void metrics_programs(FILE *o, const char *dir)
-{
-	__u32 ours[64], id = 0;
-	int n_ours = our_map_ids(dir, ours, 64), budget = 100000;
-	char l[PROM_LABELS_MAX];
-	struct { char name[16]; __u64 cnt, ns; } progs[16];
-	int n = 0;
-
-	while (budget-- && n < 16 && !bpf_prog_get_next_id(id, &id)) {
-		int fd = bpf_prog_get_fd_by_id(id);
-		struct bpf_prog_info info;
-		__u32 len = sizeof(info);
-		int k;
-
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		    !strncmp(info.name, "wf_", 3) && uses_ours(fd, ours, n_ours)) {
-			for (k = 0; k < n && strcmp(progs[k].name, info.name); k++)
-				;
-			if (k == n) {
-				memset(&progs[n], 0, sizeof(progs[n]));
-				snprintf(progs[n++].name, 16, "%s", info.name);
-			}
-			progs[k].cnt += info.run_cnt;
-			progs[k].ns += info.run_time_ns;
-		}
-		close(fd);
-	}
-	prom_family(o, "wirefisher_program_runs_total", "counter", "Runs of a "
-		    "BPF program (counted only while kernel.bpf_stats_enabled "
-		    "is 1).");
-	for (int k = 0; k < n; k++)
-		prom_u64(o, "wirefisher_program_runs_total",
-			 prom_labels(l, sizeof(l), 1, "program", progs[k].name),
-			 progs[k].cnt);
-	prom_family(o, "wirefisher_program_run_seconds_total", "counter",
-		    "Time spent in a BPF program (same condition).");
-	for (int k = 0; k < n; k++)
-		prom_f64(o, "wirefisher_program_run_seconds_total",
-			 prom_labels(l, sizeof(l), 1, "program", progs[k].name),
-			 progs[k].ns / 1e9);
-}
-
 static void metrics_daemon(FILE *o, const struct http *h,
 			   const struct wf_info *info)
 {
@@ -212,8 +128,8 @@ static int write_metrics(const void *arg, FILE *o)
 		return 1;
 	metrics_daemon(o, h, &info);
 	stats_write_metrics(h->pin_dir, h->top, o);
-	paths_write_metrics(h->pin_dir, o);
-	metrics_programs(o, h->pin_dir);
+	paths_write(h->pin_dir, o, paths_print_metrics);
+	progs_print_metrics(o, h->pin_dir);
 	return 0;
 }
 
@@ -272,7 +188,7 @@ static int write_paths(const void *arg, FILE *o)
 {
 	const struct http *h = arg;
 
-	return paths_write_json(h->pin_dir, o);
+	return paths_write(h->pin_dir, o, paths_print_json);
 }
 
 /* /status and /flows: `wirefisher stats --json`, with or without flows. */
@@ -332,22 +248,22 @@ static enum MHD_Result post_switch(struct MHD_Connection *c, struct http *h,
 				   struct post *p)
 {
 	static const unsigned status[] = {
-		[SWITCH_OK] = MHD_HTTP_OK,
-		[SWITCH_BAD] = MHD_HTTP_BAD_REQUEST,
-		[SWITCH_NOT_FOUND] = MHD_HTTP_NOT_FOUND,
-		[SWITCH_TIMEOUT] = MHD_HTTP_GATEWAY_TIMEOUT,
-		[SWITCH_NO_DAEMON] = MHD_HTTP_SERVICE_UNAVAILABLE,
+		[CONTROL_OK] = MHD_HTTP_OK,
+		[CONTROL_BAD] = MHD_HTTP_BAD_REQUEST,
+		[CONTROL_NOT_FOUND] = MHD_HTTP_NOT_FOUND,
+		[CONTROL_FAILED] = MHD_HTTP_GATEWAY_TIMEOUT,
+		[CONTROL_NO_DAEMON] = MHD_HTTP_SERVICE_UNAVAILABLE,
 	};
+	enum control_rc rc;
 	char why[256];
-	int rc;
 
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_field, p);
 	if (p->too_big || !p->prefix[0] || !p->via[0] == !p->automatic)
 		return respond_error(c, MHD_HTTP_BAD_REQUEST, "write prefix=P and "
 				     "via=PATH, or prefix=P and auto=1");
-	rc = paths_switch(h->pin_dir, p->prefix, p->automatic ? NULL : p->via,
+	rc = control_switch(h->pin_dir, p->prefix, p->automatic ? NULL : p->via,
 			  why, sizeof(why));
-	if (rc != SWITCH_OK)
+	if (rc != CONTROL_OK)
 		return respond_error(c, status[rc], why);
 	return respond_message(c, MHD_HTTP_OK, "{\"ok\":true,\"message\":", why);
 }

@@ -1,55 +1,166 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* control.c - see control.h. */
 #include "control.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "../../bpf/wf_shared.h"
-#include "log.h"
+#include "paths.h"
 #include "pin.h"
 
-#define WAIT_STEP_MS 20
-#define WAIT_MAX_MS 30000
+#define SWITCH_WAIT_MS 2000
+#define RELOAD_WAIT_MS 30000
+#define WAIT_STEP_MS 10
 
-int control_reload(const char *pin_dir)
+static void sleep_ms(long ms)
 {
-	struct wf_info info;
-	int waited;
-	__u32 seq;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
-	if (pin_open_daemon(pin_dir, NULL, NULL, 0, &info))
-		return 1;
-	if (!info.pid) {
-		log_error("no wirefisher is running on %s (its hooks were kept "
-			  "by persist: true); start one to apply a config",
-			  pin_dir);
-		return 1;
-	}
-	seq = info.reload_seq;
-	if (kill((pid_t)info.pid, SIGHUP)) {
-		log_error("cannot signal wirefisher (pid %u): %s", info.pid,
-			  strerror(errno));
-		return 1;
-	}
-	for (waited = 0; waited < WAIT_MAX_MS; waited += WAIT_STEP_MS) {
-		struct timespec ts = { 0, WAIT_STEP_MS * 1000000L };
+	nanosleep(&ts, NULL);
+}
 
-		if (pin_read_info(pin_dir, &info) || info.reload_seq != seq)
+/* Is path `path` one of route r's paths? */
+static bool route_has_path(const struct wf_route *r, int path)
+{
+	for (int j = 0; path >= 0 && j < r->n_paths && j < WF_ROUTE_PATHS; j++)
+		if (r->paths[j].path == path)
+			return true;
+	return false;
+}
+
+/* The index of the path named (or on the device) via; -1 if none. */
+static int find_path(const struct paths_view *v, const char *via)
+{
+	int path = -1;
+
+	for (int i = 0; via && i < v->n; i++)
+		if (!strcmp(v->st[i].name, via) || !strcmp(v->st[i].device, via))
+			path = i;
+	return path;
+}
+
+/* Has the daemon applied the request (pin to path, or unpin)? */
+static bool switch_applied(int routes_fd, __u32 route, int path)
+{
+	struct wf_route r;
+	bool pinned;
+
+	if (bpf_map_lookup_elem(routes_fd, &route, &r))
+		return false;
+	pinned = r.flags & WF_ROUTE_PINNED;
+	if (path < 0)
+		return !pinned;
+	return pinned && r.active < WF_ROUTE_PATHS &&
+	       r.paths[r.active].path == path;
+}
+
+/* Write the request for route and wait for the daemon to apply it. */
+static enum control_rc switch_request(const struct paths_view *v, __u32 route,
+				      int path, char *why, size_t n_why)
+{
+	int ctl_fd = v->pins.fd[PIN_ROUTE_CTL];
+	struct wf_route_ctl ctl = { 0 };
+
+	bpf_map_lookup_elem(ctl_fd, &route, &ctl);
+	ctl.pin = path >= 0 ? (__u32)path + 1 : 0;
+	ctl.seq++;
+	if (bpf_map_update_elem(ctl_fd, &route, &ctl, BPF_ANY)) {
+		snprintf(why, n_why, "cannot write the request: %s",
+			 strerror(errno));
+		return CONTROL_FAILED;
+	}
+	/* The daemon applies it within one probe interval. */
+	for (int ms = 0; ms < SWITCH_WAIT_MS; ms += WAIT_STEP_MS) {
+		sleep_ms(WAIT_STEP_MS);
+		if (!switch_applied(v->pins.fd[PIN_ROUTES], route, path))
+			continue;
+		snprintf(why, n_why, "route %s: %s", v->routes[route].to,
+			 path >= 0 ? "pinned by hand" :
+			 "back to the prober's choice");
+		return CONTROL_OK;
+	}
+	snprintf(why, n_why, "the daemon did not apply the request within "
+		 "%d s; is it running?", SWITCH_WAIT_MS / 1000);
+	return CONTROL_FAILED;
+}
+
+enum control_rc control_switch(const char *pin_dir, const char *prefix,
+			       const char *via, char *why, size_t n_why)
+{
+	struct paths_view v;
+	enum control_rc rc = CONTROL_NOT_FOUND;
+	int route, path;
+
+	if (paths_open(&v, pin_dir)) {
+		snprintf(why, n_why, "no running wirefisher at %s", pin_dir);
+		return CONTROL_NO_DAEMON;
+	}
+	paths_read(&v);
+	route = paths_find_route(&v, prefix);
+	path = find_path(&v, via);
+	if (route < 0) {
+		snprintf(why, n_why, route == -2 ? "\"%s\" is not an address or "
+			 "prefix" : "no steering route holds %s (see wirefisher "
+			 "paths)", prefix);
+		rc = route == -2 ? CONTROL_BAD : CONTROL_NOT_FOUND;
+	} else if (via && !route_has_path(&v.routes[route].r, path)) {
+		snprintf(why, n_why, "%s is not a path of the route holding %s",
+			 via, prefix);
+	} else {
+		rc = switch_request(&v, (__u32)route, path, why, n_why);
+	}
+	paths_close(&v);
+	return rc;
+}
+
+/* Wait for the daemon to count the reload after seq; its wf_info then. */
+static int reload_wait(const char *pin_dir, __u32 seq, struct wf_info *info)
+{
+	for (int ms = 0; ms < RELOAD_WAIT_MS; ms += WAIT_STEP_MS * 2) {
+		if (pin_read_info(pin_dir, info) || info->reload_seq != seq)
 			break;
-		nanosleep(&ts, NULL);
+		sleep_ms(WAIT_STEP_MS * 2);
 	}
-	if (info.reload_seq == seq) {
-		log_error("wirefisher (pid %u) did not answer within %d s",
-			  info.pid, WAIT_MAX_MS / 1000);
-		return 1;
+	return info->reload_seq == seq ? -1 : 0;
+}
+
+enum control_rc control_reload(const char *pin_dir, char *why, size_t n_why)
+{
+	struct view_pins p;
+	struct wf_info *info = &p.info;
+
+	if (view_pins_open(&p, pin_dir, 0)) {
+		snprintf(why, n_why, "no running wirefisher at %s", pin_dir);
+		return CONTROL_NO_DAEMON;
 	}
-	if (info.reload_failed) {
-		log_error("wirefisher (pid %u) refused the config and keeps the "
-			  "one it had; its log says why", info.pid);
-		return 1;
+	if (!info->pid) {
+		snprintf(why, n_why, "no wirefisher is running on %s (its hooks "
+			 "were kept by persist: true); start one to apply a "
+			 "config", pin_dir);
+		return CONTROL_FAILED;
 	}
-	log_info("wirefisher (pid %u) reloaded its config", info.pid);
-	return 0;
+	if (kill((pid_t)info->pid, SIGHUP)) {
+		snprintf(why, n_why, "cannot signal wirefisher (pid %u): %s",
+			 info->pid, strerror(errno));
+		return CONTROL_FAILED;
+	}
+	if (reload_wait(pin_dir, info->reload_seq, info)) {
+		snprintf(why, n_why, "wirefisher (pid %u) did not answer within "
+			 "%d s", info->pid, RELOAD_WAIT_MS / 1000);
+		return CONTROL_FAILED;
+	}
+	if (info->reload_failed) {
+		snprintf(why, n_why, "wirefisher (pid %u) refused the config and "
+			 "keeps the one it had; its log says why", info->pid);
+		return CONTROL_FAILED;
+	}
+	snprintf(why, n_why, "wirefisher (pid %u) reloaded its config",
+		 info->pid);
+	return CONTROL_OK;
 }

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * paths.h - `wirefisher paths` and `wirefisher switch`: read (and for
- * switch, request a change of) a running daemon's steering through its
- * pinned maps. The daemon stays the only writer of wf_routes: switch writes
- * a request into wf_route_ctl and waits for the daemon to apply it.
+ * paths.h - the path model of a running daemon, read from its pins: each
+ * steering path's status and each route's prefixes and choice. The
+ * renderers are paths_table.c (table, JSON) and paths_prom.c (Prometheus).
+ * Asking for a change (`switch`) is in control.h.
  */
 #ifndef WF_PATHS_H
 #define WF_PATHS_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "../../bpf/wf_shared.h"
+#include "pins.h"
 
 struct paths_opts {
 	const char *pin_dir;
@@ -17,29 +21,59 @@ struct paths_opts {
 	uint64_t watch_ns;	/* 0: print once */
 };
 
-int paths_main(const struct paths_opts *o);
+/* One route as read back: its prefixes, in text, and its wf_route. */
+struct route_view {
+	bool used;
+	char to[256];		/* "10.99.0.0/24,fd00:99::/64" */
+	struct wf_route r;
+	bool have_r;
+};
 
-/* via: a path's name or device; NULL to hand the route back (--auto). */
-int switch_main(const char *pin_dir, const char *prefix, const char *via);
+struct paths_view {
+	struct view_pins pins;
+	struct wf_path_status st[WF_MAX_PATHS];
+	int n;			/* configured paths */
+	struct route_view routes[WF_MAX_ROUTES];
+};
 
-#include <stddef.h>
-#include <stdio.h>
+/* Open the daemon pinned in dir. 0, or 1 logged (no daemon there). */
+int paths_open(struct paths_view *v, const char *dir);
 
-enum { SWITCH_OK, SWITCH_BAD, SWITCH_NOT_FOUND, SWITCH_TIMEOUT,
-       SWITCH_NO_DAEMON };
+/* Read the paths' status and the routes (replacing the last read). */
+void paths_read(struct paths_view *v);
+
+void paths_close(struct paths_view *v);
+
+/* The name of the path route r sends new flows by, or "-". */
+const char *paths_active(const struct paths_view *v, int r);
 
 /*
- * What switch_main does, quietly: one SWITCH_* and a sentence in why (what
- * was done, or what is wrong). Waits up to 2 s for the daemon's loop, so
- * never call it from that loop.
+ * The route whose prefixes hold `prefix` (an address or a prefix): its id,
+ * -1 if none does, -2 if prefix is neither.
  */
-int paths_switch(const char *pin_dir, const char *prefix, const char *via,
-		 char *why, size_t n_why);
+int paths_find_route(const struct paths_view *v, const char *prefix);
 
-/* `paths --json` to out; 1 (logged) if no daemon is pinned there. */
-int paths_write_json(const char *pin_dir, FILE *out);
+/* "spread" or "failover" of route r. */
+const char *paths_mode(const struct paths_view *v, int r);
 
-/* The steering metrics, Prometheus text, to out. */
-int paths_write_metrics(const char *pin_dir, FILE *out);
+/* Is route r pinned to one path by hand (switch --via)? */
+bool paths_pinned(const struct paths_view *v, int r);
+
+/* ---- renderers ---- */
+
+/* width: terminal columns (under 120: 80-column layout; 0: not a tty). */
+void paths_print_table(FILE *o, const struct paths_view *v, int width);
+void paths_print_json(FILE *o, const struct paths_view *v);
+void paths_print_metrics(FILE *o, const struct paths_view *v);
+
+/* `wirefisher paths`: table or JSON, once or --watch. 0 or 1 (logged). */
+int paths_show(const struct paths_opts *o);
+
+/*
+ * One read of the daemon pinned in pin_dir, drawn to out by print
+ * (paths_print_json, paths_print_metrics). 1 (logged) if no daemon is there.
+ */
+int paths_write(const char *pin_dir, FILE *out,
+		void (*print)(FILE *o, const struct paths_view *v));
 
 #endif /* WF_PATHS_H */
