@@ -30,12 +30,40 @@ static void print_ports(bool has, uint16_t lo, uint16_t hi, char *buf, size_t n)
 		snprintf(buf, n, "%u-%u", lo, hi);
 }
 
+/*
+ * The socket-owner matches as written, each under its own key ("cgroup
+ * any" when there is none): a pid or exe rule must not read as one that
+ * matches every socket.
+ */
+static void print_owner(const struct wf_cfg_rule *r, char *buf, size_t n)
+{
+	/* n holds the longest: one cgroup-side key and one process-side key
+	 * (config refuses two of either), each at most 256 bytes. */
+	int len = snprintf(buf, n, "%s%s%s%s%s%s",
+			   r->cgroup[0] ? "cgroup " : "", r->cgroup,
+			   r->unit[0] ? "unit " : "", r->unit,
+			   r->container[0] ? "container " : "", r->container);
+
+	if (r->pid)
+		len += snprintf(buf + len, n - (size_t)len, "%spid %u",
+				len ? " " : "", r->pid);
+	if (r->process[0])
+		len += snprintf(buf + len, n - (size_t)len, "%sprocess %s",
+				len ? " " : "", r->process);
+	if (r->exe[0])
+		len += snprintf(buf + len, n - (size_t)len, "%sexe %s",
+				len ? " " : "", r->exe);
+	if (!len)
+		snprintf(buf, n, "cgroup any");
+}
+
 static void print_rule(const struct wf_cfg_rule *r, int i, FILE *out)
 {
 	static const char *const pers[] = { "rule", "src_ip", "dst_ip", "flow" };
 	static const char *const dirs[] = { "", "ingress", "egress", "both" };
-	char src[64], dst[64], sp[16], dp[16], proto[8];
+	char src[64], dst[64], sp[16], dp[16], proto[8], owner[640];
 
+	print_owner(r, owner, sizeof(owner));
 	print_prefix(&r->src, src, sizeof(src));
 	print_prefix(&r->dst, dst, sizeof(dst));
 	print_ports(r->has_sport, r->sport_lo, r->sport_hi, sp, sizeof(sp));
@@ -45,10 +73,9 @@ static void print_rule(const struct wf_cfg_rule *r, int i, FILE *out)
 	else
 		snprintf(proto, sizeof(proto), "%d", r->proto);
 	fprintf(out, "rules[%d]                 %s: src %s dst %s proto %s sport %s "
-		"dport %s interface %s cgroup %s direction %s\n", i, r->name, src,
-		dst, proto, sp, dp, r->iface[0] ? r->iface : "any",
-		r->cgroup[0] ? r->cgroup : r->unit[0] ? r->unit :
-		r->container[0] ? r->container : "any", dirs[r->dirs & 3]);
+		"dport %s interface %s %s direction %s\n", i, r->name, src, dst,
+		proto, sp, dp, r->iface[0] ? r->iface : "any", owner,
+		dirs[r->dirs & 3]);
 	fprintf(out, "rules[%d].rate            %llu bit/s = %llu B/s\n", i,
 		(unsigned long long)r->rate_bps,
 		(unsigned long long)(r->rate_bps / 8));
