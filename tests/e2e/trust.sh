@@ -72,6 +72,30 @@ write_config "$TMP/hook.yaml" "steering:
 expect_refusal hook_group_writable_refused "$TMP/hook.yaml" \
 	"steering.on_change: $TMP/hook.sh is writable by its group"
 
+# After kill -9 the pid in wf_info is a dead daemon's, and may become any
+# process's: here a sleep's. reload must not signal it, stats must not
+# call it wirefisher.
+write_config "$TMP/k.yaml"
+wf_start "$TMP/k.yaml" || fail kill9_start "daemon did not start"
+kill -KILL "$WF_PID"
+wait "$WF_PID" 2>/dev/null
+WF_PID=
+sleep 1000 &
+victim=$!
+BG_PIDS+=("$victim")
+# wf_info.pid is bytes 4-7 (struct wf_info), little-endian.
+val=$(bpftool -j map lookup pinned "$PIN/wf_info" key 0 0 0 0 |
+	python3 -c 'import json,sys,struct; v=[int(b,16) for b in json.load(sys.stdin)["value"]]; v[4:8]=struct.pack("<I",int(sys.argv[1])); print(" ".join(map(str,v)))' "$victim")
+bpftool map update pinned "$PIN/wf_info" key 0 0 0 0 value $val
+out=$($IN_A "$WF" reload --pin-dir "$PIN" 2>&1)
+rc=$?
+check reload_after_kill9_refused [ $rc -eq 1 ]
+check reload_after_kill9_says_none grep -q "no wirefisher is running" <<< "$out"
+check reload_after_kill9_spares_the_pid kill -0 "$victim"
+out=$($IN_A "$WF" stats --pin-dir "$PIN" 2>&1)
+check stats_after_kill9_not_running grep -q "wirefisher not running" <<< "$out"
+$IN_A "$WF" down --pin-dir "$PIN" > /dev/null 2>&1
+
 # Clearing the pin directory removes wirefisher's pins, nobody else's.
 mkdir -p "$PIN"
 bpftool map create "$PIN/theirs" type array key 4 value 4 entries 1 name theirs

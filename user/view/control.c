@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 
 #include "../../bpf/wf_shared.h"
@@ -119,6 +120,27 @@ enum control_rc control_switch(const char *pin_dir, const char *prefix,
 	return rc;
 }
 
+/*
+ * Signal the daemon holding pin_dir, and no other process: by a pidfd, taken
+ * while the directory's lock says the daemon (whose pid wf_info has) runs,
+ * so the pid cannot have passed to another process in between.
+ */
+static int signal_daemon(const char *pin_dir, __u32 pid, int sig)
+{
+	int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0), err;
+
+	if (fd < 0)
+		return -1;
+	if (!pin_dir_held(pin_dir)) {
+		close(fd);
+		errno = ESRCH;
+		return -1;
+	}
+	err = (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+	close(fd);
+	return err;
+}
+
 /* Wait for the daemon to count the reload after seq; its wf_info then. */
 static int reload_wait(const char *pin_dir, __u32 seq, struct wf_info *info)
 {
@@ -140,12 +162,11 @@ enum control_rc control_reload(const char *pin_dir, char *why, size_t n_why)
 		return CONTROL_NO_DAEMON;
 	}
 	if (!info->pid) {
-		snprintf(why, n_why, "no wirefisher is running on %s (its hooks "
-			 "were kept by persist: true); start one to apply a "
-			 "config", pin_dir);
+		snprintf(why, n_why, "no wirefisher is running on %s (what it "
+			 "pinned remains); start one to apply a config", pin_dir);
 		return CONTROL_FAILED;
 	}
-	if (kill((pid_t)info->pid, SIGHUP)) {
+	if (signal_daemon(pin_dir, info->pid, SIGHUP)) {
 		snprintf(why, n_why, "cannot signal wirefisher (pid %u): %s",
 			 info->pid, strerror(errno));
 		return CONTROL_FAILED;

@@ -32,7 +32,13 @@ int view_pins_open(struct view_pins *p, const char *dir, unsigned mask)
 		names[n] = view_pin_names[i];
 		fds[n++] = &p->fd[i];
 	}
-	return pin_open_daemon(dir, names, fds, n, &p->info);
+	if (pin_open_daemon(dir, names, fds, n, &p->info))
+		return -1;
+	/* A daemon killed outright leaves its pid in wf_info; only the lock
+	 * on the directory says one runs (and that pid is still its own). */
+	if (p->info.pid && !pin_dir_held(dir))
+		p->info.pid = 0;
+	return 0;
 }
 
 void view_pins_close(struct view_pins *p)

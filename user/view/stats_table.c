@@ -119,7 +119,7 @@ static void header(FILE *o, const struct stats_view *v, bool narrow)
 	if (v->pins.info.pid)
 		fprintf(o, "wirefisher pid %u: ", v->pins.info.pid);
 	else
-		fputs("wirefisher not running (persist kept its hooks): ", o);
+		fputs("wirefisher not running (what it pinned remains): ", o);
 	fprintf(o, narrow ? "%zu flows, %llu evicted, %llu packets\n" :
 		"%zu flows, %llu evicted, %llu packets "
 		"(%llu not IP, %llu malformed, %llu truncated); window %llu ms\n",
