@@ -29,6 +29,7 @@ WG_S=()		# server interface of path k, in B
 WG_KIND=()	# direct or relay
 WG_EP=()	# the client's endpoint for path k
 WG_PIDS=()	# wireguard-go processes, both sides
+declare -A WG_PID_OF	# ... by interface name
 RELAY_PID=()	# wf-relay of path k
 PIN_S=$PIN-s	# the server-side daemon's pins
 WF_S_PID=	# ... and its pid
@@ -39,6 +40,7 @@ wg_start() {
 	local i
 	$1 wireguard-go -f "$2" > "$TMP/$2.log" 2>&1 &
 	WG_PIDS+=($!)
+	WG_PID_OF[$2]=$!
 	BG_PIDS+=($!)
 	for ((i = 0; i < 50; i++)); do
 		[ -S "/var/run/wireguard/$2.sock" ] && return 0

@@ -1,18 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Path health and route choice (user/steer.c) on made-up probe results and
+ * Path health and route choice (policy/steer.c) on made-up probe results and
  * a made-up clock: state changes after exactly k lost / m answered rounds,
- * the loss window, the score formula, and the route's hysteresis.
+ * the loss window, the score formula, and the route's hysteresis. The
+ * prober's rounds in flight (policy/rounds.c) on the same clock: a dead
+ * path goes down within timeout + k intervals whatever timeout / interval,
+ * only the round's own nonce answers it.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../bpf/wf_shared.h"
 #include "config.h"
+#include "rounds.h"
 #include "steer.h"
 #include "unit.h"
 
 #define MS 1000000ULL
+#define SECOND (1000 * MS)
 
 /* Two paths a, b (priorities pa, pb) and one failover route over both. */
 static void two_paths(struct wf_config *cfg, unsigned pa, unsigned pb)
@@ -220,11 +226,194 @@ static void test_priority(void)
 	CHECK(!steer_decide(&r, rc, &cfg.steer, p, t), "moved to nothing");
 }
 
+/* ---- rounds in flight (policy/rounds.c), driven like daemon/probe.c ---- */
+
+#define SIM_RTT (5 * MS)
+#define SIM_PENDING 64
+
+/* One path probed the way probe_paths() does it, on a 1 ms clock. */
+struct sim {
+	const struct wf_cfg_probe *pc;
+	struct probe_rounds w;
+	struct steer_path p;
+	uint64_t next_round, dead_from;	/* rounds sent from then: unanswered */
+	struct { uint16_t seq; uint64_t nonce, at; } ans[SIM_PENDING];
+	unsigned n_ans, sent;
+};
+
+static void sim_feed(struct sim *m, const struct round_result *r, int n,
+		     uint64_t t)
+{
+	for (int i = 0; i < n; i++)
+		if (r[i].late)
+			steer_late(&m->p, m->pc, r[i].rtt_ns, t);
+		else
+			steer_round(&m->p, m->pc, r[i].answered, r[i].rtt_ns, t);
+}
+
+/* Answers due by t reach the prober. */
+static void sim_answers(struct sim *m, uint64_t t)
+{
+	struct round_result r;
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < m->n_ans; i++) {
+		if (m->ans[i].at > t) {
+			m->ans[k++] = m->ans[i];
+			continue;
+		}
+		if (rounds_answer(&m->w, m->ans[i].seq, m->ans[i].nonce, t, &r))
+			sim_feed(m, &r, 1, t);
+	}
+	m->n_ans = k;
+}
+
+/* One millisecond tick of the loop: answers, deadlines, the next round. */
+static void sim_tick(struct sim *m, uint64_t t)
+{
+	struct round_result r[64];
+	bool over;
+	uint16_t seq;
+	uint64_t nonce = 0x5eed0000ULL + m->sent++;
+
+	sim_answers(m, t);
+	sim_feed(m, r, rounds_expire(&m->w, t, r, 64), t);
+	if (t < m->next_round)
+		return;
+	m->next_round += m->pc->interval_ns;
+	seq = rounds_open(&m->w, t, steer_timeout(&m->p, m->pc), nonce, &over,
+			  r);
+	if (over)
+		sim_feed(m, r, 1, t);
+	if (t < m->dead_from && m->n_ans < SIM_PENDING)
+		m->ans[m->n_ans++] = (typeof(m->ans[0])){ seq, nonce, t + SIM_RTT };
+}
+
+static void probe_cfg(struct wf_config *cfg, const char *probe)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text),
+		 "steering:\n"
+		 "  probe: { %s }\n"
+		 "  paths: [ { name: a, device: wg0, targets: [10.96.1.1] } ]\n"
+		 "  routes: [ { to: 10.99.0.0/24, via: [a] } ]\n", probe);
+	CHECK(config_parse("t.yaml", text, strlen(text), cfg, stderr) == 0,
+	      "config %s", probe);
+}
+
+/*
+ * A path that answers for 2 s, then never again: down no sooner than the
+ * timeout after its last answer, and within timeout + k intervals (the
+ * k-th lost round goes out at most k intervals after the path died). With
+ * the old fixed 32-round ring, 1 s at 20 ms never went down at all.
+ */
+static void dead_path(const char *probe)
+{
+	static struct wf_config cfg;
+	struct sim *m = calloc(1, sizeof(*m));
+	const struct wf_cfg_probe *pc = &cfg.steer.probe;
+	uint64_t t, dead = 2000 * MS, timeout, bound, down_at = 0;
+
+	probe_cfg(&cfg, probe);
+	m->pc = pc;
+	steer_path_init(&m->p, 0);
+	CHECK(rounds_init(&m->w, rounds_size(pc->interval_ns,
+					     steer_timeout_max(pc)), 65500) == 0,
+	      "rounds_init");
+	m->dead_from = dead;
+	for (t = 0; t < dead; t += MS)
+		sim_tick(m, t);
+	CHECK(m->p.state == WF_PATH_UP, "%s: %s before the cut", probe,
+	      steer_state_name(m->p.state));
+	timeout = steer_timeout(&m->p, pc);
+	bound = dead + timeout + pc->down_after * pc->interval_ns;
+	for (; t <= bound + 10 * pc->interval_ns && !down_at; t += MS) {
+		sim_tick(m, t);
+		if (m->p.state == WF_PATH_DOWN)
+			down_at = t;
+	}
+	CHECK(down_at && down_at <= bound, "%s: down at %.3f s, bound %.3f s",
+	      probe, down_at / 1e9, bound / 1e9);
+	CHECK(down_at >= dead + timeout, "%s: down at %.3f s, before the "
+	      "timeout ran out (%.3f s)", probe, down_at / 1e9,
+	      (dead + timeout) / 1e9);
+	rounds_free(&m->w);
+	free(m);
+}
+
+static void test_dead_path_down(void)
+{
+	dead_path("interval: 20ms, timeout: 1s");	/* 50 rounds open */
+	dead_path("interval: 10ms, timeout: 10s");	/* the config's bounds */
+	dead_path("interval: 200ms, timeout: 150ms");
+	dead_path("interval: 20ms, timeout: auto");	/* 2 RTT + 4 jitter */
+	CHECK_EQ_U64(rounds_size(20 * MS, 1000 * MS), 128);
+	CHECK_EQ_U64(rounds_size(10 * MS, 10000 * MS), 2048);
+	CHECK_EQ_U64(rounds_size(200 * MS, 1000 * MS), 16);
+}
+
+/* Only the round's own (seq, nonce) answers it, once; late is late. */
+static void test_round_nonce(void)
+{
+	struct probe_rounds w;
+	struct round_result r[4];
+	bool over;
+	uint16_t a, b;
+
+	CHECK(rounds_init(&w, 4, 65535) == 0, "rounds_init");
+	a = rounds_open(&w, 0, 100 * MS, 0xaaaa, &over, r);
+	b = rounds_open(&w, 10 * MS, 100 * MS, 0xbbbb, &over, r);
+	CHECK_EQ_U64(a, 65535);
+	CHECK_EQ_U64(b, 0);	/* the sequence wraps with the ring */
+	CHECK_EQ_U64(rounds_answer(&w, a, 0xbbbb, 5 * MS, r), 0);
+	CHECK_EQ_U64(rounds_answer(&w, a, 0xaaaa, 5 * MS, r), 1);
+	CHECK(r[0].answered && !r[0].late && r[0].rtt_ns == 5 * MS, "answer");
+	CHECK_EQ_U64(rounds_answer(&w, a, 0xaaaa, 6 * MS, r), 0);
+	CHECK_EQ_U64(rounds_next_deadline(&w), 110 * MS);
+	CHECK_EQ_U64(rounds_expire(&w, 109 * MS, r, 4), 0);
+	CHECK_EQ_U64(rounds_expire(&w, 110 * MS, r, 4), 1);
+	CHECK(!r[0].answered, "expired round answered");
+	CHECK_EQ_U64(rounds_next_deadline(&w), UINT64_MAX);
+	CHECK_EQ_U64(rounds_answer(&w, b, 0xbbbb, 150 * MS, r), 1);
+	CHECK(r[0].late && r[0].rtt_ns == 140 * MS, "late answer");
+	rounds_free(&w);
+}
+
+/* A round still open when its slot comes round again is lost, not lost
+ * track of; its answer no longer counts. */
+static void test_round_overwritten(void)
+{
+	struct probe_rounds w;
+	struct round_result r[8], lost;
+	bool over;
+	uint16_t first = 0;
+
+	CHECK(rounds_init(&w, 4, 7) == 0, "rounds_init");
+	for (int i = 0; i < 4; i++) {
+		uint16_t s = rounds_open(&w, (uint64_t)i * MS, SECOND, 100 + i,
+					 &over, &lost);
+
+		first = i ? first : s;
+		CHECK(!over, "round %d overwrote", i);
+	}
+	rounds_open(&w, 4 * MS, SECOND, 104, &over, &lost);
+	CHECK(over && !lost.answered, "the 5th round did not report the 1st");
+	CHECK_EQ_U64(rounds_answer(&w, first, 100, 5 * MS, r), 0);
+	/* The four left expire once each; the lost one is not reported again. */
+	CHECK_EQ_U64(rounds_expire(&w, 2 * SECOND, r, 8), 4);
+	CHECK_EQ_U64(rounds_expire(&w, 3 * SECOND, r, 8), 0);
+	rounds_free(&w);
+}
+
 const struct t_case steer_cases[] = {
 	{ "down_up", test_down_up },
 	{ "late_answers", test_late_answers },
 	{ "score", test_score },
 	{ "hysteresis", test_hysteresis },
 	{ "priority", test_priority },
+	{ "dead_path_down", test_dead_path_down },
+	{ "round_nonce", test_round_nonce },
+	{ "round_overwritten", test_round_overwritten },
 	{ NULL, NULL },
 };

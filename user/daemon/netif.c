@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <linux/if_arp.h>
@@ -202,37 +203,67 @@ int netif_tx_bytes(const char *name, uint64_t *bytes)
 	return rc;
 }
 
-long long netif_wg_handshake_age(const char *name)
+static void wg_sock_path(struct sockaddr_un *sa, const char *name)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char buf[8192], *line, *save;
-	long long newest = 0, sec;
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
-	size_t got = 0;
-	ssize_t n;
-	int fd;
+	sa->sun_family = AF_UNIX;
+	snprintf(sa->sun_path, sizeof(sa->sun_path),
+		 "/var/run/wireguard/%s.sock", name);
+}
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/var/run/wireguard/%s.sock",
-		 name);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+bool netif_is_wireguard_go(const char *name)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+
+	wg_sock_path(&sa, name);
+	return stat(sa.sun_path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+void netif_wg_query_init(struct wg_query *q)
+{
+	q->fd = -1;
+	q->got = 0;
+}
+
+void netif_wg_query_close(struct wg_query *q)
+{
+	if (q->fd >= 0)
+		close(q->fd);
+	netif_wg_query_init(q);
+}
+
+int netif_wg_query_start(struct wg_query *q, const char *name,
+			 uint64_t deadline_ns)
+{
+	struct sockaddr_un sa;
+
+	netif_wg_query_close(q);
+	wg_sock_path(&sa, name);
+	/*
+	 * Non-blocking: an AF_UNIX connect then never waits for a listener
+	 * that does not accept (EAGAIN once its backlog is full), and the
+	 * request, a few bytes into an empty socket buffer, always fits.
+	 * MSG_NOSIGNAL: a wireguard-go that just closed is an error, not a
+	 * SIGPIPE.
+	 */
+	q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (q->fd < 0)
 		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    write(fd, "get=1\n\n", 7) != 7) {
-		close(fd);
+	if (connect(q->fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    send(q->fd, "get=1\n\n", 7, MSG_NOSIGNAL) != 7) {
+		netif_wg_query_close(q);
 		return -1;
 	}
-	/* The answer ends with an empty line (after errno=0). */
-	while (got < sizeof(buf) - 1 &&
-	       (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0) {
-		got += (size_t)n;
-		buf[got] = '\0';
-		if (strstr(buf, "\n\n"))
-			break;
-	}
-	close(fd);
-	buf[got] = '\0';
+	q->deadline_ns = deadline_ns;
+	return 0;
+}
+
+/* The newest last_handshake_time_sec of an answer ending in errno=0. */
+static long long wg_age_of(char *buf)
+{
+	long long newest = 0, sec;
+	char *line, *save;
+
 	if (!strstr(buf, "errno=0"))
 		return -1;
 	for (line = strtok_r(buf, "\n", &save); line;
@@ -243,4 +274,27 @@ long long netif_wg_handshake_age(const char *name)
 	if (!newest)
 		return -2;
 	return (long long)time(NULL) - newest;
+}
+
+int netif_wg_query_read(struct wg_query *q, long long *age)
+{
+	ssize_t n = 0;
+
+	if (q->fd < 0)
+		return -1;
+	while (q->got < sizeof(q->buf) - 1 &&
+	       (n = recv(q->fd, q->buf + q->got, sizeof(q->buf) - 1 - q->got,
+			 MSG_DONTWAIT)) > 0)
+		q->got += (size_t)n;
+	q->buf[q->got] = '\0';
+	/* The answer ends with an empty line (after errno=0). */
+	if (!strstr(q->buf, "\n\n") && q->got < sizeof(q->buf) - 1) {
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		netif_wg_query_close(q);	/* closed early, or an error */
+		return -1;
+	}
+	*age = wg_age_of(q->buf);
+	netif_wg_query_close(q);
+	return 1;
 }

@@ -3,7 +3,9 @@
 #ifndef WF_NETIF_H
 #define WF_NETIF_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <net/if.h>
 
 /*
@@ -36,10 +38,37 @@ int netif_route_oif(int family, const void *addr);
 int netif_tx_bytes(const char *name, uint64_t *bytes);
 
 /*
- * Seconds since the newest WireGuard handshake of any peer on `name`, read
- * from wireguard-go's UAPI socket (/var/run/wireguard/NAME.sock). -1 if
- * not readable (kernel WireGuard, plain TUN), -2 if no handshake yet.
+ * Seconds since the newest WireGuard handshake of any peer on a device,
+ * read from wireguard-go's UAPI socket (/var/run/wireguard/NAME.sock)
+ * without ever blocking: a stopped wireguard-go (SIGSTOP, a debugger, a
+ * full accept queue) must not stop the daemon's loop. Start a query, poll
+ * q->fd for POLLIN, read when it is readable; the caller gives up on a
+ * query whose deadline passed (netif_wg_query_close).
  */
-long long netif_wg_handshake_age(const char *name);
+struct wg_query {
+	int fd;			/* -1: no query in flight */
+	uint64_t deadline_ns;	/* the caller's clock */
+	size_t got;
+	char buf[8192];
+};
+
+void netif_wg_query_init(struct wg_query *q);
+
+/* Connect and send the request. 0, or -1: no wireguard-go answers there
+ * (no socket: kernel WireGuard, plain TUN; or it accepts no more). */
+int netif_wg_query_start(struct wg_query *q, const char *name,
+			 uint64_t deadline_ns);
+
+/*
+ * Read what has come. 1: the answer is complete and closed, *age is the
+ * handshake age in seconds (-2: no handshake yet, -1: an error answer);
+ * 0: not complete yet; -1: the connection failed (closed).
+ */
+int netif_wg_query_read(struct wg_query *q, long long *age);
+
+void netif_wg_query_close(struct wg_query *q);
+
+/* Has the device a wireguard-go control socket? */
+bool netif_is_wireguard_go(const char *name);
 
 #endif /* WF_NETIF_H */

@@ -34,7 +34,7 @@ static void run_hook(struct steering *s, int i, int old, int new)
 	char *argv[] = { (char *)s->st->on_change, NULL };
 	char *envp[8];
 	posix_spawnattr_t attr;
-	sigset_t none;
+	sigset_t none, dfl;
 	pid_t pid;
 	int n = 0;
 
@@ -48,11 +48,18 @@ static void run_hook(struct steering *s, int i, int old, int new)
 		envp[n] = e[n];
 	envp[n++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	envp[n] = NULL;
-	/* The daemon blocks SIGINT/SIGTERM; the hook must not inherit that. */
+	/*
+	 * The daemon blocks SIGINT/SIGTERM and ignores SIGPIPE; the hook must
+	 * inherit neither (an ignored signal stays ignored across exec).
+	 */
 	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+				 POSIX_SPAWN_SETSIGDEF);
 	if (posix_spawn(&pid, argv[0], NULL, &attr, argv, envp))
 		log_warn("on_change: cannot run %s: %s", argv[0], strerror(errno));
 	posix_spawnattr_destroy(&attr);
@@ -73,8 +80,8 @@ static void path_changed(struct steering *s, int i, int old)
 	run_hook(s, i, old, p->state);
 }
 
-void feed(struct steering *s, int i, const struct prober_result *r,
-		 int n, uint64_t now)
+void feed(struct steering *s, int i, const struct round_result *r, int n,
+	  uint64_t now)
 {
 	for (int k = 0; k < n; k++) {
 		int old = s->paths[i].state;
@@ -106,20 +113,23 @@ void follow_device(struct steering *s, int i, uint64_t now)
 
 void probe_paths(struct steering *s, uint64_t now)
 {
-	struct prober_result res[PROBER_ROUNDS];
+	struct round_result res[PROBE_BATCH];
 
 	for (int i = 0; i < s->st->n_paths; i++) {
 		struct prober *pr = &s->probes[i];
 
-		feed(s, i, res, prober_expire(pr, now, res, PROBER_ROUNDS), now);
+		feed(s, i, res, prober_expire(pr, now, res, PROBE_BATCH), now);
 		if (now < s->next_round[i])
 			continue;
 		/* Keep the cadence; after a stall, start again from now. */
 		s->next_round[i] += s->st->probe.interval_ns;
 		if (s->next_round[i] <= now)
 			s->next_round[i] = now + s->st->probe.interval_ns;
-		if (pr->fd4 >= 0 || pr->fd6 >= 0)
-			prober_send(pr, &s->st->paths[i], now,
-				    steer_timeout(&s->paths[i], &s->st->probe));
+		if (pr->fd4 < 0 && pr->fd6 < 0)
+			continue;
+		/* A round still open in the slot this one takes is lost. */
+		if (prober_send(pr, now, steer_timeout(&s->paths[i], &s->st->probe),
+				res))
+			feed(s, i, res, 1, now);
 	}
 }

@@ -4,28 +4,55 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <linux/icmp.h>
 
-#define PROBE_MAGIC "wirefisher-probe"	/* 16 bytes of payload */
+/* 8 bytes of magic, then the round's nonce: 16 bytes of payload. */
+#define PROBE_MAGIC "wfprobe1"
 
 struct echo {
 	uint8_t type, code;
 	uint16_t csum, id, seq;
-	char magic[16];
+	char magic[8];
+	uint8_t nonce[8];	/* opaque: compared, never converted */
 };
 
-void prober_init(struct prober *p, uint16_t id)
+/*
+ * Random bits for identifiers and nonces. GRND_NONBLOCK: early at boot,
+ * before the pool is ready, a weaker value beats a daemon that waits.
+ */
+static uint64_t random_u64(void)
+{
+	struct timespec ts;
+	uint64_t v;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == sizeof(v))
+		return v;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	v = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
+	return v ^ (v >> 29);
+}
+
+int prober_init(struct prober *p, uint32_t rounds)
 {
 	memset(p, 0, sizeof(*p));
 	p->fd4 = -1;
 	p->fd6 = -1;
-	p->id = id;
+	p->id = (uint16_t)random_u64();
+	return rounds_init(&p->rounds, rounds, (uint16_t)random_u64());
+}
+
+void prober_free(struct prober *p)
+{
+	prober_close(p);
+	rounds_free(&p->rounds);
 }
 
 static uint16_t csum(const void *data, size_t len)
@@ -78,6 +105,8 @@ int prober_open(struct prober *p, const struct wf_cfg_path *cp,
 {
 	bool v4 = false, v6 = false;
 
+	p->n_targets = cp->n_targets;
+	memcpy(p->targets, cp->targets, sizeof(p->targets));
 	for (int i = 0; i < cp->n_targets; i++) {
 		v4 |= cp->targets[i].family == 4;
 		v6 |= cp->targets[i].family == 6;
@@ -98,18 +127,19 @@ void prober_close(struct prober *p)
 	if (p->fd6 >= 0)
 		close(p->fd6);
 	p->fd4 = p->fd6 = -1;
-	for (int i = 0; i < PROBER_ROUNDS; i++)
-		p->rounds[i].open = p->rounds[i].expired = false;
+	if (p->rounds.slot)
+		rounds_reset(&p->rounds);
 }
 
 static void send_echo(const struct prober *p, const struct wf_prefix *t,
-		      uint16_t seq)
+		      uint16_t seq, uint64_t nonce)
 {
 	struct echo e = { .id = htons(p->id), .seq = htons(seq) };
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
 
 	memcpy(e.magic, PROBE_MAGIC, sizeof(e.magic));
+	memcpy(e.nonce, &nonce, sizeof(e.nonce));
 	if (t->family == 4 && p->fd4 >= 0) {
 		e.type = ICMP_ECHO;
 		e.csum = csum(&e, sizeof(e));
@@ -125,20 +155,17 @@ static void send_echo(const struct prober *p, const struct wf_prefix *t,
 	/* A failed send (device going away, no route) is a lost round. */
 }
 
-void prober_send(struct prober *p, const struct wf_cfg_path *cp, uint64_t now,
-		 uint64_t timeout_ns)
+int prober_send(struct prober *p, uint64_t now, uint64_t timeout_ns,
+		struct round_result *lost)
 {
-	uint16_t seq = p->next_seq++;
-	struct prober_round *r = &p->rounds[seq % PROBER_ROUNDS];
+	uint64_t nonce = random_u64();
+	bool overwritten;
+	uint16_t seq = rounds_open(&p->rounds, now, timeout_ns, nonce,
+				   &overwritten, lost);
 
-	/* A round still open from PROBER_ROUNDS ago is reused: it is lost. */
-	r->seq = seq;
-	r->open = true;
-	r->expired = false;
-	r->sent_ns = now;
-	r->deadline_ns = now + timeout_ns;
-	for (int i = 0; i < cp->n_targets; i++)
-		send_echo(p, &cp->targets[i], seq);
+	for (int i = 0; i < p->n_targets; i++)
+		send_echo(p, &p->targets[i], seq, nonce);
+	return overwritten;
 }
 
 /* The echo reply in buf, or NULL. IPv4 raw sockets include the IP header. */
@@ -161,58 +188,61 @@ static const struct echo *reply_of(const uint8_t *buf, ssize_t n, bool v4)
 	return e;
 }
 
-int prober_read(struct prober *p, int fd, uint64_t now,
-		struct prober_result *out, int max)
+/* Did the datagram come from one of the targets we probe? */
+static bool from_target(const struct prober *p,
+			const struct sockaddr_storage *ss)
 {
-	uint8_t buf[512];
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+	for (int i = 0; i < p->n_targets; i++) {
+		const struct wf_prefix *t = &p->targets[i];
+
+		if (ss->ss_family == AF_INET && t->family == 4 &&
+		    !memcmp(&sin->sin_addr, t->addr, 4))
+			return true;
+		if (ss->ss_family == AF_INET6 && t->family == 6 &&
+		    !memcmp(&sin6->sin6_addr, t->addr, 16))
+			return true;
+	}
+	return false;
+}
+
+int prober_read(struct prober *p, int fd, uint64_t now,
+		struct round_result *out, int max)
+{
+	uint8_t buf[512] __attribute__((aligned(8)));
 	int got = 0;
-	ssize_t n;
 
-	while (got < max && (n = recv(fd, buf, sizeof(buf), 0)) > 0) {
-		const struct echo *e = reply_of(buf, n, fd == p->fd4);
-		struct prober_round *r;
+	/* Bounded: what is left wakes the next poll, after the timers ran. */
+	for (int reads = 0; reads < PROBER_READS && got < max; reads++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		const struct echo *e;
+		uint64_t nonce;
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&ss, &sl);
 
-		if (!e || ntohs(e->id) != p->id)
+		if (n <= 0)
+			break;
+		e = reply_of(buf, n, fd == p->fd4);
+		if (!e || ntohs(e->id) != p->id || !from_target(p, &ss))
 			continue;
-		r = &p->rounds[ntohs(e->seq) % PROBER_ROUNDS];
-		if (!(r->open || r->expired) || r->seq != ntohs(e->seq))
-			continue;	/* a second target's answer, or very old */
-		out[got].answered = true;
-		out[got].late = r->expired;
-		out[got].rtt_ns = now - r->sent_ns;
-		r->open = false;
-		r->expired = false;
-		got++;
+		memcpy(&nonce, e->nonce, sizeof(nonce));
+		/* 0 for a second target's answer, a duplicate or a forgery. */
+		got += rounds_answer(&p->rounds, ntohs(e->seq), nonce, now,
+				     &out[got]);
 	}
 	return got;
 }
 
-int prober_expire(struct prober *p, uint64_t now, struct prober_result *out,
+int prober_expire(struct prober *p, uint64_t now, struct round_result *out,
 		  int max)
 {
-	int got = 0;
-
-	for (int i = 0; i < PROBER_ROUNDS && got < max; i++) {
-		struct prober_round *r = &p->rounds[i];
-
-		if (!r->open || r->deadline_ns > now)
-			continue;
-		r->open = false;
-		r->expired = true;
-		out[got].answered = false;
-		out[got].late = false;
-		out[got].rtt_ns = 0;
-		got++;
-	}
-	return got;
+	return rounds_expire(&p->rounds, now, out, max);
 }
 
 uint64_t prober_next_deadline(const struct prober *p)
 {
-	uint64_t t = UINT64_MAX;
-
-	for (int i = 0; i < PROBER_ROUNDS; i++)
-		if (p->rounds[i].open && p->rounds[i].deadline_ns < t)
-			t = p->rounds[i].deadline_ns;
-	return t;
+	return rounds_next_deadline(&p->rounds);
 }

@@ -187,7 +187,7 @@ static void reload(struct daemon *d)
 static void main_loop(struct daemon *d, const sigset_t *waitmask)
 {
 	int nl = netif_watch_open();
-	struct pollfd pfd[1 + 2 * WF_CFG_MAX_PATHS];
+	struct pollfd pfd[1 + STEERING_FDS];
 	uint64_t next_sync = 0;
 
 	if (nl < 0)
@@ -196,8 +196,7 @@ static void main_loop(struct daemon *d, const sigset_t *waitmask)
 	pfd[0].fd = nl;
 	pfd[0].events = POLLIN;
 	while (!stop_signal) {
-		int nst = d->st ? steering_fds(d->st, pfd + 1,
-					       2 * WF_CFG_MAX_PATHS) : 0;
+		int nst = d->st ? steering_fds(d->st, pfd + 1, STEERING_FDS) : 0;
 		/* Also re-check links every second, should netlink drop one. */
 		uint64_t wait = d->st ? steering_wait_ns(d->st) : SYNC_NS;
 		struct timespec ts;
@@ -238,7 +237,16 @@ static void main_loop(struct daemon *d, const sigset_t *waitmask)
 static void block_signals(sigset_t *waitmask)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
 	sigset_t block;
+
+	/*
+	 * A write to a closed pipe or socket is an error to handle, never a
+	 * reason to die: stderr piped into `head` or a journal that went
+	 * away, a wireguard-go restarting under our UAPI query, an HTTP
+	 * client that hung up.
+	 */
+	sigaction(SIGPIPE, &ign, NULL);
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);

@@ -132,27 +132,33 @@ static bool renumbered(const struct steering *s)
 	return false;
 }
 
-static void forget_flows(struct steering *s)
+/* Path i's prober, state and counters. -1 on error (logged). */
+static int open_path(struct steering *s, int i, uint64_t now, bool quiet)
 {
-	int fd = bpf_map__fd(s->skel->maps.wf_steer_flows);
-	struct wf_flow_key key;
-	struct wf_path_status none = { 0 };
-	__u64 zero = 0;
-	int budget = 1 << 20;
+	const struct wf_cfg_path *cp = &s->st->paths[i];
 
-	while (budget-- && bpf_map_get_next_key(fd, NULL, &key) == 0)
-		bpf_map_delete_elem(fd, &key);
-	for (__u32 i = 0; i < WF_MAX_PATHS; i++) {
-		bpf_map__update_elem(s->skel->maps.wf_path_flows, &i, sizeof(i),
-				     &zero, sizeof(zero), BPF_ANY);
-		bpf_map__update_elem(s->skel->maps.wf_path_retired, &i, sizeof(i),
-				     &zero, sizeof(zero), BPF_ANY);
-		if ((int)i >= s->st->n_paths)
-			bpf_map__update_elem(s->skel->maps.wf_path_status, &i,
-					     sizeof(i), &none, sizeof(none), BPF_ANY);
+	steer_path_init(&s->paths[i], now);
+	/* Room for every round the timeout can keep open. */
+	if (prober_init(&s->probes[i], rounds_size(s->st->probe.interval_ns,
+				steer_timeout_max(&s->st->probe)))) {
+		log_error("path %s: out of memory", cp->name);
+		return -1;
 	}
-	log_info("steering paths were renumbered: steered flows choose their "
-		 "path again");
+	s->ifindex[i] = (int)if_nametoindex(cp->device);
+	s->changed_unix[i] = unix_ns();
+	s->hs_age[i] = -1;
+	netif_tx_bytes(cp->device, &s->tx_last[i]);
+	open_probe(s, i);
+	if (s->probes[i].fd4 < 0 && s->probes[i].fd6 < 0)
+		return -1;
+	s->next_round[i] = now;
+	if (!quiet)
+		log_info("path %s: %s, probing %d target(s) every %llu ms%s",
+			 cp->name, cp->device, cp->n_targets,
+			 (unsigned long long)(s->st->probe.interval_ns / 1000000),
+			 !netif_is_wireguard_go(cp->device) ?
+			 " (not wireguard-go: no handshake age)" : "");
+	return 0;
 }
 
 struct steering *steering_open(const struct wf_config *cfg,
@@ -167,30 +173,16 @@ struct steering *steering_open(const struct wf_config *cfg,
 	s->cfg = cfg;
 	s->st = &cfg->steer;
 	s->skel = skel;
-	for (int i = 0; i < s->st->n_paths; i++) {
-		const struct wf_cfg_path *cp = &s->st->paths[i];
-
-		steer_path_init(&s->paths[i], now);
-		/* Distinct per daemon and path: raw sockets see every echo. */
-		prober_init(&s->probes[i], (uint16_t)(getpid() * 16 + i));
-		s->ifindex[i] = (int)if_nametoindex(cp->device);
-		s->changed_unix[i] = unix_ns();
-		s->hs_age[i] = -1;
-		netif_tx_bytes(cp->device, &s->tx_last[i]);
-		open_probe(s, i);
-		if (s->probes[i].fd4 < 0 && s->probes[i].fd6 < 0) {
+	/* steering_free() on a half-made s closes no fd 0 (calloc's zero). */
+	for (int i = 0; i < WF_CFG_MAX_PATHS; i++) {
+		s->probes[i].fd4 = s->probes[i].fd6 = -1;
+		netif_wg_query_init(&s->wg[i]);
+	}
+	for (int i = 0; i < s->st->n_paths; i++)
+		if (open_path(s, i, now, prev != NULL)) {
 			steering_free(s);
 			return NULL;
 		}
-		s->next_round[i] = now;
-		if (!prev)
-			log_info("path %s: %s, probing %d target(s) every %llu ms%s",
-				 cp->name, cp->device, cp->n_targets,
-				 (unsigned long long)(s->st->probe.interval_ns /
-						      1000000),
-				 netif_wg_handshake_age(cp->device) == -1 ?
-				 " (not wireguard-go: no handshake age)" : "");
-	}
 	for (int r = 0; r < s->st->n_routes; r++) {
 		__u32 key = (__u32)r;
 		struct wf_route_ctl ctl = { 0 };
@@ -216,28 +208,37 @@ void steering_free(struct steering *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < s->st->n_paths; i++)
-		prober_close(&s->probes[i]);
+	for (int i = 0; i < s->st->n_paths; i++) {
+		prober_free(&s->probes[i]);
+		netif_wg_query_close(&s->wg[i]);
+	}
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 	free(s);
+}
+
+static void add_fd(struct steering *s, struct pollfd *pfd, int *n, int fd,
+		   int path, bool wg)
+{
+	pfd[*n].fd = fd;
+	pfd[*n].events = POLLIN;
+	pfd[*n].revents = 0;
+	s->fd_path[*n] = path;
+	s->fd_wg[(*n)++] = wg;
 }
 
 int steering_fds(struct steering *s, struct pollfd *pfd, int max)
 {
 	int n = 0;
 
+	if (max > STEERING_FDS)
+		max = STEERING_FDS;
 	for (int i = 0; i < s->st->n_paths; i++) {
-		int fds[2] = { s->probes[i].fd4, s->probes[i].fd6 };
+		int fds[3] = { s->probes[i].fd4, s->probes[i].fd6, s->wg[i].fd };
 
-		for (int j = 0; j < 2; j++) {
-			if (fds[j] < 0 || n == max)
-				continue;
-			pfd[n].fd = fds[j];
-			pfd[n].events = POLLIN;
-			pfd[n].revents = 0;
-			s->fd_path[n++] = i;
-		}
+		for (int j = 0; j < 3; j++)
+			if (fds[j] >= 0 && n < max)
+				add_fd(s, pfd, &n, fds[j], i, j == 2);
 	}
 	return n;
 }
@@ -245,6 +246,10 @@ int steering_fds(struct steering *s, struct pollfd *pfd, int max)
 uint64_t steering_wait_ns(const struct steering *s)
 {
 	uint64_t now = steer_now_ns(), next = s->next_second;
+
+	/* A flow pass not done: its next slice after as long again. */
+	if (s->walk.active && now + FLOW_WALK_NS < next)
+		next = now + FLOW_WALK_NS;
 
 	for (int i = 0; i < s->st->n_paths; i++) {
 		uint64_t d = prober_next_deadline(&s->probes[i]);
@@ -259,20 +264,24 @@ uint64_t steering_wait_ns(const struct steering *s)
 
 void steering_run(struct steering *s, const struct pollfd *pfd, int n)
 {
-	struct prober_result res[PROBER_ROUNDS];
+	struct round_result res[PROBE_BATCH];
 	uint64_t now = steer_now_ns();
 
 	if (s->renumbered) {
 		s->renumbered = false;
-		forget_flows(s);
+		flows_forget(s);
 	}
 
 	for (int k = 0; k < n; k++) {
 		int i = s->fd_path[k];
 
-		if (pfd[k].revents & POLLIN)
+		if (!(pfd[k].revents & (POLLIN | POLLERR | POLLHUP)))
+			continue;
+		if (s->fd_wg[k])
+			wg_answer(s, i);
+		else
 			feed(s, i, res, prober_read(&s->probes[i], pfd[k].fd, now,
-						    res, PROBER_ROUNDS), now);
+						    res, PROBE_BATCH), now);
 	}
 	for (int i = 0; i < s->st->n_paths; i++)
 		follow_device(s, i, now);
@@ -283,6 +292,7 @@ void steering_run(struct steering *s, const struct pollfd *pfd, int n)
 		while (waitpid(-1, NULL, WNOHANG) > 0)	/* finished hooks */
 			;
 	}
+	flows_step(s);
 	for (int r = 0; r < s->st->n_routes; r++) {
 		apply_ctl(s, r);
 		decide(s, r, now);

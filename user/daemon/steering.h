@@ -27,7 +27,10 @@ struct steering *steering_open(const struct wf_config *cfg,
 			       const struct steering *prev);
 void steering_free(struct steering *s);
 
-/* The probe sockets to poll; returns how many were put in pfd. */
+/* Two probe sockets and one wireguard-go query per path. */
+#define STEERING_FDS (3 * WF_CFG_MAX_PATHS)
+
+/* The fds to poll; returns how many were put in pfd (at most max). */
 int steering_fds(struct steering *s, struct pollfd *pfd, int max);
 
 /* Nanoseconds (CLOCK_MONOTONIC) until steering_run() has work to do. */

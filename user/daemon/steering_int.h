@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "../../bpf/wf_shared.h"
+#include "netif.h"
 #include "prober.h"
 #include "steer.h"
 #include "steering.h"
@@ -21,10 +22,30 @@
 /* A WireGuard session's keys expire after 180 s (REJECT_AFTER_TIME). */
 #define HANDSHAKE_STALE_S 180
 
-#define SECOND 1000000000ULL
-#define FLOW_IDLE_NS (10 * SECOND)	/* a flow counts on its path this long */
-/* A WireGuard session's keys expire after 180 s (REJECT_AFTER_TIME). */
-#define HANDSHAKE_STALE_S 180
+/* Round results handled per call; more wait for the next wake-up. */
+#define PROBE_BATCH 64
+/* wireguard-go answers its UAPI in well under a millisecond; one that has
+ * not in this long is stopped or stuck, and the query is dropped. */
+#define WG_QUERY_NS (SECOND / 2)
+
+/*
+ * Flows per syscall (~1.3 ms for 1024 here), and the time one wake-up
+ * gives a pass, which then waits as long before its next slice: the
+ * prober, the link watch and signals are never kept waiting longer.
+ */
+#define FLOW_BATCH 1024
+#define FLOW_WALK_NS (5 * 1000000ULL)
+
+/* A pass over wf_steer_flows in progress (publish.c flows_step). */
+struct flow_walk {
+	bool active, started;	/* started: token is valid */
+	bool forget;		/* deleting every flow, not counting */
+	__u32 token;		/* hash maps resume at a bucket: a u32 */
+	uint64_t now;		/* CLOCK_MONOTONIC_COARSE at the start */
+	uint64_t counts[WF_CFG_MAX_PATHS], assigned[WF_CFG_MAX_PATHS];
+	struct wf_flow_key keys[FLOW_BATCH];
+	struct wf_steer_flow vals[FLOW_BATCH];
+};
 
 struct steering {
 	const struct wf_config *cfg;
@@ -39,6 +60,8 @@ struct steering {
 	uint64_t rate_bps[WF_CFG_MAX_PATHS];
 	uint64_t tx_last[WF_CFG_MAX_PATHS];
 	long long hs_age[WF_CFG_MAX_PATHS];
+	struct wg_query wg[WF_CFG_MAX_PATHS];	/* handshake age in flight */
+	bool wg_silent[WF_CFG_MAX_PATHS];	/* warned: UAPI did not answer */
 	struct steer_route routes[WF_CFG_MAX_ROUTES];
 	struct wf_route written[WF_CFG_MAX_ROUTES];
 	uint32_t ctl_seq[WF_CFG_MAX_ROUTES];
@@ -47,7 +70,9 @@ struct steering {
 	bool renumbered;	/* forget sticky flows on the first run */
 	uint64_t next_second, last_second;
 	uint64_t settle_ns;	/* first decisions wait for every first answer */
-	int fd_path[2 * WF_CFG_MAX_PATHS];	/* steering_fds: pfd -> path */
+	struct flow_walk walk;
+	int fd_path[STEERING_FDS];		/* steering_fds: pfd -> path ... */
+	bool fd_wg[STEERING_FDS];		/* ... and a UAPI query, not a probe */
 };
 
 /* steering.c */
@@ -56,7 +81,7 @@ const char *route_str(const struct wf_cfg_route *rc, char *buf, size_t n);
 
 /* probe.c */
 void open_probe(struct steering *s, int i);
-void feed(struct steering *s, int i, const struct prober_result *res, int n,
+void feed(struct steering *s, int i, const struct round_result *res, int n,
 	  uint64_t now);
 void follow_device(struct steering *s, int i, uint64_t now);
 void probe_paths(struct steering *s, uint64_t now);
@@ -66,6 +91,9 @@ void apply_ctl(struct steering *s, int r);
 void decide(struct steering *s, int r, uint64_t now);
 void publish_route(struct steering *s, int r);
 void measure_paths(struct steering *s, uint64_t now);
+void flows_step(struct steering *s);
+void flows_forget(struct steering *s);
+void wg_answer(struct steering *s, int i);
 void publish_status(struct steering *s);
 
 #endif /* WF_STEERING_INT_H */

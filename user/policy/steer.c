@@ -172,6 +172,11 @@ uint64_t steer_timeout(const struct steer_path *p, const struct wf_cfg_probe *pc
 	return (uint64_t)fmin(fmax(t, AUTO_TIMEOUT_MIN_NS), AUTO_TIMEOUT_MAX_NS);
 }
 
+uint64_t steer_timeout_max(const struct wf_cfg_probe *pc)
+{
+	return pc->timeout_ns ? pc->timeout_ns : (uint64_t)AUTO_TIMEOUT_MAX_NS;
+}
+
 void steer_route_init(struct steer_route *r)
 {
 	memset(r, 0, sizeof(*r));

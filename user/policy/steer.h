@@ -82,6 +82,9 @@ bool steer_usable(const struct steer_path *p, const struct wf_cfg_probe *pc);
 /* The probe timeout for the next round: configured, or 2 RTT + 4 jitter. */
 uint64_t steer_timeout(const struct steer_path *p, const struct wf_cfg_probe *pc);
 
+/* The longest steer_timeout() can be under pc: what rounds_size() needs. */
+uint64_t steer_timeout_max(const struct wf_cfg_probe *pc);
+
 void steer_route_init(struct steer_route *r);
 
 /*
