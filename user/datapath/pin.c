@@ -28,12 +28,55 @@ int pin_path(char *buf, size_t n, const char *dir, const char *name)
 }
 
 /* A fresh machine has no bpffs at /sys/fs/bpf; pins need one. */
-static int bpffs_ensure(void)
+static bool bpffs_here(void)
 {
 	struct statfs st;
 
-	if (statfs(BPFFS, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+	return statfs(BPFFS, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
+/* The mount namespace of process pid ("self"), as an inode; 0 unknown. */
+static ino_t mnt_ns(const char *pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%s/ns/mnt", pid);
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+/*
+ * `ip netns exec` runs its command in a mount namespace of its own with a
+ * fresh /sys, which hides the host's bpffs: pins made there would be seen
+ * by no other command (nor outlive the process, persist or not). Told by
+ * no bpffs at /sys/fs/bpf in a mount namespace other than our parent's
+ * (or init's: a service manager starts us in one of our own, where its
+ * bpffs stays visible).
+ */
+static bool bpffs_hidden(void)
+{
+	char ppid[16];
+	ino_t self = mnt_ns("self"), other;
+
+	snprintf(ppid, sizeof(ppid), "%d", (int)getppid());
+	other = mnt_ns(ppid);
+	if (!other)
+		other = mnt_ns("1");
+	return !bpffs_here() && self && other && self != other;
+}
+
+#define NSENTER_HINT "/sys/fs/bpf is not the host's bpffs in this mount " \
+	"namespace (ip netns exec remounts /sys); run wirefisher with " \
+	"nsenter --net=/run/netns/NAME instead"
+
+static int bpffs_ensure(void)
+{
+	if (bpffs_here())
 		return 0;
+	if (bpffs_hidden()) {
+		log_error(NSENTER_HINT);
+		return -1;
+	}
 	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
 		log_error("cannot mount bpffs on %s: %s", BPFFS, strerror(errno));
 		return -1;
@@ -258,6 +301,10 @@ int pin_open_daemon(const char *dir, const char *const *names,
 	}
 	for (int i = 0; i < n && info_fd >= 0 && !err; i++)
 		err = (*fds[i] = pin_open(dir, names[i])) < 0;
+	if ((info_fd < 0 || err) && bpffs_hidden()) {
+		log_error("no running wirefisher found at %s: " NSENTER_HINT, dir);
+		goto fail;
+	}
 	if (info_fd < 0 || err) {
 		log_error("no running wirefisher found at %s (%s); start one with "
 			  "sudo wirefisher -c FILE, or name its pin directory with "
