@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <mntent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,21 @@ struct find {
 	int visited;
 };
 
+/*
+ * Only root makes the cgroups of services and containers. A subtree
+ * delegated to a user (user@UID.service, rootless containers) is theirs to
+ * fill: a directory named like a unit or container there is a decoy that
+ * would make the rule ambiguous, or match the user's own processes.
+ */
+static bool made_by_root(const char *mount, const char *rel)
+{
+	char path[2 * PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", mount, rel);
+	return stat(path, &st) == 0 && st.st_uid == 0;
+}
+
 static void find_walk(struct find *f, const char *mount, const char *rel,
 		      int depth)
 {
@@ -94,7 +110,8 @@ static void find_walk(struct find *f, const char *mount, const char *rel,
 		f->visited++;
 		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "",
 			 e->d_name);
-		if (f->match(e->d_name, parent, f->want))
+		if (f->match(e->d_name, parent, f->want) &&
+		    made_by_root(mount, sub))
 			snprintf(f->found++ ? f->second : f->first, PATH_MAX,
 				 "%s", sub);
 		if (depth < FIND_DEPTH)
@@ -117,12 +134,13 @@ static int find_one(struct find *f, const char *what, char *rel, size_t reln,
 		snprintf(rel, reln, "%s", f->first);
 		return 0;
 	}
-	if (f->found)
+	if (f->found) {
 		snprintf(why, n, "%s \"%s\" is ambiguous: %s and %s (at least); "
 			 "give more of it", what, f->want, f->first, f->second);
-	else
-		snprintf(why, n, "no cgroup for %s \"%s\" under %s", what,
-			 f->want, mount);
+		return CGROUP_AMBIGUOUS;
+	}
+	snprintf(why, n, "no cgroup for %s \"%s\" under %s", what, f->want,
+		 mount);
 	return -1;
 }
 

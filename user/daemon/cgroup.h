@@ -30,8 +30,11 @@ int cgroup_resolve(const char *rel, __u64 *id, __u32 *level, char *why,
  * systemd driver), docker/ID (cgroupfs driver), libpod-ID.scope and
  * libpod-ID (podman), cri-containerd-ID.scope, crio-ID.scope. On success
  * writes the path relative to the mount into rel. -1 with `why` when there
- * is none, or more than one.
+ * is none, CGROUP_AMBIGUOUS when there is more than one. Only directories
+ * root made count: a user's delegated subtree holds no services.
  */
+#define CGROUP_AMBIGUOUS (-2)
+
 int cgroup_find_unit(const char *unit, char *rel, size_t reln, char *why,
 		     size_t n);
 int cgroup_find_container(const char *id, char *rel, size_t reln, char *why,

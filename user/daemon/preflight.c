@@ -33,12 +33,15 @@ static int rule_cgroup(const struct wf_cfg_rule *cr, struct wf_host_rule *hr)
 {
 	char rel[PATH_MAX], *why = hr->missing;
 	size_t n = sizeof(hr->missing);
+	int err = 0;
 
-	if (cr->unit[0] && cgroup_find_unit(cr->unit, rel, sizeof(rel), why, n))
-		return -1;
-	if (cr->container[0] &&
-	    cgroup_find_container(cr->container, rel, sizeof(rel), why, n))
-		return -1;
+	if (cr->unit[0])
+		err = cgroup_find_unit(cr->unit, rel, sizeof(rel), why, n);
+	else if (cr->container[0])
+		err = cgroup_find_container(cr->container, rel, sizeof(rel), why,
+					    n);
+	if (err)
+		return err;
 	if (cr->cgroup[0])
 		snprintf(rel, sizeof(rel), "%s", cr->cgroup);
 	if (cgroup_resolve(rel, &hr->cgroup_id, &hr->cgroup_level, why, n))
@@ -66,23 +69,29 @@ static void rule_exe(const struct wf_cfg_rule *cr, struct wf_host_rule *hr)
 	hr->exe_dev = (__u32)(major(st.st_dev) << 20 | minor(st.st_dev));
 }
 
-/* What this host says of one rule; hr->missing says what is not there. */
-static void rule_facts(const struct wf_cfg_rule *cr, struct wf_host_rule *hr)
+/*
+ * What this host says of one rule; hr->missing says what is not there.
+ * Returns 0, or CGROUP_AMBIGUOUS for a unit or container named twice.
+ */
+static int rule_facts(const struct wf_cfg_rule *cr, struct wf_host_rule *hr)
 {
+	int err;
+
 	memset(hr, 0, sizeof(*hr));
 	if (cr->iface[0])
 		hr->ifindex = if_nametoindex(cr->iface);
-	if (wf_rule_has_cgroup(cr) && rule_cgroup(cr, hr)) {
+	if (wf_rule_has_cgroup(cr) && (err = rule_cgroup(cr, hr))) {
 		hr->cgroup_id = 0;	/* no socket has it: the rule waits */
-		return;
+		return err;
 	}
 	if (cr->pid && kill((pid_t)cr->pid, 0) && errno == ESRCH) {
 		snprintf(hr->missing, sizeof(hr->missing), "no process %u",
 			 cr->pid);
-		return;
+		return 0;
 	}
 	if (cr->exe[0])
 		rule_exe(cr, hr);
+	return 0;
 }
 
 static const char *owner_key(const struct wf_cfg_rule *cr)
@@ -91,12 +100,26 @@ static const char *owner_key(const struct wf_cfg_rule *cr)
 	       cr->container[0] ? "container" : "cgroup";
 }
 
+/*
+ * A rule's unit or container that was found, and is now ambiguous (another
+ * cgroup of the same name appeared): keep the one found, rather than let
+ * whoever can make a directory lift the limit.
+ */
+static void refresh_rule(const struct wf_cfg_rule *cr, struct wf_host_rule *hr)
+{
+	struct wf_host_rule now;
+
+	if (rule_facts(cr, &now) == CGROUP_AMBIGUOUS && hr->cgroup_id)
+		return;
+	*hr = now;
+}
+
 void preflight_refresh(const struct wf_config *cfg, struct wf_host *h)
 {
 	for (int i = 0; i < cfg->n_ifaces; i++)
 		iface_facts(&h->ifaces[i]);
 	for (int i = 0; i < cfg->n_rules; i++)
-		rule_facts(&cfg->rules[i], &h->rules[i]);
+		refresh_rule(&cfg->rules[i], &h->rules[i]);
 	if (cgroup_mount(h->cgroup_root))
 		h->cgroup_root[0] = '\0';
 }
