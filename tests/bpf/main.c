@@ -17,5 +17,6 @@ int main(int argc, char **argv)
 	rc |= t_run("bpf", police_cases, filter);
 	rc |= t_run("bpf", steer_cases, filter);
 	rc |= t_run("bpf", cgroup_cases, filter);
+	rc |= t_run("bpf", bypass_cases, filter);
 	return rc;
 }
