@@ -194,11 +194,16 @@ struct wf_frag_key {
 	__u16 pad;
 };
 
-/* ... and the ports its first fragment carried, host byte order. */
+#define WF_FRAG_EACH 0	/* later fragments are charged one by one */
+#define WF_FRAG_PASSED 1	/* the first paid for the whole datagram */
+#define WF_FRAG_DROPPED 2	/* the first was dropped: so are the others */
+
+/* ... the ports its first fragment carried (host order), and its fate. */
 struct wf_frag {
 	__u16 port_src;
 	__u16 port_dst;
-	__u32 pad;
+	__u32 verdict;		/* WF_FRAG_* */
+	__s64 credit;		/* WF_FRAG_PASSED: bytes paid, not yet seen */
 };
 
 /* Keys of the prefix tries: the matching rules' bits as values (__u64). */

@@ -55,9 +55,12 @@ struct wf_pkt {
 	__u32 segs;	/* wire packets this skb stands for (GSO), at least 1 */
 	__u8 l4;	/* enum wf_l4 */
 	__u8 frag;	/* enum wf_frag_kind */
+	__u8 fate;	/* WF_FRAG_* of the datagram, for a later fragment */
+	__u8 pad;
 	__u16 l4_off;	/* L4 header offset from the IP header, 0: not reached */
+	__u16 dgram_len; /* first UDP fragment: the whole datagram's UDP length */
 	__u32 frag_id;	/* the datagram's identification (IPv4: 16 bits) */
-	__u32 pad;
+	__u32 charge;	/* bytes the buckets charge, if not pkt_bytes() */
 	/* The socket's cgroup and its ancestors by level (cgroup hooks only). */
 	__u64 cg[WF_CG_LEVELS];
 	/* The socket's maker, if wf_sock_create saw it (cgroup hooks only). */
@@ -108,11 +111,15 @@ static __always_inline int parse_l4(void *l4, void *data_end, __u8 proto,
 		pkt->hdr_len += th->doff * 4;
 		return WF_PARSE_OK;
 	}
-	case IPPROTO_UDP:
-		if (l4 + sizeof(struct udphdr) > data_end)
+	case IPPROTO_UDP: {
+		struct udphdr *uh = l4;
+
+		if ((void *)(uh + 1) > data_end)
 			return l4_cut(pkt);
 		pkt->hdr_len += sizeof(struct udphdr);
+		pkt->dgram_len = bpf_ntohs(uh->len);
 		return WF_PARSE_OK;
+	}
 	case IPPROTO_SCTP:
 		/* Common header: ports, verification tag, checksum. */
 		if (l4 + WF_SCTP_HLEN > data_end)

@@ -58,16 +58,20 @@ static __always_inline void count_unparsed(struct wf_counters *c, int parse)
 __weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at_socket)
 {
 	struct wf_counters *c = stats_slot();
+	int dropped;
 
 	/* Newer verifiers let a global function's pointer be NULL. */
 	if (!wf_police || !c || !pkt)
 		return 0;
 	if (pkt->frag) {
 		c->frags++;
-		frag_ports(pkt, c);
+		frag_before(pkt, c);
 	}
-	return police_packet(pkt, wf_now(), c,
-			     at_socket ? wf_cg_rules : ~wf_cg_rules);
+	dropped = police_packet(pkt, wf_now(), c,
+				at_socket ? wf_cg_rules : ~wf_cg_rules);
+	if (pkt->frag)
+		frag_after(pkt, dropped);
+	return dropped;
 }
 
 /*

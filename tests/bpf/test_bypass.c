@@ -31,9 +31,13 @@ static __u64 counted_by(struct wirefisher_bpf *skel, int nrules,
 
 /* ---- fragments (item 1) ----------------------------------------------- */
 
-/* IPv4 fragment of a UDP datagram: `off` in 8-byte units, 1000 IP bytes. */
-static void frag4(struct pkt *p, const char *src, __u16 id, __u16 off,
-		  __u16 dport)
+/*
+ * A fragment of a UDP datagram to 10.0.0.2 (fd00::2), 1000 IP bytes:
+ * `off` in 8-byte units; a first fragment (off 0) says the datagram's UDP
+ * length, udp_len (0: just this fragment's).
+ */
+static void frag4(struct pkt *p, const char *src, __u32 id, __u16 off,
+		  __u16 dport, __u16 udp_len)
 {
 	struct pkt_spec s = { V4(src, "10.0.0.2"), .proto = IPPROTO_UDP,
 			      .sport = 4000, .dport = dport,
@@ -42,15 +46,17 @@ static void frag4(struct pkt *p, const char *src, __u16 id, __u16 off,
 
 	pkt_build(p, &s);
 	ip = (struct iphdr *)(p->buf + p->l3);
-	ip->id = htons(id);
+	ip->id = htons((__u16)id);
 	ip->frag_off = htons((__u16)(0x2000 | off));	/* MF */
 	if (off)	/* payload, not a header: ports that must not count */
 		memset(p->buf + p->l4, 0x11, 8);
+	else if (udp_len)
+		((struct udphdr *)(p->buf + p->l4))->len = htons(udp_len);
 }
 
 /* The same over IPv6: the 8-byte hop-by-hop turned into a fragment header. */
 static void frag6(struct pkt *p, const char *src, __u32 id, __u16 off,
-		  __u16 dport)
+		  __u16 dport, __u16 udp_len)
 {
 	struct pkt_spec s = { V6(src, "fd00::2"), .proto = IPPROTO_UDP,
 			      .sport = 4000, .dport = dport,
@@ -67,78 +73,98 @@ static void frag6(struct pkt *p, const char *src, __u32 id, __u16 off,
 	memcpy(ext + 4, &id, 4);
 	if (off)
 		memset(p->buf + p->l4, 0x11, 8);
+	else if (udp_len)
+		((struct udphdr *)(p->buf + p->l4))->len = htons(udp_len);
 }
 
 #define FRAG_RULES                                                           \
 	"rules:\n"                                                           \
 	"  - name: dport-9000\n"                                             \
 	"    match: { proto: udp, dport: 9000 }\n"                           \
-	"    rate: 8mbit\n    burst: 3kB\n"                                  \
+	"    rate: 8mbit\n    burst: 10kB\n"                                 \
 	"  - name: dport-9001\n"                                             \
 	"    match: { dport: 9001 }\n"                                       \
 	"    rate: 1gbit\n"
 
 typedef void (*frag_fn)(struct pkt *p, const char *src, __u32 id, __u16 off,
-			__u16 dport);
+			__u16 dport, __u16 udp_len);
 
-static void frag4_any(struct pkt *p, const char *src, __u32 id, __u16 off,
-		      __u16 dport)
+/* n fragments of datagram id at the current time; how many passed. */
+static int datagram(struct wirefisher_bpf *skel, frag_fn make, const char *src,
+		    __u32 id, int n, __u16 udp_len)
 {
-	frag4(p, src, (__u16)id, off, dport);
+	struct pkt p;
+	int i, passed = 0;
+
+	for (i = 0; i < n; i++) {
+		make(&p, src, id, (__u16)(i * 125), 9000, udp_len);
+		passed += run(skel, 0, &p, 0, 1) == 0;
+	}
+	return passed;
 }
 
 /*
- * A datagram of six 1000-byte fragments against a 3 kB bucket: all six are
- * charged (three pass), not only the first. Then the same out of order:
- * later fragments before their first are charged to both port rules (fail
- * closed), and a fragment of another source never borrows the entry.
+ * Datagrams of six 1000-byte fragments (6000 IP bytes) against a 10 kB
+ * bucket: the first fragment pays for the whole datagram, so one passes
+ * whole and the next is dropped whole - no tokens spent on half a
+ * datagram. A first fragment that under-states its length buys only that
+ * much. Then out of order: later fragments before their first are charged
+ * to both port rules (fail closed), and a fragment of another source never
+ * borrows the entry.
  */
-static void frags(frag_fn make, const char *src, const char *other)
+static void frags(frag_fn make, const char *src, const char *other,
+		  __u16 per)	/* UDP bytes in one fragment */
 {
 	struct wf_config cfg;
 	struct wirefisher_bpf *skel = load_rules(FRAG_RULES, 1, &cfg);
 	struct wf_rule_counters rc;
 	struct wf_counters c;
 	struct pkt p;
-	int i, passed = 0;
 
 	if (!skel)
 		return;
 	skel->bss->wf_clock_ns = 100 * SEC;
-	for (i = 0; i < 6; i++) {
-		make(&p, src, 7, (__u16)(i * 125), 9000);
-		passed += run(skel, 0, &p, 0, 1) == 0;
-	}
+	CHECK_EQ_U64(datagram(skel, make, src, 7, 6, 6 * per), 6);
+	CHECK_EQ_U64(datagram(skel, make, src, 8, 6, 6 * per), 0);
 	rule_counters(skel, 0, &rc);
-	CHECK(rc.passed + rc.dropped == 6, "in order: the rule counted %llu "
-	      "of 6 fragments", (unsigned long long)(rc.passed + rc.dropped));
-	CHECK_EQ_U64(passed, 3);
-	CHECK_EQ_U64(rc.passed_bytes, 3000);
+	CHECK(rc.passed + rc.dropped == 12, "the rule counted %llu of 12 "
+	      "fragments", (unsigned long long)(rc.passed + rc.dropped));
+	CHECK_EQ_U64(rc.passed_bytes, 6000);
 
-	/* Out of order, a new datagram (id 8) a second later: full bucket. */
+	/* Says 2 fragments, sends 6: 2000 B paid, 4 x 1000 charged after. */
 	skel->bss->wf_clock_ns = 101 * SEC;
-	make(&p, src, 8, 250, 9000);
+	CHECK_EQ_U64(datagram(skel, make, src, 9, 6, 2 * per), 6);
+	/* 4000 B left: four more 1000-byte packets (lone first fragments). */
+	CHECK_EQ_U64(datagram(skel, make, src, 10, 1, 0) +
+		     datagram(skel, make, src, 11, 1, 0) +
+		     datagram(skel, make, src, 12, 1, 0) +
+		     datagram(skel, make, src, 13, 1, 0) +
+		     datagram(skel, make, src, 14, 1, 0), 4);
+
+	/* Out of order, a new datagram a second later: full bucket. */
+	skel->bss->wf_clock_ns = 102 * SEC;
+	make(&p, src, 20, 250, 9000, 0);
 	CHECK_EQ_U64(counted_by(skel, 2, &p, 0), 0x3);
-	make(&p, src, 8, 0, 9000);
+	make(&p, src, 20, 0, 9000, 0);
 	CHECK_EQ_U64(counted_by(skel, 2, &p, 0), 0x1);
-	make(&p, src, 8, 125, 9000);
+	make(&p, src, 20, 125, 9000, 0);
 	CHECK_EQ_U64(counted_by(skel, 2, &p, 0), 0x1);
 	/* Same id, another source: not this datagram's entry. */
-	make(&p, other, 8, 125, 9000);
+	make(&p, other, 20, 125, 9000, 0);
 	CHECK_EQ_U64(counted_by(skel, 2, &p, 0), 0x3);
 	/* A datagram to 9001: its later fragments go to that rule alone. */
-	make(&p, src, 9, 0, 9001);
+	make(&p, src, 21, 0, 9001, 0);
 	CHECK_EQ_U64(counted_by(skel, 2, &p, 0), 0x2);
-	make(&p, src, 9, 125, 9001);
+	make(&p, src, 21, 125, 9001, 0);
 	CHECK_EQ_U64(counted_by(skel, 2, &p, 0), 0x2);
 	counters(skel, &c);
-	CHECK_EQ_U64(c.frags, 12);
+	CHECK_EQ_U64(c.frags, 6 + 6 + 6 + 5 + 6);
 	CHECK_EQ_U64(c.frags_no_first, 2);
 	wirefisher_bpf__destroy(skel);
 }
 
-static void test_frags_v4(void) { frags(frag4_any, "10.0.0.1", "10.0.0.3"); }
-static void test_frags_v6(void) { frags(frag6, "fd00::1", "fd00::3"); }
+static void test_frags_v4(void) { frags(frag4, "10.0.0.1", "10.0.0.3", 980); }
+static void test_frags_v6(void) { frags(frag6, "fd00::1", "fd00::3", 952); }
 
 /* ---- headers the parser did not finish (item 2) ------------------------ */
 

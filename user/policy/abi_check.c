@@ -14,7 +14,7 @@ _Static_assert(offsetof(struct wf_flow_key, ifindex) == 40, "ifindex");
 _Static_assert(sizeof(struct wf_flow) == 11 * 8, "wf_flow");
 _Static_assert(sizeof(struct wf_counters) == 15 * 8, "wf_counters");
 _Static_assert(sizeof(struct wf_frag_key) == 40, "wf_frag_key");
-_Static_assert(sizeof(struct wf_frag) == 8, "wf_frag");
+_Static_assert(sizeof(struct wf_frag) == 16, "wf_frag");
 _Static_assert(sizeof(struct wf_iface) == 24, "wf_iface");
 _Static_assert(sizeof(struct wf_info) == 48, "wf_info");
 _Static_assert(sizeof(struct wf_rule) == 160, "wf_rule");
