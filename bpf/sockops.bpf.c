@@ -28,6 +28,7 @@ static __always_inline int describe(struct bpf_sock_ops *skops,
 	pkt->key.dir = WF_DIR_EGRESS;
 	pkt->key.port_src = (__u16)skops->local_port;
 	pkt->key.port_dst = (__u16)(bpf_ntohl(skops->remote_port) & 0xffff);
+	pkt->l4 = WF_L4_PORTS;
 	if (skops->family == AF_INET) {
 		pkt->key.family = WF_FAMILY_IPV4;
 		pkt->key.addr_src[0] = skops->local_ip4;

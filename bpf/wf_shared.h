@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define WF_ABI_VERSION 10
+#define WF_ABI_VERSION 11
 
 #define WF_FAMILY_IPV4 4
 #define WF_FAMILY_IPV6 6
@@ -75,8 +75,9 @@ struct wf_counters {
 	__u64 packets;		/* every IP packet that passed */
 	__u64 bytes;		/* their IP bytes */
 	__u64 non_ip;		/* not IPv4/IPv6: passed, not accounted */
-	__u64 malformed;	/* bad IP header: passed, not accounted */
-	__u64 truncated;	/* L4 header cut short: passed, not accounted */
+	__u64 malformed;	/* bad header: policed with what was read
+				 * (verdict.bpf.h), not accounted */
+	__u64 truncated;	/* L4 header cut short: likewise */
 	__u64 flows_created;	/* new entries inserted in wf_flows */
 	__u64 flow_errors;	/* entry could neither be found nor inserted */
 	__u64 dropped;		/* IP packets a rule dropped */
@@ -85,6 +86,9 @@ struct wf_counters {
 	__u64 steered;		/* packets redirected to another path device */
 	__u64 steer_flows;	/* flows given a path (new, or moved off a dead one) */
 	__u64 steer_no_path;	/* steered prefix, no usable path: left to routing */
+	__u64 frags;		/* IP fragments seen while policing */
+	__u64 frags_no_first;	/* later fragments whose first was not seen:
+				 * charged to every port rule (frag.bpf.h) */
 };
 
 /* ---- policing ------------------------------------------------------- */
@@ -174,6 +178,32 @@ struct wf_sk_owner {
 	__u32 exe_dev;		/* kernel dev_t of the executable's filesystem */
 	char comm[WF_COMM_LEN];
 	__u64 exe_ino;		/* inode of the executable */
+};
+
+/*
+ * wf_frags: one fragmented datagram, as RFC 791 / RFC 8200 identify it
+ * (both addresses, protocol, identification) plus the family, so that no
+ * other datagram's fragments can read its entry.
+ */
+struct wf_frag_key {
+	__u32 addr_src[4];
+	__u32 addr_dst[4];
+	__u32 id;		/* IPv4: 16 bits; IPv6: the fragment header's 32 */
+	__u8 proto;
+	__u8 family;		/* WF_FAMILY_* */
+	__u16 pad;
+};
+
+#define WF_FRAG_EACH 0	/* later fragments are charged one by one */
+#define WF_FRAG_PASSED 1	/* the first paid for the whole datagram */
+#define WF_FRAG_DROPPED 2	/* the first was dropped: so are the others */
+
+/* ... the ports its first fragment carried (host order), and its fate. */
+struct wf_frag {
+	__u16 port_src;
+	__u16 port_dst;
+	__u32 verdict;		/* WF_FRAG_* */
+	__s64 credit;		/* WF_FRAG_PASSED: bytes paid, not yet seen */
 };
 
 /* Keys of the prefix tries: the matching rules' bits as values (__u64). */

@@ -168,6 +168,21 @@ WF_GLOBAL struct {
 	__type(value, struct wf_flow);
 } wf_rule_acct SEC(".maps");
 
+/*
+ * wf_frags: struct wf_frag_key -> struct wf_frag, the ports of a datagram's
+ * first fragment for its later ones (bpf/lib/frag.bpf.h). Written and read
+ * by the datapath while it polices; readers only look. LRU and fixed: an
+ * entry lives from the first fragment to the last, milliseconds, so 8192
+ * datagrams in flight at once is plenty; a flood that evicts entries only
+ * makes later fragments fail closed (charged, never let through).
+ */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct wf_frag_key);
+	__type(value, struct wf_frag);
+} wf_frags SEC(".maps");
+
 /* wf_sk_owner: socket -> struct wf_sk_owner (see wf_shared.h). */
 WF_GLOBAL struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);

@@ -16,7 +16,11 @@
 #include "maps.bpf.h"
 #include "parse.bpf.h"
 
-static __always_inline __u64 lpm_rules(void *trie4, void *trie6,
+/*
+ * Not inlined: its key would sit in the frame of wf_police_pkt(), which
+ * tc egress's steering path can afford only 96 bytes of (512 in all).
+ */
+static __noinline __u64 lpm_rules(void *trie4, void *trie6,
 				       const struct wf_flow_key *k,
 				       const __u32 *addr)
 {
@@ -66,6 +70,39 @@ static __always_inline int owner_matches(const struct wf_rule *r,
 	return 1;
 }
 
+/*
+ * A rule's proto and ports. Ports without proto mean TCP and UDP (README);
+ * with proto the config allows only tcp, udp and sctp. Ports that were not
+ * read never satisfy a range, unless they are unknown only because we
+ * could not see them (WF_L4_ANY, WF_L4_UNKNOWN): such a packet is charged
+ * as if it matched, since letting it pass would be the bypass.
+ */
+static __always_inline int l4_matches(const struct wf_rule *r,
+				      const struct wf_pkt *pkt)
+{
+	const struct wf_flow_key *k = &pkt->key;
+	int unknown = pkt->l4 == WF_L4_UNKNOWN;
+
+	if ((r->flags & WF_RULE_PROTO) && r->proto != k->proto && !unknown)
+		return 0;
+	if (!(r->flags & (WF_RULE_SPORT | WF_RULE_DPORT)))
+		return 1;
+	if (unknown)
+		return 1;
+	if (!(r->flags & WF_RULE_PROTO) && k->proto != IPPROTO_TCP &&
+	    k->proto != IPPROTO_UDP)
+		return 0;
+	if (pkt->l4 == WF_L4_ANY)
+		return 1;
+	if (pkt->l4 != WF_L4_PORTS)
+		return 0;
+	if ((r->flags & WF_RULE_SPORT) &&
+	    !in_range(k->port_src, r->sport_lo, r->sport_hi))
+		return 0;
+	return !(r->flags & WF_RULE_DPORT) ||
+	       in_range(k->port_dst, r->dport_lo, r->dport_hi);
+}
+
 static __always_inline int rule_matches(const struct wf_rule *r,
 					const struct wf_pkt *pkt)
 {
@@ -73,15 +110,9 @@ static __always_inline int rule_matches(const struct wf_rule *r,
 
 	if (!r->active || !(r->dirs & (1u << k->dir)))
 		return 0;
-	if ((r->flags & WF_RULE_PROTO) && r->proto != k->proto)
-		return 0;
 	if ((r->flags & WF_RULE_IFINDEX) && r->ifindex != k->ifindex)
 		return 0;
-	if ((r->flags & WF_RULE_SPORT) &&
-	    !in_range(k->port_src, r->sport_lo, r->sport_hi))
-		return 0;
-	if ((r->flags & WF_RULE_DPORT) &&
-	    !in_range(k->port_dst, r->dport_lo, r->dport_hi))
+	if (!l4_matches(r, pkt))
 		return 0;
 	if (!owner_matches(r, pkt))
 		return 0;

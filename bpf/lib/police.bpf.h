@@ -28,7 +28,8 @@ struct police_walk {
 	__u64 charged;		/* shared (group) buckets already charged */
 	__u64 now;		/* wf_now_fine(), for the buckets */
 	__u64 acct_now;		/* wf_now(), for the rule's windowed rates */
-	__u64 bytes;
+	__u64 bytes;		/* counted */
+	__u64 charge;		/* charged to the buckets (frag.bpf.h) */
 	__u64 candidates;	/* from the tries */
 	__u64 matched;		/* candidates whose other fields match */
 	int dropped;
@@ -44,9 +45,10 @@ static long police_rule(__u32 i, void *data)
 	if (!r)
 		return 0;
 	w->matched |= 1ULL << i;
-	if (w->dropped)
+	/* Dropped, or paid for by the datagram's first fragment. */
+	if (w->dropped || w->pkt->fate == WF_FRAG_PASSED)
 		return 0;	/* still collect the matches, for the counters */
-	switch (bucket_charge(r, w->pkt, w->now, w->bytes, &w->charged)) {
+	switch (bucket_charge(r, w->pkt, w->now, w->charge, &w->charged)) {
 	case WF_CHARGED:
 		break;
 	case WF_NO_BUCKET:
@@ -102,17 +104,21 @@ static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 		.acct_now = now,
 		.bytes = pkt_bytes(pkt),
 		.c = c,
+		/* A later fragment whose first was dropped cannot be used. */
+		.dropped = pkt->fate == WF_FRAG_DROPPED,
 	};
 
 	if (!wf_police)
 		return 0;
+	w.charge = pkt->charge ? pkt->charge : w.bytes;
 	w.now = wf_now_fine();
 	w.candidates = match_candidates(pkt, rules);
 	if (!w.candidates)
 		return 0;
 	bpf_loop(wf_fls64(w.candidates), police_rule, &w, 0);
-	if (w.matched)
-		bpf_loop(wf_fls64(w.matched), police_count, &w, 0);
+	if (!w.matched)
+		return 0;
+	bpf_loop(wf_fls64(w.matched), police_count, &w, 0);
 	if (w.dropped) {
 		c->dropped += pkt_segs(pkt);
 		c->dropped_bytes += w.bytes;

@@ -21,6 +21,55 @@ static __always_inline __u8 skb_family(const struct __sk_buff *skb)
 	return 0;
 }
 
+/* Bytes of the fixed L4 header a protocol with ports needs. */
+static __always_inline __u32 l4_min_len(__u8 proto)
+{
+	if (proto == IPPROTO_TCP)
+		return sizeof(struct tcphdr);
+	return proto == IPPROTO_UDP ? sizeof(struct udphdr) : WF_SCTP_HLEN;
+}
+
+/*
+ * The linear parse stopped before the ports: they may lie past the pulled
+ * window (long IPv6 extension headers, a paged skb in cgroup_skb), so read
+ * them off the skb. ip: offset of the IP header in the skb. Returns the
+ * parse result; sets pkt->l4 to what is now known.
+ */
+static __noinline int skb_l4_slow(struct __sk_buff *skb, __u32 ip,
+				  struct wf_pkt *pkt, int parse)
+{
+	__u32 off = ip + pkt->l4_off, need = l4_min_len(pkt->key.proto);
+	__be16 ports[2];
+	__u8 doff;
+
+	if (!pkt->l4_off) {
+		/*
+		 * The IPv6 header chain is longer than we walk or runs past
+		 * the window: protocol and ports unknown. Fail closed - the
+		 * receiver would deliver what a port rule let through.
+		 */
+		pkt->l4 = WF_L4_UNKNOWN;
+		return parse;
+	}
+	if (!l4_has_ports(pkt->key.proto) ||
+	    bpf_skb_load_bytes(skb, off, ports, sizeof(ports)))
+		return parse;	/* really ends before the ports */
+	pkt->key.port_src = bpf_ntohs(ports[0]);
+	pkt->key.port_dst = bpf_ntohs(ports[1]);
+	pkt->l4 = WF_L4_PORTS;
+	if (skb->len < off + need)
+		return l4_cut(pkt);
+	if (pkt->key.proto == IPPROTO_TCP) {
+		if (bpf_skb_load_bytes(skb, off + 12, &doff, 1))
+			return WF_PARSE_TRUNCATED;
+		if ((doff >> 4) < 5)
+			return WF_PARSE_MALFORMED;
+		need = (doff >> 4) * 4;
+	}
+	pkt->hdr_len += need;
+	return WF_PARSE_OK;
+}
+
 /*
  * Describe the skb, whose IP header starts l2 bytes into its linear data,
  * as seen in direction dir. family: skb_family(skb). Returns a WF_PARSE_*.
@@ -29,6 +78,7 @@ static __always_inline int skb_describe(struct __sk_buff *skb, __u8 family,
 					__u8 dir, __u32 l2, struct wf_pkt *pkt)
 {
 	void *data, *data_end;
+	int parse;
 
 	if (!family)
 		return WF_PARSE_NOT_IP;
@@ -43,7 +93,10 @@ static __always_inline int skb_describe(struct __sk_buff *skb, __u8 family,
 	pkt->key.ifindex = skb->ifindex;
 	pkt->len = skb->len - l2;
 	pkt->segs = skb->gso_segs;
-	return pkt_parse(data + l2, data_end, family, pkt);
+	parse = pkt_parse(data + l2, data_end, family, pkt);
+	if (parse != WF_PARSE_OK && pkt->key.family && pkt->l4 == WF_L4_NONE)
+		parse = skb_l4_slow(skb, l2, pkt, parse);
+	return parse;
 }
 
 #endif /* WF_SKB_BPF_H */

@@ -8,6 +8,7 @@
 #define WF_VERDICT_BPF_H
 
 #include "flow.bpf.h"
+#include "frag.bpf.h"
 #include "police.bpf.h"
 #include "time.bpf.h"
 
@@ -45,27 +46,60 @@ static __always_inline void count_unparsed(struct wf_counters *c, int parse)
 		c->truncated++;
 }
 
-/* parse is the describing function's WF_PARSE_*: unparsed packets pass. */
+/*
+ * Police pkt with the rules this hook enforces; 1 if one of them drops it.
+ * A global function: the verifier checks it once, on its own, instead of
+ * once for every way a caller can reach it (each parse outcome, each
+ * hook) - which is what keeps the tc programs within their budget. Weak,
+ * because every entry file that includes this defines it and the linker
+ * keeps one. Only the fields of pkt are known inside, so it takes no
+ * pointer but pkt.
+ */
+__weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at_socket)
+{
+	struct wf_counters *c = stats_slot();
+	int dropped;
+
+	/* Newer verifiers let a global function's pointer be NULL. */
+	if (!wf_police || !c || !pkt)
+		return 0;
+	if (pkt->frag) {
+		c->frags++;
+		frag_before(pkt, c);
+	}
+	dropped = police_packet(pkt, wf_now(), c,
+				at_socket ? wf_cg_rules : ~wf_cg_rules);
+	if (pkt->frag)
+		frag_after(pkt, dropped);
+	return dropped;
+}
+
+/*
+ * parse is the describing function's WF_PARSE_*. A packet whose IP header
+ * was read is policed with what is known, even if the rest did not parse
+ * (a port rule sees no ports, unless they may be hidden: match.bpf.h):
+ * letting it through unpoliced would make any odd header a way past every
+ * limit. Only parsed packets are accounted to flows.
+ */
 static __always_inline enum wf_verdict wf_packet(struct wf_pkt *pkt, int parse,
 						 enum wf_at at)
 {
 	struct wf_counters *c = stats_slot();
-	__u64 now;
 
 	if (!c)
 		return WF_PASS;
-	if (parse != WF_PARSE_OK) {
-		if (at == WF_AT_IFACE)
-			count_unparsed(c, parse);
+	if (parse != WF_PARSE_OK && at == WF_AT_IFACE)
+		count_unparsed(c, parse);
+	/* No address: not IP, or an IP header the stack drops itself. */
+	if (!pkt->key.family)
 		return WF_PASS;
-	}
-	now = wf_now();
-	if (police_packet(pkt, now, c,
-			  at == WF_AT_SOCKET ? wf_cg_rules : ~wf_cg_rules))
+	if (wf_police_pkt(pkt, at == WF_AT_SOCKET))
 		return WF_DROP;
 	/* Flows count what passed: what went on, or came off, the wire. */
-	if (at == WF_AT_IFACE)
-		flow_account(pkt, now, c);
+	if (parse == WF_PARSE_OK && at == WF_AT_IFACE) {
+		frag_unports(pkt);
+		flow_account(pkt, wf_now(), c);
+	}
 	return WF_PASS;
 }
 

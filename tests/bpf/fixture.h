@@ -23,6 +23,7 @@ extern const struct t_case police_cases[];
 extern const struct t_case steer_cases[];
 extern const struct t_case cgroup_cases[];
 extern const struct t_case hooks_cases[];
+extern const struct t_case bypass_cases[];
 
 /* Run prog on p; the verdict, or -errno. */
 static inline int run_prog(struct bpf_program *prog, const struct pkt *p,

@@ -18,5 +18,6 @@ int main(int argc, char **argv)
 	rc |= t_run("bpf", steer_cases, filter);
 	rc |= t_run("bpf", cgroup_cases, filter);
 	rc |= t_run("bpf", hooks_cases, filter);
+	rc |= t_run("bpf", bypass_cases, filter);
 	return rc;
 }
