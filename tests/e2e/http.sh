@@ -3,8 +3,10 @@
 # /metrics passes promtool and a strict check of the exposition format, and
 # its numbers are the daemon's (exact packet counts); the JSON API answers
 # (/health, /status, /flows?top=N, /paths, POST /paths/switch moves a route
-# and hands it back); bad requests get 400/404/405; the endpoint listens on
-# 127.0.0.1 only; the dashboard's metrics are all in a scrape; log.format:
+# and hands it back); a switch needs the root-only token and is refused to
+# nobody, to a foreign Host or an Origin, to form and text bodies (403/415);
+# bad requests get 400/404/405; the endpoint listens on 127.0.0.1 only, and
+# a wider listen needs http.allow_remote; the dashboard's metrics are all in a scrape; log.format:
 # json writes one JSON object per line; a port in use is refused cleanly.
 . "$(dirname "$0")/../lib/e2e.sh"
 . "$(dirname "$0")/../lib/wglab.sh"
@@ -97,11 +99,40 @@ check http_flows_top_2 [ "$(json 'len(d["flows"])' < "$TMP/flows.json")" = 2 ]
 check http_flows_sorted [ "$(json 'd["flows"][0]["rate_bytes_per_s"]["inst"] >= d["flows"][1]["rate_bytes_per_s"]["inst"]' < "$TMP/flows.json")" = True ]
 check http_paths_json [ "$(get "$URL/paths" | json '[p["name"] for p in d["paths"]]')" = "['p1', 'p2']" ]
 
-# POST /paths/switch moves the route, as wirefisher switch does.
-check http_switch_via_200 [ "$(code -X POST -d 'prefix=10.99.0.0/24&via=p2' "$URL/paths/switch")" = 200 ]
+# POST /paths/switch needs the token the daemon wrote for root only, as
+# `wirefisher switch` needs root. Nobody else, no web page (an Origin, or
+# a Host other than the listen address: DNS rebinding), no form or text
+# body (sent cross-origin without a preflight) moves a route.
+TOKEN_FILE=/run/wirefisher/wf-e2e-$ID.http-token
+check http_token_file_root_0600 [ "$(stat -c '%u %a' "$TOKEN_FILE" 2>/dev/null)" = "0 600" ]
+TOKEN=$(cat "$TOKEN_FILE" 2>/dev/null)
+AUTH="Authorization: Bearer $TOKEN"
+JSON="Content-Type: application/json"
+SW=$URL/paths/switch
+NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+check http_token_unreadable_by_nobody bash -c "! $NOBODY cat '$TOKEN_FILE' 2>/dev/null"
+nobody_code() { $IN_A $NOBODY curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
+check http_switch_nobody_403 [ "$(nobody_code -X POST -d 'prefix=10.99.0.0/24&via=p2' "$SW")" = 403 ]
+check http_switch_nobody_query_403 [ "$(nobody_code -X POST "$SW?prefix=10.99.0.0/24&via=p2")" = 403 ]
+check http_switch_no_token_403 [ "$(code -X POST -H "$JSON" -d '{"prefix":"10.99.0.0/24","via":"p2"}' "$SW")" = 403 ]
+check http_switch_bad_token_403 [ "$(code -X POST -H "Authorization: Bearer ${TOKEN//?/0}" "$SW?prefix=10.99.0.0/24&via=p2")" = 403 ]
+check http_switch_host_evil_403 [ "$(code -X POST -H "$AUTH" -H 'Host: evil' "$SW?prefix=10.99.0.0/24&via=p2")" = 403 ]
+check http_switch_host_evil_port_403 [ "$(code -X POST -H "$AUTH" -H 'Host: evil.example:9475' "$SW?prefix=10.99.0.0/24&via=p2")" = 403 ]
+check http_switch_origin_403 [ "$(code -X POST -H "$AUTH" -H 'Origin: http://evil' "$SW?prefix=10.99.0.0/24&via=p2")" = 403 ]
+check http_switch_form_415 [ "$(code -X POST -H "$AUTH" -d 'prefix=10.99.0.0/24&via=p2' "$SW")" = 415 ]
+check http_switch_text_415 [ "$(code -X POST -H "$AUTH" -H 'Content-Type: text/plain' -d '{"prefix":"10.99.0.0/24","via":"p2"}' "$SW")" = 415 ]
+check http_get_host_evil_403 [ "$(code -H 'Host: evil:9475' "$URL/metrics")" = 403 ]
+check http_get_origin_403 [ "$(code -H 'Origin: http://evil' "$URL/paths")" = 403 ]
+check http_refused_changed_nothing [ "$(route_via)" = p1 ]
+check http_get_nobody_200 [ "$(nobody_code "$URL/metrics")" = 200 ]
+check http_get_host_localhost_200 [ "$(code -H 'Host: localhost:9475' "$URL/health")" = 200 ]
+
+# As root, with the token: the switch moves the route, as wirefisher
+# switch does (a JSON body, or the query with no body).
+check http_switch_via_200 [ "$(code -X POST -H "$AUTH" -H "$JSON" -d '{"prefix": "10.99.0.0/24", "via": "p2"}' "$SW")" = 200 ]
 check http_switch_took_effect [ "$(route_via)" = p2 ]
 check http_switch_pinned [ "$(get "$URL/paths" | json 'd["routes"][0]["pinned"]')" = True ]
-check http_switch_auto_200 [ "$(code -X POST "$URL/paths/switch?prefix=10.99.0.0/24&auto=1")" = 200 ]
+check http_switch_auto_200 [ "$(code -X POST -H "$AUTH" "$SW?prefix=10.99.0.0/24&auto=1")" = 200 ]
 check http_switch_back wait_via p1 30
 # wirefisher switch names the route it moved by its prefix, not by the
 # address it was given.
@@ -111,9 +142,10 @@ check switch_cli_took_effect [ "$(route_via)" = p2 ]
 out=$($IN_A "$WF" switch 10.99.0.7 --auto --pin-dir "$PIN" 2>&1)
 check switch_cli_auto_names_prefix grep -qx "route 10.99.0.0/24: back to the prober's choice" <<< "$out"
 check switch_cli_back wait_via p1 30
-check http_switch_missing_400 [ "$(code -X POST -d 'via=p2' "$URL/paths/switch")" = 400 ]
-check http_switch_unknown_route_404 [ "$(code -X POST -d 'prefix=10.55.0.1&via=p2' "$URL/paths/switch")" = 404 ]
-check http_switch_not_a_path_404 [ "$(code -X POST -d 'prefix=10.99.0.0/24&via=nope' "$URL/paths/switch")" = 404 ]
+check http_switch_missing_400 [ "$(code -X POST -H "$AUTH" -H "$JSON" -d '{"via":"p2"}' "$SW")" = 400 ]
+check http_switch_bad_json_400 [ "$(code -X POST -H "$AUTH" -H "$JSON" -d '{"prefix":"10.99.0.0/24","via":p2}' "$SW")" = 400 ]
+check http_switch_unknown_route_404 [ "$(code -X POST -H "$AUTH" "$SW?prefix=10.55.0.1&via=p2")" = 404 ]
+check http_switch_not_a_path_404 [ "$(code -X POST -H "$AUTH" -H "$JSON" -d '{"prefix":"10.99.0.0/24","via":"nope"}' "$SW")" = 404 ]
 check http_switch_get_405 [ "$(code "$URL/paths/switch")" = 405 ]
 check http_unknown_404 [ "$(code "$URL/nope")" = 404 ]
 check http_bad_top_400 [ "$(code "$URL/flows?top=0")" = 400 ]
@@ -133,6 +165,13 @@ for l in lines:
     d = json.loads(l)
     assert set(d) == {"ts", "level", "msg"} and d["ts"].endswith("Z"), l
 assert 3 <= len(lines) <= 40, len(lines)' "$TMP/wf.log"
+
+# A listen address other than loopback needs http.allow_remote: true.
+printf 'interfaces:\n  - name: %s\npin_dir: %s\nhttp:\n  listen: 0.0.0.0:9476\n' "$IF_A" "$PIN-3" > "$TMP/remote.yaml"
+$IN_A timeout 20 "$WF" -c "$TMP/remote.yaml" > "$TMP/remote.log" 2>&1
+check http_remote_listen_refused [ $? -eq 1 ]
+check http_remote_listen_message grep -q "http.listen: \"0.0.0.0:9476\" is not a loopback address" "$TMP/remote.log"
+rmdir "$PIN-3" 2>/dev/null
 
 # A second daemon wanting the same port (another pin directory): refused,
 # nothing left behind.

@@ -191,6 +191,20 @@ static void test_defaults(void)
 	CHECK(cfg.log_format == WF_LOG_TEXT, "text logs by default");
 	CHECK(cfg.ifaces[0].dirs == WF_DIRS_BOTH && !cfg.ifaces[0].optional,
 	      "lo both, required");
+	CHECK(!cfg.http.allow_remote, "loopback only by default");
+	free(out);
+}
+
+/* A wildcard listen with allow_remote (the refusal is a bad fixture). */
+static void test_http_remote(void)
+{
+	struct wf_config cfg;
+	char *out = NULL;
+
+	CHECK(parse_file(FIXTURES "/good/http-remote.yaml", &cfg, &out) == 0,
+	      "%s", out);
+	CHECK(cfg.http.allow_remote && cfg.http.family == 6 &&
+	      cfg.http.addr[15] == 0, "[::]:9475 allowed");
 	free(out);
 }
 
@@ -266,6 +280,7 @@ const struct t_case config_cases[] = {
 	{ "steering_values", test_steering_values },
 	{ "world_writable", test_world_writable },
 	{ "values", test_values },
+	{ "http_remote", test_http_remote },
 	{ "defaults", test_defaults },
 	{ "missing_file", test_missing_file },
 	{ "print", test_print },

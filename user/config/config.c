@@ -184,25 +184,52 @@ static void get_listen(struct ctx *c, yaml_node_t *n, const char *path,
 	h->where = cfg_where(n);
 }
 
+/* 127.0.0.0/8, ::1, or ::ffff:127.x.y.z: reachable from this host only. */
+static bool listen_loopback(const struct wf_cfg_http *h)
+{
+	static const uint8_t v6_lo[16] = { [15] = 1 };
+	static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (h->family == 4)
+		return h->addr[0] == 127;
+	return !memcmp(h->addr, v6_lo, 16) ||
+	       (!memcmp(h->addr, v4_mapped, 12) && h->addr[12] == 127);
+}
+
 static void parse_http(struct ctx *c, yaml_node_t *n, const char *path,
 		       struct wf_config *cfg)
 {
 	static const char *const keys[] = { "enabled", "listen", "top_flows",
-					    NULL };
-	char sub[PATH_MAXLEN];
-	yaml_node_t *val;
+					    "allow_remote", NULL };
+	char sub[PATH_MAXLEN], at[PATH_MAXLEN];
+	yaml_node_t *val, *listen = NULL;
 	int i = 0, k;
 
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
 	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
-		if (k == 0)
+		if (k == 0) {
 			cfg_get_bool(c, val, sub, &cfg->http.enabled);
-		else if (k == 1)
+		} else if (k == 1) {
 			get_listen(c, val, sub, &cfg->http);
-		else
+			listen = val;
+			snprintf(at, sizeof(at), "%s", sub);
+		} else if (k == 2) {
 			cfg_get_u32(c, val, sub, &cfg->http.top_flows, 1, 1000);
+		} else {
+			cfg_get_bool(c, val, sub, &cfg->http.allow_remote);
+		}
 	}
+	/*
+	 * Anyone who reaches a wider address reads every flow, and a token
+	 * sent in clear over the network can be taken: say so on purpose.
+	 */
+	if (listen && cfg->http.family && !listen_loopback(&cfg->http) &&
+	    !cfg->http.allow_remote)
+		cfg_report(c, listen, at, "\"%s\" is not a loopback address: "
+			   "anyone who reaches it reads every flow; write "
+			   "127.0.0.1:PORT, or add allow_remote: true to mean it",
+			   cfg->http.listen);
 }
 
 /*

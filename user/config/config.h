@@ -156,6 +156,7 @@ struct wf_cfg_http {
 	uint16_t port;
 	char listen[64];	/* as written, for messages */
 	uint32_t top_flows;	/* flows /metrics exports, by rate */
+	bool allow_remote;	/* a non-loopback listen was meant */
 	struct wf_where where;
 };
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * http.c - see http.h. The documents come from view/ (the same models and
- * renderers as stats and paths); here is only the HTTP: routing, the
- * query and form arguments, status codes.
+ * renderers as stats and paths); here is only the HTTP: routing, limits,
+ * status codes. Who may ask: http_guard.c; the switch: http_switch.c.
  */
 #include "http.h"
+#include "http_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,24 +27,19 @@
 #include "stats.h"
 #include "version.h"
 
-#define POST_MAX 1024		/* a switch request is a few words */
 #define FLOWS_DEFAULT 10
 #define FLOWS_MAX 10000
 
-struct http {
-	struct MHD_Daemon *d;
-	char pin_dir[PATH_MAX];
-	unsigned top;		/* flows in /metrics */
-	time_t started;
-};
-
-/* A POST body being received: the form fields of a switch request. */
-struct post {
-	struct MHD_PostProcessor *pp;
-	char prefix[64], via[64];
-	bool automatic, too_big;
-	size_t seen;
-};
+/*
+ * Connections: an idle one costs a slot until the timeout, so slots are
+ * many and cheap (16 KiB each), one address holds few of them, and a silent
+ * client goes after 5 s. A local user can still take slots from several
+ * 127.x addresses, but only for seconds and only 256 of them.
+ */
+#define CONN_MAX 256u
+#define CONN_PER_IP 16u
+#define CONN_TIMEOUT_S 5u
+#define CONN_MEMORY (16u * 1024)
 
 bool http_changed(const struct wf_config *old, const struct wf_config *new)
 {
@@ -87,11 +83,16 @@ static enum MHD_Result respond_message(struct MHD_Connection *c,
 	return respond(c, status, "application/json", body, len);
 }
 
-/* A JSON object {"error": why} with status. */
-static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status,
-				     const char *why)
+enum MHD_Result http_error(struct MHD_Connection *c, unsigned status,
+			   const char *why)
 {
 	return respond_message(c, status, "{\"error\":", why);
+}
+
+enum MHD_Result http_ok(struct MHD_Connection *c, unsigned status,
+			const char *text)
+{
+	return respond_message(c, status, "{\"ok\":true,\"message\":", text);
 }
 
 /* ---- /metrics ---- */
@@ -149,7 +150,7 @@ static enum MHD_Result respond_with(struct MHD_Connection *c, const char *type,
 	fclose(o);
 	if (rc) {
 		free(body);
-		return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		return http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     "the daemon's maps cannot be read");
 	}
 	return respond(c, MHD_HTTP_OK, type, body, len);
@@ -206,107 +207,18 @@ static enum MHD_Result get_stats(struct MHD_Connection *c, struct http *h,
 		unsigned long n = strtoul(top, &end, 10);
 
 		if (!*top || *end || n == 0 || n > FLOWS_MAX)
-			return respond_error(c, MHD_HTTP_BAD_REQUEST, "top: write a "
+			return http_error(c, MHD_HTTP_BAD_REQUEST, "top: write a "
 					     "count from 1 to 10000");
 		so.top = (unsigned)n;
 	}
 	return respond_with(c, "application/json", write_stats, &so);
 }
 
-/* ---- POST /paths/switch: prefix=P&via=PATH, or prefix=P&auto=1 ---- */
-
-static enum MHD_Result post_field(void *cls, enum MHD_ValueKind kind,
-				  const char *key, const char *filename,
-				  const char *type, const char *encoding,
-				  const char *data, uint64_t off, size_t size)
-{
-	struct post *p = cls;
-	char *dst = !strcmp(key, "prefix") ? p->prefix :
-		    !strcmp(key, "via") ? p->via : NULL;
-
-	(void)kind; (void)filename; (void)type; (void)encoding;
-	if (!strcmp(key, "auto"))
-		p->automatic = size == 0 || strncmp(data, "0", size);
-	if (dst && off + size < 64) {
-		memcpy(dst + off, data, size);
-		dst[off + size] = '\0';
-	} else if (dst) {
-		p->too_big = true;
-	}
-	return MHD_YES;
-}
-
-/* Query arguments count as form fields too (curl -X POST '...?prefix=..'). */
-static enum MHD_Result query_field(void *cls, enum MHD_ValueKind kind,
-				   const char *key, const char *value)
-{
-	return post_field(cls, kind, key, NULL, NULL, NULL, value ? value : "",
-			  0, value ? strlen(value) : 0);
-}
-
-static enum MHD_Result post_switch(struct MHD_Connection *c, struct http *h,
-				   struct post *p)
-{
-	static const unsigned status[] = {
-		[CONTROL_OK] = MHD_HTTP_OK,
-		[CONTROL_BAD] = MHD_HTTP_BAD_REQUEST,
-		[CONTROL_NOT_FOUND] = MHD_HTTP_NOT_FOUND,
-		[CONTROL_FAILED] = MHD_HTTP_GATEWAY_TIMEOUT,
-		[CONTROL_NO_DAEMON] = MHD_HTTP_SERVICE_UNAVAILABLE,
-	};
-	enum control_rc rc;
-	char why[256];
-
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_field, p);
-	if (p->too_big || !p->prefix[0] || !p->via[0] == !p->automatic)
-		return respond_error(c, MHD_HTTP_BAD_REQUEST, "write prefix=P and "
-				     "via=PATH, or prefix=P and auto=1");
-	rc = control_switch(h->pin_dir, p->prefix, p->automatic ? NULL : p->via,
-			  why, sizeof(why));
-	if (rc != CONTROL_OK)
-		return respond_error(c, status[rc], why);
-	return respond_message(c, MHD_HTTP_OK, "{\"ok\":true,\"message\":", why);
-}
-
-static enum MHD_Result on_post(struct MHD_Connection *c, struct http *h,
-			       const char *upload, size_t *upload_size,
-			       void **state)
-{
-	struct post *p = *state;
-
-	if (!p) {
-		p = calloc(1, sizeof(*p));
-		if (!p)
-			return MHD_NO;
-		/* NULL for other content types: then only query arguments. */
-		p->pp = MHD_create_post_processor(c, POST_MAX, post_field, p);
-		*state = p;
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		p->seen += *upload_size;
-		if (p->seen > POST_MAX)
-			p->too_big = true;
-		else if (p->pp)
-			MHD_post_process(p->pp, upload, *upload_size);
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	return post_switch(c, h, p);
-}
-
 static void on_done(void *cls, struct MHD_Connection *c, void **state,
 		    enum MHD_RequestTerminationCode why)
 {
-	struct post *p = *state;
-
 	(void)cls; (void)c; (void)why;
-	if (!p)
-		return;
-	if (p->pp)
-		MHD_destroy_post_processor(p->pp);
-	free(p);
-	*state = NULL;
+	http_switch_done(state);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -319,14 +231,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		   !strcmp(method, MHD_HTTP_METHOD_HEAD);
 
 	(void)version;
+	if (!*state) {
+		const char *refused = http_guard_request(h, c);
+
+		if (refused)
+			return http_error(c, MHD_HTTP_FORBIDDEN, refused);
+	}
 	if (!strcmp(url, "/paths/switch")) {
 		if (strcmp(method, MHD_HTTP_METHOD_POST))
-			return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-					     "POST prefix=P&via=PATH (or auto=1)");
-		return on_post(c, h, upload, upload_size, state);
+			return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					  "POST {\"prefix\": P, \"via\": PATH}");
+		return http_switch(h, c, upload, upload_size, state);
 	}
 	if (!get)
-		return respond_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only");
+		return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only");
 	if (!strcmp(url, "/metrics"))
 		return respond_with(c, "text/plain; version=0.0.4; charset=utf-8",
 				    write_metrics, h);
@@ -338,9 +256,41 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		return get_stats(c, h, true);
 	if (!strcmp(url, "/paths"))
 		return respond_with(c, "application/json", write_paths, h);
-	return respond_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint: see "
+	return http_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint: see "
 			     "/metrics, /health, /status, /paths, /flows?top=N, "
 			     "POST /paths/switch");
+}
+
+/* Listen on sa; MHD's daemon, or NULL with errno. */
+static struct MHD_Daemon *listen_on(struct http *h, const struct sockaddr *sa,
+				    bool v6)
+{
+	/* Suspend/resume: a switch waits off the thread (http_switch.c). */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+			 MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0);
+
+	return MHD_start_daemon(flags, h->port, NULL, NULL, on_request, h,
+				MHD_OPTION_SOCK_ADDR, sa,
+				MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+				MHD_OPTION_CONNECTION_LIMIT, CONN_MAX,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, CONN_PER_IP,
+				MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				(size_t)CONN_MEMORY,
+				MHD_OPTION_END);
+}
+
+static void log_listen_error(const struct wf_config *cfg, int err)
+{
+	const struct wf_cfg_http *hc = &cfg->http;
+	char where[PATH_MAX + 32] = "";
+
+	if (hc->where.line)
+		snprintf(where, sizeof(where), "%s:%d:%d: ", cfg->path,
+			 hc->where.line, hc->where.col);
+	log_error("%shttp.listen: cannot listen on %s: %s (another "
+		  "wirefisher? choose another port, or http: { enabled: "
+		  "false })", where, hc->listen, strerror(err));
 }
 
 struct http *http_start(const struct wf_config *cfg, int *err)
@@ -349,7 +299,6 @@ struct http *http_start(const struct wf_config *cfg, int *err)
 	struct sockaddr_in a4 = { .sin_family = AF_INET };
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
 	const struct sockaddr *sa = (const struct sockaddr *)&a4;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
 	struct http *h;
 
 	*err = 0;
@@ -363,35 +312,31 @@ struct http *http_start(const struct wf_config *cfg, int *err)
 	snprintf(h->pin_dir, sizeof(h->pin_dir), "%s", cfg->pin_dir);
 	h->top = hc->top_flows;
 	h->started = time(NULL);
+	http_guard_init(h, hc, cfg->pin_dir);
 	if (hc->family == 6) {
 		memcpy(&a6.sin6_addr, hc->addr, 16);
 		a6.sin6_port = htons(hc->port);
 		sa = (const struct sockaddr *)&a6;
-		flags |= MHD_USE_IPv6;
 	} else {
 		memcpy(&a4.sin_addr, hc->addr, 4);
 		a4.sin_port = htons(hc->port);
 	}
+	*err = http_switch_start(h);
 	errno = 0;
-	h->d = MHD_start_daemon(flags, hc->port, NULL, NULL, on_request, h,
-				MHD_OPTION_SOCK_ADDR, sa,
-				MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-				MHD_OPTION_CONNECTION_LIMIT, 32u,
-				MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-				MHD_OPTION_END);
-	if (!h->d) {
-		char where[PATH_MAX + 32] = "";
-
-		*err = errno ? -errno : -EINVAL;
-		if (hc->where.line)
-			snprintf(where, sizeof(where), "%s:%d:%d: ", cfg->path,
-				 hc->where.line, hc->where.col);
-		log_error("%shttp.listen: cannot listen on %s: %s (another "
-			  "wirefisher? choose another port, or http: { enabled: "
-			  "false })", where, hc->listen, strerror(-*err));
+	if (!*err) {
+		h->d = listen_on(h, sa, hc->family == 6);
+		if (!h->d)
+			*err = errno ? -errno : -EINVAL;
+	}
+	if (*err) {
+		log_listen_error(cfg, -*err);
+		http_switch_stop(h);
+		http_switch_free(h);
 		free(h);
 		return NULL;
 	}
+	/* Only once listening: a second daemon's token must not replace it. */
+	http_token_create(h);
 	log_info("serving /metrics and the JSON API on http://%s", hc->listen);
 	return h;
 }
@@ -400,6 +345,9 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
+	http_switch_stop(h);
 	MHD_stop_daemon(h->d);
+	http_switch_free(h);
+	http_token_remove(h);
 	free(h);
 }

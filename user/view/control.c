@@ -3,6 +3,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +16,6 @@
 #include "paths.h"
 #include "pin.h"
 
-#define SWITCH_WAIT_MS 2000
 #define RELOAD_WAIT_MS 30000
 #define WAIT_STEP_MS 10
 
@@ -61,9 +61,9 @@ static bool switch_applied(int routes_fd, __u32 route, int path)
 	       r.paths[r.active].path == path;
 }
 
-/* Write the request for route and wait for the daemon to apply it. */
-static enum control_rc switch_request(const struct paths_view *v, __u32 route,
-				      int path, char *why, size_t n_why)
+/* Write the request for route: pin it to path, or (path < 0) unpin it. */
+static enum control_rc switch_write(const struct paths_view *v, __u32 route,
+				    int path, char *why, size_t n_why)
 {
 	int ctl_fd = v->pins.fd[PIN_ROUTE_CTL];
 	struct wf_route_ctl ctl = { 0 };
@@ -76,28 +76,36 @@ static enum control_rc switch_request(const struct paths_view *v, __u32 route,
 			 strerror(errno));
 		return CONTROL_FAILED;
 	}
-	/* The daemon applies it within one probe interval. */
-	for (int ms = 0; ms < SWITCH_WAIT_MS; ms += WAIT_STEP_MS) {
-		sleep_ms(WAIT_STEP_MS);
-		if (!switch_applied(v->pins.fd[PIN_ROUTES], route, path))
-			continue;
-		snprintf(why, n_why, "route %s: %s", v->routes[route].to,
-			 path >= 0 ? "pinned by hand" :
-			 "back to the prober's choice");
-		return CONTROL_OK;
-	}
-	snprintf(why, n_why, "the daemon did not apply the request within "
-		 "%d s; is it running?", SWITCH_WAIT_MS / 1000);
-	return CONTROL_FAILED;
+	return CONTROL_OK;
 }
 
-enum control_rc control_switch(const char *pin_dir, const char *prefix,
-			       const char *via, char *why, size_t n_why)
+/* Keep what switch_applied() needs once the view is closed. */
+static enum control_rc pending_fill(struct control_pending *p,
+				    const struct paths_view *v, __u32 route,
+				    int path, char *why, size_t n_why)
+{
+	p->routes_fd = fcntl(v->pins.fd[PIN_ROUTES], F_DUPFD_CLOEXEC, 0);
+	if (p->routes_fd < 0) {
+		snprintf(why, n_why, "cannot keep the routes map open: %s",
+			 strerror(errno));
+		return CONTROL_FAILED;
+	}
+	p->route = route;
+	p->path = path;
+	snprintf(p->done, sizeof(p->done), "route %s: %s", v->routes[route].to,
+		 path >= 0 ? "pinned by hand" : "back to the prober's choice");
+	return CONTROL_OK;
+}
+
+enum control_rc control_switch_send(const char *pin_dir, const char *prefix,
+				    const char *via, struct control_pending *p,
+				    char *why, size_t n_why)
 {
 	struct paths_view v;
 	enum control_rc rc = CONTROL_NOT_FOUND;
 	int route, path;
 
+	p->routes_fd = -1;
 	if (paths_open(&v, pin_dir)) {
 		snprintf(why, n_why, "no running wirefisher at %s", pin_dir);
 		return CONTROL_NO_DAEMON;
@@ -114,9 +122,53 @@ enum control_rc control_switch(const char *pin_dir, const char *prefix,
 		snprintf(why, n_why, "%s is not a path of the route holding %s",
 			 via, prefix);
 	} else {
-		rc = switch_request(&v, (__u32)route, path, why, n_why);
+		rc = pending_fill(p, &v, (__u32)route, path, why, n_why);
+		if (rc == CONTROL_OK)
+			rc = switch_write(&v, (__u32)route, path, why, n_why);
+		if (rc != CONTROL_OK)
+			control_pending_close(p);
 	}
 	paths_close(&v);
+	return rc;
+}
+
+bool control_switch_applied(const struct control_pending *p)
+{
+	return switch_applied(p->routes_fd, p->route, p->path);
+}
+
+void control_pending_close(struct control_pending *p)
+{
+	if (p->routes_fd >= 0)
+		close(p->routes_fd);
+	p->routes_fd = -1;
+}
+
+enum control_rc control_switch(const char *pin_dir, const char *prefix,
+			       const char *via, char *why, size_t n_why)
+{
+	struct control_pending p;
+	enum control_rc rc;
+
+	rc = control_switch_send(pin_dir, prefix, via, &p, why, n_why);
+	if (rc != CONTROL_OK)
+		return rc;
+	/* The daemon applies it within one probe interval. */
+	rc = CONTROL_FAILED;
+	for (int ms = 0; ms < CONTROL_SWITCH_WAIT_MS; ms += WAIT_STEP_MS) {
+		sleep_ms(WAIT_STEP_MS);
+		if (control_switch_applied(&p)) {
+			rc = CONTROL_OK;
+			break;
+		}
+	}
+	if (rc == CONTROL_OK)
+		snprintf(why, n_why, "%s", p.done);
+	else
+		snprintf(why, n_why, "the daemon did not apply the request "
+			 "within %d s; is it running?",
+			 CONTROL_SWITCH_WAIT_MS / 1000);
+	control_pending_close(&p);
 	return rc;
 }
 

@@ -13,6 +13,7 @@
 #ifndef WF_CONTROL_H
 #define WF_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum control_rc {
@@ -23,13 +24,36 @@ enum control_rc {
 	CONTROL_NO_DAEMON,	/* nothing pinned there (already logged) */
 };
 
+/* How long a switch waits for the daemon's loop to apply it. */
+#define CONTROL_SWITCH_WAIT_MS 2000
+
 /*
  * Pin the steering route holding `prefix` (an address or a prefix) to the
  * path `via` (a path's name or device), or with via NULL hand it back to
- * the prober. Waits up to 2 s for the daemon's loop to apply it.
+ * the prober. Waits up to CONTROL_SWITCH_WAIT_MS for the daemon's loop to
+ * apply it.
  */
 enum control_rc control_switch(const char *pin_dir, const char *prefix,
 			       const char *via, char *why, size_t n_why);
+
+/* A switch request written and not yet seen applied. */
+struct control_pending {
+	int routes_fd;		/* wf_routes, to watch; -1: none */
+	unsigned route;
+	int path;		/* -1: back to the prober */
+	char done[128];		/* what to say once applied */
+};
+
+/*
+ * control_switch() without the wait, for a caller that must not block (the
+ * HTTP endpoint's thread): check and write the request. CONTROL_OK with p
+ * to poll with control_switch_applied() and close; else why says.
+ */
+enum control_rc control_switch_send(const char *pin_dir, const char *prefix,
+				    const char *via, struct control_pending *p,
+				    char *why, size_t n_why);
+bool control_switch_applied(const struct control_pending *p);
+void control_pending_close(struct control_pending *p);
 
 /*
  * Send SIGHUP to the daemon pinned in pin_dir and wait (at most 30 s) until

@@ -6,6 +6,7 @@
 #include "stats.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -99,21 +100,92 @@ static void flow_ifname(const struct stats_view *v, struct stats_flow *f)
 	f->ifname[sizeof(f->ifname) - 1] = '\0';
 }
 
+static uint64_t sort_value(const struct stats_flow *f, enum stats_sort by)
+{
+	switch (by) {
+	case SORT_BYTES:
+		return f->flow.bytes;
+	case SORT_PACKETS:
+		return f->flow.packets;
+	default:
+		return f->rates.inst;
+	}
+}
+
+/* Does x come before y in `by` order (largest first, then by key)? */
+static bool flow_before(const struct stats_flow *x, const struct stats_flow *y,
+			enum stats_sort by)
+{
+	uint64_t vx = sort_value(x, by), vy = sort_value(y, by);
+
+	if (vx != vy)
+		return vx > vy;
+	return memcmp(&x->key, &y->key, sizeof(x->key)) < 0;
+}
+
+/*
+ * The kept flows as a heap whose root is the one that comes last, so a
+ * newcomer replaces it or goes (O(log keep) a flow, keep flows of memory:
+ * /metrics on a table of 4 M flows holds 10, not 4 M).
+ */
+static void heap_down(struct stats_view *v, size_t i)
+{
+	struct stats_flow *h = v->flows, t;
+
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+
+		if (l < v->n && flow_before(&h[m], &h[l], v->by))
+			m = l;
+		if (l + 1 < v->n && flow_before(&h[m], &h[l + 1], v->by))
+			m = l + 1;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static int grow(struct stats_view *v)
+{
+	size_t cap = v->cap ? v->cap * 2 : 256;
+	struct stats_flow *flows;
+
+	if (cap > v->keep)
+		cap = v->keep;
+	flows = realloc(v->flows, cap * sizeof(*flows));
+	if (!flows)
+		return -1;
+	v->flows = flows;
+	v->cap = cap;
+	return 0;
+}
+
 static int add_flow(struct stats_view *v, const struct wf_flow_key *k,
 		    const struct wf_flow *f)
 {
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 256;
-		struct stats_flow *flows = realloc(v->flows, cap * sizeof(*flows));
+	struct stats_flow c = { .key = *k, .flow = *f };
 
-		if (!flows)
+	v->live++;
+	if (!v->keep)
+		return 0;
+	/* Selection by rate at the walk's start; rates are redone after. */
+	flow_rates_at(f, v->now_ns, v->pins.info.window_ns, &c.rates);
+	if (v->n < v->keep) {
+		if (v->n == v->cap && grow(v))
 			return -1;
-		v->flows = flows;
-		v->cap = cap;
+		v->flows[v->n++] = c;
+		if (v->n == v->keep && v->keep != STATS_ALL)
+			for (size_t i = v->n / 2; i-- > 0;)
+				heap_down(v, i);
+		return 0;
 	}
-	v->flows[v->n].key = *k;
-	v->flows[v->n].flow = *f;
-	v->n++;
+	if (flow_before(&c, &v->flows[0], v->by)) {
+		v->flows[0] = c;
+		heap_down(v, 0);
+	}
 	return 0;
 }
 
@@ -141,7 +213,7 @@ static int read_flows_batched(struct stats_view *v)
 		err = bpf_map_lookup_batch(v->pins.fd[PIN_FLOWS], from, &out,
 					   keys, vals, &n, NULL);
 		if (err && err != -ENOENT) {
-			rc = v->n ? 0 : 1;	/* partial: keep what we have */
+			rc = v->live ? 0 : 1;	/* partial: keep what we have */
 			break;
 		}
 		for (__u32 i = 0; i < n && !rc; i++)
@@ -182,17 +254,20 @@ int stats_open(struct stats_view *v, const char *dir)
 	return view_pins_open(&v->pins, dir, VIEW_FLOW_PINS) ? 1 : 0;
 }
 
-int stats_read(struct stats_view *v)
+int stats_read_top(struct stats_view *v, enum stats_sort by, size_t keep)
 {
 	int rc;
 
-	v->n = 0;
+	v->n = v->live = 0;
+	v->by = by;
+	v->keep = keep;
+	v->now_ns = mono_ns();
 	stats_read_counters(v->pins.fd[PIN_STATS], &v->total);
 	rc = read_flows_batched(v);
 	if (rc > 0)
 		rc = read_flows_walk(v);
 	if (rc) {
-		log_error("out of memory reading %zu flows", v->n);
+		log_error("out of memory reading %zu flows", v->live);
 		return 1;
 	}
 	v->now_ns = mono_ns();
@@ -209,31 +284,17 @@ void stats_close(struct stats_view *v)
 {
 	free(v->flows);
 	v->flows = NULL;
-	v->n = v->cap = 0;
+	v->n = v->cap = v->live = 0;
 	view_pins_close(&v->pins);
-}
-
-static uint64_t sort_value(const struct stats_flow *f, enum stats_sort by)
-{
-	switch (by) {
-	case SORT_BYTES:
-		return f->flow.bytes;
-	case SORT_PACKETS:
-		return f->flow.packets;
-	default:
-		return f->rates.inst;
-	}
 }
 
 static int cmp_flows(const void *a, const void *b, void *arg)
 {
-	const struct stats_flow *x = a, *y = b;
 	enum stats_sort by = *(const enum stats_sort *)arg;
-	uint64_t vx = sort_value(x, by), vy = sort_value(y, by);
 
-	if (vx != vy)
-		return vx < vy ? 1 : -1;
-	return memcmp(&x->key, &y->key, sizeof(x->key));
+	if (flow_before(a, b, by))
+		return -1;
+	return flow_before(b, a, by) ? 1 : 0;
 }
 
 void stats_sort(struct stats_view *v, enum stats_sort by)
@@ -243,7 +304,8 @@ void stats_sort(struct stats_view *v, enum stats_sort by)
 
 uint64_t stats_evicted(const struct stats_view *v)
 {
-	return v->total.flows_created > v->n ? v->total.flows_created - v->n : 0;
+	return v->total.flows_created > v->live ?
+	       v->total.flows_created - v->live : 0;
 }
 
 const char *stats_per_name(const struct wf_rule *r)

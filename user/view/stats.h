@@ -45,11 +45,17 @@ struct stats_flow {
 	char ifname[WF_IFNAMSIZ];
 };
 
+/* stats_read_top(): keep every flow. */
+#define STATS_ALL SIZE_MAX
+
 /* The open pins and the last snapshot taken through them. */
 struct stats_view {
 	struct view_pins pins;
-	struct stats_flow *flows;
+	struct stats_flow *flows;	/* the kept flows */
 	size_t n, cap;
+	size_t live;		/* flows in the table (kept or not) */
+	size_t keep;		/* the most flows kept */
+	enum stats_sort by;	/* which are kept: the largest so */
 	struct stats_rule rules[WF_MAX_RULES];
 	size_t n_rules;
 	struct wf_counters total;
@@ -59,13 +65,18 @@ struct stats_view {
 /* Open the daemon pinned in dir. 0, or 1 logged (no daemon there). */
 int stats_open(struct stats_view *v, const char *dir);
 
-/* Take a snapshot (replacing the last). 0, or 1 logged (out of memory). */
-int stats_read(struct stats_view *v);
+/*
+ * Take a snapshot (replacing the last), keeping the `keep` largest flows by
+ * `by` (0: none, still counted in live; STATS_ALL: every one). Memory is
+ * O(keep) whatever the table holds, so /metrics on 4 M flows holds ten.
+ * Sort them to show them. 0, or 1 logged (out of memory).
+ */
+int stats_read_top(struct stats_view *v, enum stats_sort by, size_t keep);
 
 /* Flows in this order: largest first. */
 void stats_sort(struct stats_view *v, enum stats_sort by);
 
-/* Flows the full table forgot. */
+/* Flows the full table forgot (created, less live). */
 uint64_t stats_evicted(const struct stats_view *v);
 
 /* "rule", "src_ip", "dst_ip", "flow" of a rule's wf_rule.per. */

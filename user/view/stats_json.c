@@ -82,7 +82,7 @@ static void counters_json(FILE *o, const struct stats_view *v)
 		(unsigned long long)t->non_ip, (unsigned long long)t->malformed,
 		(unsigned long long)t->truncated,
 		(unsigned long long)t->flows_created,
-		(unsigned long long)t->flow_errors, v->n,
+		(unsigned long long)t->flow_errors, v->live,
 		(unsigned long long)stats_evicted(v),
 		(unsigned long long)t->dropped,
 		(unsigned long long)t->dropped_bytes,

@@ -52,7 +52,7 @@ static void totals(FILE *o, const struct stats_view *v)
 	       "Packets a policing rule dropped.", t->dropped);
 	single(o, "wirefisher_dropped_bytes_total", "counter", "IP bytes of the "
 	       "packets a policing rule dropped.", t->dropped_bytes);
-	single(o, "wirefisher_flows", "gauge", "Flows in the flow table.", v->n);
+	single(o, "wirefisher_flows", "gauge", "Flows in the flow table.", v->live);
 	single(o, "wirefisher_flows_created_total", "counter",
 	       "Flows added to the flow table.", t->flows_created);
 	single(o, "wirefisher_flows_evicted_total", "counter", "Flows the full "
@@ -66,7 +66,7 @@ static void totals(FILE *o, const struct stats_view *v)
 	prom_family(o, "wirefisher_map_entries", "gauge",
 		    "Entries in a table that can fill up.");
 	prom_u64(o, "wirefisher_map_entries", prom_labels(l, sizeof(l), 1, "map",
-		 view_pin_names[PIN_FLOWS]), v->n);
+		 view_pin_names[PIN_FLOWS]), v->live);
 	prom_family(o, "wirefisher_map_max_entries", "gauge",
 		    "Size of a table that can fill up.");
 	prom_u64(o, "wirefisher_map_max_entries", prom_labels(l, sizeof(l), 1,

@@ -43,6 +43,14 @@ static void print_once(const struct stats_opts *o, struct stats_view *v,
 	fflush(out);
 }
 
+/* The flows a snapshot for o must keep: never more than it shows. */
+static size_t flows_kept(const struct stats_opts *o)
+{
+	if (o->no_flows)
+		return 0;
+	return o->top ? o->top : STATS_ALL;
+}
+
 struct show {
 	const struct stats_opts *o;
 	struct stats_view v;
@@ -59,7 +67,7 @@ static int show_once(void *arg)
 {
 	struct show *s = arg;
 
-	if (stats_read(&s->v))
+	if (stats_read_top(&s->v, s->o->sort, flows_kept(s->o)))
 		return 1;
 	if (s->o->watch_ns && !s->o->json && screen_width(stdout))
 		view_frame(render_frame, s);
@@ -87,7 +95,7 @@ int stats_write(const struct stats_opts *o, FILE *out)
 
 	if (stats_open(&v, o->pin_dir))
 		return 1;
-	rc = stats_read(&v);
+	rc = stats_read_top(&v, o->sort, flows_kept(o));
 	if (!rc)
 		print_once(o, &v, out, 0, 0);
 	stats_close(&v);
@@ -101,7 +109,7 @@ int stats_write_metrics(const char *pin_dir, unsigned top, FILE *out)
 
 	if (stats_open(&v, pin_dir))
 		return 1;
-	rc = stats_read(&v);
+	rc = stats_read_top(&v, SORT_RATE, top);
 	if (!rc) {
 		stats_sort(&v, SORT_RATE);
 		stats_print_metrics(out, &v, top);

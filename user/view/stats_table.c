@@ -123,7 +123,7 @@ static void header(FILE *o, const struct stats_view *v, bool narrow)
 	fprintf(o, narrow ? "%zu flows, %llu evicted, %llu packets\n" :
 		"%zu flows, %llu evicted, %llu packets "
 		"(%llu not IP, %llu malformed, %llu truncated); window %llu ms\n",
-		v->n, (unsigned long long)stats_evicted(v),
+		v->live, (unsigned long long)stats_evicted(v),
 		(unsigned long long)t->packets, (unsigned long long)t->non_ip,
 		(unsigned long long)t->malformed,
 		(unsigned long long)t->truncated,
