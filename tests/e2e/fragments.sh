@@ -58,4 +58,7 @@ frag() {
 frag frag4 "$IP_B" 9800 $((60008 + 41 * 20))
 # IPv6: 1 448 data bytes per fragment (40 + 8-byte fragment header each).
 frag frag6 "$IP6_B" 9801 $((60008 + 42 * 48))
+# Every fragment was seen whole-datagram: in order, none without its first.
+check frags_counted [ "$(stats_json | json 'd["counters"]["frags"]')" -gt 0 ]
+check frags_none_without_first [ "$(stats_json | json 'd["counters"]["frags_no_first"]')" -eq 0 ]
 finish

@@ -59,6 +59,11 @@ static void totals(FILE *o, const struct stats_view *v)
 	       "table forgot (least recently seen first).", stats_evicted(v));
 	single(o, "wirefisher_flow_errors_total", "counter", "Packets whose flow "
 	       "could neither be found nor added.", t->flow_errors);
+	single(o, "wirefisher_fragments_total", "counter", "IP fragments "
+	       "policed (each charged with its datagram's first).", t->frags);
+	single(o, "wirefisher_fragments_without_first_total", "counter",
+	       "Later fragments whose first was not seen: charged to every "
+	       "port rule their addresses match.", t->frags_no_first);
 	single(o, "wirefisher_steered_packets_total", "counter", "Packets moved "
 	       "to another steering path's device.", t->steered);
 	single(o, "wirefisher_steer_no_path_packets_total", "counter", "Packets "
