@@ -27,8 +27,10 @@
  *   [4..5] gso_segs (le16), [6..7] gso_size (le16), into the __sk_buff ctx.
  *   (ctx len is not settable: test_run takes it from the data.)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -578,10 +580,29 @@ static void cg_leave(void)
 	dp.cg_dir[0] = '\0';
 }
 
+/* A finding aborts, so atexit never runs: remove what dead runs left. */
+static void cg_sweep(const char *mount)
+{
+	DIR *d = opendir(mount);
+	struct dirent *e;
+	char path[PATH_MAX + 300];
+	int pid;
+
+	while (d && (e = readdir(d)))
+		if (sscanf(e->d_name, "wf-dpfuzz-%d", &pid) == 1 &&
+		    kill(pid, 0) && errno == ESRCH) {
+			snprintf(path, sizeof(path), "%s/%s/in", mount, e->d_name);
+			rmdir(path);
+			*strrchr(path, '/') = '\0';
+			rmdir(path);
+		}
+	if (d)
+		closedir(d);
+}
+
 /*
  * Move into <cgroup2>/wf-dpfuzz-PID/in, whose parent the cgroup rules
- * name, so that test_run's socket is in it. Left at exit; a crash leaves
- * two empty directories behind.
+ * name, so that test_run's socket is in it. Left at exit.
  */
 static int cg_enter(char *rel, size_t n)
 {
@@ -597,6 +618,7 @@ static int cg_enter(char *rel, size_t n)
 				 line + 3);
 		}
 	fclose(f);
+	cg_sweep(mount);
 	snprintf(rel, n, "wf-dpfuzz-%d", (int)getpid());
 	snprintf(dp.cg_dir, sizeof(dp.cg_dir), "%s/%s", mount, rel);
 	mkdir(dp.cg_dir, 0755);
@@ -718,6 +740,18 @@ static void frag6(struct pkt *p, int later)
 	ext[2] = 0;
 	ext[3] = later ? 8 << 3 : 1;
 }
+/* Seven extension headers (one more than the parser walks), then UDP. */
+static void ext7(struct pkt *p)
+{
+	uint8_t *ext = p->buf + p->l3 + sizeof(struct ipv6hdr);
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		ext[8 * i] = i < 6 ? 60 : IPPROTO_UDP;	/* dest. options */
+		ext[8 * i + 1] = 0;
+	}
+	memcpy(ext + 56, "\x13\x88\x00\x35", 4);	/* 5000 -> 53 */
+}
 static void frag6_later(struct pkt *p) { frag6(p, 1); }
 static void frag6_first(struct pkt *p) { frag6(p, 0); }
 
@@ -753,6 +787,7 @@ static const struct shape shapes[] = {
 	{ ANY(TCP, .payload = 10), .breakit = cut_l4 },
 	{ ANY(UDP, .payload = 10), .breakit = cut_l4 },
 	{ V6(UDP, .payload = 10, .v6_hopopts = 1), .breakit = cut_ip6_ext },
+	{ V6(UDP, .payload = 200, .v6_hopopts = 1), .breakit = ext7 },
 	{ V4(UDP, .payload = 10), .breakit = ihl_3 },
 	{ V4(UDP, .payload = 10), .breakit = tot_len_small },
 	{ ANY(UDP, .payload = 10), .breakit = ver_swap },
