@@ -97,6 +97,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 ASAN_UNIT := $(OUT)/san/unit-tests
 FUZZ_BIN := $(OUT)/san/fuzz-config
+DPFUZZ_BIN := $(OUT)/san/fuzz-datapath
 
 .PHONY: all setup run test test-bins demo bench install clean
 
@@ -125,7 +126,8 @@ demo: setup
 	$(Q)$(MAKE) $(if $(Q),-s) $(APP) $(TOOL_BINS)
 	$(Q)tools/demo.sh
 
-test-bins: $(APP) $(UNIT_BIN) $(BPFT_BIN) $(TOOL_BINS) $(ASAN_UNIT) $(FUZZ_BIN)
+test-bins: $(APP) $(UNIT_BIN) $(BPFT_BIN) $(TOOL_BINS) $(ASAN_UNIT) $(FUZZ_BIN) \
+	$(DPFUZZ_BIN)
 
 # Unit tests again under ASan + UBSan (gcc), from the sources, not the
 # objects of the normal build.
@@ -140,6 +142,19 @@ $(FUZZ_BIN): tests/fuzz/fuzz_config.c $(PURE_SRCS) | $(OUT)/san
 	$(Q)$(CLANG) $(filter-out -MMD -MP $(HARDEN),$(USER_CFLAGS)) $(INC_policy) -O1 -g \
 		-fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=all $^ $(PURE_LIBS) -o $@
+
+# The datapath fuzzer drives the real programs through the skeleton and the
+# loader: ASan + UBSan on the harness (clang), the gcc-built objects of the
+# normal build linked as they are (their code is not what is fuzzed; the
+# BPF programs are, and libFuzzer sees them only through the harness's
+# extra counters).
+$(DPFUZZ_BIN): tests/fuzz/fuzz_datapath.c tests/bpf/fixture.h $(wildcard tests/lib/*.h) \
+		$(LIB_OBJS) $(SKEL) | $(OUT)/san
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(filter-out -MMD -MP $(HARDEN),$(USER_CFLAGS)) $(INC_ALL) \
+		-Itests/lib -Itests/bpf -O1 -g \
+		-fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
+		-fno-sanitize-recover=all $< $(LIB_OBJS) $(LDLIBS) -lpthread -o $@
 
 $(OUT)/san:
 	$(Q)mkdir -p $@

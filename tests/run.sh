@@ -3,13 +3,15 @@
 # "N passed, N failed". Usage: tests/run.sh [unit|fuzz|bpf|e2e]...
 # unit also runs the unit tests built with ASan + UBSan and checks the man
 # pages and the Grafana dashboard; fuzz runs the
-# config fuzzer for FUZZ_SECS (60) from the fixtures as seeds.
+# config fuzzer for FUZZ_SECS (60) from the fixtures as seeds, then (as
+# root) the datapath fuzzer for DPFUZZ_SECS (45) from its own seeds.
 # Every test prints "PASS name" or "FAIL name"; this script counts them.
 set -u
 cd "$(dirname "$0")/.."
 OUT=${OUT:-build}
 layers=${*:-unit fuzz bpf e2e}
 FUZZ_SECS=${FUZZ_SECS:-60}
+DPFUZZ_SECS=${DPFUZZ_SECS:-45}
 log=$(mktemp /tmp/wf-tests.XXXXXX)
 trap 'rm -f "$log"' EXIT
 
@@ -69,6 +71,28 @@ for layer in $layers; do
 			"$corpus"
 		# A finding, printed so that it can become a fixture.
 		for f in "$corpus"/crash-* "$corpus"/leak-* "$corpus"/timeout-*; do
+			[ -e "$f" ] || continue
+			echo "  found $(basename "$f"), base64:"
+			base64 -w 76 "$f" | sed 's/^/    /'
+		done
+		rm -rf "$corpus"
+		# The real tc and cgroup_skb programs through test_run, with
+		# the invariants of tests/fuzz/fuzz_datapath.c after each input.
+		if [ "$(id -u)" != 0 ]; then
+			echo "SKIP fuzz/datapath: needs root (BPF, a test cgroup)"
+			continue
+		fi
+		corpus=$(mktemp -d /tmp/wf-dpfuzz.XXXXXX)
+		"$OUT/san/fuzz-datapath" --seeds "$corpus/seeds" >/dev/null
+		mkdir "$corpus/new"
+		WF_DPFUZZ_LOG="$corpus/violations" \
+			run_whole "fuzz/datapath_${DPFUZZ_SECS}s" \
+			$((DPFUZZ_SECS + 120)) "$OUT/san/fuzz-datapath" \
+			-max_total_time="$DPFUZZ_SECS" -max_len=2048 -timeout=10 \
+			-rss_limit_mb=2048 -artifact_prefix="$corpus/" \
+			"$corpus/new" "$corpus/seeds"
+		[ -e "$corpus/violations" ] && sed 's/^/  /' "$corpus/violations"
+		for f in "$corpus"/crash-* "$corpus"/timeout-*; do
 			[ -e "$f" ] || continue
 			echo "  found $(basename "$f"), base64:"
 			base64 -w 76 "$f" | sed 's/^/    /'

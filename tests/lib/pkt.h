@@ -31,12 +31,18 @@ struct pkt_spec {
 	uint8_t v6_hopopts;	/* 1: put an 8-byte hop-by-hop header first */
 };
 
+/*
+ * buf sits 2 bytes past a 4-byte boundary, as the kernel's NET_IP_ALIGN
+ * places a frame, so that the IP and L4 headers after the 14-byte Ethernet
+ * header are aligned for the struct casts below (UBSan builds check them).
+ */
 struct pkt {
+	uint8_t align_pad[2];
 	uint8_t buf[PKT_MAX];
 	uint32_t len;		/* whole frame */
 	uint32_t l3;		/* offset of the IP header */
 	uint32_t l4;		/* offset of the L4 header */
-};
+} __attribute__((aligned(4)));
 
 static inline uint32_t pkt_l4_len(uint8_t proto)
 {
