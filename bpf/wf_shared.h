@@ -191,7 +191,11 @@ struct wf_frag_key {
 	__u32 id;		/* IPv4: 16 bits; IPv6: the fragment header's 32 */
 	__u8 proto;
 	__u8 family;		/* WF_FAMILY_* */
-	__u16 pad;
+	/* Where it was policed: 1 the socket hooks, 0 tc. A local datagram
+	 * meets both, each with its own rules: each keeps its own entry, or
+	 * one would spend the credit the other's first fragment bought. */
+	__u8 at_socket;
+	__u8 pad;
 };
 
 #define WF_FRAG_EACH 0	/* later fragments are charged one by one */

@@ -108,6 +108,10 @@ static __always_inline int parse_l4(void *l4, void *data_end, __u8 proto,
 			return l4_cut(pkt);
 		if (th->doff < 5)
 			return WF_PARSE_MALFORMED;
+		/* A header longer than the packet: GSO would be charged per
+		 * segment for bytes no segment has (found by the fuzzer). */
+		if (pkt->hdr_len + th->doff * 4 > pkt->len)
+			return l4_cut(pkt);
 		pkt->hdr_len += th->doff * 4;
 		return WF_PARSE_OK;
 	}

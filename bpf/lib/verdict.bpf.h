@@ -64,13 +64,14 @@ __weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at_socket)
 	if (!wf_police || !c || !pkt)
 		return 0;
 	if (pkt->frag) {
-		c->frags++;
-		frag_before(pkt, c);
+		if (!at_socket)	/* counted once, by tc, as parse counts are */
+			c->frags++;
+		frag_before(pkt, at_socket, c);
 	}
 	dropped = police_packet(pkt, wf_now(), c,
 				at_socket ? wf_cg_rules : ~wf_cg_rules);
 	if (pkt->frag)
-		frag_after(pkt, dropped);
+		frag_after(pkt, at_socket, dropped);
 	return dropped;
 }
 

@@ -91,6 +91,7 @@ static void ihl_3(struct pkt *p) { ((struct iphdr *)(p->buf + p->l3))->ihl = 3; 
 static void ver_6(struct pkt *p) { ((struct iphdr *)(p->buf + p->l3))->version = 6; }
 static void ver_4(struct pkt *p) { ((struct ipv6hdr *)(p->buf + p->l3))->version = 4; }
 static void doff_2(struct pkt *p) { ((struct tcphdr *)(p->buf + p->l4))->doff = 2; }
+static void doff_12(struct pkt *p) { ((struct tcphdr *)(p->buf + p->l4))->doff = 12; }
 static void tot_len_small(struct pkt *p)
 {
 	((struct iphdr *)(p->buf + p->l3))->tot_len = htons(12);
@@ -178,6 +179,10 @@ static const struct row table[] = {
 	  .breakit = ver_4, .expect = EXP_MALFORMED },
 	{ .name = "tcp doff 2", .spec = { V4, .proto = IPPROTO_TCP, .payload = 10 }, .breakit = doff_2,
 	  .expect = EXP_MALFORMED },
+	/* Found by the datapath fuzzer: a TCP header longer than the packet
+	 * was taken as whole, its 48 bytes charged again per GSO segment. */
+	{ .name = "tcp doff 12 in a 20-byte packet, gso x3", .spec = { V4, .proto = IPPROTO_TCP },
+	  .breakit = doff_12, .gso_segs = 3, .expect = EXP_TRUNCATED },
 };
 
 static void check_row(const struct row *r)

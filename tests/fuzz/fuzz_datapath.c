@@ -138,6 +138,8 @@ static const struct dp_class tc_classes[] = {
 };
 #define N_TC_CLASSES (int)(sizeof(tc_classes) / sizeof(tc_classes[0]))
 #define DROPPED_CLASS 1
+#define FIRST_PARSE_CLASS 2	/* non_ip, malformed, truncated */
+#define NON_IP_CLASS 2
 
 /*
  * The socket hooks count only what they drop (dropped, dropped_bytes, and
@@ -331,15 +333,47 @@ static void check_bytes(const char *what, __u64 bytes, const struct run *r)
 }
 
 /*
- * wf_stats: at tc exactly one classification, by its unit; at the socket
- * hooks nothing but a drop. Returns the bytes the packet was counted with
- * (0 if it was not counted as an IP packet); *cls: the tc class counted.
+ * At tc, what the classes that moved say: one fate (packets: passed and
+ * accounted; dropped) or one parse class (non-IP, malformed, truncated),
+ * or a parse class with a drop - an IP header that did not parse is still
+ * policed with what is known (verdict.bpf.h), and dropped if a rule says
+ * so, but never accounted. Never both fates, never two parse classes.
+ */
+static void check_tc_classes(const int *moved_cls, int n, int drop)
+{
+	int parse = 0, fate = 0, cls_parse = -1;
+
+	for (int k = 0; k < n; k++) {
+		if (moved_cls[k] >= FIRST_PARSE_CLASS) {
+			parse++;
+			cls_parse = moved_cls[k];
+		} else {
+			fate++;
+		}
+	}
+	if (!parse && fate != 1)
+		violation("tc: %d fate counters moved, not exactly one (the "
+			  "packet is %s)", fate, fate ? "counted twice" :
+			  "silently skipped");
+	if (parse > 1)
+		violation("tc: %d parse counters moved", parse);
+	if (parse && fate && (cls_parse == NON_IP_CLASS || !drop ||
+			      moved_cls[0] != DROPPED_CLASS))
+		violation("tc: an unparsed packet was %s", drop ? "dropped as "
+			  "not IP" : "accounted");
+}
+
+/*
+ * wf_stats: at tc the classifications check_tc_classes() allows, each by
+ * its unit; at the socket hooks nothing but a drop. Returns the bytes the
+ * packet was counted with (0 if it was not counted as a parsed or dropped
+ * IP packet); *cls: a tc class counted.
  */
 static __u64 check_stats(const struct snap *b, const struct snap *a,
 			 const struct run *r, int drop, int *cls)
 {
 	__u64 d, bytes = 0;
-	int i, moved = 0;
+	int i, moved = 0, moved_cls[N_TC_CLASSES];
 	size_t f;
 
 	if (r->prog == CG_IN || r->prog == CG_OUT) {
@@ -382,7 +416,7 @@ static __u64 check_stats(const struct snap *b, const struct snap *a,
 		if (d != want)
 			violation("%s grew by %llu, not %llu", cl->name,
 				  (unsigned long long)d, (unsigned long long)want);
-		if ((i == DROPPED_CLASS) != drop)
+		if (i < FIRST_PARSE_CLASS && (i == DROPPED_CLASS) != drop)
 			violation("counted as %s but the verdict is %s",
 				  cl->name, drop ? "drop" : "pass");
 		if (cl->bytes_off) {
@@ -391,12 +425,9 @@ static __u64 check_stats(const struct snap *b, const struct snap *a,
 		}
 		feat[r->prog][i]++;
 		*cls = i;
-		moved++;
+		moved_cls[moved++] = i;
 	}
-	if (moved != 1)
-		violation("tc: %d classification counters moved, not exactly "
-			  "one (the packet is %s)", moved,
-			  moved ? "counted twice" : "silently skipped");
+	check_tc_classes(moved_cls, moved, drop);
 	return bytes;
 }
 
@@ -439,11 +470,12 @@ static __u64 check_rules(const struct snap *b, const struct snap *a,
 				  (unsigned long long)ddb,
 				  (unsigned long long)bytes);
 		/*
-		 * A pass at a socket hook is in no wf_stats counter: the
-		 * first rule that counts it sets the bytes the others must
-		 * agree with.
+		 * A pass at a socket hook, or of an IP packet tc could not
+		 * parse (policed, not accounted), is in no wf_stats byte
+		 * counter: the first rule that counts it sets the bytes the
+		 * others must agree with.
 		 */
-		if (!bytes && socket && !drop) {
+		if (!bytes && !drop) {
 			check_bytes("passed_bytes", dpb, r);
 			bytes = dpb;
 		}
