@@ -99,7 +99,7 @@ ASAN_UNIT := $(OUT)/san/unit-tests
 FUZZ_BIN := $(OUT)/san/fuzz-config
 DPFUZZ_BIN := $(OUT)/san/fuzz-datapath
 
-.PHONY: all setup run test test-bins demo bench install clean
+.PHONY: all setup run test test-bins demo bench install clean lint
 
 all: $(APP)
 
@@ -158,6 +158,15 @@ $(DPFUZZ_BIN): tests/fuzz/fuzz_datapath.c tests/bpf/fixture.h $(wildcard tests/l
 
 $(OUT)/san:
 	$(Q)mkdir -p $@
+
+# The C sources as .clang-format (kernel style) writes them; tests/run.sh
+# runs it in the unit layer. `make format` rewrites them so.
+FORMAT_SRCS = $(shell git ls-files 'user/*.[ch]' 'bpf/*.[ch]' 'tests/*.[ch]' \
+	'bench/*.c' 2>/dev/null)
+lint:
+	$(Q)clang-format --dry-run --Werror --style=file $(FORMAT_SRCS)
+format:
+	$(Q)clang-format -i --style=file $(FORMAT_SRCS)
 
 bench: setup
 	$(Q)$(MAKE) $(APP) $(TOOL_BINS) $(BENCH_BIN)

@@ -33,7 +33,9 @@
 static int empty_prog(void)
 {
 	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+		  .dst_reg = BPF_REG_0,
+		  .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 
@@ -49,10 +51,13 @@ static struct pkt *make_packets(unsigned n)
 	unsigned i;
 
 	for (i = 0; p && i < n; i++) {
-		struct pkt_spec s = { .family = 4, .proto = IPPROTO_UDP,
-				      .src = src, .dst = "10.0.0.2",
+		struct pkt_spec s = { .family = 4,
+				      .proto = IPPROTO_UDP,
+				      .src = src,
+				      .dst = "10.0.0.2",
 				      .sport = (uint16_t)(1024 + i % 60000),
-				      .dport = 53, .payload = 64 };
+				      .dport = 53,
+				      .payload = 64 };
 
 		snprintf(src, sizeof(src), "10.%u.%u.1", (i / 60000) % 256,
 			 (i / 256) % 256);
@@ -77,10 +82,11 @@ static double measure(int fd, const struct pkt *p, unsigned n, unsigned runs,
 			    .data_size_in = q->len, .repeat = (int)train);
 
 		if (bpf_prog_test_run_opts(fd, &opts)) {
-			fprintf(stderr, "progbench: test run: %s\n", strerror(errno));
+			fprintf(stderr, "progbench: test run: %s\n",
+				strerror(errno));
 			exit(1);
 		}
-		total += opts.duration;	/* the mean of the repeats */
+		total += opts.duration; /* the mean of the repeats */
 	}
 	return (double)total / (runs / train);
 }
@@ -88,17 +94,19 @@ static double measure(int fd, const struct pkt *p, unsigned n, unsigned runs,
 /* Fill the flow table with n flows, then time passes through them. */
 static double acct_ns(unsigned n, unsigned train)
 {
-	struct wirefisher_bpf *skel = skel_load_lo(n < 1024 ? 1024 : n + n / 4, 0, 0, 0);
+	struct wirefisher_bpf *skel =
+		skel_load_lo(n < 1024 ? 1024 : n + n / 4, 0, 0, 0);
 	struct pkt *p = make_packets(n);
 	double ns;
 	int fd;
 
 	if (!skel || !p) {
-		fprintf(stderr, "progbench: cannot load: %s\n", strerror(errno));
+		fprintf(stderr, "progbench: cannot load: %s\n",
+			strerror(errno));
 		exit(1);
 	}
 	fd = bpf_program__fd(skel->progs.wf_tc_ingress);
-	measure(fd, p, n, n, 1);	/* insert every flow once */
+	measure(fd, p, n, n, 1); /* insert every flow once */
 	ns = measure(fd, p, n, RUNS, train);
 	free(p);
 	wirefisher_bpf__destroy(skel);
@@ -111,10 +119,11 @@ int main(void)
 	int fd = empty_prog();
 
 	if (fd < 0 || !p) {
-		fprintf(stderr, "progbench: empty program: %s\n", strerror(errno));
+		fprintf(stderr, "progbench: empty program: %s\n",
+			strerror(errno));
 		return 1;
 	}
-	measure(fd, p, 100, 10000, 1);	/* warm up */
+	measure(fd, p, 100, 10000, 1); /* warm up */
 	printf("empty %.1f\n", measure(fd, p, 100, RUNS, 1));
 	printf("empty_train16 %.1f\n", measure(fd, p, 100, RUNS, 16));
 	close(fd);

@@ -16,10 +16,10 @@
 #include "lib/match.bpf.h"
 #include "lib/owner.bpf.h"
 
-#define SOL_TCP 6
+#define SOL_TCP	       6
 #define TCP_CONGESTION 13
-#define AF_INET 2
-#define AF_INET6 10
+#define AF_INET	       2
+#define AF_INET6       10
 
 static __always_inline int describe(struct bpf_sock_ops *skops,
 				    struct wf_pkt *pkt)

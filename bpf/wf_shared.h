@@ -25,7 +25,7 @@
 #define WF_FAMILY_IPV6 6
 
 #define WF_DIR_INGRESS 0
-#define WF_DIR_EGRESS 1
+#define WF_DIR_EGRESS  1
 
 #define WF_IFNAMSIZ 16
 
@@ -42,8 +42,8 @@ struct wf_flow_key {
 	__u16 port_src;
 	__u16 port_dst;
 	__u8 proto;
-	__u8 family;	/* WF_FAMILY_* */
-	__u8 dir;	/* WF_DIR_* */
+	__u8 family; /* WF_FAMILY_* */
+	__u8 dir;    /* WF_DIR_* */
 	__u8 pad;
 	__u32 ifindex;
 };
@@ -59,41 +59,41 @@ struct wf_flow_key {
 struct wf_flow {
 	__u64 bytes;
 	__u64 packets;
-	__u64 first_ns;		/* CLOCK_MONOTONIC_COARSE of the first packet */
-	__u64 last_ns;		/* ... of the latest packet */
-	__u64 win_start_ns;	/* start of the open window */
-	__u64 win_base;		/* `bytes` when the open window started */
-	__u64 windows;		/* completed windows; 0 = rates not yet known */
-	__u64 rate_avg;		/* bytes/s from first_ns to the last window end */
-	__u64 rate_inst;	/* bytes/s over the last completed window */
-	__u64 rate_peak;	/* highest rate_inst seen */
-	__u64 rate_smooth;	/* s = s - s/8 + inst/8, once per window */
+	__u64 first_ns;	    /* CLOCK_MONOTONIC_COARSE of the first packet */
+	__u64 last_ns;	    /* ... of the latest packet */
+	__u64 win_start_ns; /* start of the open window */
+	__u64 win_base;	    /* `bytes` when the open window started */
+	__u64 windows;	    /* completed windows; 0 = rates not yet known */
+	__u64 rate_avg;	    /* bytes/s from first_ns to the last window end */
+	__u64 rate_inst;    /* bytes/s over the last completed window */
+	__u64 rate_peak;    /* highest rate_inst seen */
+	__u64 rate_smooth;  /* s = s - s/8 + inst/8, once per window */
 };
 
 /* Datapath counters, one slot per CPU in wf_stats; userspace sums them. */
 struct wf_counters {
-	__u64 packets;		/* every IP packet that passed */
-	__u64 bytes;		/* their IP bytes */
-	__u64 non_ip;		/* not IPv4/IPv6: passed, not accounted */
-	__u64 malformed;	/* bad header: policed with what was read
+	__u64 packets;	     /* every IP packet that passed */
+	__u64 bytes;	     /* their IP bytes */
+	__u64 non_ip;	     /* not IPv4/IPv6: passed, not accounted */
+	__u64 malformed;     /* bad header: policed with what was read
 				 * (verdict.bpf.h), not accounted */
-	__u64 truncated;	/* L4 header cut short: likewise */
-	__u64 flows_created;	/* new entries inserted in wf_flows */
-	__u64 flow_errors;	/* entry could neither be found nor inserted */
-	__u64 dropped;		/* IP packets a rule dropped */
+	__u64 truncated;     /* L4 header cut short: likewise */
+	__u64 flows_created; /* new entries inserted in wf_flows */
+	__u64 flow_errors;   /* entry could neither be found nor inserted */
+	__u64 dropped;	     /* IP packets a rule dropped */
 	__u64 dropped_bytes;
-	__u64 bucket_errors;	/* per-key bucket could not be made: dropped */
-	__u64 steered;		/* packets redirected to another path device */
-	__u64 steer_flows;	/* flows given a path (new, or moved off a dead one) */
-	__u64 steer_no_path;	/* steered prefix, no usable path: left to routing */
-	__u64 frags;		/* IP fragments seen while policing */
-	__u64 frags_no_first;	/* later fragments whose first was not seen:
+	__u64 bucket_errors; /* per-key bucket could not be made: dropped */
+	__u64 steered;	     /* packets redirected to another path device */
+	__u64 steer_flows; /* flows given a path (new, or moved off a dead one) */
+	__u64 steer_no_path; /* steered prefix, no usable path: left to routing */
+	__u64 frags;	     /* IP fragments seen while policing */
+	__u64 frags_no_first; /* later fragments whose first was not seen:
 				 * charged to every port rule (frag.bpf.h) */
 };
 
 /* ---- policing ------------------------------------------------------- */
 
-#define WF_MAX_RULES 64	/* one bit each in a __u64 match set */
+#define WF_MAX_RULES 64 /* one bit each in a __u64 match set */
 /*
  * A rule's state (bucket, counters, rates, per-key buckets) lives in a slot
  * that follows the rule's name across reloads, not its position: twice the
@@ -101,22 +101,22 @@ struct wf_counters {
  * the old rules keep theirs until the swap.
  */
 #define WF_RULE_SLOTS (2 * WF_MAX_RULES)
-#define WF_RULE_NAME 32
+#define WF_RULE_NAME  32
 
 /* What a rule's bucket is keyed by. */
-#define WF_PER_RULE 0	/* one bucket for all matching traffic */
+#define WF_PER_RULE   0 /* one bucket for all matching traffic */
 #define WF_PER_SRC_IP 1
 #define WF_PER_DST_IP 2
-#define WF_PER_FLOW 3
+#define WF_PER_FLOW   3
 
-#define WF_RULE_PROTO 0x1	/* match proto */
-#define WF_RULE_SPORT 0x2	/* match sport_lo..sport_hi */
-#define WF_RULE_DPORT 0x4
+#define WF_RULE_PROTO	0x1 /* match proto */
+#define WF_RULE_SPORT	0x2 /* match sport_lo..sport_hi */
+#define WF_RULE_DPORT	0x4
 #define WF_RULE_IFINDEX 0x8
-#define WF_RULE_CGROUP 0x10	/* match the socket's cgroup or a descendant */
-#define WF_RULE_PID 0x20	/* match the process that made the socket */
-#define WF_RULE_COMM 0x40	/* ... by its command name */
-#define WF_RULE_EXE 0x80	/* ... by its executable (device, inode) */
+#define WF_RULE_CGROUP	0x10 /* match the socket's cgroup or a descendant */
+#define WF_RULE_PID	0x20 /* match the process that made the socket */
+#define WF_RULE_COMM	0x40 /* ... by its command name */
+#define WF_RULE_EXE	0x80 /* ... by its executable (device, inode) */
 
 #define WF_COMM_LEN 16
 
@@ -128,7 +128,7 @@ struct wf_counters {
  * 1e-6 relative precision at 100 Gbit/s; with rates >= 1000 B/s (8 kbit/s)
  * a packet of up to WF_TB_MAX_LEN bytes costs < 2^64 before the shift.
  */
-#define WF_TB_SHIFT 24
+#define WF_TB_SHIFT   24
 #define WF_TB_MAX_LEN (1U << 20)
 
 /*
@@ -138,24 +138,24 @@ struct wf_counters {
  * ns_per_byte and burst_ns.
  */
 struct wf_rule {
-	__u32 flags;		/* WF_RULE_* */
+	__u32 flags; /* WF_RULE_* */
 	__u8 proto;
-	__u8 dirs;		/* bit 0 ingress, bit 1 egress */
-	__u8 per;		/* WF_PER_* */
+	__u8 dirs; /* bit 0 ingress, bit 1 egress */
+	__u8 per;  /* WF_PER_* */
 	__u8 active;
 	__u16 sport_lo, sport_hi;
 	__u16 dport_lo, dport_hi;
 	__u32 ifindex;
-	__u32 bucket;		/* per: rule - slot in wf_rule_buckets: the
+	__u32 bucket;	   /* per: rule - slot in wf_rule_buckets: the
 				 * rule's own, or its group's first rule's */
-	__u64 ns_per_byte;	/* (1e9 << WF_TB_SHIFT) / rate in bytes/s */
-	__u64 burst_ns;		/* burst as time at the rate: bucket depth */
-	__u64 rate_bps;		/* bits per second, as configured */
+	__u64 ns_per_byte; /* (1e9 << WF_TB_SHIFT) / rate in bytes/s */
+	__u64 burst_ns;	   /* burst as time at the rate: bucket depth */
+	__u64 rate_bps;	   /* bits per second, as configured */
 	__u64 burst_bytes;
 	__u64 cgroup_id;	/* WF_RULE_CGROUP: the cgroup's id (inode) */
 	__u32 cgroup_level;	/* ... and its depth below the root */
 	__u32 pid;		/* WF_RULE_PID: a TGID */
-	char comm[WF_COMM_LEN];	/* WF_RULE_COMM: NUL-padded */
+	char comm[WF_COMM_LEN]; /* WF_RULE_COMM: NUL-padded */
 	__u64 exe_ino;		/* WF_RULE_EXE: the executable's inode ... */
 	__u32 exe_dev;		/* ... on this device (kernel encoding) */
 	__u32 slot;		/* state slot: wf_rule_stats, wf_rule_acct,
@@ -163,7 +163,7 @@ struct wf_rule {
 	__u32 group;		/* id of the group's first rule (or own id):
 				 * a packet charges a shared bucket once */
 	__u32 pad3;
-	char cc[WF_COMM_LEN];	/* TCP congestion control to set, or "" */
+	char cc[WF_COMM_LEN]; /* TCP congestion control to set, or "" */
 	char name[WF_RULE_NAME];
 };
 
@@ -175,9 +175,9 @@ struct wf_rule {
  */
 struct wf_sk_owner {
 	__u32 tgid;
-	__u32 exe_dev;		/* kernel dev_t of the executable's filesystem */
+	__u32 exe_dev; /* kernel dev_t of the executable's filesystem */
 	char comm[WF_COMM_LEN];
-	__u64 exe_ino;		/* inode of the executable */
+	__u64 exe_ino; /* inode of the executable */
 };
 
 /*
@@ -188,9 +188,9 @@ struct wf_sk_owner {
 struct wf_frag_key {
 	__u32 addr_src[4];
 	__u32 addr_dst[4];
-	__u32 id;		/* IPv4: 16 bits; IPv6: the fragment header's 32 */
+	__u32 id; /* IPv4: 16 bits; IPv6: the fragment header's 32 */
 	__u8 proto;
-	__u8 family;		/* WF_FAMILY_* */
+	__u8 family; /* WF_FAMILY_* */
 	/* Where it was policed: 1 the socket hooks, 0 tc. A local datagram
 	 * meets both, each with its own rules: each keeps its own entry, or
 	 * one would spend the credit the other's first fragment bought. */
@@ -198,16 +198,16 @@ struct wf_frag_key {
 	__u8 pad;
 };
 
-#define WF_FRAG_EACH 0	/* later fragments are charged one by one */
-#define WF_FRAG_PASSED 1	/* the first paid for the whole datagram */
-#define WF_FRAG_DROPPED 2	/* the first was dropped: so are the others */
+#define WF_FRAG_EACH	0 /* later fragments are charged one by one */
+#define WF_FRAG_PASSED	1 /* the first paid for the whole datagram */
+#define WF_FRAG_DROPPED 2 /* the first was dropped: so are the others */
 
 /* ... the ports its first fragment carried (host order), and its fate. */
 struct wf_frag {
 	__u16 port_src;
 	__u16 port_dst;
-	__u32 verdict;		/* WF_FRAG_* */
-	__s64 credit;		/* WF_FRAG_PASSED: bytes paid, not yet seen */
+	__u32 verdict; /* WF_FRAG_* */
+	__s64 credit;  /* WF_FRAG_PASSED: bytes paid, not yet seen */
 };
 
 /* Keys of the prefix tries: the matching rules' bits as values (__u64). */
@@ -232,9 +232,9 @@ struct wf_bucket {
 
 /* wf_keyed: the bucket of one source, destination or flow of one rule. */
 struct wf_bucket_key {
-	__u32 rule;		/* the rule's slot */
+	__u32 rule; /* the rule's slot */
 	__u32 pad;
-	struct wf_flow_key flow;	/* only the fields `per` names are set */
+	struct wf_flow_key flow; /* only the fields `per` names are set */
 };
 
 /* Per rule and per CPU in wf_rule_stats. */
@@ -246,34 +246,34 @@ struct wf_rule_counters {
 };
 
 /* What userspace tells the datapath about an attached interface. */
-#define WF_IFACE_STEER 0x1	/* a steering path device: steer at egress */
+#define WF_IFACE_STEER 0x1 /* a steering path device: steer at egress */
 
 struct wf_iface {
-	__u32 l2_len;		/* 14 on Ethernet, 0 on TUN (WireGuard) */
-	__u32 flags;		/* WF_IFACE_* */
+	__u32 l2_len; /* 14 on Ethernet, 0 on TUN (WireGuard) */
+	__u32 flags;  /* WF_IFACE_* */
 	char name[WF_IFNAMSIZ];
 };
 
 /* ---- steering ------------------------------------------------------ */
 
-#define WF_MAX_PATHS 16		/* paths in the config */
-#define WF_MAX_ROUTES 64	/* routes in the config */
-#define WF_ROUTE_PATHS 8	/* paths one route may use */
-#define WF_NO_PATH 0xff
+#define WF_MAX_PATHS   16 /* paths in the config */
+#define WF_MAX_ROUTES  64 /* routes in the config */
+#define WF_ROUTE_PATHS 8  /* paths one route may use */
+#define WF_NO_PATH     0xff
 
 #define WF_MODE_FAILOVER 0
-#define WF_MODE_SPREAD 1
+#define WF_MODE_SPREAD	 1
 
-#define WF_ROUTE_PINNED 0x1	/* `wirefisher switch --via`: active is fixed */
+#define WF_ROUTE_PINNED 0x1 /* `wirefisher switch --via`: active is fixed */
 
 /* One path as a route sees it: where it leads now and whether it may. */
 struct wf_route_path {
-	__u32 ifindex;		/* 0 while the device is absent */
-	__u8 path;		/* id in the config's path list */
+	__u32 ifindex; /* 0 while the device is absent */
+	__u8 path;     /* id in the config's path list */
 	__u8 usable;
 	__u16 pad;
-	__u32 weight;		/* relative share for spread, >= 1 */
-	__u32 util;		/* measured load, per mille of capacity */
+	__u32 weight; /* relative share for spread, >= 1 */
+	__u32 util;   /* measured load, per mille of capacity */
 };
 
 /*
@@ -283,11 +283,11 @@ struct wf_route_path {
  * new route, never a mix, and a route never has no value while it changes.
  */
 struct wf_route {
-	__u8 mode;		/* WF_MODE_* */
+	__u8 mode; /* WF_MODE_* */
 	__u8 n_paths;
-	__u8 active;		/* index into paths[]: new flows (failover) */
-	__u8 flags;		/* WF_ROUTE_* */
-	__u32 gen;		/* bumped by every rewrite, for readers */
+	__u8 active; /* index into paths[]: new flows (failover) */
+	__u8 flags;  /* WF_ROUTE_* */
+	__u32 gen;   /* bumped by every rewrite, for readers */
 	struct wf_route_path paths[WF_ROUTE_PATHS];
 };
 
@@ -301,17 +301,17 @@ struct wf_route {
 struct wf_steer_flow {
 	__u64 bytes;
 	__u64 packets;
-	__u64 first_ns;		/* CLOCK_MONOTONIC_COARSE */
+	__u64 first_ns; /* CLOCK_MONOTONIC_COARSE */
 	__u64 last_ns;
 	__u32 route;
-	__u8 path;		/* id in the config's path list */
+	__u8 path; /* id in the config's path list */
 	__u8 pad[3];
 };
 
-#define WF_PATH_DOWN 0
-#define WF_PATH_UP 1
-#define WF_PATH_ABSENT 2	/* its device is not there */
-#define WF_PATH_PROBING 3	/* not yet enough probes to say */
+#define WF_PATH_DOWN	0
+#define WF_PATH_UP	1
+#define WF_PATH_ABSENT	2 /* its device is not there */
+#define WF_PATH_PROBING 3 /* not yet enough probes to say */
 
 /*
  * wf_path_status[path id]: what the prober knows, written by the daemon
@@ -322,19 +322,19 @@ struct wf_path_status {
 	char name[WF_RULE_NAME];
 	char device[WF_IFNAMSIZ];
 	__u32 ifindex;
-	__u8 state;		/* WF_PATH_* */
+	__u8 state; /* WF_PATH_* */
 	__u8 configured;
 	__u16 pad;
-	__u64 rtt_ns;		/* EWMA */
-	__u64 jitter_ns;	/* EWMA of |rtt - previous rtt| */
-	__u32 loss_ppm;		/* over the probe window */
-	__u32 score_milli;	/* lower is better; see README */
+	__u64 rtt_ns;	   /* EWMA */
+	__u64 jitter_ns;   /* EWMA of |rtt - previous rtt| */
+	__u32 loss_ppm;	   /* over the probe window */
+	__u32 score_milli; /* lower is better; see README */
 	__u64 probes_sent;
 	__u64 probes_lost;
-	__u64 flows;		/* steered flows seen within the last 10 s */
-	__u64 rate_bps;		/* the device's transmit rate, bits/s */
-	__u64 changed_unix_ns;	/* CLOCK_REALTIME of the last state change */
-	__s64 handshake_age_s;	/* WireGuard; -1 when not readable */
+	__u64 flows;	       /* steered flows seen within the last 10 s */
+	__u64 rate_bps;	       /* the device's transmit rate, bits/s */
+	__u64 changed_unix_ns; /* CLOCK_REALTIME of the last state change */
+	__s64 handshake_age_s; /* WireGuard; -1 when not readable */
 };
 
 /*
@@ -343,7 +343,7 @@ struct wf_path_status {
  */
 struct wf_route_ctl {
 	__u32 pin;
-	__u32 seq;		/* bumped by each switch request */
+	__u32 seq; /* bumped by each switch request */
 };
 
 /*
@@ -353,15 +353,15 @@ struct wf_route_ctl {
  */
 struct wf_info {
 	__u32 abi_version;
-	__u32 pid;		/* 0: no daemon (a persistent one stopped) */
-	__u64 window_ns;	/* accounting window */
-	__u64 started_ns;	/* CLOCK_MONOTONIC_COARSE, the datapath's clock */
+	__u32 pid;	  /* 0: no daemon (a persistent one stopped) */
+	__u64 window_ns;  /* accounting window */
+	__u64 started_ns; /* CLOCK_MONOTONIC_COARSE, the datapath's clock */
 	__u32 max_flows;
-	__u32 persist;		/* 1: the hooks outlive the daemon */
-	__u32 reload_seq;	/* reload attempts so far */
-	__u32 reload_failed;	/* the last attempt was refused (old config kept) */
-	__u32 adopted;		/* this daemon took over a previous one's hooks */
-	__u32 reload_failures;	/* attempts refused so far */
+	__u32 persist;	     /* 1: the hooks outlive the daemon */
+	__u32 reload_seq;    /* reload attempts so far */
+	__u32 reload_failed; /* the last attempt was refused (old config kept) */
+	__u32 adopted;	     /* this daemon took over a previous one's hooks */
+	__u32 reload_failures; /* attempts refused so far */
 };
 
 /*

@@ -59,6 +59,7 @@ for layer in $layers; do
 		# The man pages against --help and the README; the dashboard.
 		OUT=$OUT run_step docs 60 tests/check-man.sh
 		OUT=$OUT run_step build 60 tests/check-build.sh
+		run_whole lint/clang-format 120 make -s lint
 		run_step dashboard 60 python3 tests/check-dashboard.py
 		;;
 	fuzz)

@@ -6,7 +6,7 @@ set -eu
 PKGS="make gcc clang libbpf-dev libelf-dev zlib1g-dev libyaml-dev libmicrohttpd-dev
 pkg-config bpftool iproute2 iputils-ping iperf3 util-linux procps python3
 nftables iptables wireguard-go wireguard-tools libclang-rt-dev curl
-prometheus"
+prometheus clang-format"
 
 missing=""
 for p in $PKGS; do

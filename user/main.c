@@ -21,12 +21,9 @@ static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{ "run", cmd_run },
-	{ "check", cmd_check },
-	{ "stats", cmd_stats },
-	{ "paths", cmd_paths },
-	{ "switch", cmd_switch },
-	{ "reload", cmd_reload },
+	{ "run", cmd_run },	  { "check", cmd_check },
+	{ "stats", cmd_stats },	  { "paths", cmd_paths },
+	{ "switch", cmd_switch }, { "reload", cmd_reload },
 	{ "down", cmd_down },
 };
 
@@ -63,7 +60,7 @@ static size_t distance(const char *a, const char *b)
 static const char *nearest(const char *word)
 {
 	const char *best = NULL;
-	size_t best_d = 3;	/* at most two edits */
+	size_t best_d = 3; /* at most two edits */
 
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		size_t d = distance(word, commands[i].name);
@@ -85,7 +82,7 @@ static int unknown(const char *word)
 		fprintf(stderr, "; did you mean '%s'?\n", near);
 	else
 		fprintf(stderr, "; commands: run, check, stats, paths, switch, "
-			"reload, down (wirefisher --help)\n");
+				"reload, down (wirefisher --help)\n");
 	return EXIT_USAGE;
 }
 

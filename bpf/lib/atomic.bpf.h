@@ -12,7 +12,7 @@
 #define WF_ATOMIC_BPF_H
 
 #ifdef WF_RACY
-#define wf_add(p, v) (*(p) += (v))
+#define wf_add(p, v)		(*(p) += (v))
 #define wf_update(p, old, next) ((*(p) = (next)), 1)
 #else
 /* Add v to a counter other CPUs add to (lock xadd). */

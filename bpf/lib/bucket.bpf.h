@@ -67,9 +67,9 @@ static __always_inline int tb_consume(struct wf_bucket *b, __u64 now,
 }
 
 enum wf_charge {
-	WF_CHARGED,		/* admitted (or its group already charged) */
+	WF_CHARGED, /* admitted (or its group already charged) */
 	WF_REFUSED,
-	WF_NO_BUCKET,		/* the per-key table could not make one */
+	WF_NO_BUCKET, /* the per-key table could not make one */
 };
 
 /*

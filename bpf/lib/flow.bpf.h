@@ -60,9 +60,9 @@ static __always_inline void flow_window_roll(struct wf_flow *f, __u64 now)
  * NULL if the packet is counted, else the entry another CPU inserted since
  * our lookup (NOEXIST keeps its counts), where the caller counts it.
  */
-static __noinline struct wf_flow *flow_insert(struct wf_flow_key *key, __u64 now,
-					      struct wf_counters *c, __u64 bytes,
-					      __u64 segs)
+static __noinline struct wf_flow *flow_insert(struct wf_flow_key *key,
+					      __u64 now, struct wf_counters *c,
+					      __u64 bytes, __u64 segs)
 {
 	struct wf_flow init = {
 		.bytes = bytes,

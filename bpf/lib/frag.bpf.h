@@ -75,7 +75,7 @@ static __noinline void frag_before(struct wf_pkt *pkt, __u32 at_socket,
 	__s64 bytes;
 
 	if (!l4_has_ports(pkt->key.proto))
-		return;	/* no port rule can match it anyway */
+		return; /* no port rule can match it anyway */
 	if (pkt->frag == WF_FRAG_FIRST) {
 		if (pkt->l4 == WF_L4_PORTS)
 			pkt->charge = frag_dgram_bytes(pkt);
@@ -84,7 +84,7 @@ static __noinline void frag_before(struct wf_pkt *pkt, __u32 at_socket,
 	frag_key(pkt, at_socket, &fk);
 	f = bpf_map_lookup_elem(&wf_frags, &fk);
 	if (!f) {
-		if (!at_socket)	/* counted where the interface's are */
+		if (!at_socket) /* counted where the interface's are */
 			c->frags_no_first++;
 		pkt->l4 = WF_L4_ANY;
 		return;

@@ -110,13 +110,13 @@ WF_GLOBAL struct {
  * rule names plus 0/0, and gives each the bits of every rule covering it,
  * so one longest-prefix lookup per address yields all candidate rules.
  */
-#define WF_LPM(name, keytype)						\
-	WF_GLOBAL struct {						\
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);			\
-		__uint(max_entries, 2 * WF_MAX_RULES + 1);		\
-		__uint(map_flags, BPF_F_NO_PREALLOC);			\
-		__type(key, keytype);					\
-		__type(value, __u64);					\
+#define WF_LPM(name, keytype)                              \
+	WF_GLOBAL struct {                                 \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);       \
+		__uint(max_entries, 2 * WF_MAX_RULES + 1); \
+		__uint(map_flags, BPF_F_NO_PREALLOC);      \
+		__type(key, keytype);                      \
+		__type(value, __u64);                      \
 	} name SEC(".maps")
 
 WF_LPM(wf_src4, struct wf_lpm4);

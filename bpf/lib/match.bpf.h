@@ -21,8 +21,8 @@
  * tc egress's steering path can afford only 96 bytes of (512 in all).
  */
 static __noinline __u64 lpm_rules(void *trie4, void *trie6,
-				       const struct wf_flow_key *k,
-				       const __u32 *addr)
+				  const struct wf_flow_key *k,
+				  const __u32 *addr)
 {
 	__u64 *set;
 
@@ -65,7 +65,8 @@ static __always_inline int owner_matches(const struct wf_rule *r,
 	     pkt->comm[1] != ((const __u64 *)r->comm)[1]))
 		return 0;
 	if ((r->flags & WF_RULE_EXE) &&
-	    (!pkt->pid || pkt->exe_ino != r->exe_ino || pkt->exe_dev != r->exe_dev))
+	    (!pkt->pid || pkt->exe_ino != r->exe_ino ||
+	     pkt->exe_dev != r->exe_dev))
 		return 0;
 	return 1;
 }
@@ -172,7 +173,7 @@ static __always_inline __u32 wf_fls64(__u64 x)
 struct match_first_walk {
 	const struct wf_pkt *pkt;
 	__u64 candidates;
-	int found;		/* rule id + 1, 0: none */
+	int found; /* rule id + 1, 0: none */
 };
 
 static long match_first_rule(__u32 i, void *data)

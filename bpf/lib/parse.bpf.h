@@ -21,9 +21,9 @@
 
 enum wf_parse {
 	WF_PARSE_OK = 0,
-	WF_PARSE_MALFORMED,	/* a header field is impossible */
-	WF_PARSE_TRUNCATED,	/* the packet ends inside a header */
-	WF_PARSE_NOT_IP,	/* the hook says it is not IP (skb.bpf.h) */
+	WF_PARSE_MALFORMED, /* a header field is impossible */
+	WF_PARSE_TRUNCATED, /* the packet ends inside a header */
+	WF_PARSE_NOT_IP,    /* the hook says it is not IP (skb.bpf.h) */
 };
 
 /*
@@ -32,7 +32,7 @@ enum wf_parse {
  * accounting, which no port rule may mistake for ports.
  */
 enum wf_l4 {
-	WF_L4_NONE = 0,	/* no ports: another protocol, or a packet that
+	WF_L4_NONE = 0, /* no ports: another protocol, or a packet that
 			 * really ends before them (the receiver drops it) */
 	WF_L4_PORTS,	/* read from the packet, or from its first fragment */
 	WF_L4_ANY,	/* could be any: a later fragment whose first was not
@@ -43,24 +43,24 @@ enum wf_l4 {
 
 enum wf_frag_kind {
 	WF_FRAG_NONE = 0,
-	WF_FRAG_FIRST,	/* offset 0, more to come: carries the ports */
-	WF_FRAG_LATER,	/* offset > 0: no L4 header */
+	WF_FRAG_FIRST, /* offset 0, more to come: carries the ports */
+	WF_FRAG_LATER, /* offset > 0: no L4 header */
 };
 
 /* What every library function needs to know about one packet. */
 struct wf_pkt {
 	struct wf_flow_key key;
-	__u32 len;	/* IP bytes of this skb, from the IP header on */
-	__u32 hdr_len;	/* IP + L4 header bytes, repeated in every GSO segment */
-	__u32 segs;	/* wire packets this skb stands for (GSO), at least 1 */
-	__u8 l4;	/* enum wf_l4 */
-	__u8 frag;	/* enum wf_frag_kind */
-	__u8 fate;	/* WF_FRAG_* of the datagram, for a later fragment */
+	__u32 len;     /* IP bytes of this skb, from the IP header on */
+	__u32 hdr_len; /* IP + L4 header bytes, repeated in every GSO segment */
+	__u32 segs;    /* wire packets this skb stands for (GSO), at least 1 */
+	__u8 l4;       /* enum wf_l4 */
+	__u8 frag;     /* enum wf_frag_kind */
+	__u8 fate;     /* WF_FRAG_* of the datagram, for a later fragment */
 	__u8 pad;
-	__u16 l4_off;	/* L4 header offset from the IP header, 0: not reached */
+	__u16 l4_off; /* L4 header offset from the IP header, 0: not reached */
 	__u16 dgram_len; /* first UDP fragment: the whole datagram's UDP length */
-	__u32 frag_id;	/* the datagram's identification (IPv4: 16 bits) */
-	__u32 charge;	/* bytes the buckets charge, if not pkt_bytes() */
+	__u32 frag_id;	 /* the datagram's identification (IPv4: 16 bits) */
+	__u32 charge;	 /* bytes the buckets charge, if not pkt_bytes() */
 	/* The socket's cgroup and its ancestors by level (cgroup hooks only). */
 	__u64 cg[WF_CG_LEVELS];
 	/* The socket's maker, if wf_sock_create saw it (cgroup hooks only). */
@@ -132,7 +132,7 @@ static __always_inline int parse_l4(void *l4, void *data_end, __u8 proto,
 		return WF_PARSE_OK;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6: {
-		__u8 *tc = l4;	/* type, code: the same place in both */
+		__u8 *tc = l4; /* type, code: the same place in both */
 
 		if ((void *)(tc + 2) > data_end)
 			return WF_PARSE_TRUNCATED;
@@ -166,7 +166,8 @@ static __always_inline int parse_ipv4(void *data, void *data_end,
 	if ((void *)(iph + 1) > data_end)
 		return WF_PARSE_TRUNCATED;
 	ihl = iph->ihl * 4;
-	if (iph->version != 4 || ihl < sizeof(*iph) || !ipv4_len_ok(iph, ihl, pkt))
+	if (iph->version != 4 || ihl < sizeof(*iph) ||
+	    !ipv4_len_ok(iph, ihl, pkt))
 		return WF_PARSE_MALFORMED;
 	if (data + ihl > data_end)
 		return WF_PARSE_TRUNCATED;
@@ -254,7 +255,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end,
 	if (next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING ||
 	    next == IPPROTO_DSTOPTS || next == IPPROTO_FRAGMENT ||
 	    next == IPPROTO_AH)
-		return WF_PARSE_MALFORMED;	/* longer chain than we walk */
+		return WF_PARSE_MALFORMED; /* longer chain than we walk */
 	pkt->l4_off = off;
 	if (data + off > data_end)
 		return WF_PARSE_TRUNCATED;

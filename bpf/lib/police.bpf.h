@@ -25,13 +25,13 @@
 
 struct police_walk {
 	struct wf_pkt *pkt;
-	__u64 charged;		/* shared (group) buckets already charged */
-	__u64 now;		/* wf_now_fine(), for the buckets */
-	__u64 acct_now;		/* wf_now(), for the rule's windowed rates */
-	__u64 bytes;		/* counted */
-	__u64 charge;		/* charged to the buckets (frag.bpf.h) */
-	__u64 candidates;	/* from the tries */
-	__u64 matched;		/* candidates whose other fields match */
+	__u64 charged;	  /* shared (group) buckets already charged */
+	__u64 now;	  /* wf_now_fine(), for the buckets */
+	__u64 acct_now;	  /* wf_now(), for the rule's windowed rates */
+	__u64 bytes;	  /* counted */
+	__u64 charge;	  /* charged to the buckets (frag.bpf.h) */
+	__u64 candidates; /* from the tries */
+	__u64 matched;	  /* candidates whose other fields match */
 	int dropped;
 	struct wf_counters *c;
 };
@@ -47,13 +47,13 @@ static long police_rule(__u32 i, void *data)
 	w->matched |= 1ULL << i;
 	/* Dropped, or paid for by the datagram's first fragment. */
 	if (w->dropped || w->pkt->fate == WF_FRAG_PASSED)
-		return 0;	/* still collect the matches, for the counters */
+		return 0; /* still collect the matches, for the counters */
 	switch (bucket_charge(r, w->pkt, w->now, w->charge, &w->charged)) {
 	case WF_CHARGED:
 		break;
 	case WF_NO_BUCKET:
 		w->c->bucket_errors++;
-		w->dropped = 1;	/* fail closed: the limit holds */
+		w->dropped = 1; /* fail closed: the limit holds */
 		break;
 	default:
 		w->dropped = 1;

@@ -53,7 +53,7 @@ static __noinline int skb_l4_slow(struct __sk_buff *skb, __u32 ip,
 	}
 	if (!l4_has_ports(pkt->key.proto) ||
 	    bpf_skb_load_bytes(skb, off, ports, sizeof(ports)))
-		return parse;	/* really ends before the ports */
+		return parse; /* really ends before the ports */
 	pkt->key.port_src = bpf_ntohs(ports[0]);
 	pkt->key.port_dst = bpf_ntohs(ports[1]);
 	pkt->l4 = WF_L4_PORTS;

@@ -20,7 +20,8 @@
 static __always_inline __u64 *steer_route_id(const struct wf_flow_key *k)
 {
 	if (k->family == WF_FAMILY_IPV4) {
-		struct wf_lpm4 key = { .prefixlen = 32, .addr = k->addr_dst[0] };
+		struct wf_lpm4 key = { .prefixlen = 32,
+				       .addr = k->addr_dst[0] };
 
 		return bpf_map_lookup_elem(&wf_steer4, &key);
 	}
@@ -104,8 +105,12 @@ static __always_inline void steer_assign(struct wf_flow_key *key,
 		return;
 	}
 	struct wf_steer_flow nf = {
-		.bytes = len, .packets = 1, .first_ns = now, .last_ns = now,
-		.route = id, .path = path,
+		.bytes = len,
+		.packets = 1,
+		.first_ns = now,
+		.last_ns = now,
+		.route = id,
+		.path = path,
 	};
 	bpf_map_update_elem(&wf_steer_flows, key, &nf, BPF_ANY);
 }

@@ -64,7 +64,7 @@ __weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at_socket)
 	if (!wf_police || !c || !pkt)
 		return 0;
 	if (pkt->frag) {
-		if (!at_socket)	/* counted once, by tc, as parse counts are */
+		if (!at_socket) /* counted once, by tc, as parse counts are */
 			c->frags++;
 		frag_before(pkt, at_socket, c);
 	}

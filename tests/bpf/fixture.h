@@ -39,14 +39,16 @@ static inline int run_prog(struct bpf_program *prog, const struct pkt *p,
 }
 
 /* Run the tc ingress (or egress) program on p; the verdict, or -errno. */
-static inline int run(struct wirefisher_bpf *skel, int egress, const struct pkt *p,
-	       __u32 gso_segs, int repeat)
+static inline int run(struct wirefisher_bpf *skel, int egress,
+		      const struct pkt *p, __u32 gso_segs, int repeat)
 {
 	return run_prog(egress ? skel->progs.wf_tc_egress :
-			skel->progs.wf_tc_ingress, p, gso_segs, repeat);
+				 skel->progs.wf_tc_ingress,
+			p, gso_segs, repeat);
 }
 
-static inline void counters(struct wirefisher_bpf *skel, struct wf_counters *sum)
+static inline void counters(struct wirefisher_bpf *skel,
+			    struct wf_counters *sum)
 {
 	stats_read_counters(bpf_map__fd(skel->maps.wf_stats), sum);
 }
@@ -57,9 +59,8 @@ static inline void counters(struct wirefisher_bpf *skel, struct wf_counters *sum
  * does, the rules on a cgroup or process go to the cgroup_skb hooks and
  * those with tcp_congestion to wf_sockops.
  */
-static inline struct wirefisher_bpf *load_rules(const char *yaml,
-						int test_clock,
-						struct wf_config *cfg)
+static inline struct wirefisher_bpf *
+load_rules(const char *yaml, int test_clock, struct wf_config *cfg)
 {
 	static struct wf_host host;
 	struct wirefisher_bpf *skel;

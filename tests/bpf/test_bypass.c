@@ -47,8 +47,8 @@ static void frag4(struct pkt *p, const char *src, __u32 id, __u16 off,
 	pkt_build(p, &s);
 	ip = (struct iphdr *)(p->buf + p->l3);
 	ip->id = htons((__u16)id);
-	ip->frag_off = htons((__u16)(0x2000 | off));	/* MF */
-	if (off)	/* payload, not a header: ports that must not count */
+	ip->frag_off = htons((__u16)(0x2000 | off)); /* MF */
+	if (off) /* payload, not a header: ports that must not count */
 		memset(p->buf + p->l4, 0x11, 8);
 	else if (udp_len)
 		((struct udphdr *)(p->buf + p->l4))->len = htons(udp_len);
@@ -58,8 +58,8 @@ static void frag4(struct pkt *p, const char *src, __u32 id, __u16 off,
 static void frag6(struct pkt *p, const char *src, __u32 id, __u16 off,
 		  __u16 dport, __u16 udp_len)
 {
-	struct pkt_spec s = { V6(src, "fd00::2"), .proto = IPPROTO_UDP,
-			      .sport = 4000, .dport = dport,
+	struct pkt_spec s = { V6(src, "fd00::2"),   .proto = IPPROTO_UDP,
+			      .sport = 4000,	    .dport = dport,
 			      .payload = 1000 - 56, .v6_hopopts = 1 };
 	__u8 *ext;
 
@@ -68,7 +68,7 @@ static void frag6(struct pkt *p, const char *src, __u32 id, __u16 off,
 	((struct ipv6hdr *)(p->buf + p->l3))->nexthdr = 44;
 	ext[0] = IPPROTO_UDP;
 	ext[2] = (__u8)((off << 3) >> 8);
-	ext[3] = (__u8)((off << 3) | 1);	/* M */
+	ext[3] = (__u8)((off << 3) | 1); /* M */
 	id = htonl(id);
 	memcpy(ext + 4, &id, 4);
 	if (off)
@@ -77,13 +77,13 @@ static void frag6(struct pkt *p, const char *src, __u32 id, __u16 off,
 		((struct udphdr *)(p->buf + p->l4))->len = htons(udp_len);
 }
 
-#define FRAG_RULES                                                           \
-	"rules:\n"                                                           \
-	"  - name: dport-9000\n"                                             \
-	"    match: { proto: udp, dport: 9000 }\n"                           \
-	"    rate: 8mbit\n    burst: 10kB\n"                                 \
-	"  - name: dport-9001\n"                                             \
-	"    match: { dport: 9001 }\n"                                       \
+#define FRAG_RULES                                 \
+	"rules:\n"                                 \
+	"  - name: dport-9000\n"                   \
+	"    match: { proto: udp, dport: 9000 }\n" \
+	"    rate: 8mbit\n    burst: 10kB\n"       \
+	"  - name: dport-9001\n"                   \
+	"    match: { dport: 9001 }\n"             \
 	"    rate: 1gbit\n"
 
 typedef void (*frag_fn)(struct pkt *p, const char *src, __u32 id, __u16 off,
@@ -113,7 +113,7 @@ static int datagram(struct wirefisher_bpf *skel, frag_fn make, const char *src,
  * borrows the entry.
  */
 static void frags(frag_fn make, const char *src, const char *other,
-		  __u16 per)	/* UDP bytes in one fragment */
+		  __u16 per) /* UDP bytes in one fragment */
 {
 	struct wf_config cfg;
 	struct wirefisher_bpf *skel = load_rules(FRAG_RULES, 1, &cfg);
@@ -127,8 +127,10 @@ static void frags(frag_fn make, const char *src, const char *other,
 	CHECK_EQ_U64(datagram(skel, make, src, 7, 6, 6 * per), 6);
 	CHECK_EQ_U64(datagram(skel, make, src, 8, 6, 6 * per), 0);
 	rule_counters(skel, 0, &rc);
-	CHECK(rc.passed + rc.dropped == 12, "the rule counted %llu of 12 "
-	      "fragments", (unsigned long long)(rc.passed + rc.dropped));
+	CHECK(rc.passed + rc.dropped == 12,
+	      "the rule counted %llu of 12 "
+	      "fragments",
+	      (unsigned long long)(rc.passed + rc.dropped));
 	CHECK_EQ_U64(rc.passed_bytes, 6000);
 
 	/* Says 2 fragments, sends 6: 2000 B paid, 4 x 1000 charged after. */
@@ -136,10 +138,11 @@ static void frags(frag_fn make, const char *src, const char *other,
 	CHECK_EQ_U64(datagram(skel, make, src, 9, 6, 2 * per), 6);
 	/* 4000 B left: four more 1000-byte packets (lone first fragments). */
 	CHECK_EQ_U64(datagram(skel, make, src, 10, 1, 0) +
-		     datagram(skel, make, src, 11, 1, 0) +
-		     datagram(skel, make, src, 12, 1, 0) +
-		     datagram(skel, make, src, 13, 1, 0) +
-		     datagram(skel, make, src, 14, 1, 0), 4);
+			     datagram(skel, make, src, 11, 1, 0) +
+			     datagram(skel, make, src, 12, 1, 0) +
+			     datagram(skel, make, src, 13, 1, 0) +
+			     datagram(skel, make, src, 14, 1, 0),
+		     4);
 
 	/* Out of order, a new datagram a second later: full bucket. */
 	skel->bss->wf_clock_ns = 102 * SEC;
@@ -163,24 +166,30 @@ static void frags(frag_fn make, const char *src, const char *other,
 	wirefisher_bpf__destroy(skel);
 }
 
-static void test_frags_v4(void) { frags(frag4, "10.0.0.1", "10.0.0.3", 980); }
-static void test_frags_v6(void) { frags(frag6, "fd00::1", "fd00::3", 952); }
+static void test_frags_v4(void)
+{
+	frags(frag4, "10.0.0.1", "10.0.0.3", 980);
+}
+static void test_frags_v6(void)
+{
+	frags(frag6, "fd00::1", "fd00::3", 952);
+}
 
 /* ---- headers the parser did not finish (item 2) ------------------------ */
 
-#define SHAPE_RULES                                                          \
-	"rules:\n"                                                           \
-	"  - name: prefix\n"                                                 \
-	"    match: { dst: 10.0.0.2 }\n"                                     \
-	"    rate: 1gbit\n"                                                  \
-	"  - name: prefix6\n"                                                \
-	"    match: { dst: fd00::2 }\n"                                      \
-	"    rate: 1gbit\n"                                                  \
-	"  - name: tcp-80\n"                                                 \
-	"    match: { proto: tcp, dport: 80 }\n"                             \
-	"    rate: 1gbit\n"                                                  \
-	"  - name: udp-53\n"                                                 \
-	"    match: { proto: udp, dport: 53 }\n"                             \
+#define SHAPE_RULES                              \
+	"rules:\n"                               \
+	"  - name: prefix\n"                     \
+	"    match: { dst: 10.0.0.2 }\n"         \
+	"    rate: 1gbit\n"                      \
+	"  - name: prefix6\n"                    \
+	"    match: { dst: fd00::2 }\n"          \
+	"    rate: 1gbit\n"                      \
+	"  - name: tcp-80\n"                     \
+	"    match: { proto: tcp, dport: 80 }\n" \
+	"    rate: 1gbit\n"                      \
+	"  - name: udp-53\n"                     \
+	"    match: { proto: udp, dport: 53 }\n" \
 	"    rate: 1gbit\n"
 
 /* IPv6 UDP to port 53 behind seven 8-byte destination-options headers. */
@@ -258,16 +267,16 @@ static void test_unparsed_shapes(void)
 
 /* ---- ports mean TCP and UDP, or SCTP when asked (item 3) -------------- */
 
-#define PORT_RULES                                                           \
-	"rules:\n"                                                           \
-	"  - name: any-sport-0-100\n"                                        \
-	"    match: { sport: 0-100 }\n"                                      \
-	"    rate: 1gbit\n"                                                  \
-	"  - name: sctp-5000\n"                                              \
-	"    match: { proto: sctp, dport: 5000 }\n"                          \
-	"    rate: 1gbit\n"                                                  \
-	"  - name: any-dport-5000\n"                                         \
-	"    match: { dport: 5000 }\n"                                       \
+#define PORT_RULES                                  \
+	"rules:\n"                                  \
+	"  - name: any-sport-0-100\n"               \
+	"    match: { sport: 0-100 }\n"             \
+	"    rate: 1gbit\n"                         \
+	"  - name: sctp-5000\n"                     \
+	"    match: { proto: sctp, dport: 5000 }\n" \
+	"    rate: 1gbit\n"                         \
+	"  - name: any-dport-5000\n"                \
+	"    match: { dport: 5000 }\n"              \
 	"    rate: 1gbit\n"
 
 struct port_row {
@@ -279,24 +288,29 @@ struct port_row {
 static const struct port_row port_table[] = {
 	{ "icmp echo (type 8 is no port)",
 	  { V4("10.0.0.1", "10.0.0.2"), .proto = IPPROTO_ICMP, .sport = 8,
-	    .payload = 56 }, 0 },
+	    .payload = 56 },
+	  0 },
 	{ "icmp6 echo",
 	  { V6("fd00::1", "fd00::2"), .proto = IPPROTO_ICMPV6, .sport = 128,
-	    .payload = 56 }, 0 },
+	    .payload = 56 },
+	  0 },
 	{ "gre", { V4("10.0.0.1", "10.0.0.2"), .proto = 47, .payload = 40 }, 0 },
 	{ "esp", { V4("10.0.0.1", "10.0.0.2"), .proto = 50, .payload = 40 }, 0 },
 	{ "udp sport 7 (any-sport)",
 	  { V4("10.0.0.1", "10.0.0.2"), .proto = IPPROTO_UDP, .sport = 7,
-	    .dport = 9, .payload = 10 }, 0x1 },
+	    .dport = 9, .payload = 10 },
+	  0x1 },
 	{ "tcp to 5000 (any-dport)",
 	  { V4("10.0.0.1", "10.0.0.2"), .proto = IPPROTO_TCP, .sport = 1000,
-	    .dport = 5000, .payload = 10 }, 0x4 },
+	    .dport = 5000, .payload = 10 },
+	  0x4 },
 };
 
 /* SCTP to port 5000 from port 1000 (pkt.h writes no SCTP header). */
 static void sctp5000(struct pkt *p, int family)
 {
-	struct pkt_spec s = { .family = family, .proto = IPPROTO_SCTP,
+	struct pkt_spec s = { .family = family,
+			      .proto = IPPROTO_SCTP,
 			      .src = family == 4 ? "10.0.0.1" : "fd00::1",
 			      .dst = family == 4 ? "10.0.0.2" : "fd00::2",
 			      .payload = 28 };
@@ -321,8 +335,10 @@ static void test_ports_need_a_port_protocol(void)
 
 		pkt_build(&p, &port_table[i].spec);
 		got = counted_by(skel, 3, &p, 0);
-		CHECK(got == port_table[i].want, "%s: counted by 0x%llx, want "
-		      "0x%llx", port_table[i].name, (unsigned long long)got,
+		CHECK(got == port_table[i].want,
+		      "%s: counted by 0x%llx, want "
+		      "0x%llx",
+		      port_table[i].name, (unsigned long long)got,
 		      (unsigned long long)port_table[i].want);
 	}
 	sctp5000(&p, 4);
@@ -332,10 +348,10 @@ static void test_ports_need_a_port_protocol(void)
 	wirefisher_bpf__destroy(skel);
 }
 
-const struct t_case bypass_cases[] = {
-	{ "bypass_frags_v4", test_frags_v4 },
-	{ "bypass_frags_v6", test_frags_v6 },
-	{ "bypass_unparsed_shapes", test_unparsed_shapes },
-	{ "bypass_ports_need_a_port_protocol", test_ports_need_a_port_protocol },
-	{ 0 }
-};
+const struct t_case bypass_cases[] = { { "bypass_frags_v4", test_frags_v4 },
+				       { "bypass_frags_v6", test_frags_v6 },
+				       { "bypass_unparsed_shapes",
+					 test_unparsed_shapes },
+				       { "bypass_ports_need_a_port_protocol",
+					 test_ports_need_a_port_protocol },
+				       { 0 } };

@@ -30,9 +30,9 @@
 
 struct test_cg {
 	char mount[PATH_MAX];
-	char home[2 * PATH_MAX];	/* this process's cgroup before the test */
-	char rel[64];		/* wf-bpftest-PID, under the mount */
-	int fd;			/* of rel/in, where the process is */
+	char home[2 * PATH_MAX]; /* this process's cgroup before the test */
+	char rel[64];		 /* wf-bpftest-PID, under the mount */
+	int fd;			 /* of rel/in, where the process is */
 };
 
 static int cg_move(const char *dir)
@@ -127,14 +127,16 @@ static void cg_done(struct test_cg *cg, struct wirefisher_bpf *skel)
 static int run_cg(struct wirefisher_bpf *skel, int egress, const struct pkt *p)
 {
 	return run_prog(egress ? skel->progs.wf_cg_egress :
-			skel->progs.wf_cg_ingress, p, 0, 1);
+				 skel->progs.wf_cg_ingress,
+			p, 0, 1);
 }
 
 /* 1000 IP bytes of UDP from 10.0.0.1 (fd00::1) to 10.0.0.2 (fd00::2). */
 static void pkt1000(struct pkt *p, int family)
 {
-	struct pkt_spec s = { .family = family, .proto = IPPROTO_UDP,
-			      .sport = 1, .dport = 2 };
+	struct pkt_spec s = {
+		.family = family, .proto = IPPROTO_UDP, .sport = 1, .dport = 2
+	};
 
 	s.src = family == 4 ? "10.0.0.1" : "fd00::1";
 	s.dst = family == 4 ? "10.0.0.2" : "fd00::2";
@@ -170,8 +172,8 @@ static int any_flow(struct wirefisher_bpf *skel)
 }
 
 /* A tight rule on the test cgroup's parent (ancestor level 1). */
-#define CG_TIGHT                                                             \
-	"rules:\n  - name: cg\n    match: { cgroup: %s }\n"                  \
+#define CG_TIGHT                                            \
+	"rules:\n  - name: cg\n    match: { cgroup: %s }\n" \
 	"    rate: 8mbit\n    burst: 2kB\n"
 
 /* ---- what the socket hooks leave to tc ------------------------------ */
@@ -263,9 +265,10 @@ out:
 static void test_cg_direction_and_cgroup(void)
 {
 	struct test_cg cg;
-	struct wirefisher_bpf *skel = cg_load(&cg,
-		"rules:\n  - name: cg\n    match: { cgroup: %s/in, "
-		"direction: egress }\n    rate: 8mbit\n    burst: 1500B\n");
+	struct wirefisher_bpf *skel =
+		cg_load(&cg,
+			"rules:\n  - name: cg\n    match: { cgroup: %s/in, "
+			"direction: egress }\n    rate: 8mbit\n    burst: 1500B\n");
 	struct pkt p;
 
 	if (!skel)
@@ -286,11 +289,11 @@ out:
 
 /* ---- each rule at one hook only ------------------------------------- */
 
-#define CG_AND_IFACE                                                         \
-	"rules:\n"                                                           \
-	"  - name: iface\n    match: { dst: 10.0.0.2 }\n"                     \
-	"    rate: 8mbit\n    burst: 1500B\n"                                  \
-	"  - name: cg\n    match: { cgroup: %s }\n"                          \
+#define CG_AND_IFACE                                      \
+	"rules:\n"                                        \
+	"  - name: iface\n    match: { dst: 10.0.0.2 }\n" \
+	"    rate: 8mbit\n    burst: 1500B\n"             \
+	"  - name: cg\n    match: { cgroup: %s }\n"       \
 	"    rate: 8mbit\n    burst: 1500B\n"
 
 static void test_cg_skips_iface_rules(void)
@@ -325,15 +328,15 @@ static void test_tc_skips_cgroup_rules(void)
 	CHECK_EQ_U64(rule_seen(skel, 0), 3);
 	CHECK_EQ_U64(rule_seen(skel, 1), 0);
 	counters(skel, &c);
-	CHECK_EQ_U64(c.packets, 1);	/* tc accounts what passed */
+	CHECK_EQ_U64(c.packets, 1); /* tc accounts what passed */
 out:
 	cg_done(&cg, skel);
 }
 
 /* ---- the process that made the socket -------------------------------- */
 
-#define PID_RULE                                                             \
-	"rules:\n  - name: me\n    match: { pid: %d, proto: udp }\n"         \
+#define PID_RULE                                                     \
+	"rules:\n  - name: me\n    match: { pid: %d, proto: udp }\n" \
 	"    rate: 8mbit\n    burst: 2kB\n"
 
 static struct wirefisher_bpf *pid_load(struct test_cg *cg)
@@ -419,7 +422,7 @@ static void test_sock_create_owner(void)
 	CHECK_EQ_U64(rule_seen(skel, 0), 3);
 	bpf_link__destroy(l1);
 	l1 = NULL;
-	CHECK_EQ_U64(udp_to(port, 3), 3);	/* made with no recorder */
+	CHECK_EQ_U64(udp_to(port, 3), 3); /* made with no recorder */
 	CHECK_EQ_U64(rule_seen(skel, 0), 3);
 out:
 	if (sink >= 0)
@@ -451,20 +454,23 @@ static void cc_of_connect(int port, char *cc, socklen_t n)
 static void test_sockops_cc(void)
 {
 	const char *want = "reno", *other = "cubic";
-	int pa, pb, a = lo_bound(SOCK_STREAM, &pa), b = lo_bound(SOCK_STREAM, &pb);
+	int pa, pb, a = lo_bound(SOCK_STREAM, &pa),
+		    b = lo_bound(SOCK_STREAM, &pb);
 	struct wirefisher_bpf *skel = NULL;
 	struct bpf_link *link = NULL;
 	struct test_cg cg;
 	char rules[512], cc[16];
 
 	/* Two rules match port a: the first decides. */
-	snprintf(rules, sizeof(rules), "rules:\n"
+	snprintf(rules, sizeof(rules),
+		 "rules:\n"
 		 "  - name: a\n    match: { proto: tcp, dport: %d }\n"
 		 "    rate: 1gbit\n    tcp_congestion: %s\n"
 		 "  - name: any\n    match: { proto: tcp }\n"
 		 "    rate: 1gbit\n    tcp_congestion: %s\n"
 		 "  - name: none\n    match: { proto: tcp, dport: %d }\n"
-		 "    rate: 1gbit\n", pa, want, other, pb);
+		 "    rate: 1gbit\n",
+		 pa, want, other, pb);
 	skel = cg_load(&cg, rules);
 	if (!skel || a < 0 || b < 0)
 		goto out;

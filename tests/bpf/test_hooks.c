@@ -16,7 +16,7 @@
 #include "hooks.h"
 
 #define CAP_PERFMON_NR 38
-#define CAP_BPF_NR 39
+#define CAP_BPF_NR     39
 
 /* The unit's capabilities: effective and permitted, nothing else. */
 static int drop_to_unit_caps(void)
@@ -85,8 +85,7 @@ static void test_undo_least_privilege(void)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		if (unshare(CLONE_NEWNET) ||
-		    system("ip link set lo up") != 0)
+		if (unshare(CLONE_NEWNET) || system("ip link set lo up") != 0)
 			_exit(102);
 		_exit(hand_over_and_back());
 	}
@@ -98,6 +97,5 @@ static void test_undo_least_privilege(void)
 }
 
 const struct t_case hooks_cases[] = {
-	{ "hook_undo_least_privilege", test_undo_least_privilege },
-	{ 0 }
+	{ "hook_undo_least_privilege", test_undo_least_privilege }, { 0 }
 };

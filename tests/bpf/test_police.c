@@ -16,32 +16,32 @@
 
 /* ---- which rules match ------------------------------------------------ */
 
-#define MATCH_RULES                                                          \
-	"rules:\n"                                                           \
-	"  - name: dns\n"                                                    \
-	"    match: { dst: 10.1.0.0/16, proto: udp, dport: 53 }\n"           \
-	"    rate: 1mbit\n"                                                  \
-	"  - name: v6-net\n"                                                 \
-	"    match: { src: fd00:1::/32 }\n"                                  \
-	"    rate: 1mbit\n"                                                  \
-	"  - name: high-ports\n"                                             \
-	"    match: { sport: 40000-50000 }\n"                                \
-	"    rate: 1mbit\n"                                                  \
-	"  - name: egress-only\n"                                            \
-	"    match: { dst: 10.9.9.9, direction: egress }\n"                  \
-	"    rate: 1mbit\n"                                                  \
-	"  - name: on-lo\n"                                                  \
-	"    match: { src: 10.7.0.0/16, interface: lo }\n"                   \
-	"    rate: 1mbit\n"                                                  \
-	"  - name: host-in-net\n"                                            \
-	"    match: { dst: 10.1.2.3 }\n"                                     \
+#define MATCH_RULES                                                \
+	"rules:\n"                                                 \
+	"  - name: dns\n"                                          \
+	"    match: { dst: 10.1.0.0/16, proto: udp, dport: 53 }\n" \
+	"    rate: 1mbit\n"                                        \
+	"  - name: v6-net\n"                                       \
+	"    match: { src: fd00:1::/32 }\n"                        \
+	"    rate: 1mbit\n"                                        \
+	"  - name: high-ports\n"                                   \
+	"    match: { sport: 40000-50000 }\n"                      \
+	"    rate: 1mbit\n"                                        \
+	"  - name: egress-only\n"                                  \
+	"    match: { dst: 10.9.9.9, direction: egress }\n"        \
+	"    rate: 1mbit\n"                                        \
+	"  - name: on-lo\n"                                        \
+	"    match: { src: 10.7.0.0/16, interface: lo }\n"         \
+	"    rate: 1mbit\n"                                        \
+	"  - name: host-in-net\n"                                  \
+	"    match: { dst: 10.1.2.3 }\n"                           \
 	"    rate: 1mbit\n"
 
 struct match_row {
 	const char *name;
 	struct pkt_spec spec;
 	int egress;
-	__u64 want;	/* bit i: rules[i] counts the packet */
+	__u64 want; /* bit i: rules[i] counts the packet */
 };
 
 #define V4(s, d) .family = 4, .src = s, .dst = d
@@ -50,43 +50,69 @@ struct match_row {
 static const struct match_row match_table[] = {
 	{ "udp to 10.1.2.3:53 (dns, host-in-net)",
 	  { V4("10.0.0.1", "10.1.2.3"), .proto = IPPROTO_UDP, .sport = 1000,
-	    .dport = 53, .payload = 10 }, 0, 0x21 },
+	    .dport = 53, .payload = 10 },
+	  0,
+	  0x21 },
 	{ "udp to 10.1.9.9:53 (dns)",
 	  { V4("10.0.0.1", "10.1.9.9"), .proto = IPPROTO_UDP, .sport = 1000,
-	    .dport = 53, .payload = 10 }, 0, 0x01 },
+	    .dport = 53, .payload = 10 },
+	  0,
+	  0x01 },
 	{ "udp to 10.1.9.9:54 (none)",
 	  { V4("10.0.0.1", "10.1.9.9"), .proto = IPPROTO_UDP, .sport = 1000,
-	    .dport = 54, .payload = 10 }, 0, 0 },
+	    .dport = 54, .payload = 10 },
+	  0,
+	  0 },
 	{ "tcp to 10.1.9.9:53 (none: proto)",
 	  { V4("10.0.0.1", "10.1.9.9"), .proto = IPPROTO_TCP, .sport = 1000,
-	    .dport = 53, .payload = 10 }, 0, 0 },
+	    .dport = 53, .payload = 10 },
+	  0,
+	  0 },
 	{ "udp to 10.2.0.1:53 (none: prefix)",
 	  { V4("10.0.0.1", "10.2.0.1"), .proto = IPPROTO_UDP, .sport = 1000,
-	    .dport = 53, .payload = 10 }, 0, 0 },
+	    .dport = 53, .payload = 10 },
+	  0,
+	  0 },
 	{ "ipv6 from fd00:1:2::5 (v6-net)",
 	  { V6("fd00:1:2::5", "fd00:9::1"), .proto = IPPROTO_UDP, .sport = 7,
-	    .dport = 8, .payload = 10 }, 0, 0x02 },
+	    .dport = 8, .payload = 10 },
+	  0,
+	  0x02 },
 	{ "ipv6 from fd00:2::5 (none)",
 	  { V6("fd00:2::5", "fd00:9::1"), .proto = IPPROTO_UDP, .sport = 7,
-	    .dport = 8, .payload = 10 }, 0, 0 },
+	    .dport = 8, .payload = 10 },
+	  0,
+	  0 },
 	{ "tcp sport 45000 (high-ports)",
 	  { V4("10.0.0.1", "10.5.0.1"), .proto = IPPROTO_TCP, .sport = 45000,
-	    .dport = 80, .payload = 10 }, 0, 0x04 },
+	    .dport = 80, .payload = 10 },
+	  0,
+	  0x04 },
 	{ "ipv6 udp sport 40000 (v6-net, high-ports)",
 	  { V6("fd00:1::1", "fd00:9::1"), .proto = IPPROTO_UDP, .sport = 40000,
-	    .dport = 80, .payload = 10 }, 0, 0x06 },
+	    .dport = 80, .payload = 10 },
+	  0,
+	  0x06 },
 	{ "icmp type 45000? no: ports are tcp/udp only (none)",
 	  { V4("10.0.0.1", "10.5.0.1"), .proto = IPPROTO_ICMP, .sport = 8,
-	    .dport = 0, .payload = 10 }, 0, 0 },
+	    .dport = 0, .payload = 10 },
+	  0,
+	  0 },
 	{ "to 10.9.9.9 egress (egress-only)",
 	  { V4("10.0.0.1", "10.9.9.9"), .proto = IPPROTO_UDP, .sport = 1,
-	    .dport = 2, .payload = 10 }, 1, 0x08 },
+	    .dport = 2, .payload = 10 },
+	  1,
+	  0x08 },
 	{ "to 10.9.9.9 ingress (none: direction)",
 	  { V4("10.0.0.1", "10.9.9.9"), .proto = IPPROTO_UDP, .sport = 1,
-	    .dport = 2, .payload = 10 }, 0, 0 },
+	    .dport = 2, .payload = 10 },
+	  0,
+	  0 },
 	{ "from 10.7.1.1 on lo (on-lo)",
 	  { V4("10.7.1.1", "10.9.9.8"), .proto = IPPROTO_UDP, .sport = 1,
-	    .dport = 2, .payload = 10 }, 0, 0x10 },
+	    .dport = 2, .payload = 10 },
+	  0,
+	  0x10 },
 };
 
 static void test_matching(void)
@@ -114,8 +140,10 @@ static void test_matching(void)
 			rule_counters(skel, r, &after);
 			seen = after.passed + after.dropped - before[r].passed -
 			       before[r].dropped;
-			CHECK(seen == ((m->want >> r) & 1), "%s: rule %u (%s) "
-			      "counted %llu", m->name, r, cfg.rules[r].name,
+			CHECK(seen == ((m->want >> r) & 1),
+			      "%s: rule %u (%s) "
+			      "counted %llu",
+			      m->name, r, cfg.rules[r].name,
 			      (unsigned long long)seen);
 		}
 	}
@@ -153,8 +181,9 @@ static int burst_at(struct wirefisher_bpf *skel, __u64 t, const struct pkt *p,
 static void test_burst_and_refill(void)
 {
 	struct wf_config cfg;
-	struct wirefisher_bpf *skel = load_rules(
-		"rules:\n  - name: r\n    rate: 8mbit\n    burst: 10kB\n", 1, &cfg);
+	struct wirefisher_bpf *skel =
+		load_rules("rules:\n  - name: r\n    rate: 8mbit\n    burst: 10kB\n",
+			   1, &cfg);
 	const __u64 t0 = 100 * SEC;
 	struct wf_rule_counters rc;
 	struct pkt p;
@@ -180,7 +209,8 @@ static void test_long_idle_10gbit(void)
 {
 	struct wf_config cfg;
 	struct wirefisher_bpf *skel = load_rules(
-		"rules:\n  - name: r\n    rate: 10gbit\n    burst: 100kB\n", 1, &cfg);
+		"rules:\n  - name: r\n    rate: 10gbit\n    burst: 100kB\n", 1,
+		&cfg);
 	const __u64 t0 = 100 * SEC, idle = 30ULL * 86400 * SEC;
 	struct pkt p;
 
@@ -196,8 +226,9 @@ static void test_long_idle_10gbit(void)
 static void test_clock_steps_back(void)
 {
 	struct wf_config cfg;
-	struct wirefisher_bpf *skel = load_rules(
-		"rules:\n  - name: r\n    rate: 8mbit\n    burst: 10kB\n", 1, &cfg);
+	struct wirefisher_bpf *skel =
+		load_rules("rules:\n  - name: r\n    rate: 8mbit\n    burst: 10kB\n",
+			   1, &cfg);
 	const __u64 t0 = 100 * SEC;
 	struct pkt p;
 
@@ -216,11 +247,12 @@ static void test_clock_steps_back(void)
 static void test_stacked(void)
 {
 	struct wf_config cfg;
-	struct wirefisher_bpf *skel = load_rules(
-		"rules:\n"
-		"  - name: wide\n    rate: 80mbit\n    burst: 100kB\n"
-		"  - name: narrow\n    match: { src: 10.0.0.1 }\n"
-		"    rate: 8mbit\n    burst: 5kB\n", 1, &cfg);
+	struct wirefisher_bpf *skel =
+		load_rules("rules:\n"
+			   "  - name: wide\n    rate: 80mbit\n    burst: 100kB\n"
+			   "  - name: narrow\n    match: { src: 10.0.0.1 }\n"
+			   "    rate: 8mbit\n    burst: 5kB\n",
+			   1, &cfg);
 	struct wf_rule_counters wide, narrow;
 	struct pkt a, b;
 
@@ -243,9 +275,10 @@ static void test_stacked(void)
 static void test_per_source(void)
 {
 	struct wf_config cfg;
-	struct wirefisher_bpf *skel = load_rules(
-		"rules:\n  - name: r\n    rate: 8mbit\n    burst: 3kB\n"
-		"    per: src_ip\n", 1, &cfg);
+	struct wirefisher_bpf *skel =
+		load_rules("rules:\n  - name: r\n    rate: 8mbit\n    burst: 3kB\n"
+			   "    per: src_ip\n",
+			   1, &cfg);
 	struct pkt a, b, c;
 
 	if (!skel)
@@ -327,8 +360,9 @@ static __u64 hammer_both(struct wirefisher_bpf *skel, const struct pkt *p,
 static void test_police_two_cpus(void)
 {
 	struct wf_config cfg;
-	struct wirefisher_bpf *skel = load_rules(
-		"rules:\n  - name: r\n    rate: 1tbit\n    burst: 1GiB\n", 0, &cfg);
+	struct wirefisher_bpf *skel =
+		load_rules("rules:\n  - name: r\n    rate: 1tbit\n    burst: 1GiB\n",
+			   0, &cfg);
 	struct wf_rule_counters rc;
 	__u64 elapsed, sent, rate, want;
 	char yaml[256];
@@ -339,13 +373,15 @@ static void test_police_two_cpus(void)
 	pkt1000(&p, "10.0.0.1");
 	sent = hammer_both(skel, &p, SEC / 2, &elapsed);
 	wirefisher_bpf__destroy(skel);
-	rate = sent * 1000 * SEC / elapsed / 2;	/* bytes/s */
+	rate = sent * 1000 * SEC / elapsed / 2; /* bytes/s */
 	/*
 	 * A 50 ms bucket: a thread descheduled for less than that (a busy
 	 * machine) loses no tokens, so the figure stays rate x time + burst.
 	 */
-	snprintf(yaml, sizeof(yaml), "rules:\n  - name: r\n    rate: %lluB/s\n"
-		 "    burst: 50ms\n", (unsigned long long)rate);
+	snprintf(yaml, sizeof(yaml),
+		 "rules:\n  - name: r\n    rate: %lluB/s\n"
+		 "    burst: 50ms\n",
+		 (unsigned long long)rate);
 	skel = load_rules(yaml, 0, &cfg);
 	if (!skel)
 		return;
@@ -353,18 +389,23 @@ static void test_police_two_cpus(void)
 	rule_counters(skel, 0, &rc);
 	/* rate x time + burst; the clock's tick is 4 ms of 2 s. */
 	want = rate * elapsed / SEC + cfg.rules[0].burst_bytes;
-	fprintf(stderr, "  2 CPUs, %.2f s at %llu B/s: sent %llu, passed %llu B, "
-		"want %llu B (%+.2f %%)\n", (double)elapsed / SEC,
-		(unsigned long long)rate, (unsigned long long)sent,
-		(unsigned long long)rc.passed_bytes, (unsigned long long)want,
-		100.0 * ((double)rc.passed_bytes - (double)want) / (double)want);
-	CHECK(rc.passed + rc.dropped == sent, "passed %llu + dropped %llu != "
-	      "sent %llu", (unsigned long long)rc.passed,
-	      (unsigned long long)rc.dropped, (unsigned long long)sent);
+	fprintf(stderr,
+		"  2 CPUs, %.2f s at %llu B/s: sent %llu, passed %llu B, "
+		"want %llu B (%+.2f %%)\n",
+		(double)elapsed / SEC, (unsigned long long)rate,
+		(unsigned long long)sent, (unsigned long long)rc.passed_bytes,
+		(unsigned long long)want,
+		100.0 * ((double)rc.passed_bytes - (double)want) /
+			(double)want);
+	CHECK(rc.passed + rc.dropped == sent,
+	      "passed %llu + dropped %llu != "
+	      "sent %llu",
+	      (unsigned long long)rc.passed, (unsigned long long)rc.dropped,
+	      (unsigned long long)sent);
 	CHECK(rc.dropped > 0, "the limit was never reached: offered too little "
-	      "to test it");
+			      "to test it");
 	CHECK(rc.passed_bytes >= want * 98 / 100 &&
-	      rc.passed_bytes <= want * 102 / 100,
+		      rc.passed_bytes <= want * 102 / 100,
 	      "passed %llu bytes, want %llu +- 2 %%",
 	      (unsigned long long)rc.passed_bytes, (unsigned long long)want);
 	wirefisher_bpf__destroy(skel);

@@ -12,8 +12,8 @@
 
 #include "fixture.h"
 
-#define MARK 0x7766
-#define IFX(p) (100 + (p))	/* the made-up device of path p */
+#define MARK   0x7766
+#define IFX(p) (100 + (p)) /* the made-up device of path p */
 
 static struct wirefisher_bpf *load_steer(void)
 {
@@ -27,14 +27,16 @@ static void add_prefix4(struct wirefisher_bpf *skel, const char *addr,
 
 	inet_pton(AF_INET, addr, &k.addr);
 	CHECK(!bpf_map__update_elem(skel->maps.wf_steer4, &k, sizeof(k), &route,
-				    sizeof(route), 0), "steer4 %s", addr);
+				    sizeof(route), 0),
+	      "steer4 %s", addr);
 }
 
 /* A route over paths 0..n-1; `usable` bit p for path p. */
-static void set_route(struct wirefisher_bpf *skel, __u32 id, __u8 mode,
-		      int n, unsigned usable, int active, const __u32 *weights)
+static void set_route(struct wirefisher_bpf *skel, __u32 id, __u8 mode, int n,
+		      unsigned usable, int active, const __u32 *weights)
 {
-	struct wf_route r = { .mode = mode, .n_paths = (__u8)n,
+	struct wf_route r = { .mode = mode,
+			      .n_paths = (__u8)n,
 			      .active = (__u8)active };
 
 	for (int p = 0; p < n; p++) {
@@ -44,16 +46,20 @@ static void set_route(struct wirefisher_bpf *skel, __u32 id, __u8 mode,
 		r.paths[p].weight = weights ? weights[p] : 1;
 	}
 	CHECK(!bpf_map__update_elem(skel->maps.wf_routes, &id, sizeof(id), &r,
-				    sizeof(r), BPF_ANY), "route %u", id);
+				    sizeof(r), BPF_ANY),
+	      "route %u", id);
 }
 
 static int send_mark(struct wirefisher_bpf *skel, int family, const char *dst,
 		     __u16 sport, __u32 mark)
 {
 	struct pkt p;
-	struct pkt_spec s = { .family = family, .proto = IPPROTO_UDP,
+	struct pkt_spec s = { .family = family,
+			      .proto = IPPROTO_UDP,
 			      .src = family == 4 ? "10.96.0.2" : "fd96::2",
-			      .dst = dst, .sport = sport, .dport = 5000,
+			      .dst = dst,
+			      .sport = sport,
+			      .dport = 5000,
 			      .payload = 100 };
 	struct __sk_buff ctx = { .mark = mark };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx,
@@ -77,8 +83,10 @@ static int send4(struct wirefisher_bpf *skel, const char *dst, __u16 sport)
 static int path_of(struct wirefisher_bpf *skel, int family, const char *dst,
 		   __u16 sport)
 {
-	struct wf_flow_key k = { .proto = IPPROTO_UDP, .family = (__u8)family,
-				 .dir = WF_DIR_EGRESS, .port_src = sport,
+	struct wf_flow_key k = { .proto = IPPROTO_UDP,
+				 .family = (__u8)family,
+				 .dir = WF_DIR_EGRESS,
+				 .port_src = sport,
 				 .port_dst = 5000 };
 	struct wf_steer_flow fl;
 
@@ -117,7 +125,7 @@ static void test_failover_sticky(void)
 	send4(skel, "10.99.0.5", 1000);
 	CHECK_EQ_U64(path_of(skel, 4, "10.99.0.5", 1000), 1);
 	counters(skel, &c);
-	CHECK_EQ_U64(c.steer_flows, 3);	/* two new, one moved */
+	CHECK_EQ_U64(c.steer_flows, 3); /* two new, one moved */
 	CHECK_EQ_U64(c.steered, 4);
 	wirefisher_bpf__destroy(skel);
 }
@@ -217,8 +225,9 @@ static void test_ipv6_and_stay(void)
 	inet_pton(AF_INET6, "fd99::", k.addr);
 	bpf_map__update_elem(skel->maps.wf_steer6, &k, sizeof(k), &route,
 			     sizeof(route), 0);
-	r.paths[0] = (struct wf_route_path){ .ifindex = LO_IFINDEX, .path = 3,
-					     .usable = 1, .weight = 1 };
+	r.paths[0] = (struct wf_route_path){
+		.ifindex = LO_IFINDEX, .path = 3, .usable = 1, .weight = 1
+	};
 	bpf_map__update_elem(skel->maps.wf_routes, &id, sizeof(id), &r,
 			     sizeof(r), BPF_ANY);
 	CHECK_EQ_U64(send_mark(skel, 6, "fd99::7", 1000, 0), TC_ACT_OK);

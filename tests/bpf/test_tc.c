@@ -71,8 +71,8 @@ struct row {
 	int egress;
 	__u32 gso_segs;
 	enum expect expect;
-	__u16 sport, dport;	/* expected key ports (EXP_FLOW) */
-	__u32 hdr_len;		/* IP + L4 header, for GSO byte counts */
+	__u16 sport, dport; /* expected key ports (EXP_FLOW) */
+	__u32 hdr_len;	    /* IP + L4 header, for GSO byte counts */
 };
 
 /* test_run itself refuses a frame too short for a bare IP header. */
@@ -84,14 +84,38 @@ static void cut_ip_opts(struct pkt *p)
 	ip->tot_len = htons(100);
 	p->len = p->l3 + 24;
 }
-static void cut_tcp(struct pkt *p) { p->len = p->l4 + 10; }
-static void cut_udp(struct pkt *p) { p->len = p->l4 + 4; }
-static void cut_ip6_ext(struct pkt *p) { p->len = p->l3 + 44; }
-static void ihl_3(struct pkt *p) { ((struct iphdr *)(p->buf + p->l3))->ihl = 3; }
-static void ver_6(struct pkt *p) { ((struct iphdr *)(p->buf + p->l3))->version = 6; }
-static void ver_4(struct pkt *p) { ((struct ipv6hdr *)(p->buf + p->l3))->version = 4; }
-static void doff_2(struct pkt *p) { ((struct tcphdr *)(p->buf + p->l4))->doff = 2; }
-static void doff_12(struct pkt *p) { ((struct tcphdr *)(p->buf + p->l4))->doff = 12; }
+static void cut_tcp(struct pkt *p)
+{
+	p->len = p->l4 + 10;
+}
+static void cut_udp(struct pkt *p)
+{
+	p->len = p->l4 + 4;
+}
+static void cut_ip6_ext(struct pkt *p)
+{
+	p->len = p->l3 + 44;
+}
+static void ihl_3(struct pkt *p)
+{
+	((struct iphdr *)(p->buf + p->l3))->ihl = 3;
+}
+static void ver_6(struct pkt *p)
+{
+	((struct iphdr *)(p->buf + p->l3))->version = 6;
+}
+static void ver_4(struct pkt *p)
+{
+	((struct ipv6hdr *)(p->buf + p->l3))->version = 4;
+}
+static void doff_2(struct pkt *p)
+{
+	((struct tcphdr *)(p->buf + p->l4))->doff = 2;
+}
+static void doff_12(struct pkt *p)
+{
+	((struct tcphdr *)(p->buf + p->l4))->doff = 12;
+}
 static void tot_len_small(struct pkt *p)
 {
 	((struct iphdr *)(p->buf + p->l3))->tot_len = htons(12);
@@ -123,66 +147,118 @@ static void frag6_first(struct pkt *p)
 
 	((struct ipv6hdr *)(p->buf + p->l3))->nexthdr = 44;
 	ext[2] = 0;
-	ext[3] = 1;	/* offset 0, more fragments */
+	ext[3] = 1; /* offset 0, more fragments */
 }
 
 #define V4 .family = 4, .src = "10.0.0.1", .dst = "10.0.0.2"
 #define V6 .family = 6, .src = "fd00::1", .dst = "fd00::2"
 
 static const struct row table[] = {
-	{ .name = "ipv4 udp", .spec = { V4, .proto = IPPROTO_UDP, .sport = 5000, .dport = 53,
-			.payload = 100 }, .sport = 5000, .dport = 53 },
-	{ .name = "ipv4 tcp egress", .spec = { V4, .proto = IPPROTO_TCP, .sport = 40000, .dport = 443,
-			       .payload = 1000 }, .egress = 1, .sport = 40000,
+	{ .name = "ipv4 udp",
+	  .spec = { V4, .proto = IPPROTO_UDP, .sport = 5000, .dport = 53,
+		    .payload = 100 },
+	  .sport = 5000,
+	  .dport = 53 },
+	{ .name = "ipv4 tcp egress",
+	  .spec = { V4, .proto = IPPROTO_TCP, .sport = 40000, .dport = 443,
+		    .payload = 1000 },
+	  .egress = 1,
+	  .sport = 40000,
 	  .dport = 443 },
-	{ .name = "ipv4 icmp echo", .spec = { V4, .proto = IPPROTO_ICMP, .sport = 8, .dport = 0,
-			      .payload = 56 }, .sport = 8, .dport = 0 },
-	{ .name = "ipv4 options", .spec = { V4, .proto = IPPROTO_UDP, .sport = 1, .dport = 2,
-			    .payload = 10, .v4_opt_words = 3 }, .sport = 1,
+	{ .name = "ipv4 icmp echo",
+	  .spec = { V4, .proto = IPPROTO_ICMP, .sport = 8, .dport = 0,
+		    .payload = 56 },
+	  .sport = 8,
+	  .dport = 0 },
+	{ .name = "ipv4 options",
+	  .spec = { V4, .proto = IPPROTO_UDP, .sport = 1, .dport = 2,
+		    .payload = 10, .v4_opt_words = 3 },
+	  .sport = 1,
 	  .dport = 2 },
-	{ .name = "ipv4 gre (no ports)", .spec = { V4, .proto = 47, .payload = 40 } },
-	{ .name = "ipv4 later fragment", .spec = { V4, .proto = IPPROTO_UDP, .sport = 7, .dport = 9,
-				   .payload = 200 }, .breakit = frag_later },
-	{ .name = "ipv4 tcp gso x3", .spec = { V4, .proto = IPPROTO_TCP, .sport = 1234, .dport = 80,
-			       .payload = 1000 * 3 }, .gso_segs = 3,
-	  .sport = 1234, .dport = 80, .hdr_len = 40 },
-	{ .name = "ipv6 udp", .spec = { V6, .proto = IPPROTO_UDP, .sport = 6000, .dport = 443,
-			.payload = 64 }, .sport = 6000, .dport = 443 },
-	{ .name = "ipv6 tcp after hop-by-hop", .spec = { V6, .proto = IPPROTO_TCP, .sport = 22,
-					 .dport = 50000, .payload = 10,
-					 .v6_hopopts = 1 }, .sport = 22,
+	{ .name = "ipv4 gre (no ports)",
+	  .spec = { V4, .proto = 47, .payload = 40 } },
+	{ .name = "ipv4 later fragment",
+	  .spec = { V4, .proto = IPPROTO_UDP, .sport = 7, .dport = 9,
+		    .payload = 200 },
+	  .breakit = frag_later },
+	{ .name = "ipv4 tcp gso x3",
+	  .spec = { V4, .proto = IPPROTO_TCP, .sport = 1234, .dport = 80,
+		    .payload = 1000 * 3 },
+	  .gso_segs = 3,
+	  .sport = 1234,
+	  .dport = 80,
+	  .hdr_len = 40 },
+	{ .name = "ipv6 udp",
+	  .spec = { V6, .proto = IPPROTO_UDP, .sport = 6000, .dport = 443,
+		    .payload = 64 },
+	  .sport = 6000,
+	  .dport = 443 },
+	{ .name = "ipv6 tcp after hop-by-hop",
+	  .spec = { V6, .proto = IPPROTO_TCP, .sport = 22, .dport = 50000,
+		    .payload = 10, .v6_hopopts = 1 },
+	  .sport = 22,
 	  .dport = 50000 },
-	{ .name = "ipv6 icmp6 echo", .spec = { V6, .proto = IPPROTO_ICMPV6, .sport = 128, .dport = 0,
-			       .payload = 56 }, .sport = 128 },
-	{ .name = "ipv6 later fragment", .spec = { V6, .proto = IPPROTO_UDP, .sport = 1, .dport = 2,
-				   .payload = 100, .v6_hopopts = 1 },
+	{ .name = "ipv6 icmp6 echo",
+	  .spec = { V6, .proto = IPPROTO_ICMPV6, .sport = 128, .dport = 0,
+		    .payload = 56 },
+	  .sport = 128 },
+	{ .name = "ipv6 later fragment",
+	  .spec = { V6, .proto = IPPROTO_UDP, .sport = 1, .dport = 2,
+		    .payload = 100, .v6_hopopts = 1 },
 	  .breakit = frag6_later },
-	{ .name = "ipv6 first fragment", .spec = { V6, .proto = IPPROTO_UDP, .sport = 3, .dport = 4,
-				   .payload = 100, .v6_hopopts = 1 },
-	  .breakit = frag6_first, .sport = 3, .dport = 4 },
-	{ .name = "arp", .spec = { V4, .proto = IPPROTO_UDP, .payload = 28 }, .breakit = arp, .expect = EXP_NON_IP },
-	{ .name = "ipv4 cut in ip options", .spec = { V4, .proto = IPPROTO_UDP, .payload = 10 }, .breakit = cut_ip_opts,
+	{ .name = "ipv6 first fragment",
+	  .spec = { V6, .proto = IPPROTO_UDP, .sport = 3, .dport = 4,
+		    .payload = 100, .v6_hopopts = 1 },
+	  .breakit = frag6_first,
+	  .sport = 3,
+	  .dport = 4 },
+	{ .name = "arp",
+	  .spec = { V4, .proto = IPPROTO_UDP, .payload = 28 },
+	  .breakit = arp,
+	  .expect = EXP_NON_IP },
+	{ .name = "ipv4 cut in ip options",
+	  .spec = { V4, .proto = IPPROTO_UDP, .payload = 10 },
+	  .breakit = cut_ip_opts,
 	  .expect = EXP_TRUNCATED },
-	{ .name = "ipv4 cut in tcp header", .spec = { V4, .proto = IPPROTO_TCP, .payload = 10 }, .breakit = cut_tcp,
+	{ .name = "ipv4 cut in tcp header",
+	  .spec = { V4, .proto = IPPROTO_TCP, .payload = 10 },
+	  .breakit = cut_tcp,
 	  .expect = EXP_TRUNCATED },
-	{ .name = "ipv4 cut in udp header", .spec = { V4, .proto = IPPROTO_UDP, .payload = 10 }, .breakit = cut_udp,
+	{ .name = "ipv4 cut in udp header",
+	  .spec = { V4, .proto = IPPROTO_UDP, .payload = 10 },
+	  .breakit = cut_udp,
 	  .expect = EXP_TRUNCATED },
-	{ .name = "ipv6 cut in hop-by-hop", .spec = { V6, .proto = IPPROTO_UDP, .payload = 10, .v6_hopopts = 1 }, .breakit = cut_ip6_ext,
+	{ .name = "ipv6 cut in hop-by-hop",
+	  .spec = { V6, .proto = IPPROTO_UDP, .payload = 10, .v6_hopopts = 1 },
+	  .breakit = cut_ip6_ext,
 	  .expect = EXP_TRUNCATED },
-	{ .name = "ipv4 ihl 3", .spec = { V4, .proto = IPPROTO_UDP, .payload = 10 }, .breakit = ihl_3,
+	{ .name = "ipv4 ihl 3",
+	  .spec = { V4, .proto = IPPROTO_UDP, .payload = 10 },
+	  .breakit = ihl_3,
 	  .expect = EXP_MALFORMED },
-	{ .name = "ipv4 tot_len < ihl", .spec = { V4, .proto = IPPROTO_UDP, .payload = 10 },
-	  .breakit = tot_len_small, .expect = EXP_MALFORMED },
-	{ .name = "ipv4 ethertype, version 6", .spec = { V4, .proto = IPPROTO_UDP, .payload = 10 },
-	  .breakit = ver_6, .expect = EXP_MALFORMED },
-	{ .name = "ipv6 ethertype, version 4", .spec = { V6, .proto = IPPROTO_UDP, .payload = 10 },
-	  .breakit = ver_4, .expect = EXP_MALFORMED },
-	{ .name = "tcp doff 2", .spec = { V4, .proto = IPPROTO_TCP, .payload = 10 }, .breakit = doff_2,
+	{ .name = "ipv4 tot_len < ihl",
+	  .spec = { V4, .proto = IPPROTO_UDP, .payload = 10 },
+	  .breakit = tot_len_small,
+	  .expect = EXP_MALFORMED },
+	{ .name = "ipv4 ethertype, version 6",
+	  .spec = { V4, .proto = IPPROTO_UDP, .payload = 10 },
+	  .breakit = ver_6,
+	  .expect = EXP_MALFORMED },
+	{ .name = "ipv6 ethertype, version 4",
+	  .spec = { V6, .proto = IPPROTO_UDP, .payload = 10 },
+	  .breakit = ver_4,
+	  .expect = EXP_MALFORMED },
+	{ .name = "tcp doff 2",
+	  .spec = { V4, .proto = IPPROTO_TCP, .payload = 10 },
+	  .breakit = doff_2,
 	  .expect = EXP_MALFORMED },
 	/* Found by the datapath fuzzer: a TCP header longer than the packet
 	 * was taken as whole, its 48 bytes charged again per GSO segment. */
-	{ .name = "tcp doff 12 in a 20-byte packet, gso x3", .spec = { V4, .proto = IPPROTO_TCP },
-	  .breakit = doff_12, .gso_segs = 3, .expect = EXP_TRUNCATED },
+	{ .name = "tcp doff 12 in a 20-byte packet, gso x3",
+	  .spec = { V4, .proto = IPPROTO_TCP },
+	  .breakit = doff_12,
+	  .gso_segs = 3,
+	  .expect = EXP_TRUNCATED },
 };
 
 static void check_row(const struct row *r)
@@ -195,7 +271,8 @@ static void check_row(const struct row *r)
 	__u64 segs = r->gso_segs ? r->gso_segs : 1, bytes;
 	int err;
 
-	CHECK(skel, "%s: cannot load the skeleton: %s", r->name, strerror(errno));
+	CHECK(skel, "%s: cannot load the skeleton: %s", r->name,
+	      strerror(errno));
 	if (!skel)
 		return;
 	CHECK(pkt_build(&p, &r->spec) == 0, "%s: bad spec", r->name);
@@ -203,23 +280,27 @@ static void check_row(const struct row *r)
 		r->breakit(&p);
 	skel->bss->wf_clock_ns = 5 * SEC;
 	err = run(skel, r->egress, &p, r->gso_segs, 1);
-	CHECK(err == 0 /* TC_ACT_OK */, "%s: verdict or error %d", r->name, err);
+	CHECK(err == 0 /* TC_ACT_OK */, "%s: verdict or error %d", r->name,
+	      err);
 	counters(skel, &c);
 	bytes = p.len - p.l3 + (segs - 1) * r->hdr_len;
 	switch (r->expect) {
 	case EXP_FLOW:
 		key_of(&r->spec, r->egress, r->sport, r->dport, &k);
-		CHECK(flow_of(skel, &k, &f) == 0, "%s: no flow with the "
-		      "expected key (%u flows in the map)", r->name,
-		      flows_in(skel));
+		CHECK(flow_of(skel, &k, &f) == 0,
+		      "%s: no flow with the "
+		      "expected key (%u flows in the map)",
+		      r->name, flows_in(skel));
 		CHECK(f.packets == segs && f.bytes == bytes,
 		      "%s: %llu packets %llu bytes, want %llu, %llu", r->name,
-		      (unsigned long long)f.packets, (unsigned long long)f.bytes,
-		      (unsigned long long)segs, (unsigned long long)bytes);
+		      (unsigned long long)f.packets,
+		      (unsigned long long)f.bytes, (unsigned long long)segs,
+		      (unsigned long long)bytes);
 		CHECK(f.first_ns == 5 * SEC && f.last_ns == 5 * SEC,
 		      "%s: first/last seen", r->name);
 		CHECK(c.flows_created == 1 && c.bytes == bytes &&
-		      c.packets == segs, "%s: counters", r->name);
+			      c.packets == segs,
+		      "%s: counters", r->name);
 		break;
 	case EXP_NON_IP:
 		CHECK(c.non_ip == 1 && flows_in(skel) == 0, "%s: non_ip %llu",
@@ -283,7 +364,7 @@ static void test_window_rates(void)
 {
 	struct wirefisher_bpf *skel = load(1);
 	struct pkt_spec s = { V4, .proto = IPPROTO_UDP, .sport = 1, .dport = 2,
-			      .payload = 1000 - 28 };	/* 1000 IP bytes */
+			      .payload = 1000 - 28 }; /* 1000 IP bytes */
 	const __u64 t0 = 10 * SEC;
 	struct wf_flow_key k;
 	struct wf_flow f;
@@ -298,8 +379,10 @@ static void test_window_rates(void)
 	at(skel, t0, &p);
 	at(skel, t0 + SEC / 2, &p);
 	flow_of(skel, &k, &f);
-	CHECK(f.windows == 0 && f.rate_inst == 0 && f.bytes - f.win_base == 2000,
-	      "no window closed yet: windows %llu", (unsigned long long)f.windows);
+	CHECK(f.windows == 0 && f.rate_inst == 0 &&
+		      f.bytes - f.win_base == 2000,
+	      "no window closed yet: windows %llu",
+	      (unsigned long long)f.windows);
 
 	/* t0+1s closes [t0, t0+1s): 2000 B/s; the first window seeds. */
 	at(skel, t0 + SEC, &p);
@@ -308,8 +391,9 @@ static void test_window_rates(void)
 	CHECK_EQ_U64(f.rate_inst, 2000);
 	CHECK_EQ_U64(f.rate_smooth, 2000);
 	CHECK_EQ_U64(f.rate_peak, 2000);
-	CHECK_EQ_U64(f.rate_avg, 4000);	/* 2000 B over [t0, t0+0.5s] */
-	CHECK_EQ_U64(f.bytes - f.win_base, 1000);	/* this packet opened the next */
+	CHECK_EQ_U64(f.rate_avg, 4000); /* 2000 B over [t0, t0+0.5s] */
+	CHECK_EQ_U64(f.bytes - f.win_base,
+		     1000); /* this packet opened the next */
 
 	/* t0+2s: 1000 B/s; s = 2000 - 250 + 125. */
 	at(skel, t0 + 2 * SEC, &p);
@@ -322,7 +406,7 @@ static void test_window_rates(void)
 	at(skel, t0 + 5 * SEC, &p);
 	flow_of(skel, &k, &f);
 	CHECK_EQ_U64(f.rate_inst, 333);
-	CHECK_EQ_U64(f.rate_smooth, 1365);	/* 1875 -> 1682 -> 1513 -> 1365 */
+	CHECK_EQ_U64(f.rate_smooth, 1365); /* 1875 -> 1682 -> 1513 -> 1365 */
 	CHECK_EQ_U64(f.windows, 3);
 	CHECK_EQ_U64(f.packets, 5);
 	CHECK_EQ_U64(f.bytes, 5000);
@@ -387,7 +471,8 @@ static void two_cpus(int test_clock)
 	}
 	for (i = 0; i < 2; i++) {
 		pthread_join(th[i], NULL);
-		CHECK(f[i].err == 0, "thread on cpu %d: %s", i, strerror(abs(f[i].err)));
+		CHECK(f[i].err == 0, "thread on cpu %d: %s", i,
+		      strerror(abs(f[i].err)));
 	}
 	key_of(&s, 0, 7, 8, &k);
 	CHECK(flow_of(skel, &k, &fl) == 0, "no flow");

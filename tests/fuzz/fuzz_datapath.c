@@ -42,19 +42,22 @@
 #include "cgroup.h"
 #include "fixture.h"
 
-int t_failed_checks;	/* fixture.h's CHECK() counts here */
+int t_failed_checks; /* fixture.h's CHECK() counts here */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define TC_ACT_OK 0
-#define TC_ACT_SHOT 2
-#define HDR_LEN 8
+#define TC_ACT_OK    0
+#define TC_ACT_SHOT  2
+#define HDR_LEN	     8
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 enum dp_prog { TC_IN, TC_OUT, CG_IN, CG_OUT, N_PROGS };
 static const char *const prog_names[N_PROGS] = {
-	"wf_tc_ingress", "wf_tc_egress", "wf_cg_ingress", "wf_cg_egress",
+	"wf_tc_ingress",
+	"wf_tc_egress",
+	"wf_cg_ingress",
+	"wf_cg_egress",
 };
 
 /*
@@ -66,48 +69,56 @@ static const char *const prog_names[N_PROGS] = {
  * test cgroup. The rule id is the index.
  */
 struct dp_rule {
-	const char *yaml;	/* the rule's lines after "- name: rN" */
-	const char *addr;	/* "src PREFIX" or "dst PREFIX", or NULL */
-	unsigned dirs;		/* for addr: bit 0 ingress, bit 1 egress */
+	const char *yaml; /* the rule's lines after "- name: rN" */
+	const char *addr; /* "src PREFIX" or "dst PREFIX", or NULL */
+	unsigned dirs;	  /* for addr: bit 0 ingress, bit 1 egress */
 };
 
 static const struct dp_rule rules[] = {
 	{ .yaml = "match: { dst: 10.1.0.0/16, proto: udp, dport: 53 }\n"
-	  "    rate: 1mbit\n    burst: 3kB\n" },
+		  "    rate: 1mbit\n    burst: 3kB\n" },
 	{ .yaml = "match: { src: 'fd00:1::/32' }\n"
-	  "    rate: 2mbit\n    burst: 4kB\n",
-	  .addr = "src fd00:1::/32", .dirs = 3 },
+		  "    rate: 2mbit\n    burst: 4kB\n",
+	  .addr = "src fd00:1::/32",
+	  .dirs = 3 },
 	{ .yaml = "match: { sport: 40000-50000 }\n"
-	  "    rate: 4mbit\n    burst: 3kB\n" },
+		  "    rate: 4mbit\n    burst: 3kB\n" },
 	{ .yaml = "match: { dst: 10.2.0.0/16 }\n    rate: 8mbit\n    burst: 2kB\n"
-	  "    per: src_ip\n",
-	  .addr = "dst 10.2.0.0/16", .dirs = 3 },
+		  "    per: src_ip\n",
+	  .addr = "dst 10.2.0.0/16",
+	  .dirs = 3 },
 	{ .yaml = "match: { dst: 10.9.0.0/16, direction: egress }\n"
-	  "    rate: 1mbit\n    burst: 2kB\n",
-	  .addr = "dst 10.9.0.0/16", .dirs = 2 },
+		  "    rate: 1mbit\n    burst: 2kB\n",
+	  .addr = "dst 10.9.0.0/16",
+	  .dirs = 2 },
 	{ .yaml = "match: { proto: icmp }\n    rate: 1mbit\n    burst: 2kB\n" },
 	{ .yaml = "match: { dst: 'fd00:2::/64', proto: tcp, dport: 443 }\n"
-	  "    rate: 2mbit\n    burst: 2kB\n    per: flow\n" },
+		  "    rate: 2mbit\n    burst: 2kB\n    per: flow\n" },
 	{ .yaml = "match: { src: 10.0.0.0/8, direction: ingress }\n"
-	  "    rate: 100mbit\n    burst: 64kB\n",
-	  .addr = "src 10.0.0.0/8", .dirs = 1 },
+		  "    rate: 100mbit\n    burst: 64kB\n",
+	  .addr = "src 10.0.0.0/8",
+	  .dirs = 1 },
 	{ .yaml = "match: { dst: 'fd00::/16', dport: 1000-2000 }\n"
-	  "    rate: 2mbit\n    burst: 2kB\n    per: dst_ip\n" },
+		  "    rate: 2mbit\n    burst: 2kB\n    per: dst_ip\n" },
 	{ .yaml = "match: { dst: 10.3.0.0/16 }\n    rate: 2mbit\n    burst: 2kB\n"
-	  "    group: g\n",
-	  .addr = "dst 10.3.0.0/16", .dirs = 3 },
+		  "    group: g\n",
+	  .addr = "dst 10.3.0.0/16",
+	  .dirs = 3 },
 	{ .yaml = "match: { src: 10.3.0.0/16 }\n    rate: 2mbit\n    burst: 2kB\n"
-	  "    group: g\n",
-	  .addr = "src 10.3.0.0/16", .dirs = 3 },
+		  "    group: g\n",
+	  .addr = "src 10.3.0.0/16",
+	  .dirs = 3 },
 	/* At the socket hooks only (wf_cg_rules). */
 	{ .yaml = "match: { cgroup: %1$s, proto: udp, dport: 1000-2000 }\n"
-	  "    rate: 2mbit\n    burst: 2kB\n    per: src_ip\n" },
+		  "    rate: 2mbit\n    burst: 2kB\n    per: src_ip\n" },
 	{ .yaml = "match: { cgroup: %1$s, dst: 10.4.0.0/16 }\n"
-	  "    rate: 1mbit\n    burst: 2kB\n",
-	  .addr = "dst 10.4.0.0/16", .dirs = 3 },
+		  "    rate: 1mbit\n    burst: 2kB\n",
+	  .addr = "dst 10.4.0.0/16",
+	  .dirs = 3 },
 	{ .yaml = "match: { cgroup: %1$s, src: 'fd00::/16', direction: egress }\n"
-	  "    rate: 2mbit\n    burst: 3kB\n",
-	  .addr = "src fd00::/16", .dirs = 2 },
+		  "    rate: 2mbit\n    burst: 3kB\n",
+	  .addr = "src fd00::/16",
+	  .dirs = 2 },
 };
 #define N_RULES (int)(sizeof(rules) / sizeof(rules[0]))
 
@@ -126,9 +137,12 @@ struct dp_class {
 	const char *name;
 	size_t off;
 	enum unit unit;
-	size_t bytes_off;	/* its byte counter, or 0 */
+	size_t bytes_off; /* its byte counter, or 0 */
 };
-#define CL(f, u, b) { #f, offsetof(struct wf_counters, f), u, b }
+#define CL(f, u, b)                                       \
+	{                                                 \
+#f, offsetof(struct wf_counters, f), u, b \
+	}
 static const struct dp_class tc_classes[] = {
 	CL(packets, SEGS, offsetof(struct wf_counters, bytes)),
 	CL(dropped, SEGS, offsetof(struct wf_counters, dropped_bytes)),
@@ -136,10 +150,10 @@ static const struct dp_class tc_classes[] = {
 	CL(malformed, ONE, 0),
 	CL(truncated, ONE, 0),
 };
-#define N_TC_CLASSES (int)(sizeof(tc_classes) / sizeof(tc_classes[0]))
-#define DROPPED_CLASS 1
-#define FIRST_PARSE_CLASS 2	/* non_ip, malformed, truncated */
-#define NON_IP_CLASS 2
+#define N_TC_CLASSES	  (int)(sizeof(tc_classes) / sizeof(tc_classes[0]))
+#define DROPPED_CLASS	  1
+#define FIRST_PARSE_CLASS 2 /* non_ip, malformed, truncated */
+#define NON_IP_CLASS	  2
 
 /*
  * The socket hooks count only what they drop (dropped, dropped_bytes, and
@@ -168,12 +182,15 @@ static struct {
 	struct wirefisher_bpf *skel;
 	struct bpf_program *prog[N_PROGS];
 	__u32 slot[N_RULES];
-	__u64 at_socket;	/* rule bits enforced by the cgroup hooks */
+	__u64 at_socket; /* rule bits enforced by the cgroup hooks */
 	int stats_fd, rule_stats_fd;
 	int strict;
-	struct snap now;	/* the counters after the last run */
+	struct snap now; /* the counters after the last run */
 	/* check_oracle(): the prefixes of the address-only rules. */
-	struct { int family, dst, len; __u8 addr[16]; } pfx[N_RULES];
+	struct {
+		int family, dst, len;
+		__u8 addr[16];
+	} pfx[N_RULES];
 	char cg_home[2 * PATH_MAX], cg_dir[PATH_MAX + 64];
 } dp;
 
@@ -183,8 +200,8 @@ static struct {
  * passed or dropped, which counters moved) is fed back as features: an
  * input that makes the datapath do something new joins the corpus.
  */
-__attribute__((used, section("__libfuzzer_extra_counters")))
-static uint8_t feat[N_PROGS][16 + 2 * 64 + N_FIELDS + 256];
+__attribute__((used, section("__libfuzzer_extra_counters"))) static uint8_t
+	feat[N_PROGS][16 + 2 * 64 + N_FIELDS + 256];
 
 static __u64 field(const struct wf_counters *c, size_t off)
 {
@@ -197,7 +214,8 @@ static void snap_read(struct snap *s)
 
 	stats_read_counters(dp.stats_fd, &s->c);
 	for (i = 0; i < N_RULES; i++)
-		stats_read_rule_counters(dp.rule_stats_fd, dp.slot[i], &s->r[i]);
+		stats_read_rule_counters(dp.rule_stats_fd, dp.slot[i],
+					 &s->r[i]);
 }
 
 /* ---- the checks ------------------------------------------------------ */
@@ -209,7 +227,7 @@ struct run {
 	__u32 gso_segs, gso_size;
 	__u64 clock;
 	int err, retval;
-	__u64 segs;		/* wire packets the datapath counts: segs or 1 */
+	__u64 segs; /* wire packets the datapath counts: segs or 1 */
 };
 
 static const struct run *cur;
@@ -231,8 +249,8 @@ static void dump_snap(FILE *f, const char *what, const struct snap *s)
 	fputc('\n', f);
 }
 
-__attribute__((format(printf, 1, 2), noreturn))
-static void violation(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), noreturn)) static void
+violation(const char *fmt, ...)
 {
 	va_list ap;
 	size_t i;
@@ -248,7 +266,8 @@ static void violation(const char *fmt, ...)
 		va_start(ap, fmt);
 		vfprintf(f, fmt, ap);
 		va_end(ap);
-		fprintf(f, "\n  program %s, err %d, retval %d, gso_segs %u, "
+		fprintf(f,
+			"\n  program %s, err %d, retval %d, gso_segs %u, "
 			"gso_size %u, clock %llu ns, frame %zu bytes:\n  ",
 			prog_names[cur->prog], cur->err, cur->retval,
 			cur->gso_segs, cur->gso_size,
@@ -270,8 +289,8 @@ static void violation(const char *fmt, ...)
  * bookkeeping: each kind is printed once, with its first input, and the
  * run goes on, so one run lists them all.
  */
-__attribute__((format(printf, 2, 3)))
-static void strict_finding(unsigned kind, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void
+strict_finding(unsigned kind, const char *fmt, ...)
 {
 	static uint8_t seen[4096];
 	va_list ap;
@@ -303,8 +322,8 @@ static void check_monotonic(const struct snap *b, const struct snap *a)
 	for (i = 0; i < sizeof(*b) / sizeof(__u64); i++)
 		if (pa[i] < pb[i])
 			violation("counter word %zu of the snapshot went down "
-				  "(%llu -> %llu)", i,
-				  (unsigned long long)pb[i],
+				  "(%llu -> %llu)",
+				  i, (unsigned long long)pb[i],
 				  (unsigned long long)pa[i]);
 }
 
@@ -320,14 +339,17 @@ static void check_bytes(const char *what, __u64 bytes, const struct run *r)
 
 	if (dp.strict && r->segs > 1 && bytes > ip &&
 	    extra / (r->segs - 1) > ip)
-		strict_finding(r->prog, "%s: a header of %llu bytes counted per "
+		strict_finding(r->prog,
+			       "%s: a header of %llu bytes counted per "
 			       "GSO segment, longer than the %llu-byte packet",
-			       what, (unsigned long long)(extra / (r->segs - 1)),
+			       what,
+			       (unsigned long long)(extra / (r->segs - 1)),
 			       (unsigned long long)ip);
 	if (bytes < ip || (r->segs == 1 && extra) ||
 	    (r->segs > 1 && extra % (r->segs - 1)))
 		violation("%s grew by %llu bytes: not %llu IP bytes + %llu x "
-			  "a header", what, (unsigned long long)bytes,
+			  "a header",
+			  what, (unsigned long long)bytes,
 			  (unsigned long long)ip,
 			  (unsigned long long)(r->segs - 1));
 }
@@ -353,14 +375,16 @@ static void check_tc_classes(const int *moved_cls, int n, int drop)
 	}
 	if (!parse && fate != 1)
 		violation("tc: %d fate counters moved, not exactly one (the "
-			  "packet is %s)", fate, fate ? "counted twice" :
-			  "silently skipped");
+			  "packet is %s)",
+			  fate, fate ? "counted twice" : "silently skipped");
 	if (parse > 1)
 		violation("tc: %d parse counters moved", parse);
-	if (parse && fate && (cls_parse == NON_IP_CLASS || !drop ||
-			      moved_cls[0] != DROPPED_CLASS))
+	if (parse && fate &&
+	    (cls_parse == NON_IP_CLASS || !drop ||
+	     moved_cls[0] != DROPPED_CLASS))
 		violation("tc: an unparsed packet was %s", drop ? "dropped as "
-			  "not IP" : "accounted");
+								  "not IP" :
+								  "accounted");
 }
 
 /*
@@ -385,12 +409,14 @@ static __u64 check_stats(const struct snap *b, const struct snap *a,
 				may |= cg_may_move[k] == off;
 			if (!may && field(&a->c, off) != field(&b->c, off))
 				violation("a socket hook moved wf_counters "
-					  "word %zu", f);
+					  "word %zu",
+					  f);
 		}
 		d = a->c.dropped - b->c.dropped;
 		if (d != (drop ? r->segs : 0))
 			violation("socket hook: dropped grew by %llu, verdict %s",
-				  (unsigned long long)d, drop ? "drop" : "pass");
+				  (unsigned long long)d,
+				  drop ? "drop" : "pass");
 		if (drop) {
 			bytes = a->c.dropped_bytes - b->c.dropped_bytes;
 			check_bytes("dropped_bytes", bytes, r);
@@ -415,7 +441,8 @@ static __u64 check_stats(const struct snap *b, const struct snap *a,
 		}
 		if (d != want)
 			violation("%s grew by %llu, not %llu", cl->name,
-				  (unsigned long long)d, (unsigned long long)want);
+				  (unsigned long long)d,
+				  (unsigned long long)want);
 		if (i < FIRST_PARSE_CLASS && (i == DROPPED_CLASS) != drop)
 			violation("counted as %s but the verdict is %s",
 				  cl->name, drop ? "drop" : "pass");
@@ -445,7 +472,8 @@ static __u64 check_rules(const struct snap *b, const struct snap *a,
 
 	for (i = 0; i < N_RULES; i++) {
 		const struct wf_rule_counters *rb = &b->r[i], *ra = &a->r[i];
-		__u64 dps = ra->passed - rb->passed, dd = ra->dropped - rb->dropped;
+		__u64 dps = ra->passed - rb->passed,
+		      dd = ra->dropped - rb->dropped;
 		__u64 dpb = ra->passed_bytes - rb->passed_bytes;
 		__u64 ddb = ra->dropped_bytes - rb->dropped_bytes;
 		int mine = !!(dp.at_socket >> i & 1) == socket;
@@ -454,11 +482,12 @@ static __u64 check_rules(const struct snap *b, const struct snap *a,
 			continue;
 		if (!mine)
 			violation("rule %d is enforced by the other hook but "
-				  "counted here", i);
+				  "counted here",
+				  i);
 		if ((dps && dd) || dps + dd != r->segs)
 			violation("rule %d: passed +%llu, dropped +%llu: not one "
-				  "match of %llu segs", i,
-				  (unsigned long long)dps,
+				  "match of %llu segs",
+				  i, (unsigned long long)dps,
 				  (unsigned long long)dd,
 				  (unsigned long long)r->segs);
 		if (!!dd != drop)
@@ -466,7 +495,8 @@ static __u64 check_rules(const struct snap *b, const struct snap *a,
 				  dd ? "drop" : "pass", drop ? "drop" : "pass");
 		if ((bytes && (dd ? ddb : dpb) != bytes) || (dd ? dpb : ddb))
 			violation("rule %d: bytes +%llu/+%llu, the packet's "
-				  "are %llu", i, (unsigned long long)dpb,
+				  "are %llu",
+				  i, (unsigned long long)dpb,
 				  (unsigned long long)ddb,
 				  (unsigned long long)bytes);
 		/*
@@ -533,18 +563,24 @@ static void check_oracle(const struct run *r, __u64 seen, int tc_class)
 		return;
 	for (i = 0; i < N_RULES; i++) {
 		if (!rules[i].addr || dp.pfx[i].family != family ||
-		    !(rules[i].dirs & dir) || !!(dp.at_socket >> i & 1) != socket)
+		    !(rules[i].dirs & dir) ||
+		    !!(dp.at_socket >> i & 1) != socket)
 			continue;
 		if (!in_prefix(dp.pfx[i].dst ? dst : src, dp.pfx[i].addr,
 			       dp.pfx[i].len))
 			continue;
 		if (!(seen >> i & 1))
-			strict_finding(16 + ((unsigned)r->prog * N_RULES + i) * 8 +
-				       tc_class, "rule %d (%s) covers the "
+			strict_finding(16 +
+					       ((unsigned)r->prog * N_RULES +
+						i) * 8 +
+					       tc_class,
+				       "rule %d (%s) covers the "
 				       "packet's addresses but did not count it "
-				       "(tc counted it as %s)", i, rules[i].addr,
+				       "(tc counted it as %s)",
+				       i, rules[i].addr,
 				       tc_class < N_TC_CLASSES ?
-				       tc_classes[tc_class].name : "-");
+					       tc_classes[tc_class].name :
+					       "-");
 	}
 }
 
@@ -623,7 +659,8 @@ static void cg_sweep(const char *mount)
 	while (d && (e = readdir(d)))
 		if (sscanf(e->d_name, "wf-dpfuzz-%d", &pid) == 1 &&
 		    kill(pid, 0) && errno == ESRCH) {
-			snprintf(path, sizeof(path), "%s/%s/in", mount, e->d_name);
+			snprintf(path, sizeof(path), "%s/%s/in", mount,
+				 e->d_name);
 			rmdir(path);
 			*strrchr(path, '/') = '\0';
 			rmdir(path);
@@ -694,8 +731,10 @@ static int dp_load(void)
 		return -1;
 	}
 	if (cg_enter(rel, sizeof(rel))) {
-		fprintf(stderr, "fuzz-datapath: cannot make or enter a test "
-			"cgroup: %s\n", strerror(errno));
+		fprintf(stderr,
+			"fuzz-datapath: cannot make or enter a test "
+			"cgroup: %s\n",
+			strerror(errno));
 		return -1;
 	}
 	n += (size_t)snprintf(yaml + n, sizeof(yaml) - n, "rules:\n");
@@ -707,7 +746,8 @@ static int dp_load(void)
 	libbpf_set_print(NULL);
 	dp.skel = load_rules(yaml, 1, &cfg);
 	if (!dp.skel || t_failed_checks) {
-		fprintf(stderr, "fuzz-datapath: cannot load the rules:\n%s", yaml);
+		fprintf(stderr, "fuzz-datapath: cannot load the rules:\n%s",
+			yaml);
 		return -1;
 	}
 	dp.prog[TC_IN] = dp.skel->progs.wf_tc_ingress;
@@ -721,9 +761,11 @@ static int dp_load(void)
 		struct wf_rule r;
 		__u32 id = (__u32)i;
 
-		if (bpf_map__lookup_elem(dp.skel->maps.wf_rules, &id, sizeof(id),
-					 &r, sizeof(r), 0) || !r.active) {
-			fprintf(stderr, "fuzz-datapath: rule %d not loaded\n", i);
+		if (bpf_map__lookup_elem(dp.skel->maps.wf_rules, &id,
+					 sizeof(id), &r, sizeof(r), 0) ||
+		    !r.active) {
+			fprintf(stderr, "fuzz-datapath: rule %d not loaded\n",
+				i);
 			return -1;
 		}
 		dp.slot[i] = r.slot;
@@ -733,8 +775,10 @@ static int dp_load(void)
 		    !strcmp(getenv("WF_DPFUZZ_STRICT"), "1");
 	dp.skel->bss->wf_clock_ns = 1000 * SEC;
 	snap_read(&dp.now);
-	fprintf(stderr, "fuzz-datapath: %d rules loaded (socket hooks: "
-		"%#llx)%s\n", N_RULES, (unsigned long long)dp.at_socket,
+	fprintf(stderr,
+		"fuzz-datapath: %d rules loaded (socket hooks: "
+		"%#llx)%s\n",
+		N_RULES, (unsigned long long)dp.at_socket,
 		dp.strict ? ", strict checks on" : "");
 	return 0;
 }
@@ -750,11 +794,26 @@ static void cut_ip_opts(struct pkt *p)
 	ip->tot_len = htons(100);
 	p->len = p->l3 + 24;
 }
-static void cut_l4(struct pkt *p) { p->len = p->l4 + 4; }
-static void cut_ip6_ext(struct pkt *p) { p->len = p->l3 + 44; }
-static void ihl_3(struct pkt *p) { p->buf[p->l3] = 0x43; }
-static void ver_swap(struct pkt *p) { p->buf[p->l3] ^= 0x20; }
-static void doff_2(struct pkt *p) { p->buf[p->l4 + 12] = 2 << 4; }
+static void cut_l4(struct pkt *p)
+{
+	p->len = p->l4 + 4;
+}
+static void cut_ip6_ext(struct pkt *p)
+{
+	p->len = p->l3 + 44;
+}
+static void ihl_3(struct pkt *p)
+{
+	p->buf[p->l3] = 0x43;
+}
+static void ver_swap(struct pkt *p)
+{
+	p->buf[p->l3] ^= 0x20;
+}
+static void doff_2(struct pkt *p)
+{
+	p->buf[p->l4 + 12] = 2 << 4;
+}
 static void tot_len_small(struct pkt *p)
 {
 	((struct iphdr *)(p->buf + p->l3))->tot_len = htons(12);
@@ -763,7 +822,11 @@ static void frag_later(struct pkt *p)
 {
 	((struct iphdr *)(p->buf + p->l3))->frag_off = htons(100);
 }
-static void arp(struct pkt *p) { p->buf[12] = 0x08; p->buf[13] = 0x06; }
+static void arp(struct pkt *p)
+{
+	p->buf[12] = 0x08;
+	p->buf[13] = 0x06;
+}
 static void frag6(struct pkt *p, int later)
 {
 	uint8_t *ext = p->buf + p->l3 + sizeof(struct ipv6hdr);
@@ -779,36 +842,44 @@ static void ext7(struct pkt *p)
 	int i;
 
 	for (i = 0; i < 7; i++) {
-		ext[8 * i] = i < 6 ? 60 : IPPROTO_UDP;	/* dest. options */
+		ext[8 * i] = i < 6 ? 60 : IPPROTO_UDP; /* dest. options */
 		ext[8 * i + 1] = 0;
 	}
-	memcpy(ext + 56, "\x13\x88\x00\x35", 4);	/* 5000 -> 53 */
+	memcpy(ext + 56, "\x13\x88\x00\x35", 4); /* 5000 -> 53 */
 }
-static void frag6_later(struct pkt *p) { frag6(p, 1); }
-static void frag6_first(struct pkt *p) { frag6(p, 0); }
+static void frag6_later(struct pkt *p)
+{
+	frag6(p, 1);
+}
+static void frag6_first(struct pkt *p)
+{
+	frag6(p, 0);
+}
 
 struct shape {
-	int family;		/* 0: both */
-	struct pkt_spec spec;	/* without family and addresses */
+	int family;	      /* 0: both */
+	struct pkt_spec spec; /* without family and addresses */
 	void (*breakit)(struct pkt *p);
 	__u16 gso_segs;
 };
 
 #define ANY(...) .family = 0, .spec = { __VA_ARGS__ }
-#define V4(...) .family = 4, .spec = { __VA_ARGS__ }
-#define V6(...) .family = 6, .spec = { __VA_ARGS__ }
-#define UDP .proto = IPPROTO_UDP
-#define TCP .proto = IPPROTO_TCP
+#define V4(...)	 .family = 4, .spec = { __VA_ARGS__ }
+#define V6(...)	 .family = 6, .spec = { __VA_ARGS__ }
+#define UDP	 .proto = IPPROTO_UDP
+#define TCP	 .proto = IPPROTO_TCP
 static const struct shape shapes[] = {
 	{ ANY(UDP, .sport = 5000, .dport = 53, .payload = 100) },
 	{ ANY(UDP, .sport = 5000, .dport = 1500, .payload = 900) },
 	{ ANY(TCP, .sport = 45000, .dport = 443, .payload = 1000) },
-	{ ANY(TCP, .sport = 1234, .dport = 80, .payload = 3000), .gso_segs = 3 },
+	{ ANY(TCP, .sport = 1234, .dport = 80, .payload = 3000),
+	  .gso_segs = 3 },
 	{ V4(.proto = IPPROTO_ICMP, .sport = 8, .payload = 56) },
 	{ V6(.proto = IPPROTO_ICMPV6, .sport = 128, .payload = 56) },
 	{ V4(UDP, .sport = 1, .dport = 2, .payload = 10, .v4_opt_words = 3) },
 	{ ANY(.proto = 47, .payload = 40) },
-	{ V4(UDP, .sport = 7, .dport = 9, .payload = 200), .breakit = frag_later },
+	{ V4(UDP, .sport = 7, .dport = 9, .payload = 200),
+	  .breakit = frag_later },
 	{ V6(TCP, .sport = 22, .dport = 443, .payload = 10, .v6_hopopts = 1) },
 	{ V6(UDP, .sport = 1, .dport = 2, .payload = 100, .v6_hopopts = 1),
 	  .breakit = frag6_later },
@@ -828,11 +899,10 @@ static const struct shape shapes[] = {
 
 /* Address pairs that the rules above cover, and one that none does. */
 static const char *const addrs[][2] = {
-	{ "10.0.0.1", "10.1.2.3" }, { "10.3.0.1", "10.2.0.5" },
-	{ "10.5.0.1", "10.9.9.9" }, { "10.0.0.1", "10.4.0.1" },
-	{ "192.0.2.1", "198.51.100.1" },
-	{ "fd00:1::1", "fd00:2::2" }, { "fd00:9::1", "fd00:3::3" },
-	{ "2001:db8::1", "2001:db8::2" },
+	{ "10.0.0.1", "10.1.2.3" },	 { "10.3.0.1", "10.2.0.5" },
+	{ "10.5.0.1", "10.9.9.9" },	 { "10.0.0.1", "10.4.0.1" },
+	{ "192.0.2.1", "198.51.100.1" }, { "fd00:1::1", "fd00:2::2" },
+	{ "fd00:9::1", "fd00:3::3" },	 { "2001:db8::1", "2001:db8::2" },
 };
 
 /* One seed: shape s on address pair a, into program prog. 1: written. */
@@ -843,9 +913,10 @@ static int write_seed(const char *dir, size_t s, size_t a, int prog)
 	/* Half the seeds let 1 ms (977 << 10 ns) pass: buckets refill. */
 	__u16 step = (s + a) % 2 ? 0 : 977, size = sh->gso_segs ? 1000 : 0;
 	uint8_t hdr[HDR_LEN] = {
-		(uint8_t)prog, 10, (uint8_t)step, (uint8_t)(step >> 8),
+		(uint8_t)prog,	       10,
+		(uint8_t)step,	       (uint8_t)(step >> 8),
 		(uint8_t)sh->gso_segs, (uint8_t)(sh->gso_segs >> 8),
-		(uint8_t)size, (uint8_t)(size >> 8),
+		(uint8_t)size,	       (uint8_t)(size >> 8),
 	};
 	char path[PATH_MAX];
 	struct pkt p;
@@ -913,7 +984,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int err;
 
 	if (size < HDR_LEN + ETH_HLEN)
-		return -1;	/* test_run refuses it: not worth keeping */
+		return -1; /* test_run refuses it: not worth keeping */
 	r.prog = (enum dp_prog)(data[0] & 3);
 	step = (__u64)(data[2] | data[3] << 8) << (data[1] % 40);
 	if (data[0] & 4)

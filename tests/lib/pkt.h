@@ -19,16 +19,16 @@
 #include <linux/udp.h>
 #include <netinet/in.h>
 
-#define PKT_MAX 3500	/* test_run takes about a page */
+#define PKT_MAX 3500 /* test_run takes about a page */
 
 struct pkt_spec {
-	int family;		/* 4 or 6 */
-	uint8_t proto;		/* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, other */
-	const char *src, *dst;	/* addresses as text */
-	uint16_t sport, dport;	/* ports, or ICMP type/code */
-	uint16_t payload;	/* bytes after the L4 header */
-	uint8_t v4_opt_words;	/* IPv4 options, in 4-byte words */
-	uint8_t v6_hopopts;	/* 1: put an 8-byte hop-by-hop header first */
+	int family;	       /* 4 or 6 */
+	uint8_t proto;	       /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, other */
+	const char *src, *dst; /* addresses as text */
+	uint16_t sport, dport; /* ports, or ICMP type/code */
+	uint16_t payload;      /* bytes after the L4 header */
+	uint8_t v4_opt_words;  /* IPv4 options, in 4-byte words */
+	uint8_t v6_hopopts;    /* 1: put an 8-byte hop-by-hop header first */
 };
 
 /*
@@ -39,9 +39,9 @@ struct pkt_spec {
 struct pkt {
 	uint8_t align_pad[2];
 	uint8_t buf[PKT_MAX];
-	uint32_t len;		/* whole frame */
-	uint32_t l3;		/* offset of the IP header */
-	uint32_t l4;		/* offset of the L4 header */
+	uint32_t len; /* whole frame */
+	uint32_t l3;  /* offset of the IP header */
+	uint32_t l4;  /* offset of the L4 header */
 } __attribute__((aligned(4)));
 
 static inline uint32_t pkt_l4_len(uint8_t proto)
@@ -76,8 +76,8 @@ static inline void pkt_l4(struct pkt *p, const struct pkt_spec *s)
 		uh->dest = htons(s->dport);
 		uh->len = htons((uint16_t)(sizeof(*uh) + s->payload));
 	} else if (s->proto == IPPROTO_ICMP || s->proto == IPPROTO_ICMPV6) {
-		l4[0] = (uint8_t)s->sport;	/* type */
-		l4[1] = (uint8_t)s->dport;	/* code */
+		l4[0] = (uint8_t)s->sport; /* type */
+		l4[1] = (uint8_t)s->dport; /* code */
 	}
 }
 

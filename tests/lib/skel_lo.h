@@ -42,9 +42,8 @@ static inline struct wirefisher_bpf *skel_open_cfg(const struct wf_config *cfg,
  * or routes (the test writes its own). steer_mark: 0, or steering on (lo a
  * path device) with that probe mark.
  */
-static inline struct wirefisher_bpf *skel_open_lo(unsigned max_flows,
-						  int test_clock, int police,
-						  __u32 steer_mark)
+static inline struct wirefisher_bpf *
+skel_open_lo(unsigned max_flows, int test_clock, int police, __u32 steer_mark)
 {
 	static const char lo_yaml[] = "interfaces: [lo]\n";
 	static struct wf_config cfg;
@@ -80,12 +79,11 @@ static inline struct wirefisher_bpf *skel_finish_lo(struct wirefisher_bpf *skel)
 	return skel;
 }
 
-static inline struct wirefisher_bpf *skel_load_lo(unsigned max_flows,
-						  int test_clock, int police,
-						  __u32 steer_mark)
+static inline struct wirefisher_bpf *
+skel_load_lo(unsigned max_flows, int test_clock, int police, __u32 steer_mark)
 {
-	return skel_finish_lo(skel_open_lo(max_flows, test_clock, police,
-					   steer_mark));
+	return skel_finish_lo(
+		skel_open_lo(max_flows, test_clock, police, steer_mark));
 }
 
 #endif /* WF_SKEL_LO_H */

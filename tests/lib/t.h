@@ -20,20 +20,21 @@ struct t_case {
 
 extern int t_failed_checks;
 
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			t_failed_checks++;                                   \
-			fprintf(stderr, "  %s:%d: check failed: %s: ",       \
-				__FILE__, __LINE__, #cond);                  \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fputc('\n', stderr);                                 \
-		}                                                            \
+#define CHECK(cond, ...)                                                 \
+	do {                                                             \
+		if (!(cond)) {                                           \
+			t_failed_checks++;                               \
+			fprintf(stderr,                                  \
+				"  %s:%d: check failed: %s: ", __FILE__, \
+				__LINE__, #cond);                        \
+			fprintf(stderr, __VA_ARGS__);                    \
+			fputc('\n', stderr);                             \
+		}                                                        \
 	} while (0)
 
-#define CHECK_EQ_U64(a, b)                                                   \
-	CHECK((unsigned long long)(a) == (unsigned long long)(b),            \
-	      "%s = %llu, expected %llu", #a, (unsigned long long)(a),       \
+#define CHECK_EQ_U64(a, b)                                             \
+	CHECK((unsigned long long)(a) == (unsigned long long)(b),      \
+	      "%s = %llu, expected %llu", #a, (unsigned long long)(a), \
 	      (unsigned long long)(b))
 
 /* Run the tests whose name contains `filter` (all if NULL). */
@@ -50,8 +51,9 @@ static inline int t_run(const char *suite, const struct t_case *cases,
 		if (filter && !strstr(full, filter))
 			continue;
 		cases->fn();
-		printf("%s %s/%s\n", t_failed_checks == before ? "PASS" : "FAIL",
-		       suite, cases->name);
+		printf("%s %s/%s\n",
+		       t_failed_checks == before ? "PASS" : "FAIL", suite,
+		       cases->name);
 		fflush(stdout);
 		failed += t_failed_checks != before;
 	}

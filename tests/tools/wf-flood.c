@@ -29,7 +29,7 @@
 #include <time.h>
 #include <sys/socket.h>
 
-#define BATCH 256
+#define BATCH	256
 #define PKT_LEN (sizeof(struct iphdr) + sizeof(struct udphdr))
 
 static unsigned long long now_ns(void)
@@ -64,7 +64,8 @@ static uint32_t mix32(uint32_t x)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: wf-flood DST SRC_NET/LEN COUNT [SEED [MAX_SECS]]\n"
+	fprintf(stderr,
+		"usage: wf-flood DST SRC_NET/LEN COUNT [SEED [MAX_SECS]]\n"
 		"  COUNT UDP packets to DST, each on its own 5-tuple, sources "
 		"random in SRC_NET/LEN\n");
 	return 2;
@@ -103,7 +104,7 @@ int main(int argc, char **argv)
 		secs = strtoull(argv[5], NULL, 0);
 	if (count < 0 || count > 0xffffffffL)
 		return usage();
-	salt = (uint32_t)rng;	/* fixed per run: keeps the port mix a bijection */
+	salt = (uint32_t)rng; /* fixed per run: keeps the port mix a bijection */
 	host_mask = len == 32 ? 0 : 0xffffffffU >> len;
 	base = ntohl(net.s_addr) & ~host_mask;
 
@@ -122,9 +123,9 @@ int main(int argc, char **argv)
 		ip->ttl = 64;
 		ip->protocol = IPPROTO_UDP;
 		ip->tot_len = htons(PKT_LEN);
-		ip->id = htons(1);	/* non-zero: the kernel leaves it alone */
+		ip->id = htons(1); /* non-zero: the kernel leaves it alone */
 		ip->daddr = dst.sin_addr.s_addr;
-		udp->len = htons(sizeof(*udp));	/* checksum 0: none (IPv4) */
+		udp->len = htons(sizeof(*udp)); /* checksum 0: none (IPv4) */
 		iov[i].iov_base = pkts[i];
 		iov[i].iov_len = PKT_LEN;
 		memset(&msgs[i], 0, sizeof(msgs[i]));
@@ -145,17 +146,20 @@ int main(int argc, char **argv)
 			struct udphdr *udp = (struct udphdr *)(ip + 1);
 			uint32_t ports = mix32((uint32_t)(sent + i) ^ salt);
 
-			ip->saddr = htonl(base | ((uint32_t)next_rand(&rng) & host_mask));
+			ip->saddr = htonl(
+				base | ((uint32_t)next_rand(&rng) & host_mask));
 			udp->source = htons((uint16_t)(ports >> 16));
 			udp->dest = htons((uint16_t)ports);
 		}
 		/* A partial batch (full socket buffer) is sent on from where it stopped. */
 		while (done < n) {
-			int r = sendmmsg(fd, msgs + done, (unsigned int)(n - done), 0);
+			int r = sendmmsg(fd, msgs + done,
+					 (unsigned int)(n - done), 0);
 
 			if (r < 0) {
 				if ((errno == ENOBUFS || errno == EAGAIN ||
-				     errno == EINTR) && now_ns() < deadline)
+				     errno == EINTR) &&
+				    now_ns() < deadline)
 					continue;
 				perror("wf-flood: sendmmsg");
 				return 1;

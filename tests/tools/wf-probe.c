@@ -26,7 +26,7 @@
 #include "../lib/pkt.h"
 
 #define MAX_RUNS 2000000
-#define PACE_US 50
+#define PACE_US	 50
 
 static volatile sig_atomic_t stop;
 
@@ -58,8 +58,9 @@ static int link_prog(int link_fd)
 
 int main(int argc, char **argv)
 {
-	struct pkt_spec spec = { .family = 4, .proto = IPPROTO_UDP,
-				 .sport = 40000, .payload = 64 };
+	struct pkt_spec spec = {
+		.family = 4, .proto = IPPROTO_UDP, .sport = 40000, .payload = 64
+	};
 	struct __sk_buff ctx = { 0 };
 	static struct pkt p;
 	unsigned long runs = 0, retries = 0;
@@ -67,7 +68,8 @@ int main(int argc, char **argv)
 	int link;
 
 	if (argc != 7) {
-		fprintf(stderr, "usage: wf-probe LINK-PIN IFINDEX SRC DST DPORT "
+		fprintf(stderr,
+			"usage: wf-probe LINK-PIN IFINDEX SRC DST DPORT "
 			"SECS\n");
 		return 2;
 	}
@@ -101,7 +103,7 @@ int main(int argc, char **argv)
 		else
 			retries++;
 		close(prog);
-		usleep(PACE_US);	/* spread over the whole run */
+		usleep(PACE_US); /* spread over the whole run */
 	}
 	close(link);
 	printf("runs=%lu retries=%lu\n", runs, retries);

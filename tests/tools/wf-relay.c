@@ -28,9 +28,9 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
-#define QLEN 8192	/* held datagrams; 50 ms of ~2 Gbit/s of WireGuard */
-#define DGRAM 2048	/* WireGuard sends at most MTU 1420 + 32 + headers */
-#define BATCH 64	/* datagrams read per wakeup per socket: fairness */
+#define QLEN  8192 /* held datagrams; 50 ms of ~2 Gbit/s of WireGuard */
+#define DGRAM 2048 /* WireGuard sends at most MTU 1420 + 32 + headers */
+#define BATCH 64   /* datagrams read per wakeup per socket: fairness */
 
 struct held {
 	unsigned long long due_ns;
@@ -43,7 +43,7 @@ static struct held *queue;
 static unsigned int head, count;
 static int drop, delay_ms;
 static int listen_fd, up_fd;
-static struct sockaddr_in client;	/* last client seen; port 0: none yet */
+static struct sockaddr_in client; /* last client seen; port 0: none yet */
 
 static unsigned long long now_ns(void)
 {
@@ -123,7 +123,7 @@ static void pump(int fd, int to_upstream)
 		n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
 			     (struct sockaddr *)&from, &flen);
 		if (n < 0)
-			return;	/* EAGAIN, or an ICMP error: nothing to do */
+			return; /* EAGAIN, or an ICMP error: nothing to do */
 		if (to_upstream)
 			client = from;
 		if (drop)
@@ -133,7 +133,8 @@ static void pump(int fd, int to_upstream)
 		} else if (count < QLEN && n <= DGRAM) {
 			struct held *h = &queue[(head + count++) % QLEN];
 
-			h->due_ns = now_ns() + (unsigned long long)delay_ms * 1000000ULL;
+			h->due_ns = now_ns() +
+				    (unsigned long long)delay_ms * 1000000ULL;
 			h->to_upstream = to_upstream;
 			h->len = (int)n;
 			memcpy(h->data, buf, (size_t)n);
@@ -149,7 +150,8 @@ static int flush_due(void)
 	unsigned long long now = now_ns();
 
 	while (count && queue[head].due_ns <= now) {
-		send_one(queue[head].to_upstream, queue[head].data, queue[head].len);
+		send_one(queue[head].to_upstream, queue[head].data,
+			 queue[head].len);
 		head = (head + 1) % QLEN;
 		count--;
 	}
@@ -165,12 +167,13 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: wf-relay LISTEN_IP:PORT UPSTREAM_IP:PORT CTRL_FILE\n");
+		fprintf(stderr,
+			"usage: wf-relay LISTEN_IP:PORT UPSTREAM_IP:PORT CTRL_FILE\n");
 		return 2;
 	}
 	parse_addr(argv[1], &listen_addr);
 	parse_addr(argv[2], &up_addr);
-	queue = calloc(QLEN, sizeof(*queue));	/* pages touched only when used */
+	queue = calloc(QLEN, sizeof(*queue)); /* pages touched only when used */
 
 	/* Signals arrive as readable data in the poll set: no handler races. */
 	sigemptyset(&sigs);
@@ -187,10 +190,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* Bursts of a fast tunnel outrun one read per wakeup: big buffers. */
-	setsockopt(listen_fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz));
+	setsockopt(listen_fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz,
+		   sizeof(bufsz));
 	setsockopt(up_fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz));
 	setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(listen_fd, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) ||
+	if (bind(listen_fd, (struct sockaddr *)&listen_addr,
+		 sizeof(listen_addr)) ||
 	    connect(up_fd, (struct sockaddr *)&up_addr, sizeof(up_addr))) {
 		perror("wf-relay: bind/connect");
 		return 1;

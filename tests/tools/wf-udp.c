@@ -92,7 +92,9 @@ static int do_send(int argc, char **argv)
 		die("socket");
 	if (sport || src_ip) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-		make_addr(src_ip ? src_ip : af == AF_INET ? "0.0.0.0" : "::",
+		make_addr(src_ip	? src_ip :
+			  af == AF_INET ? "0.0.0.0" :
+					  "::",
 			  (int)sport, &src, &slen);
 		if (bind(fd, (struct sockaddr *)&src, slen))
 			die("bind");
@@ -105,7 +107,8 @@ static int do_send(int argc, char **argv)
 			struct timespec ts = { (time_t)(next / 1000000000ULL),
 					       (long)(next % 1000000000ULL) };
 
-			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+					NULL);
 			next += 1000000000ULL / (unsigned long long)pps;
 		}
 		/*
@@ -165,8 +168,10 @@ static int do_recv(int argc, char **argv)
 		bytes += n;
 	}
 	printf("received=%ld payload_bytes=%ld secs=%.6f rate_payload_Bps=%.0f "
-	       "max_gap_ms=%.1f\n", got, bytes, (double)(last - first) / 1e9,
-	       last > first ? (double)bytes * 1e9 / (double)(last - first) : 0.0,
+	       "max_gap_ms=%.1f\n",
+	       got, bytes, (double)(last - first) / 1e9,
+	       last > first ? (double)bytes * 1e9 / (double)(last - first) :
+			      0.0,
 	       (double)gap / 1e6);
 	return 0;
 }
@@ -180,7 +185,8 @@ int main(int argc, char **argv)
 	else if (argc > 1 && !strcmp(argv[1], "recv"))
 		rc = do_recv(argc - 2, argv + 2);
 	if (rc == 2)
-		fprintf(stderr, "usage: wf-udp send DST PORT COUNT SIZE [PPS [SPORT [SRC]]]\n"
+		fprintf(stderr,
+			"usage: wf-udp send DST PORT COUNT SIZE [PPS [SPORT [SRC]]]\n"
 			"       wf-udp recv BIND PORT COUNT IDLE_MS\n");
 	return rc;
 }

@@ -116,23 +116,28 @@ static void test_values(void)
 	struct wf_config cfg;
 	char *out = NULL;
 
-	CHECK(parse_file(FIXTURES "/good/full.yaml", &cfg, &out) == 0, "%s", out);
-	CHECK(!strcmp(cfg.pin_dir, "/sys/fs/bpf/wf-test"), "pin_dir %s", cfg.pin_dir);
+	CHECK(parse_file(FIXTURES "/good/full.yaml", &cfg, &out) == 0, "%s",
+	      out);
+	CHECK(!strcmp(cfg.pin_dir, "/sys/fs/bpf/wf-test"), "pin_dir %s",
+	      cfg.pin_dir);
 	CHECK(cfg.missing_hook == WF_MISSING_SKIP, "missing_hook");
 	CHECK(cfg.persist, "persist");
-	CHECK(cfg.http.family == 6 && cfg.http.port == 9999 && cfg.http.addr[15] == 1 &&
-	      cfg.http.top_flows == 3, "http [::1]:9999, top 3");
+	CHECK(cfg.http.family == 6 && cfg.http.port == 9999 &&
+		      cfg.http.addr[15] == 1 && cfg.http.top_flows == 3,
+	      "http [::1]:9999, top 3");
 	CHECK(cfg.log_format == WF_LOG_JSON, "json logs");
 	CHECK(cfg.n_ifaces == 3, "%d interfaces", cfg.n_ifaces);
 	CHECK(!strcmp(cfg.ifaces[0].name, "veth0"), "%s", cfg.ifaces[0].name);
 	CHECK(cfg.ifaces[0].dirs == WF_DIRS_EGRESS && cfg.ifaces[0].optional,
 	      "veth0 egress optional");
 	CHECK(cfg.ifaces[0].where.line == 5 && cfg.ifaces[0].where.col == 5,
-	      "veth0 at %d:%d", cfg.ifaces[0].where.line, cfg.ifaces[0].where.col);
+	      "veth0 at %d:%d", cfg.ifaces[0].where.line,
+	      cfg.ifaces[0].where.col);
 	CHECK(cfg.ifaces[1].dirs == WF_DIRS_INGRESS && !cfg.ifaces[1].optional,
 	      "wg0 ingress");
 	CHECK(!strcmp(cfg.ifaces[2].name, WF_IFACE_AUTO) &&
-	      cfg.ifaces[2].dirs == WF_DIRS_BOTH, "auto both");
+		      cfg.ifaces[2].dirs == WF_DIRS_BOTH,
+	      "auto both");
 	CHECK_EQ_U64(cfg.window_ns, 2500000000ULL);
 	CHECK_EQ_U64(cfg.max_flows, 1024);
 	CHECK(cfg.log_level == 3, "log level %d", cfg.log_level);
@@ -146,13 +151,15 @@ static void test_steering_values(void)
 	const struct wf_cfg_steering *st = &cfg.steer;
 	char *out = NULL;
 
-	CHECK(parse_file(FIXTURES "/good/steering.yaml", &cfg, &out) == 0, "%s", out);
+	CHECK(parse_file(FIXTURES "/good/steering.yaml", &cfg, &out) == 0, "%s",
+	      out);
 	CHECK_EQ_U64(p->interval_ns, 250000000ULL);
 	CHECK_EQ_U64(p->timeout_ns, 120000000ULL);
 	CHECK_EQ_U64(p->window, 40);
 	CHECK(p->rtt_gain == 0.25 && p->jitter_gain == 0.125, "gains");
 	CHECK_EQ_U64(p->mark, 0x1234);
-	CHECK(p->w_rtt == 1.5 && p->w_loss == 3 && p->w_jitter == 0.25, "weights");
+	CHECK(p->w_rtt == 1.5 && p->w_loss == 3 && p->w_jitter == 0.25,
+	      "weights");
 	CHECK(p->unusable_loss == 0.3 && p->factor == 2, "loss, factor");
 	CHECK_EQ_U64(p->hold_ns, 10000000000ULL);
 	CHECK(p->down_after == 4 && p->up_after == 5, "k, m");
@@ -160,17 +167,22 @@ static void test_steering_values(void)
 	CHECK_EQ_U64(st->max_flows, 4096);
 	CHECK(st->n_paths == 2 && st->n_routes == 2, "%d paths %d routes",
 	      st->n_paths, st->n_routes);
-	CHECK(st->paths[0].n_targets == 2 && st->paths[0].targets[1].family == 6,
+	CHECK(st->paths[0].n_targets == 2 &&
+		      st->paths[0].targets[1].family == 6,
 	      "targets");
-	CHECK_EQ_U64(wf_path_weight(&st->paths[0]), 8000);	/* capacity */
+	CHECK_EQ_U64(wf_path_weight(&st->paths[0]), 8000); /* capacity */
 	CHECK_EQ_U64(wf_path_weight(&st->paths[1]), 3);
-	CHECK(st->routes[0].mode == WF_STEER_SPREAD && st->routes[0].n_to == 2 &&
-	      st->routes[0].paths[0] == 1 && st->routes[0].paths[1] == 0, "route 0");
+	CHECK(st->routes[0].mode == WF_STEER_SPREAD &&
+		      st->routes[0].n_to == 2 && st->routes[0].paths[0] == 1 &&
+		      st->routes[0].paths[1] == 0,
+	      "route 0");
 	CHECK(st->routes[1].mode == WF_STEER_FAILOVER &&
-	      st->routes[1].to[0].len == 32, "route 1");
+		      st->routes[1].to[0].len == 32,
+	      "route 1");
 	/* Path devices are attached (egress at least) without being listed. */
 	CHECK(cfg.n_ifaces == 3 && cfg.ifaces[1].steer && cfg.ifaces[2].steer &&
-	      !cfg.ifaces[0].steer, "%d interfaces", cfg.n_ifaces);
+		      !cfg.ifaces[0].steer,
+	      "%d interfaces", cfg.n_ifaces);
 	free(out);
 }
 
@@ -179,15 +191,18 @@ static void test_defaults(void)
 	struct wf_config cfg;
 	char *out = NULL;
 
-	CHECK(parse_file(FIXTURES "/good/minimal.yaml", &cfg, &out) == 0, "%s", out);
-	CHECK(!strcmp(cfg.pin_dir, WF_DEFAULT_PIN_DIR), "pin_dir %s", cfg.pin_dir);
+	CHECK(parse_file(FIXTURES "/good/minimal.yaml", &cfg, &out) == 0, "%s",
+	      out);
+	CHECK(!strcmp(cfg.pin_dir, WF_DEFAULT_PIN_DIR), "pin_dir %s",
+	      cfg.pin_dir);
 	CHECK_EQ_U64(cfg.window_ns, 1000000000ULL);
 	CHECK_EQ_U64(cfg.max_flows, 65536);
 	CHECK(cfg.missing_hook == WF_MISSING_FAIL, "missing_hook");
 	CHECK(!cfg.persist, "persist is off by default");
-	CHECK(cfg.http.enabled && cfg.http.family == 4 && cfg.http.port == 9475 &&
-	      cfg.http.addr[0] == 127 && cfg.http.addr[3] == 1 &&
-	      cfg.http.top_flows == 10, "http on 127.0.0.1:9475 by default");
+	CHECK(cfg.http.enabled && cfg.http.family == 4 &&
+		      cfg.http.port == 9475 && cfg.http.addr[0] == 127 &&
+		      cfg.http.addr[3] == 1 && cfg.http.top_flows == 10,
+	      "http on 127.0.0.1:9475 by default");
 	CHECK(cfg.log_format == WF_LOG_TEXT, "text logs by default");
 	CHECK(cfg.ifaces[0].dirs == WF_DIRS_BOTH && !cfg.ifaces[0].optional,
 	      "lo both, required");
@@ -204,7 +219,8 @@ static void test_http_remote(void)
 	CHECK(parse_file(FIXTURES "/good/http-remote.yaml", &cfg, &out) == 0,
 	      "%s", out);
 	CHECK(cfg.http.allow_remote && cfg.http.family == 6 &&
-	      cfg.http.addr[15] == 0, "[::]:9475 allowed");
+		      cfg.http.addr[15] == 0,
+	      "[::]:9475 allowed");
 	free(out);
 }
 
@@ -261,14 +277,16 @@ static void test_print(void)
 	char *out = NULL, *err = NULL;
 	FILE *o;
 
-	CHECK(parse_file(FIXTURES "/good/full.yaml", &cfg, &err) == 0, "%s", err);
+	CHECK(parse_file(FIXTURES "/good/full.yaml", &cfg, &err) == 0, "%s",
+	      err);
 	o = open_memstream(&out, &len);
 	config_print(&cfg, o);
 	fclose(o);
 	CHECK(strstr(out, "accounting.window        2500 ms"), "%s", out);
 	CHECK(strstr(out, "interfaces[0]            veth0, egress, optional"),
 	      "%s", out);
-	CHECK(strstr(out, "auto (the default route's interface), ingress+egress"),
+	CHECK(strstr(out,
+		     "auto (the default route's interface), ingress+egress"),
 	      "%s", out);
 	free(out);
 	free(err);

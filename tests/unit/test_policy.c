@@ -28,7 +28,7 @@ static int parse(const char *yaml, struct wf_config *cfg)
 
 static void test_tb_next(void)
 {
-	const __u64 now = 100 * SEC, burst = 10 * 1000000;	/* 10 ms */
+	const __u64 now = 100 * SEC, burst = 10 * 1000000; /* 10 ms */
 
 	/* Idle (tat in the past): the packet fits, debt = its cost. */
 	CHECK_EQ_U64(wf_tb_next(0, now, 1000000, burst), now + 1000000);
@@ -53,7 +53,8 @@ static void test_tb_cost(void)
 
 	if (parse("interfaces: [lo]\nrules:\n  - name: a\n    rate: 8mbit\n"
 		  "    burst: 10kB\n  - name: b\n    rate: 10gbit\n"
-		  "  - name: c\n    rate: 8kbit\n", &cfg))
+		  "  - name: c\n    rate: 8kbit\n",
+		  &cfg))
 		return;
 	policy_rule(&cfg.rules[0], &r);
 	/* 1 MB/s: 1000 ns a byte, a 10 kB bucket is 10 ms deep. */
@@ -81,13 +82,15 @@ static void test_rule_abi(void)
 
 	if (parse("interfaces: [lo]\nrules:\n  - name: web\n    match: { proto: "
 		  "tcp, sport: 1024-2047, dport: 443, interface: lo, direction: "
-		  "egress }\n    rate: 1mbit\n    per: flow\n", &cfg))
+		  "egress }\n    rate: 1mbit\n    per: flow\n",
+		  &cfg))
 		return;
 	policy_rule(&cfg.rules[0], &r);
 	CHECK_EQ_U64(r.flags, WF_RULE_PROTO | WF_RULE_SPORT | WF_RULE_DPORT |
-		     WF_RULE_IFINDEX);
+				      WF_RULE_IFINDEX);
 	CHECK(r.proto == 6 && r.sport_lo == 1024 && r.sport_hi == 2047 &&
-	      r.dport_lo == 443 && r.dport_hi == 443, "match fields");
+		      r.dport_lo == 443 && r.dport_hi == 443,
+	      "match fields");
 	CHECK(r.dirs == 2 && r.per == WF_PER_FLOW && r.active, "dirs/per");
 	CHECK(!strcmp(r.name, "web"), "name %s", r.name);
 }
@@ -111,7 +114,8 @@ static void test_lpm_sets(void)
 		/* 0/0: c; 10/8: a, c; 10.1/16: a, b, c. */
 		static const __u64 want[] = { [0] = 0x4, [8] = 0x5, [16] = 0x7 };
 
-		CHECK(e[i].prefix.len <= 16 && e[i].rules == want[e[i].prefix.len],
+		CHECK(e[i].prefix.len <= 16 &&
+			      e[i].rules == want[e[i].prefix.len],
 		      "/%u has set %#llx", e[i].prefix.len,
 		      (unsigned long long)e[i].rules);
 		seen |= 1 << (e[i].prefix.len / 8);
@@ -130,13 +134,17 @@ static void test_size(void)
 	char why[UNITS_WHY_MAX];
 	uint64_t v = 0;
 
-	CHECK(units_size("64kB", &v, why, sizeof(why)) == 0 && v == 64000, "64kB");
-	CHECK(units_size("64KiB", &v, why, sizeof(why)) == 0 && v == 65536, "KiB");
+	CHECK(units_size("64kB", &v, why, sizeof(why)) == 0 && v == 64000,
+	      "64kB");
+	CHECK(units_size("64KiB", &v, why, sizeof(why)) == 0 && v == 65536,
+	      "KiB");
 	CHECK(units_size("1500B", &v, why, sizeof(why)) == 0 && v == 1500, "B");
 	CHECK(units_size("1500", &v, why, sizeof(why)) == -1 &&
-	      strstr(why, "has no unit"), "%s", why);
+		      strstr(why, "has no unit"),
+	      "%s", why);
 	CHECK(units_size("64kb", &v, why, sizeof(why)) == -1 &&
-	      strstr(why, "unknown size unit"), "%s", why);
+		      strstr(why, "unknown size unit"),
+	      "%s", why);
 }
 
 static void test_shadowed(void)
@@ -152,15 +160,17 @@ static void test_shadowed(void)
 		  "  - name: narrow-but-looser\n    match: { dst: 10.1.0.0/16, "
 		  "proto: udp }\n    rate: 2mbit\n"
 		  "  - name: narrow-and-stricter\n    match: { dst: 10.2.0.0/16 }\n"
-		  "    rate: 500kbit\n", &cfg))
+		  "    rate: 500kbit\n",
+		  &cfg))
 		return;
 	o = open_memstream(&out, &len);
 	n = config_warn_shadowed(&cfg, o);
 	fclose(o);
 	CHECK(n == 1, "%d warnings:\n%s", n, out);
 	CHECK(strstr(out, "t.yaml:6:5: warning: rules[1] (narrow-but-looser) "
-		      "never limits anything: every packet it matches also "
-		      "matches rules[0] (wide), whose limit is as strict"), "%s", out);
+			  "never limits anything: every packet it matches also "
+			  "matches rules[0] (wide), whose limit is as strict"),
+	      "%s", out);
 	free(out);
 }
 
@@ -179,14 +189,16 @@ static void test_small_burst(void)
 		  "  - name: udp-tiny\n    match: { proto: udp }\n    rate: 8mbit\n"
 		  "    burst: 16kB\n"
 		  "  - name: deep\n    match: { proto: tcp }\n    rate: 9mbit\n"
-		  "    burst: 64KiB\n", &cfg))
+		  "    burst: 64KiB\n",
+		  &cfg))
 		return;
 	o = open_memstream(&out, &len);
 	n = config_warn(&cfg, o);
 	fclose(o);
 	CHECK(n == 1, "%d warnings:\n%s", n, out);
 	CHECK(strstr(out, "t.yaml:3:5: warning: rules[0] (tiny): burst 16000 "
-		      "bytes is below one TSO/GRO packet"), "%s", out);
+			  "bytes is below one TSO/GRO packet"),
+	      "%s", out);
 	free(out);
 }
 
@@ -196,7 +208,8 @@ static int rules_named(const char *names, struct wf_config *cfg)
 	char yaml[8192] = "interfaces: [lo]\nrules:\n", *list = strdup(names);
 	char *save = NULL;
 
-	for (char *n = strtok_r(list, " ", &save); n; n = strtok_r(NULL, " ", &save))
+	for (char *n = strtok_r(list, " ", &save); n;
+	     n = strtok_r(NULL, " ", &save))
 		snprintf(yaml + strlen(yaml), sizeof(yaml) - strlen(yaml),
 			 "  - name: %s\n    rate: 1mbit\n", n);
 	free(list);
@@ -246,15 +259,17 @@ static void test_slots_full(void)
 	for (int round = 0; round < 3; round++) {
 		names[0] = '\0';
 		for (int i = 0; i < WF_CFG_MAX_RULES; i++)
-			snprintf(names + strlen(names), sizeof(names) - strlen(names),
-				 "r%d_%d ", round, i);
+			snprintf(names + strlen(names),
+				 sizeof(names) - strlen(names), "r%d_%d ",
+				 round, i);
 		if (rules_named(names, &cfg))
 			return;
 		CHECK(cfg.n_rules == WF_CFG_MAX_RULES, "%d rules", cfg.n_rules);
-		CHECK(policy_slots(&cfg, held, slot, fresh) == 0, "round %d", round);
+		CHECK(policy_slots(&cfg, held, slot, fresh) == 0, "round %d",
+		      round);
 		for (int i = 1; i < WF_CFG_MAX_RULES; i++)
-			CHECK(slot[i] != slot[0] && fresh[i], "round %d rule %d",
-			      round, i);
+			CHECK(slot[i] != slot[0] && fresh[i],
+			      "round %d rule %d", round, i);
 	}
 }
 
@@ -273,7 +288,8 @@ static void test_rescale(void)
 		     now + 800000000ULL);
 	/* Half the bucket owed stays half. */
 	CHECK_EQ_U64(policy_rescale_tat(now + 40ULL * 1000000000ULL, now, &slow,
-					&fast), now + 400000000ULL);
+					&fast),
+		     now + 400000000ULL);
 	/* A smaller burst caps what is owed. */
 	fast.burst_ns = 100000000ULL;
 	CHECK_EQ_U64(policy_rescale_tat(now + slow.burst_ns, now, &slow, &fast),
@@ -285,16 +301,14 @@ static void test_rescale(void)
 	CHECK_EQ_U64(policy_rescale_tat(now - 5, now, &slow, &fast), now - 5);
 }
 
-const struct t_case policy_cases[] = {
-	{ "rescale", test_rescale },
-	{ "slots", test_slots },
-	{ "slots_full", test_slots_full },
-	{ "tb_next", test_tb_next },
-	{ "tb_cost", test_tb_cost },
-	{ "rule_abi", test_rule_abi },
-	{ "lpm_sets", test_lpm_sets },
-	{ "size", test_size },
-	{ "shadowed", test_shadowed },
-	{ "small_burst", test_small_burst },
-	{ 0 }
-};
+const struct t_case policy_cases[] = { { "rescale", test_rescale },
+				       { "slots", test_slots },
+				       { "slots_full", test_slots_full },
+				       { "tb_next", test_tb_next },
+				       { "tb_cost", test_tb_cost },
+				       { "rule_abi", test_rule_abi },
+				       { "lpm_sets", test_lpm_sets },
+				       { "size", test_size },
+				       { "shadowed", test_shadowed },
+				       { "small_burst", test_small_burst },
+				       { 0 } };

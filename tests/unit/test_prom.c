@@ -27,17 +27,19 @@ static void one_family(FILE *o)
 
 	prom_family(o, "wf_x_total", "counter", "Things.");
 	prom_u64(o, "wf_x_total", NULL, 18446744073709551615ULL);
-	prom_u64(o, "wf_x_total", prom_labels(l, sizeof(l), 2, "a", "1", "b", "two"),
-		 7);
+	prom_u64(o, "wf_x_total",
+		 prom_labels(l, sizeof(l), 2, "a", "1", "b", "two"), 7);
 }
 
 static void test_family(void)
 {
 	char *t = render(one_family);
 
-	CHECK(!strcmp(t, "# HELP wf_x_total Things.\n# TYPE wf_x_total counter\n"
+	CHECK(!strcmp(t,
+		      "# HELP wf_x_total Things.\n# TYPE wf_x_total counter\n"
 		      "wf_x_total 18446744073709551615\n"
-		      "wf_x_total{a=\"1\",b=\"two\"} 7\n"), "%s", t);
+		      "wf_x_total{a=\"1\",b=\"two\"} 7\n"),
+	      "%s", t);
 	free(t);
 }
 
@@ -50,7 +52,8 @@ static void test_escape(void)
 	/* Too long for the buffer: cut, but still NUL-terminated and short. */
 	char small[16];
 
-	prom_labels(small, sizeof(small), 1, "rule", "aaaaaaaaaaaaaaaaaaaaaaaa");
+	prom_labels(small, sizeof(small), 1, "rule",
+		    "aaaaaaaaaaaaaaaaaaaaaaaa");
 	CHECK(strlen(small) < sizeof(small), "%zu", strlen(small));
 }
 
@@ -70,9 +73,7 @@ static void test_floats(void)
 	free(t);
 }
 
-const struct t_case prom_cases[] = {
-	{ "family", test_family },
-	{ "escape", test_escape },
-	{ "floats", test_floats },
-	{ 0 }
-};
+const struct t_case prom_cases[] = { { "family", test_family },
+				     { "escape", test_escape },
+				     { "floats", test_floats },
+				     { 0 } };

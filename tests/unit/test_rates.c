@@ -45,9 +45,16 @@ static void test_smooth(void)
 static void test_reader_closes_idle_window(void)
 {
 	struct wf_flow f = {
-		.bytes = 3000, .packets = 3, .first_ns = 0, .last_ns = 2 * SEC,
-		.win_start_ns = 2 * SEC, .win_base = 2000, .windows = 2,
-		.rate_inst = 1000, .rate_peak = 1000, .rate_smooth = 1000,
+		.bytes = 3000,
+		.packets = 3,
+		.first_ns = 0,
+		.last_ns = 2 * SEC,
+		.win_start_ns = 2 * SEC,
+		.win_base = 2000,
+		.windows = 2,
+		.rate_inst = 1000,
+		.rate_peak = 1000,
+		.rate_smooth = 1000,
 	};
 	struct flow_rates r;
 
@@ -64,9 +71,8 @@ static void test_reader_closes_idle_window(void)
 	CHECK_EQ_U64(r.avg, 1500);
 }
 
-const struct t_case rates_cases[] = {
-	{ "rate", test_rate },
-	{ "smooth", test_smooth },
-	{ "reader_closes_idle_window", test_reader_closes_idle_window },
-	{ 0 }
-};
+const struct t_case rates_cases[] = { { "rate", test_rate },
+				      { "smooth", test_smooth },
+				      { "reader_closes_idle_window",
+					test_reader_closes_idle_window },
+				      { 0 } };

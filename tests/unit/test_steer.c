@@ -17,7 +17,7 @@
 #include "steer.h"
 #include "unit.h"
 
-#define MS 1000000ULL
+#define MS     1000000ULL
 #define SECOND (1000 * MS)
 
 /* Two paths a, b (priorities pa, pb) and one failover route over both. */
@@ -31,7 +31,8 @@ static void two_paths(struct wf_config *cfg, unsigned pa, unsigned pb)
 		 "  paths:\n"
 		 "    - { name: a, device: wg0, targets: [10.96.1.1], priority: %u }\n"
 		 "    - { name: b, device: wg1, targets: [10.96.2.1], priority: %u }\n"
-		 "  routes: [ { to: 10.99.0.0/24, via: [a, b] } ]\n", pa, pb);
+		 "  routes: [ { to: 10.99.0.0/24, via: [a, b] } ]\n",
+		 pa, pb);
 	CHECK(config_parse("t.yaml", text, strlen(text), cfg, stderr) == 0,
 	      "config");
 }
@@ -54,16 +55,16 @@ static void test_down_up(void)
 	steer_path_init(&p, 0);
 	CHECK_EQ_U64(p.state, WF_PATH_PROBING);
 	rounds(&p, &cfg, 1, true, MS, &t);
-	CHECK_EQ_U64(p.state, WF_PATH_UP);	/* first answer at start-up */
+	CHECK_EQ_U64(p.state, WF_PATH_UP); /* first answer at start-up */
 	rounds(&p, &cfg, 2, false, 0, &t);
-	CHECK_EQ_U64(p.state, WF_PATH_UP);	/* k - 1 lost: still up */
+	CHECK_EQ_U64(p.state, WF_PATH_UP); /* k - 1 lost: still up */
 	rounds(&p, &cfg, 1, false, 0, &t);
-	CHECK_EQ_U64(p.state, WF_PATH_DOWN);	/* k = 3 */
+	CHECK_EQ_U64(p.state, WF_PATH_DOWN); /* k = 3 */
 	rounds(&p, &cfg, 2, true, MS, &t);
-	CHECK_EQ_U64(p.state, WF_PATH_DOWN);	/* m - 1 answered */
+	CHECK_EQ_U64(p.state, WF_PATH_DOWN); /* m - 1 answered */
 	rounds(&p, &cfg, 1, false, 0, &t);
 	rounds(&p, &cfg, 2, true, MS, &t);
-	CHECK_EQ_U64(p.state, WF_PATH_DOWN);	/* the run restarted */
+	CHECK_EQ_U64(p.state, WF_PATH_DOWN); /* the run restarted */
 	rounds(&p, &cfg, 1, true, MS, &t);
 	CHECK_EQ_U64(p.state, WF_PATH_UP);
 	/* 4 of 10 rounds lost: usable; 6 of 12 (and still up): not. */
@@ -163,17 +164,19 @@ static void test_hysteresis(void)
 	steer_route_init(&r);
 	feed_both(p, &cfg, 120 * MS, 100 * MS, 1, &t);
 	steer_decide(&r, rc, &cfg.steer, p, t);
-	CHECK_EQ_U64(r.active, 1);	/* the better one to start with */
+	CHECK_EQ_U64(r.active, 1); /* the better one to start with */
 	/* a becomes only 1.2x better: never a switch. */
 	p[0].rtt_ns = 100 * MS;
 	p[1].rtt_ns = 120 * MS;
 	for (int i = 0; i < 100; i++, t += 100 * MS)
-		CHECK(!steer_decide(&r, rc, &cfg.steer, p, t), "switched at %d", i);
+		CHECK(!steer_decide(&r, rc, &cfg.steer, p, t), "switched at %d",
+		      i);
 	/* 2x better: only once it has been so for the hold time (2 s). */
 	p[1].rtt_ns = 200 * MS;
 	uint64_t since = t;
 
-	while (!steer_decide(&r, rc, &cfg.steer, p, t) && t < since + 10000 * MS)
+	while (!steer_decide(&r, rc, &cfg.steer, p, t) &&
+	       t < since + 10000 * MS)
 		t += 100 * MS;
 	CHECK_EQ_U64(r.active, 0);
 	CHECK_EQ_U64(t - since, 2000 * MS);
@@ -228,7 +231,7 @@ static void test_priority(void)
 
 /* ---- rounds in flight (policy/rounds.c), driven like daemon/probe.c ---- */
 
-#define SIM_RTT (5 * MS)
+#define SIM_RTT	    (5 * MS)
 #define SIM_PENDING 64
 
 /* One path probed the way probe_paths() does it, on a 1 ms clock. */
@@ -236,8 +239,11 @@ struct sim {
 	const struct wf_cfg_probe *pc;
 	struct probe_rounds w;
 	struct steer_path p;
-	uint64_t next_round, dead_from;	/* rounds sent from then: unanswered */
-	struct { uint16_t seq; uint64_t nonce, at; } ans[SIM_PENDING];
+	uint64_t next_round, dead_from; /* rounds sent from then: unanswered */
+	struct {
+		uint16_t seq;
+		uint64_t nonce, at;
+	} ans[SIM_PENDING];
 	unsigned n_ans, sent;
 };
 
@@ -248,7 +254,8 @@ static void sim_feed(struct sim *m, const struct round_result *r, int n,
 		if (r[i].late)
 			steer_late(&m->p, m->pc, r[i].rtt_ns, t);
 		else
-			steer_round(&m->p, m->pc, r[i].answered, r[i].rtt_ns, t);
+			steer_round(&m->p, m->pc, r[i].answered, r[i].rtt_ns,
+				    t);
 }
 
 /* Answers due by t reach the prober. */
@@ -286,7 +293,8 @@ static void sim_tick(struct sim *m, uint64_t t)
 	if (over)
 		sim_feed(m, r, 1, t);
 	if (t < m->dead_from && m->n_ans < SIM_PENDING)
-		m->ans[m->n_ans++] = (typeof(m->ans[0])){ seq, nonce, t + SIM_RTT };
+		m->ans[m->n_ans++] =
+			(typeof(m->ans[0])){ seq, nonce, t + SIM_RTT };
 }
 
 static void probe_cfg(struct wf_config *cfg, const char *probe)
@@ -297,7 +305,8 @@ static void probe_cfg(struct wf_config *cfg, const char *probe)
 		 "steering:\n"
 		 "  probe: { %s }\n"
 		 "  paths: [ { name: a, device: wg0, targets: [10.96.1.1] } ]\n"
-		 "  routes: [ { to: 10.99.0.0/24, via: [a] } ]\n", probe);
+		 "  routes: [ { to: 10.99.0.0/24, via: [a] } ]\n",
+		 probe);
 	CHECK(config_parse("t.yaml", text, strlen(text), cfg, stderr) == 0,
 	      "config %s", probe);
 }
@@ -318,8 +327,9 @@ static void dead_path(const char *probe)
 	probe_cfg(&cfg, probe);
 	m->pc = pc;
 	steer_path_init(&m->p, 0);
-	CHECK(rounds_init(&m->w, rounds_size(pc->interval_ns,
-					     steer_timeout_max(pc)), 65500) == 0,
+	CHECK(rounds_init(&m->w,
+			  rounds_size(pc->interval_ns, steer_timeout_max(pc)),
+			  65500) == 0,
 	      "rounds_init");
 	m->dead_from = dead;
 	for (t = 0; t < dead; t += MS)
@@ -335,19 +345,20 @@ static void dead_path(const char *probe)
 	}
 	CHECK(down_at && down_at <= bound, "%s: down at %.3f s, bound %.3f s",
 	      probe, down_at / 1e9, bound / 1e9);
-	CHECK(down_at >= dead + timeout, "%s: down at %.3f s, before the "
-	      "timeout ran out (%.3f s)", probe, down_at / 1e9,
-	      (dead + timeout) / 1e9);
+	CHECK(down_at >= dead + timeout,
+	      "%s: down at %.3f s, before the "
+	      "timeout ran out (%.3f s)",
+	      probe, down_at / 1e9, (dead + timeout) / 1e9);
 	rounds_free(&m->w);
 	free(m);
 }
 
 static void test_dead_path_down(void)
 {
-	dead_path("interval: 20ms, timeout: 1s");	/* 50 rounds open */
-	dead_path("interval: 10ms, timeout: 10s");	/* the config's bounds */
+	dead_path("interval: 20ms, timeout: 1s");  /* 50 rounds open */
+	dead_path("interval: 10ms, timeout: 10s"); /* the config's bounds */
 	dead_path("interval: 200ms, timeout: 150ms");
-	dead_path("interval: 20ms, timeout: auto");	/* 2 RTT + 4 jitter */
+	dead_path("interval: 20ms, timeout: auto"); /* 2 RTT + 4 jitter */
 	CHECK_EQ_U64(rounds_size(20 * MS, 1000 * MS), 128);
 	CHECK_EQ_U64(rounds_size(10 * MS, 10000 * MS), 2048);
 	CHECK_EQ_U64(rounds_size(200 * MS, 1000 * MS), 16);
@@ -365,7 +376,7 @@ static void test_round_nonce(void)
 	a = rounds_open(&w, 0, 100 * MS, 0xaaaa, &over, r);
 	b = rounds_open(&w, 10 * MS, 100 * MS, 0xbbbb, &over, r);
 	CHECK_EQ_U64(a, 65535);
-	CHECK_EQ_U64(b, 0);	/* the sequence wraps with the ring */
+	CHECK_EQ_U64(b, 0); /* the sequence wraps with the ring */
 	CHECK_EQ_U64(rounds_answer(&w, a, 0xbbbb, 5 * MS, r), 0);
 	CHECK_EQ_U64(rounds_answer(&w, a, 0xaaaa, 5 * MS, r), 1);
 	CHECK(r[0].answered && !r[0].late && r[0].rtt_ns == 5 * MS, "answer");

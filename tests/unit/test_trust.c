@@ -14,8 +14,8 @@
 #include "unit.h"
 
 struct tree {
-	char dir[64];		/* /tmp/wf-trust-XXXXXX, 0755 */
-	char file[PATH_MAX];	/* dir/f.yaml, 0644 */
+	char dir[64];	     /* /tmp/wf-trust-XXXXXX, 0755 */
+	char file[PATH_MAX]; /* dir/f.yaml, 0644 */
 };
 
 static int tree_make(struct tree *t)
@@ -70,7 +70,7 @@ static void test_modes(void)
 	chmod(t.file, 0644);
 	chmod(t.dir, 0777);
 	expect(t.file, -1, "is writable by other users (mode 0777)");
-	chmod(t.dir, 01777);	/* sticky, but not root's: anyone's entries */
+	chmod(t.dir, 01777); /* sticky, but not root's: anyone's entries */
 	expect(t.file, geteuid() == 0 ? 0 : -1, NULL);
 	chmod(t.dir, 0755);
 	snprintf(link, sizeof(link), "%s/link.yaml", t.dir);
@@ -97,8 +97,6 @@ static void test_owner(void)
 	tree_remove(&t);
 }
 
-const struct t_case trust_cases[] = {
-	{ "modes", test_modes },
-	{ "owner", test_owner },
-	{ 0 }
-};
+const struct t_case trust_cases[] = { { "modes", test_modes },
+				      { "owner", test_owner },
+				      { 0 } };

@@ -12,21 +12,32 @@ struct good {
 
 struct bad {
 	const char *in;
-	const char *why;	/* a part of the message */
+	const char *why; /* a part of the message */
 };
 
 static void test_rate_accepts(void)
 {
 	static const struct good cases[] = {
-		{ "8mbit", 8000000 }, { "8Mbit/s", 8000000 },
-		{ "8mbit/s", 8000000 }, { "100kbit", 100000 },
-		{ "100Kbit", 100000 }, { "1gbit", 1000000000 },
-		{ "10Gbit/s", 10000000000ULL }, { "1tbit", 1000000000000ULL },
-		{ "1.5mbit", 1500000 }, { "0.25kbit", 250 },
-		{ "2Mibit", 2097152 }, { "1kibit", 1024 }, { "1bit", 1 },
-		{ "64bits/s", 64 }, { "8 mbit", 8000000 },
-		{ "1MB/s", 8000000 }, { "1MiB/s", 8388608 },
-		{ "125kB/s", 1000000 }, { "1KiB/s", 8192 }, { "3B/s", 24 },
+		{ "8mbit", 8000000 },
+		{ "8Mbit/s", 8000000 },
+		{ "8mbit/s", 8000000 },
+		{ "100kbit", 100000 },
+		{ "100Kbit", 100000 },
+		{ "1gbit", 1000000000 },
+		{ "10Gbit/s", 10000000000ULL },
+		{ "1tbit", 1000000000000ULL },
+		{ "1.5mbit", 1500000 },
+		{ "0.25kbit", 250 },
+		{ "2Mibit", 2097152 },
+		{ "1kibit", 1024 },
+		{ "1bit", 1 },
+		{ "64bits/s", 64 },
+		{ "8 mbit", 8000000 },
+		{ "1MB/s", 8000000 },
+		{ "1MiB/s", 8388608 },
+		{ "125kB/s", 1000000 },
+		{ "1KiB/s", 8192 },
+		{ "3B/s", 24 },
 		{ "1.5GB/s", 12000000000ULL },
 	};
 	char why[UNITS_WHY_MAX];
@@ -37,8 +48,9 @@ static void test_rate_accepts(void)
 		int rc = units_rate(cases[i].in, &v, why, sizeof(why));
 
 		CHECK(rc == 0, "\"%s\" refused: %s", cases[i].in, why);
-		CHECK(v == cases[i].want, "\"%s\" = %llu, want %llu", cases[i].in,
-		      (unsigned long long)v, (unsigned long long)cases[i].want);
+		CHECK(v == cases[i].want, "\"%s\" = %llu, want %llu",
+		      cases[i].in, (unsigned long long)v,
+		      (unsigned long long)cases[i].want);
 	}
 }
 
@@ -46,7 +58,8 @@ static void test_rate_refuses(void)
 {
 	static const struct bad cases[] = {
 		{ "8mbps", "is ambiguous (tc reads \"bps\" as bytes/s" },
-		{ "8Mbps", "is ambiguous" }, { "8MBps", "is ambiguous" },
+		{ "8Mbps", "is ambiguous" },
+		{ "8MBps", "is ambiguous" },
 		{ "100kbps", "is ambiguous" },
 		{ "8000", "has no unit; write e.g. 8mbit" },
 		{ "8Mb/s", "is ambiguous (bits or bytes? per second?)" },
@@ -69,19 +82,22 @@ static void test_rate_refuses(void)
 
 		why[0] = '\0';
 		CHECK(units_rate(cases[i].in, &v, why, sizeof(why)) == -1,
-		      "\"%s\" accepted as %llu", cases[i].in, (unsigned long long)v);
-		CHECK(strstr(why, cases[i].why), "\"%s\": message \"%s\" lacks \"%s\"",
-		      cases[i].in, why, cases[i].why);
+		      "\"%s\" accepted as %llu", cases[i].in,
+		      (unsigned long long)v);
+		CHECK(strstr(why, cases[i].why),
+		      "\"%s\": message \"%s\" lacks \"%s\"", cases[i].in, why,
+		      cases[i].why);
 	}
 }
 
 static void test_duration_accepts(void)
 {
 	static const struct good cases[] = {
-		{ "500ms", 500000000 }, { "1s", 1000000000 },
-		{ "1.5s", 1500000000 }, { "2m", 120000000000ULL },
+		{ "500ms", 500000000 },	    { "1s", 1000000000 },
+		{ "1.5s", 1500000000 },	    { "2m", 120000000000ULL },
 		{ "1h", 3600000000000ULL }, { "250us", 250000 },
-		{ "100ns", 100 }, { "0.5ms", 500000 }, { "10 s", 10000000000ULL },
+		{ "100ns", 100 },	    { "0.5ms", 500000 },
+		{ "10 s", 10000000000ULL },
 	};
 	char why[UNITS_WHY_MAX];
 	size_t i;
@@ -114,9 +130,11 @@ static void test_duration_refuses(void)
 
 		why[0] = '\0';
 		CHECK(units_duration(cases[i].in, &v, why, sizeof(why)) == -1,
-		      "\"%s\" accepted as %llu", cases[i].in, (unsigned long long)v);
-		CHECK(strstr(why, cases[i].why), "\"%s\": message \"%s\" lacks \"%s\"",
-		      cases[i].in, why, cases[i].why);
+		      "\"%s\" accepted as %llu", cases[i].in,
+		      (unsigned long long)v);
+		CHECK(strstr(why, cases[i].why),
+		      "\"%s\": message \"%s\" lacks \"%s\"", cases[i].in, why,
+		      cases[i].why);
 	}
 }
 

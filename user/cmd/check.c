@@ -17,11 +17,9 @@
 #include "host.h"
 #include "preflight.h"
 
-static const struct argp_option options[] = {
-	CMD_OPT_CONFIG,
-	CMD_OPT_VERBOSE,
-	{ 0 }
-};
+static const struct argp_option options[] = { CMD_OPT_CONFIG,
+					      CMD_OPT_VERBOSE,
+					      { 0 } };
 
 /* The command name of process pid ("?" if it cannot be read). */
 static void pid_comm(uint32_t pid, char *buf, size_t n)
@@ -40,8 +38,8 @@ static void pid_comm(uint32_t pid, char *buf, size_t n)
 }
 
 /* unit: or container: as written, and the cgroup path it was found at. */
-static void print_cgroup(const struct wf_cfg_rule *r, const struct wf_host_rule *h,
-			 FILE *out)
+static void print_cgroup(const struct wf_cfg_rule *r,
+			 const struct wf_host_rule *h, FILE *out)
 {
 	char rel[PATH_MAX] = "", why[256];
 
@@ -71,7 +69,8 @@ static void print_rule(const struct wf_config *cfg, int i,
 	snprintf(key, sizeof(key), "rules[%d]", i);
 	fprintf(out, "%-24s %s:", key, r->name);
 	if (r->iface[0])
-		fprintf(out, " interface %s (ifindex %u)", r->iface, h->ifindex);
+		fprintf(out, " interface %s (ifindex %u)", r->iface,
+			h->ifindex);
 	if (wf_rule_has_cgroup(r))
 		print_cgroup(r, h, out);
 	if (r->pid) {
@@ -79,8 +78,10 @@ static void print_rule(const struct wf_config *cfg, int i,
 		fprintf(out, " pid %u (running: %s)", r->pid, comm);
 	}
 	if (r->process[0])
-		fprintf(out, " process %s (the command name of the process "
-			"that makes each socket)", r->process);
+		fprintf(out,
+			" process %s (the command name of the process "
+			"that makes each socket)",
+			r->process);
 	if (r->exe[0])
 		fprintf(out, " exe %s (inode %llu on device %u:%u)", r->exe,
 			(unsigned long long)h->exe_ino, h->exe_dev >> 20,
@@ -95,7 +96,8 @@ static void print_iface(int i, const struct wf_host_iface *hi, FILE *out)
 	snprintf(key, sizeof(key), "interfaces[%d]", i);
 	fprintf(out, "%-24s %s: ", key, hi->name);
 	if (!hi->ifindex)
-		fprintf(out, "not here now (optional: hooked when it appears)\n");
+		fprintf(out,
+			"not here now (optional: hooked when it appears)\n");
 	else if (hi->l2_len > 0)
 		fprintf(out, "ifindex %d, %d-byte link-layer header\n",
 			hi->ifindex, hi->l2_len);
@@ -103,8 +105,8 @@ static void print_iface(int i, const struct wf_host_iface *hi, FILE *out)
 		fprintf(out, "ifindex %d, layer 3 (no link-layer header)\n",
 			hi->ifindex);
 	else
-		fprintf(out, "ifindex %d, link layer unknown (%s)\n", hi->ifindex,
-			strerror(-hi->l2_len));
+		fprintf(out, "ifindex %d, link layer unknown (%s)\n",
+			hi->ifindex, strerror(-hi->l2_len));
 }
 
 /* What only this host can say: interfaces, cgroups, processes, files. */
@@ -126,21 +128,27 @@ static int check_host(const struct wf_config *cfg, struct wf_host *host)
 	int errors = preflight_run(cfg, host);
 
 	if (errors)
-		fprintf(stderr, "wirefisher: %s: %d error%s on this host; the "
-			"daemon would refuse it\n", cfg->path, errors,
-			errors == 1 ? "" : "s");
+		fprintf(stderr,
+			"wirefisher: %s: %d error%s on this host; the "
+			"daemon would refuse it\n",
+			cfg->path, errors, errors == 1 ? "" : "s");
 	return errors;
 }
 
 int cmd_check(int argc, char **argv)
 {
 	static const struct argp argp = {
-		options, cmd_parse_common, NULL,
+		options,
+		cmd_parse_common,
+		NULL,
 		"Validate a configuration without touching the kernel, against "
 		"this host as the daemon would (interfaces, cgroups, processes, "
 		"executables, steering devices, probe targets), and print how "
 		"every value was understood and what it resolved to here. Exit "
-		"0 if valid, 1 if not.", NULL, NULL, NULL
+		"0 if valid, 1 if not.",
+		NULL,
+		NULL,
+		NULL
 	};
 	struct cmd_common c = { .config = DEFAULT_CONFIG };
 	struct wf_host *host = malloc(sizeof(*host));

@@ -17,7 +17,7 @@
 #include "config.h"
 
 #define DEFAULT_CONFIG "/etc/wirefisher/config.yaml"
-#define EXIT_USAGE 64
+#define EXIT_USAGE     64
 
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
@@ -28,27 +28,54 @@ int cmd_reload(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 
 /* The keys of the long options with no short form. */
-enum { OPT_PERSIST = 0x100, OPT_JSON, OPT_WATCH, OPT_SORT, OPT_TOP,
-       OPT_PIN_DIR, OPT_VIA, OPT_AUTO };
+enum {
+	OPT_PERSIST = 0x100,
+	OPT_JSON,
+	OPT_WATCH,
+	OPT_SORT,
+	OPT_TOP,
+	OPT_PIN_DIR,
+	OPT_VIA,
+	OPT_AUTO
+};
 
 /* The option lines several commands take, for their argp_option tables. */
-#define CMD_OPT_CONFIG							\
-	{ "config", 'c', "FILE", 0, "Configuration file (default "	\
-	  DEFAULT_CONFIG ")", 0 }
-#define CMD_OPT_VERBOSE							\
-	{ "verbose", 'v', NULL, 0, "More output: libbpf and verifier "	\
-	  "messages", 0 }
-#define CMD_OPT_PIN_DIR							\
-	{ "pin-dir", OPT_PIN_DIR, "DIR", 0, "Pin directory of the daemon "	\
-	  "(default " WF_DEFAULT_PIN_DIR ")", 0 }
-#define CMD_OPT_PIN_CONFIG						\
-	{ "config", 'c', "FILE", 0, "Take the pin directory from this "	\
-	  "config", 0 }
-#define CMD_OPT_JSON							\
-	{ "json", OPT_JSON, NULL, 0, "One JSON document instead of a table", 0 }
-#define CMD_OPT_WATCH							\
-	{ "watch", OPT_WATCH, "INTERVAL", OPTION_ARG_OPTIONAL,		\
-	  "Redraw every INTERVAL (default 1s) until Ctrl-C", 0 }
+#define CMD_OPT_CONFIG                                                       \
+	{                                                                    \
+		"config", 'c', "FILE", 0,                                    \
+			"Configuration file (default " DEFAULT_CONFIG ")", 0 \
+	}
+#define CMD_OPT_VERBOSE                                     \
+	{                                                   \
+		"verbose", 'v', NULL, 0,                    \
+			"More output: libbpf and verifier " \
+			"messages",                         \
+			0                                   \
+	}
+#define CMD_OPT_PIN_DIR                                     \
+	{                                                   \
+		"pin-dir", OPT_PIN_DIR, "DIR", 0,           \
+			"Pin directory of the daemon "      \
+			"(default " WF_DEFAULT_PIN_DIR ")", \
+			0                                   \
+	}
+#define CMD_OPT_PIN_CONFIG                                  \
+	{                                                   \
+		"config", 'c', "FILE", 0,                   \
+			"Take the pin directory from this " \
+			"config",                           \
+			0                                   \
+	}
+#define CMD_OPT_JSON                                              \
+	{                                                         \
+		"json", OPT_JSON, NULL, 0,                        \
+			"One JSON document instead of a table", 0 \
+	}
+#define CMD_OPT_WATCH                                                        \
+	{                                                                    \
+		"watch", OPT_WATCH, "INTERVAL", OPTION_ARG_OPTIONAL,         \
+			"Redraw every INTERVAL (default 1s) until Ctrl-C", 0 \
+	}
 
 /* -c FILE and -v, for the commands that read a config (run, check). */
 struct cmd_common {
@@ -72,7 +99,7 @@ uint64_t cmd_parse_watch(const char *arg, struct argp_state *state);
 struct cmd_pins {
 	const char *pin_dir;
 	const char *config;
-	struct wf_config *cfg;	/* read from config, freed by cmd_pins_done */
+	struct wf_config *cfg; /* read from config, freed by cmd_pins_done */
 };
 
 /*

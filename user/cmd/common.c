@@ -44,7 +44,8 @@ struct wf_config *cmd_load_config(const char *path, int verbose)
 	}
 	errors = config_load(path, cfg, stderr);
 	if (errors) {
-		fprintf(stderr, "wirefisher: %s: %d error%s; nothing was changed\n",
+		fprintf(stderr,
+			"wirefisher: %s: %d error%s; nothing was changed\n",
 			path, errors, errors == 1 ? "" : "s");
 		free(cfg);
 		return NULL;
@@ -60,10 +61,10 @@ uint64_t cmd_parse_watch(const char *arg, struct argp_state *state)
 	char why[UNITS_WHY_MAX];
 	uint64_t ns = 1000000000ULL;
 
-	if (arg && (units_duration(arg, &ns, why, sizeof(why)) ||
-		    ns < 100000000ULL))
-		argp_error(state, "--watch: %s", ns < 100000000ULL ?
-			   "write at least 100ms" : why);
+	if (arg &&
+	    (units_duration(arg, &ns, why, sizeof(why)) || ns < 100000000ULL))
+		argp_error(state, "--watch: %s",
+			   ns < 100000000ULL ? "write at least 100ms" : why);
 	return ns;
 }
 
@@ -92,7 +93,8 @@ int cmd_with_pins(const struct argp *argp, int argc, char **argv, void *input,
 
 	argp_parse(argp, argc, argv, 0, NULL, input);
 	if (!pins->config) {
-		rc = fn(input, pins->pin_dir ? pins->pin_dir : WF_DEFAULT_PIN_DIR);
+		rc = fn(input,
+			pins->pin_dir ? pins->pin_dir : WF_DEFAULT_PIN_DIR);
 	} else {
 		struct wf_config *cfg = cmd_load_config(pins->config, 0);
 
@@ -105,8 +107,10 @@ int cmd_with_pins(const struct argp *argp, int argc, char **argv, void *input,
 
 const struct argp_option cmd_pins_options[] = {
 	CMD_OPT_PIN_DIR,
-	{ "config", 'c', "FILE", 0, "Take the pin directory from this config "
-	  "(which is checked first)", 0 },
+	{ "config", 'c', "FILE", 0,
+	  "Take the pin directory from this config "
+	  "(which is checked first)",
+	  0 },
 	{ 0 }
 };
 
@@ -121,7 +125,7 @@ int cmd_control_done(int rc, const char *why, bool to_stdout)
 		printf("%s\n", why);
 	else if (rc == CONTROL_OK)
 		log_info("%s", why);
-	else if (rc != CONTROL_NO_DAEMON)	/* that one is logged */
+	else if (rc != CONTROL_NO_DAEMON) /* that one is logged */
 		log_error("%s", why);
 	return rc == CONTROL_OK ? 0 : 1;
 }

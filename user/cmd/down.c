@@ -13,10 +13,15 @@ static int down(void *input, const char *pin_dir)
 int cmd_down(int argc, char **argv)
 {
 	static const struct argp argp = {
-		cmd_pins_options, cmd_parse_pins_only, NULL,
+		cmd_pins_options,
+		cmd_parse_pins_only,
+		NULL,
 		"Remove every hook and map a stopped wirefisher left in place "
 		"(persist: true). Refuses while a daemon runs on the directory: "
-		"stop it first.", NULL, NULL, NULL
+		"stop it first.",
+		NULL,
+		NULL,
+		NULL
 	};
 	struct cmd_pins p = { 0 };
 

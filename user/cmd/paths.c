@@ -10,11 +10,7 @@ struct args {
 };
 
 static const struct argp_option options[] = {
-	CMD_OPT_JSON,
-	CMD_OPT_WATCH,
-	CMD_OPT_PIN_DIR,
-	CMD_OPT_PIN_CONFIG,
-	{ 0 }
+	CMD_OPT_JSON, CMD_OPT_WATCH, CMD_OPT_PIN_DIR, CMD_OPT_PIN_CONFIG, { 0 }
 };
 
 static error_t parse(int key, char *arg, struct argp_state *state)
@@ -43,10 +39,15 @@ static int show(void *input, const char *pin_dir)
 int cmd_paths(int argc, char **argv)
 {
 	static const struct argp argp = {
-		options, parse, NULL,
+		options,
+		parse,
+		NULL,
 		"Show the steering paths of a running wirefisher (state, RTT, "
 		"jitter, loss, score, flows, rate, last change) and which path "
-		"each route uses.", NULL, NULL, NULL
+		"each route uses.",
+		NULL,
+		NULL,
+		NULL
 	};
 	struct args a = { 0 };
 

@@ -16,13 +16,17 @@ static int reload(void *input, const char *pin_dir)
 int cmd_reload(int argc, char **argv)
 {
 	static const struct argp argp = {
-		cmd_pins_options, cmd_parse_pins_only, NULL,
+		cmd_pins_options,
+		cmd_parse_pins_only,
+		NULL,
 		"Make the running daemon re-read its config file (the one it was "
 		"started with; as SIGHUP does) and wait for the outcome. Changed "
 		"rules, limits, interfaces and paths apply without detaching a "
 		"hook; flows, buckets and path state are kept. A config with "
-		"errors changes nothing. Exit 0 if the new config runs.", NULL,
-		NULL, NULL
+		"errors changes nothing. Exit 0 if the new config runs.",
+		NULL,
+		NULL,
+		NULL
 	};
 	struct cmd_pins p = { 0 };
 

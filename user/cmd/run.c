@@ -8,22 +8,28 @@
 static const struct argp_option options[] = {
 	CMD_OPT_CONFIG,
 	CMD_OPT_VERBOSE,
-	{ "persist", OPT_PERSIST, NULL, 0, "Leave the hooks and maps in place "
+	{ "persist", OPT_PERSIST, NULL, 0,
+	  "Leave the hooks and maps in place "
 	  "when stopping (as persist: true in the config); `wirefisher down` "
-	  "removes them", 0 },
+	  "removes them",
+	  0 },
 	{ 0 }
 };
 
 int cmd_run(int argc, char **argv)
 {
 	static const struct argp argp = {
-		options, cmd_parse_common, NULL,
+		options,
+		cmd_parse_common,
+		NULL,
 		"Run the traffic engine in the foreground until SIGINT or SIGTERM, "
 		"then remove every hook and pin it made (unless persist). SIGHUP "
 		"reloads the config.\v"
 		"Commands: run (default), check, reload, down, stats, paths, "
-		"switch. `wirefisher COMMAND --help` describes each.", NULL,
-		NULL, NULL
+		"switch. `wirefisher COMMAND --help` describes each.",
+		NULL,
+		NULL,
+		NULL
 	};
 	struct cmd_common c = { .config = DEFAULT_CONFIG };
 	struct run_opts o = { 0 };

@@ -32,8 +32,8 @@ static void parse_sort(const char *arg, struct args *a,
 	else if (!strcmp(arg, "packets"))
 		a->o.sort = SORT_PACKETS;
 	else
-		argp_error(state, "--sort: \"%s\"; write rate, bytes or packets",
-			   arg);
+		argp_error(state,
+			   "--sort: \"%s\"; write rate, bytes or packets", arg);
 }
 
 static error_t parse(int key, char *arg, struct argp_state *state)
@@ -54,7 +54,8 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_TOP:
 		a->o.top = (unsigned)strtoul(arg, &end, 10);
 		if (*arg < '0' || *arg > '9' || *end || a->o.top == 0)
-			argp_error(state, "--top: \"%s\" is not a count above 0", arg);
+			argp_error(state,
+				   "--top: \"%s\" is not a count above 0", arg);
 		return 0;
 	}
 	return cmd_parse_pins(&a->pins, key, arg, state);
@@ -71,11 +72,15 @@ static int show(void *input, const char *pin_dir)
 int cmd_stats(int argc, char **argv)
 {
 	static const struct argp argp = {
-		options, parse, NULL,
+		options,
+		parse,
+		NULL,
 		"Show the flows and counters of a running wirefisher, read from "
 		"its pinned maps. Rates are per second over the accounting "
 		"window; RATE is the last full window, SMOOTHED its 1/8 EWMA.",
-		NULL, NULL, NULL
+		NULL,
+		NULL,
+		NULL
 	};
 	struct args a = { 0 };
 

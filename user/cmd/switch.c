@@ -11,8 +11,8 @@ struct args {
 };
 
 static const struct argp_option options[] = {
-	{ "via", OPT_VIA, "PATH", 0, "Pin the route to this path (name or device)",
-	  0 },
+	{ "via", OPT_VIA, "PATH", 0,
+	  "Pin the route to this path (name or device)", 0 },
 	{ "auto", OPT_AUTO, NULL, 0, "Hand the route back to the prober", 0 },
 	CMD_OPT_PIN_DIR,
 	CMD_OPT_PIN_CONFIG,
@@ -39,7 +39,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!a->prefix || !a->via == !a->automatic)
 			argp_error(state, "write: switch PREFIX --via PATH, or "
-				   "switch PREFIX --auto");
+					  "switch PREFIX --auto");
 		return 0;
 	}
 	return cmd_parse_pins(&a->pins, key, arg, state);
@@ -57,10 +57,15 @@ static int request(void *input, const char *pin_dir)
 int cmd_switch(int argc, char **argv)
 {
 	static const struct argp argp = {
-		options, parse, "PREFIX",
+		options,
+		parse,
+		"PREFIX",
 		"Pin the steering route holding PREFIX to one path by hand "
 		"(--via), or hand it back to the prober (--auto). The pin lasts "
-		"until --auto or the daemon's restart.", NULL, NULL, NULL
+		"until --auto or the daemon's restart.",
+		NULL,
+		NULL,
+		NULL
 	};
 	struct args a = { 0 };
 

@@ -17,13 +17,14 @@ static bool ports_contain(bool has_a, uint16_t alo, uint16_t ahi, bool has_b,
 }
 
 /* Does every packet rule b matches also match rule a? */
-static bool rule_covers(const struct wf_cfg_rule *a, const struct wf_cfg_rule *b)
+static bool rule_covers(const struct wf_cfg_rule *a,
+			const struct wf_cfg_rule *b)
 {
 	if (a->proto != -1 && a->proto != b->proto)
 		return false;
 	/* Ports without a proto match tcp and udp only. */
-	if (a->proto == -1 && b->proto == -1 && (a->has_sport || a->has_dport) &&
-	    !(b->has_sport || b->has_dport))
+	if (a->proto == -1 && b->proto == -1 &&
+	    (a->has_sport || a->has_dport) && !(b->has_sport || b->has_dport))
 		return false;
 	if (a->iface[0] && strcmp(a->iface, b->iface))
 		return false;
@@ -63,11 +64,12 @@ int config_warn_shadowed(const struct wf_config *cfg, FILE *out)
 			    (rule_covers(b, a) && a->rate_bps == b->rate_bps &&
 			     a->burst_bytes == b->burst_bytes && i > j))
 				continue;
-			fprintf(out, "%s:%d:%d: warning: rules[%d] (%s) never limits "
+			fprintf(out,
+				"%s:%d:%d: warning: rules[%d] (%s) never limits "
 				"anything: every packet it matches also matches "
 				"rules[%d] (%s), whose limit is as strict\n",
-				cfg->path, b->where.line, b->where.col, j, b->name,
-				i, a->name);
+				cfg->path, b->where.line, b->where.col, j,
+				b->name, i, a->name);
 			n++;
 			break;
 		}
@@ -87,14 +89,15 @@ static int warn_small_bursts(const struct wf_config *cfg, FILE *out)
 	for (int i = 0; i < cfg->n_rules; i++) {
 		const struct wf_cfg_rule *r = &cfg->rules[i];
 
-		if (r->burst_bytes >= GSO_MAX_BYTES || (r->proto != -1 &&
-							r->proto != 6))
+		if (r->burst_bytes >= GSO_MAX_BYTES ||
+		    (r->proto != -1 && r->proto != 6))
 			continue;
-		fprintf(out, "%s:%d:%d: warning: rules[%d] (%s): burst %llu bytes "
+		fprintf(out,
+			"%s:%d:%d: warning: rules[%d] (%s): burst %llu bytes "
 			"is below one TSO/GRO packet (up to 64 KiB), which never "
 			"fits: TCP through this rule may stall; leave burst out "
-			"or give at least 64kB\n", cfg->path, r->where.line,
-			r->where.col, i, r->name,
+			"or give at least 64kB\n",
+			cfg->path, r->where.line, r->where.col, i, r->name,
 			(unsigned long long)r->burst_bytes);
 		n++;
 	}

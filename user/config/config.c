@@ -24,14 +24,14 @@
 #include "reader.h"
 
 /* Bounds, with the reason for each. */
-#define WINDOW_MIN_NS 1000000000ULL	/* rates over < 1 s are noise */
-#define WINDOW_MAX_NS 60000000000ULL	/* a minute: beyond that, use avg */
-#define FLOWS_MIN 256			/* LRU keeps per-CPU free lists */
-#define FLOWS_MAX (4U << 20)		/* 4 Mi entries ~ 700 MiB of kernel memory */
+#define WINDOW_MIN_NS 1000000000ULL  /* rates over < 1 s are noise */
+#define WINDOW_MAX_NS 60000000000ULL /* a minute: beyond that, use avg */
+#define FLOWS_MIN     256	     /* LRU keeps per-CPU free lists */
+#define FLOWS_MAX     (4U << 20) /* 4 Mi entries ~ 700 MiB of kernel memory */
 #define FLOWS_DEFAULT 65536
-#define KEYS_DEFAULT 65536
-#define KEYS_MIN 256
-#define KEYS_MAX (4U << 20)
+#define KEYS_DEFAULT  65536
+#define KEYS_MIN      256
+#define KEYS_MAX      (4U << 20)
 /* A config is a page of YAML; a bigger file is a wrong -c. */
 #define CONFIG_MAX_BYTES (1U << 20)
 
@@ -39,7 +39,7 @@ static void parse_iface(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_cfg_iface *ifc)
 {
 	static const char *const keys[] = { "name", "direction", "optional",
-					     NULL };
+					    NULL };
 	static const char *const dirs[] = { "ingress", "egress", "both", NULL };
 	static const unsigned dir_bits[] = { WF_DIRS_INGRESS, WF_DIRS_EGRESS,
 					     WF_DIRS_BOTH };
@@ -56,9 +56,10 @@ static void parse_iface(struct ctx *c, yaml_node_t *n, const char *path,
 		return;
 	}
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE,
-			 "an interface name or a mapping with name:"))
+			     "an interface name or a mapping with name:"))
 		return;
-	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
+				  sizeof(sub))) >= 0) {
 		if (k == 0) {
 			named = true;
 			cfg_get_ifname(c, val, sub, ifc);
@@ -69,7 +70,8 @@ static void parse_iface(struct ctx *c, yaml_node_t *n, const char *path,
 	}
 	ifc->dirs = dir_bits[dir];
 	if (!named)
-		cfg_report(c, n, path, "missing key \"name\"; write name: eth0 (or auto)");
+		cfg_report(c, n, path,
+			   "missing key \"name\"; write name: eth0 (or auto)");
 }
 
 static void parse_ifaces(struct ctx *c, yaml_node_t *n, const char *path,
@@ -79,7 +81,8 @@ static void parse_ifaces(struct ctx *c, yaml_node_t *n, const char *path,
 	char sub[PATH_MAXLEN];
 	int i, j;
 
-	if (!cfg_expect_kind(c, n, path, YAML_SEQUENCE_NODE, "a list of interfaces"))
+	if (!cfg_expect_kind(c, n, path, YAML_SEQUENCE_NODE,
+			     "a list of interfaces"))
 		return;
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
@@ -88,21 +91,23 @@ static void parse_ifaces(struct ctx *c, yaml_node_t *n, const char *path,
 		snprintf(sub, sizeof(sub), "%s[%d]", path, cfg->n_ifaces);
 		if (cfg->n_ifaces == WF_MAX_IFACES) {
 			cfg_report(c, item, sub, "more than %d interfaces",
-			       WF_MAX_IFACES);
+				   WF_MAX_IFACES);
 			return;
 		}
 		parse_iface(c, item, sub, &cfg->ifaces[cfg->n_ifaces]);
 		i = cfg->n_ifaces++;
 		for (j = 0; j < i && cfg->ifaces[i].name[0]; j++)
 			if (!strcmp(cfg->ifaces[i].name, cfg->ifaces[j].name))
-				cfg_report(c, item, sub, "interface \"%s\" is already "
-				       "listed as %s[%d]; list each once and use "
-				       "direction: both", cfg->ifaces[i].name,
-				       path, j);
+				cfg_report(c, item, sub,
+					   "interface \"%s\" is already "
+					   "listed as %s[%d]; list each once and use "
+					   "direction: both",
+					   cfg->ifaces[i].name, path, j);
 	}
 	if (cfg->n_ifaces == 0)
-		cfg_report(c, n, path, "empty list; name at least one interface "
-		       "(or auto for the default route's)");
+		cfg_report(c, n, path,
+			   "empty list; name at least one interface "
+			   "(or auto for the default route's)");
 }
 
 static void parse_accounting(struct ctx *c, yaml_node_t *n, const char *path,
@@ -115,12 +120,14 @@ static void parse_accounting(struct ctx *c, yaml_node_t *n, const char *path,
 
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
-	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
+				  sizeof(sub))) >= 0) {
 		if (k == 0)
-			cfg_get_duration(c, val, sub, &cfg->window_ns, WINDOW_MIN_NS,
-				     WINDOW_MAX_NS);
+			cfg_get_duration(c, val, sub, &cfg->window_ns,
+					 WINDOW_MIN_NS, WINDOW_MAX_NS);
 		else
-			cfg_get_u32(c, val, sub, &cfg->max_flows, FLOWS_MIN, FLOWS_MAX);
+			cfg_get_u32(c, val, sub, &cfg->max_flows, FLOWS_MIN,
+				    FLOWS_MAX);
 	}
 }
 
@@ -137,7 +144,8 @@ static void parse_log(struct ctx *c, yaml_node_t *n, const char *path,
 
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
-	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0)
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
+				  sizeof(sub))) >= 0)
 		cfg_get_enum(c, val, sub, k ? formats : levels,
 			     k ? &cfg->log_format : &cfg->log_level);
 }
@@ -163,8 +171,10 @@ static void get_listen(struct ctx *c, yaml_node_t *n, const char *path,
 	port = colon ? strtoul(colon + 1, &end, 10) : 0;
 	if (!colon || !len || len >= sizeof(host) || !colon[1] || *end ||
 	    port == 0 || port > 65535) {
-		cfg_report(c, n, path, "\"%s\" is not ADDRESS:PORT; write e.g. "
-			   "127.0.0.1:9475 or [::1]:9475", cfg_scalar(c, n, path));
+		cfg_report(c, n, path,
+			   "\"%s\" is not ADDRESS:PORT; write e.g. "
+			   "127.0.0.1:9475 or [::1]:9475",
+			   cfg_scalar(c, n, path));
 		return;
 	}
 	memcpy(host, s, len);
@@ -174,7 +184,8 @@ static void get_listen(struct ctx *c, yaml_node_t *n, const char *path,
 	else if (inet_pton(AF_INET6, host, h->addr) == 1)
 		h->family = 6;
 	else {
-		cfg_report(c, n, path, "\"%s\" is not an IPv4 or IPv6 address "
+		cfg_report(c, n, path,
+			   "\"%s\" is not an IPv4 or IPv6 address "
 			   "(names are not looked up); write e.g. 127.0.0.1:9475",
 			   host);
 		return;
@@ -207,7 +218,8 @@ static void parse_http(struct ctx *c, yaml_node_t *n, const char *path,
 
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
-	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
+				  sizeof(sub))) >= 0) {
 		if (k == 0) {
 			cfg_get_bool(c, val, sub, &cfg->http.enabled);
 		} else if (k == 1) {
@@ -226,7 +238,8 @@ static void parse_http(struct ctx *c, yaml_node_t *n, const char *path,
 	 */
 	if (listen && cfg->http.family && !listen_loopback(&cfg->http) &&
 	    !cfg->http.allow_remote)
-		cfg_report(c, listen, at, "\"%s\" is not a loopback address: "
+		cfg_report(c, listen, at,
+			   "\"%s\" is not a loopback address: "
 			   "anyone who reaches it reads every flow; write "
 			   "127.0.0.1:PORT, or add allow_remote: true to mean it",
 			   cfg->http.listen);
@@ -244,10 +257,11 @@ static bool own_pin_dir(const char *rel)
 
 	if (!*rel || rel[strlen(rel) - 1] == '/' || strstr(rel, "//") ||
 	    strspn(rel, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		   "0123456789_-/") != strlen(rel))
+			"0123456789_-/") != strlen(rel))
 		return false;
 	for (int i = 0; shared[i]; i++)
-		if (first == strlen(shared[i]) && !strncmp(rel, shared[i], first))
+		if (first == strlen(shared[i]) &&
+		    !strncmp(rel, shared[i], first))
 			return false;
 	return true;
 }
@@ -263,10 +277,12 @@ static void parse_pin_dir(struct ctx *c, yaml_node_t *n, const char *path,
 	if (strncmp(s, bpffs, sizeof(bpffs) - 1) ||
 	    !own_pin_dir(s + sizeof(bpffs) - 1) ||
 	    strlen(s) >= sizeof(cfg->pin_dir) - 32) {
-		cfg_report(c, n, path, "\"%s\" must be a directory of wirefisher's "
+		cfg_report(c, n, path,
+			   "\"%s\" must be a directory of wirefisher's "
 			   "own below %s, named with letters, digits, - and _ "
 			   "(e.g. %s); not tc/, xdp/ or ip/, which iproute2 "
-			   "shares", s, bpffs, WF_DEFAULT_PIN_DIR);
+			   "shares",
+			   s, bpffs, WF_DEFAULT_PIN_DIR);
 		return;
 	}
 	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", s);
@@ -300,7 +316,8 @@ static void add_path_ifaces(struct ctx *c, struct wf_config *cfg)
 			if (!strcmp(cfg->ifaces[j].name, p->device))
 				ifc = &cfg->ifaces[j];
 		if (!ifc && cfg->n_ifaces == WF_MAX_IFACES) {
-			fprintf(c->err, "%s:%d:%d: steering.paths[%d].device: "
+			fprintf(c->err,
+				"%s:%d:%d: steering.paths[%d].device: "
 				"more than %d interfaces with the path devices\n",
 				c->file, p->where.line, p->where.col, i,
 				WF_MAX_IFACES);
@@ -315,26 +332,29 @@ static void add_path_ifaces(struct ctx *c, struct wf_config *cfg)
 		}
 		ifc->steer = true;
 		ifc->optional = false;
-		ifc->dirs |= WF_DIRS_EGRESS;	/* where steering happens */
+		ifc->dirs |= WF_DIRS_EGRESS; /* where steering happens */
 	}
 }
 
 static void parse_root(struct ctx *c, yaml_node_t *root, struct wf_config *cfg)
 {
-	static const char *const keys[] = { "interfaces", "accounting", "log",
-					     "pin_dir", "missing_hook", "rules",
-					     "policing", "steering", "persist",
-					     "http", NULL };
+	static const char *const keys[] = {
+		"interfaces",	"accounting", "log",	  "pin_dir",
+		"missing_hook", "rules",      "policing", "steering",
+		"persist",	"http",	      NULL
+	};
 	static const char *const missing[] = { "fail", "skip", NULL };
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val;
 	bool have_ifaces = false;
 	int i = 0, k, how = WF_MISSING_FAIL;
 
-	if (!cfg_expect_kind(c, root, "", YAML_MAPPING_NODE,
-			 "a mapping of sections (interfaces:, accounting:, ...)"))
+	if (!cfg_expect_kind(
+		    c, root, "", YAML_MAPPING_NODE,
+		    "a mapping of sections (interfaces:, accounting:, ...)"))
 		return;
-	while ((k = cfg_pair_next(c, root, "", keys, &i, &val, sub, sizeof(sub))) >= 0) {
+	while ((k = cfg_pair_next(c, root, "", keys, &i, &val, sub,
+				  sizeof(sub))) >= 0) {
 		switch (k) {
 		case 0:
 			have_ifaces = true;
@@ -373,8 +393,9 @@ static void parse_root(struct ctx *c, yaml_node_t *root, struct wf_config *cfg)
 	add_path_ifaces(c, cfg);
 	cfg_check_rule_ifaces(c, cfg);
 	if (!have_ifaces && !cfg->steer.n_paths)
-		cfg_report(c, root, "interfaces", "missing section; list the "
-		       "interfaces to account, e.g. interfaces: [auto]");
+		cfg_report(c, root, "interfaces",
+			   "missing section; list the "
+			   "interfaces to account, e.g. interfaces: [auto]");
 }
 
 static void config_defaults(struct wf_config *cfg, const char *name)
@@ -437,8 +458,10 @@ int config_parse(const char *name, const char *text, size_t len,
 	}
 	root = yaml_document_get_root_node(&doc);
 	if (!root) {
-		fprintf(err, "%s:1:1: the file is empty; start from "
-			"config/config.yaml\n", name);
+		fprintf(err,
+			"%s:1:1: the file is empty; start from "
+			"config/config.yaml\n",
+			name);
 		c.errors++;
 	} else {
 		parse_root(&c, root, cfg);
@@ -449,8 +472,9 @@ int config_parse(const char *name, const char *text, size_t len,
 			yaml_node_t *r2 = yaml_document_get_root_node(&extra);
 
 			if (r2)
-				cfg_report(&c, r2, "", "a second YAML document; "
-				       "put everything in one");
+				cfg_report(&c, r2, "",
+					   "a second YAML document; "
+					   "put everything in one");
 			yaml_document_delete(&extra);
 		}
 	}
@@ -482,8 +506,10 @@ static int check_trust(const char *path, FILE *err)
 	char why[PATH_MAX + 128];
 
 	if (access(path, F_OK) == 0 && trust_path(path, why, sizeof(why))) {
-		fprintf(err, "%s: not trusted: %s; the daemon acts with network "
-			"privileges on what it says\n", path, why);
+		fprintf(err,
+			"%s: not trusted: %s; the daemon acts with network "
+			"privileges on what it says\n",
+			path, why);
 		return -1;
 	}
 	return 0;
@@ -523,9 +549,10 @@ int config_load(const char *path, struct wf_config *cfg, FILE *err)
 		if (ferror(f))
 			fprintf(err, "%s: %s\n", path, strerror(errno));
 		else
-			fprintf(err, "%s:%d:%d: the file goes on past 1 MiB, the most "
-				"a config may be; is this the right file?\n", path,
-				line, col);
+			fprintf(err,
+				"%s:%d:%d: the file goes on past 1 MiB, the most "
+				"a config may be; is this the right file?\n",
+				path, line, col);
 		free(text);
 		fclose(f);
 		config_defaults(cfg, path);

@@ -17,8 +17,8 @@
 
 #include "prefix.h"
 
-#define WF_MAX_IFACES 32
-#define WF_IFACE_AUTO "auto"
+#define WF_MAX_IFACES	   32
+#define WF_IFACE_AUTO	   "auto"
 #define WF_DEFAULT_PIN_DIR "/sys/fs/bpf/wirefisher"
 
 enum wf_dirs {
@@ -28,8 +28,8 @@ enum wf_dirs {
 };
 
 enum wf_on_missing {
-	WF_MISSING_FAIL,	/* refuse to start */
-	WF_MISSING_SKIP,	/* warn once and go on without it */
+	WF_MISSING_FAIL, /* refuse to start */
+	WF_MISSING_SKIP, /* warn once and go on without it */
 };
 
 /* Where in the file a value came from, for messages after parsing. */
@@ -39,45 +39,44 @@ struct wf_where {
 };
 
 struct wf_cfg_iface {
-	char name[IF_NAMESIZE];	/* WF_IFACE_AUTO: the default route's */
+	char name[IF_NAMESIZE]; /* WF_IFACE_AUTO: the default route's */
 	unsigned dirs;		/* enum wf_dirs */
 	bool optional;		/* absent at start-up: warn, not fail */
 	bool steer;		/* a steering path's device */
 	struct wf_where where;
 };
 
-#define WF_CFG_MAX_RULES 64	/* = WF_MAX_RULES, the datapath's match set */
+#define WF_CFG_MAX_RULES 64 /* = WF_MAX_RULES, the datapath's match set */
 #define WF_RULE_NAME_MAX 31
 
 enum wf_per {
-	WF_CFG_PER_RULE,	/* order matches WF_PER_* in the ABI */
+	WF_CFG_PER_RULE, /* order matches WF_PER_* in the ABI */
 	WF_CFG_PER_SRC_IP,
 	WF_CFG_PER_DST_IP,
 	WF_CFG_PER_FLOW,
 };
 
-
 struct wf_cfg_rule {
 	char name[WF_RULE_NAME_MAX + 1];
 	struct wf_prefix src, dst;
-	int proto;		/* -1: any */
+	int proto; /* -1: any */
 	bool has_sport, has_dport;
 	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
-	char iface[IF_NAMESIZE];	/* "": any configured interface */
-	char cgroup[256];	/* "": any; else a path below the cgroup2 mount */
-	char unit[128];		/* or a systemd unit's cgroup ... */
-	char container[80];	/* ... or a container's (id or prefix) */
-	uint32_t pid;		/* 0: any; else a process (TGID) and its threads */
-	char process[16];	/* "": any; else a command name (comm) */
-	char exe[256];		/* "": any; else an executable's absolute path */
-	char group[WF_RULE_NAME_MAX + 1];	/* "": own bucket; else shared */
-	int bucket;		/* the bucket: own index, or the group's first */
-	unsigned dirs;		/* enum wf_dirs */
-	uint64_t rate_bps;	/* bits per second */
+	char iface[IF_NAMESIZE]; /* "": any configured interface */
+	char cgroup[256];   /* "": any; else a path below the cgroup2 mount */
+	char unit[128];	    /* or a systemd unit's cgroup ... */
+	char container[80]; /* ... or a container's (id or prefix) */
+	uint32_t pid;	    /* 0: any; else a process (TGID) and its threads */
+	char process[16];   /* "": any; else a command name (comm) */
+	char exe[256];	    /* "": any; else an executable's absolute path */
+	char group[WF_RULE_NAME_MAX + 1]; /* "": own bucket; else shared */
+	int bucket;	   /* the bucket: own index, or the group's first */
+	unsigned dirs;	   /* enum wf_dirs */
+	uint64_t rate_bps; /* bits per second */
 	uint64_t burst_bytes;
-	bool burst_default;	/* not given: 1/4 s of the rate, >= 64 KiB */
+	bool burst_default; /* not given: 1/4 s of the rate, >= 64 KiB */
 	enum wf_per per;
-	char cc[16];		/* tcp_congestion: "" or an algorithm name */
+	char cc[16]; /* tcp_congestion: "" or an algorithm name */
 	struct wf_where where;
 	/* The value of match.cgroup/unit/container/pid/exe, the key the host
 	 * may refuse. */
@@ -86,32 +85,32 @@ struct wf_cfg_rule {
 
 /* ---- steering ---- */
 
-#define WF_CFG_MAX_PATHS 16	/* = WF_MAX_PATHS */
-#define WF_CFG_MAX_ROUTES 64	/* = WF_MAX_ROUTES */
-#define WF_CFG_ROUTE_PATHS 8	/* = WF_ROUTE_PATHS */
-#define WF_CFG_ROUTE_TO 8	/* prefixes of one route */
-#define WF_CFG_MAX_TARGETS 4	/* probe targets of one path */
+#define WF_CFG_MAX_PATHS   16 /* = WF_MAX_PATHS */
+#define WF_CFG_MAX_ROUTES  64 /* = WF_MAX_ROUTES */
+#define WF_CFG_ROUTE_PATHS 8  /* = WF_ROUTE_PATHS */
+#define WF_CFG_ROUTE_TO	   8  /* prefixes of one route */
+#define WF_CFG_MAX_TARGETS 4  /* probe targets of one path */
 
 enum wf_steer_mode {
-	WF_STEER_FAILOVER,	/* order matches WF_MODE_* in the ABI */
+	WF_STEER_FAILOVER, /* order matches WF_MODE_* in the ABI */
 	WF_STEER_SPREAD,
 };
 
 struct wf_cfg_path {
 	char name[WF_RULE_NAME_MAX + 1];
 	char device[IF_NAMESIZE];
-	struct wf_prefix targets[WF_CFG_MAX_TARGETS];	/* full-length */
+	struct wf_prefix targets[WF_CFG_MAX_TARGETS]; /* full-length */
 	int n_targets;
-	uint32_t priority;	/* failover tiers: lower is preferred */
-	uint32_t weight;	/* spread share; 0: see wf_path_weight() */
-	uint64_t capacity_bps;	/* 0: not declared */
+	uint32_t priority;     /* failover tiers: lower is preferred */
+	uint32_t weight;       /* spread share; 0: see wf_path_weight() */
+	uint64_t capacity_bps; /* 0: not declared */
 	struct wf_where where;
 };
 
 struct wf_cfg_route {
 	struct wf_prefix to[WF_CFG_ROUTE_TO];
 	int n_to;
-	int paths[WF_CFG_ROUTE_PATHS];	/* indices into steering.paths */
+	int paths[WF_CFG_ROUTE_PATHS]; /* indices into steering.paths */
 	int n_paths;
 	enum wf_steer_mode mode;
 	struct wf_where where;
@@ -120,21 +119,21 @@ struct wf_cfg_route {
 /* Probing and scoring; defaults from the smart-routing design. */
 struct wf_cfg_probe {
 	uint64_t interval_ns;
-	uint64_t timeout_ns;	/* 0: auto, 2 RTT + 4 jitter in [25 ms, 1 s] */
-	uint32_t window;	/* probes the loss is measured over */
-	double rtt_gain;	/* EWMA factors: new = old + gain (sample - old) */
+	uint64_t timeout_ns; /* 0: auto, 2 RTT + 4 jitter in [25 ms, 1 s] */
+	uint32_t window;     /* probes the loss is measured over */
+	double rtt_gain;     /* EWMA factors: new = old + gain (sample - old) */
 	double jitter_gain;
-	uint32_t mark;		/* SO_MARK of probes; never steered */
+	uint32_t mark; /* SO_MARK of probes; never steered */
 	/* score = w_rtt min(rtt/rtt_ref, rtt_cap) + w_loss loss
 	 *         + w_jitter min(jitter/jitter_ref, jitter_cap) */
 	double w_rtt, w_loss, w_jitter;
 	uint64_t rtt_ref_ns, jitter_ref_ns;
 	double rtt_cap, jitter_cap;
-	double unusable_loss;	/* loss at or above this: not usable */
-	double factor;		/* switch only to a path this much better ... */
-	uint64_t hold_ns;	/* ... for this long */
-	uint32_t down_after;	/* k lost probes in a row: down */
-	uint32_t up_after;	/* m answered probes in a row: up again */
+	double unusable_loss; /* loss at or above this: not usable */
+	double factor;	      /* switch only to a path this much better ... */
+	uint64_t hold_ns;     /* ... for this long */
+	uint32_t down_after;  /* k lost probes in a row: down */
+	uint32_t up_after;    /* m answered probes in a row: up again */
 };
 
 struct wf_cfg_steering {
@@ -143,20 +142,20 @@ struct wf_cfg_steering {
 	struct wf_cfg_route routes[WF_CFG_MAX_ROUTES];
 	int n_routes;
 	struct wf_cfg_probe probe;
-	uint32_t max_flows;	/* sticky flow table */
-	char on_change[PATH_MAX];	/* hook command, or "" */
+	uint32_t max_flows;	  /* sticky flow table */
+	char on_change[PATH_MAX]; /* hook command, or "" */
 	struct wf_where where;
 };
 
 /* The HTTP endpoint: /metrics (Prometheus) and the JSON API. */
 struct wf_cfg_http {
 	bool enabled;
-	int family;		/* 4 or 6 */
-	uint8_t addr[16];	/* network byte order */
+	int family;	  /* 4 or 6 */
+	uint8_t addr[16]; /* network byte order */
 	uint16_t port;
-	char listen[64];	/* as written, for messages */
-	uint32_t top_flows;	/* flows /metrics exports, by rate */
-	bool allow_remote;	/* a non-loopback listen was meant */
+	char listen[64];    /* as written, for messages */
+	uint32_t top_flows; /* flows /metrics exports, by rate */
+	bool allow_remote;  /* a non-loopback listen was meant */
 	struct wf_where where;
 };
 
@@ -168,16 +167,16 @@ struct wf_config {
 	char path[PATH_MAX];
 	char pin_dir[PATH_MAX];
 	enum wf_on_missing missing_hook;
-	bool persist;		/* hooks and maps outlive the daemon */
+	bool persist; /* hooks and maps outlive the daemon */
 	struct wf_cfg_iface ifaces[WF_MAX_IFACES];
 	int n_ifaces;
 	uint64_t window_ns;
 	uint32_t max_flows;
 	struct wf_cfg_rule rules[WF_CFG_MAX_RULES];
 	int n_rules;
-	uint32_t max_keys;	/* per-key buckets (policing.max_keys) */
-	int log_level;		/* enum log_level */
-	int log_format;		/* enum wf_log_format */
+	uint32_t max_keys; /* per-key buckets (policing.max_keys) */
+	int log_level;	   /* enum log_level */
+	int log_format;	   /* enum wf_log_format */
 	struct wf_cfg_http http;
 	struct wf_cfg_steering steer;
 };
@@ -213,11 +212,11 @@ int config_warn(const struct wf_config *cfg, FILE *out);
  * parsing (by the checks against the running host).
  */
 void __attribute__((format(printf, 3, 4)))
-config_error_at(const struct wf_config *cfg, struct wf_where w,
-		const char *fmt, ...);
+config_error_at(const struct wf_config *cfg, struct wf_where w, const char *fmt,
+		...);
 void __attribute__((format(printf, 3, 4)))
-config_warn_at(const struct wf_config *cfg, struct wf_where w,
-	       const char *fmt, ...);
+config_warn_at(const struct wf_config *cfg, struct wf_where w, const char *fmt,
+	       ...);
 
 /* Does the rule match on a cgroup (by path, unit or container)? */
 static inline bool wf_rule_has_cgroup(const struct wf_cfg_rule *r)
@@ -246,10 +245,10 @@ static inline uint32_t wf_path_weight(const struct wf_cfg_path *p)
 	if (p->weight)
 		return p->weight;
 	if (p->capacity_bps >= 2000)
-		return p->capacity_bps / 1000 > UINT32_MAX ? UINT32_MAX :
-			(uint32_t)(p->capacity_bps / 1000);
+		return p->capacity_bps / 1000 > UINT32_MAX ?
+			       UINT32_MAX :
+			       (uint32_t)(p->capacity_bps / 1000);
 	return 1;
 }
-
 
 #endif /* WF_CONFIG_H */

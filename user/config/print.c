@@ -39,10 +39,10 @@ static void print_owner(const struct wf_cfg_rule *r, char *buf, size_t n)
 {
 	/* n holds the longest: one cgroup-side key and one process-side key
 	 * (config refuses two of either), each at most 256 bytes. */
-	int len = snprintf(buf, n, "%s%s%s%s%s%s",
-			   r->cgroup[0] ? "cgroup " : "", r->cgroup,
-			   r->unit[0] ? "unit " : "", r->unit,
-			   r->container[0] ? "container " : "", r->container);
+	int len =
+		snprintf(buf, n, "%s%s%s%s%s%s", r->cgroup[0] ? "cgroup " : "",
+			 r->cgroup, r->unit[0] ? "unit " : "", r->unit,
+			 r->container[0] ? "container " : "", r->container);
 
 	if (r->pid)
 		len += snprintf(buf + len, n - (size_t)len, "%spid %u",
@@ -59,7 +59,8 @@ static void print_owner(const struct wf_cfg_rule *r, char *buf, size_t n)
 
 static void print_rule(const struct wf_cfg_rule *r, int i, FILE *out)
 {
-	static const char *const pers[] = { "rule", "src_ip", "dst_ip", "flow" };
+	static const char *const pers[] = { "rule", "src_ip", "dst_ip",
+					    "flow" };
 	static const char *const dirs[] = { "", "ingress", "egress", "both" };
 	char src[64], dst[64], sp[16], dp[16], proto[8], owner[640];
 
@@ -72,22 +73,25 @@ static void print_rule(const struct wf_cfg_rule *r, int i, FILE *out)
 		snprintf(proto, sizeof(proto), "any");
 	else
 		snprintf(proto, sizeof(proto), "%d", r->proto);
-	fprintf(out, "rules[%d]                 %s: src %s dst %s proto %s sport %s "
-		"dport %s interface %s %s direction %s\n", i, r->name, src, dst,
-		proto, sp, dp, r->iface[0] ? r->iface : "any", owner,
-		dirs[r->dirs & 3]);
+	fprintf(out,
+		"rules[%d]                 %s: src %s dst %s proto %s sport %s "
+		"dport %s interface %s %s direction %s\n",
+		i, r->name, src, dst, proto, sp, dp,
+		r->iface[0] ? r->iface : "any", owner, dirs[r->dirs & 3]);
 	fprintf(out, "rules[%d].rate            %llu bit/s = %llu B/s\n", i,
 		(unsigned long long)r->rate_bps,
 		(unsigned long long)(r->rate_bps / 8));
-	fprintf(out, "rules[%d].burst           %llu B (%.1f ms of the rate)%s\n",
-		i, (unsigned long long)r->burst_bytes,
+	fprintf(out,
+		"rules[%d].burst           %llu B (%.1f ms of the rate)%s\n", i,
+		(unsigned long long)r->burst_bytes,
 		(double)r->burst_bytes * 8000.0 / (double)r->rate_bps,
 		r->burst_default ? ", default: 1/4 s, at least 64 KiB" : "");
 	fprintf(out, "rules[%d].per             %s\n", i, pers[r->per & 3]);
 	if (r->cc[0])
 		fprintf(out, "rules[%d].tcp_congestion  %s\n", i, r->cc);
 	if (r->group[0])
-		fprintf(out, "rules[%d].group           %s (the bucket of rules[%d])\n",
+		fprintf(out,
+			"rules[%d].group           %s (the bucket of rules[%d])\n",
 			i, r->group, r->bucket);
 }
 
@@ -95,24 +99,29 @@ void config_print(const struct wf_config *cfg, FILE *out)
 {
 	static const char *const dirs[] = { "", "ingress", "egress",
 					    "ingress+egress" };
-	static const char *const levels[] = { "error", "warn", "info", "debug" };
+	static const char *const levels[] = { "error", "warn", "info",
+					      "debug" };
 	int i;
 
 	fprintf(out, "%-24s %s\n", "pin_dir", cfg->pin_dir);
-	fprintf(out, "%-24s %s\n", "persist", cfg->persist ?
-		"yes (hooks stay when the daemon stops; wirefisher down removes "
-		"them)" : "no (hooks go with the daemon)");
+	fprintf(out, "%-24s %s\n", "persist",
+		cfg->persist ?
+			"yes (hooks stay when the daemon stops; wirefisher down removes "
+			"them)" :
+			"no (hooks go with the daemon)");
 	fprintf(out, "%-24s %s\n", "missing_hook",
-		cfg->missing_hook == WF_MISSING_FAIL ? "fail (refuse to start)" :
-		"skip (warn and go on)");
+		cfg->missing_hook == WF_MISSING_FAIL ?
+			"fail (refuse to start)" :
+			"skip (warn and go on)");
 	for (i = 0; i < cfg->n_ifaces; i++) {
 		char key[32];
 		const struct wf_cfg_iface *ifc = &cfg->ifaces[i];
 
 		snprintf(key, sizeof(key), "interfaces[%d]", i);
 		fprintf(out, "%-24s %s%s, %s, %s\n", key, ifc->name,
-			strcmp(ifc->name, WF_IFACE_AUTO) ? "" :
-			" (the default route's interface)",
+			strcmp(ifc->name, WF_IFACE_AUTO) ?
+				"" :
+				" (the default route's interface)",
 			dirs[ifc->dirs & 3],
 			ifc->optional ? "optional" : "required");
 	}
@@ -124,9 +133,10 @@ void config_print(const struct wf_config *cfg, FILE *out)
 	fprintf(out, "%-24s %s\n", "log.format",
 		cfg->log_format == WF_LOG_JSON ? "json" : "text");
 	if (cfg->http.enabled)
-		fprintf(out, "%-24s %s (/metrics, top %u flows; /health, /status, "
-			"/paths, /flows)\n", "http.listen", cfg->http.listen,
-			cfg->http.top_flows);
+		fprintf(out,
+			"%-24s %s (/metrics, top %u flows; /health, /status, "
+			"/paths, /flows)\n",
+			"http.listen", cfg->http.listen, cfg->http.top_flows);
 	else
 		fprintf(out, "%-24s off\n", "http");
 	fprintf(out, "%-24s %u keys\n", "policing.max_keys", cfg->max_keys);
@@ -144,27 +154,34 @@ void cfg_print_steering(const struct wf_config *cfg, FILE *out)
 
 	if (!st->n_paths)
 		return;
-	fprintf(out, "%-24s every %llu ms, timeout %s%llu ms, window %u, "
-		"down after %u lost, up after %u answered\n", "steering.probe",
+	fprintf(out,
+		"%-24s every %llu ms, timeout %s%llu ms, window %u, "
+		"down after %u lost, up after %u answered\n",
+		"steering.probe",
 		(unsigned long long)(p->interval_ns / 1000000),
 		p->timeout_ns ? "" : "auto (2 RTT + 4 jitter) up to ",
 		(unsigned long long)((p->timeout_ns ? p->timeout_ns :
-				      1000000000ULL) / 1000000),
+						      1000000000ULL) /
+				     1000000),
 		p->window, p->down_after, p->up_after);
-	fprintf(out, "%-24s %.2f*min(rtt/100ms,%g) + %.2f*loss + "
+	fprintf(out,
+		"%-24s %.2f*min(rtt/100ms,%g) + %.2f*loss + "
 		"%.2f*min(jitter/10ms,%g); unusable at %.0f%% loss; switch when "
-		"%.2fx better for %llu ms\n", "steering.score", p->w_rtt,
-		p->rtt_cap, p->w_loss, p->w_jitter, p->jitter_cap,
-		p->unusable_loss * 100, p->factor,
+		"%.2fx better for %llu ms\n",
+		"steering.score", p->w_rtt, p->rtt_cap, p->w_loss, p->w_jitter,
+		p->jitter_cap, p->unusable_loss * 100, p->factor,
 		(unsigned long long)(p->hold_ns / 1000000));
 	for (i = 0; i < st->n_paths; i++) {
 		const struct wf_cfg_path *pa = &st->paths[i];
 
-		fprintf(out, "steering.paths[%d]       %s on %s, priority %u, "
-			"weight %u, probes", i, pa->name, pa->device,
-			pa->priority, wf_path_weight(pa));
+		fprintf(out,
+			"steering.paths[%d]       %s on %s, priority %u, "
+			"weight %u, probes",
+			i, pa->name, pa->device, pa->priority,
+			wf_path_weight(pa));
 		for (j = 0; j < pa->n_targets; j++) {
-			inet_ntop(pa->targets[j].family == 4 ? AF_INET : AF_INET6,
+			inet_ntop(pa->targets[j].family == 4 ? AF_INET :
+							       AF_INET6,
 				  pa->targets[j].addr, a, sizeof(a));
 			fprintf(out, " %s", a);
 		}

@@ -15,12 +15,12 @@
 #include "units.h"
 
 /* Bounds of a rate, with the reason for each. */
-#define RATE_MIN_BPS 8000ULL			/* 1000 B/s: fixed-point floor */
-#define RATE_MAX_BPS 1000000000000ULL		/* 1 Tbit/s */
+#define RATE_MIN_BPS 8000ULL	      /* 1000 B/s: fixed-point floor */
+#define RATE_MAX_BPS 1000000000000ULL /* 1 Tbit/s */
 
 void __attribute__((format(printf, 4, 5)))
 cfg_report(struct ctx *c, const yaml_node_t *n, const char *path,
-       const char *fmt, ...)
+	   const char *fmt, ...)
 {
 	va_list ap;
 
@@ -48,7 +48,7 @@ static const char *kind_name(const yaml_node_t *n)
 }
 
 bool cfg_expect_kind(struct ctx *c, const yaml_node_t *n, const char *path,
-			yaml_node_type_t type, const char *want)
+		     yaml_node_type_t type, const char *want)
 {
 	if (n->type == type)
 		return true;
@@ -57,8 +57,7 @@ bool cfg_expect_kind(struct ctx *c, const yaml_node_t *n, const char *path,
 }
 
 /* The text of a scalar node, or NULL (reported) if it is not a scalar. */
-const char *cfg_scalar(struct ctx *c, const yaml_node_t *n,
-			  const char *path)
+const char *cfg_scalar(struct ctx *c, const yaml_node_t *n, const char *path)
 {
 	if (!cfg_expect_kind(c, n, path, YAML_SCALAR_NODE, "a value"))
 		return NULL;
@@ -67,7 +66,8 @@ const char *cfg_scalar(struct ctx *c, const yaml_node_t *n,
 		cfg_report(c, n, path, "missing value");
 		return NULL;
 	}
-	if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length) {
+	if (strlen((const char *)n->data.scalar.value) !=
+	    n->data.scalar.length) {
 		cfg_report(c, n, path, "value contains a NUL byte");
 		return NULL;
 	}
@@ -80,8 +80,8 @@ const char *cfg_scalar(struct ctx *c, const yaml_node_t *n,
  * in `keys`, with *val and `sub` (the key's full path) set; -1 at the end.
  */
 int cfg_pair_next(struct ctx *c, yaml_node_t *map, const char *path,
-		     const char *const *keys, int *i, yaml_node_t **val,
-		     char *sub, size_t subn)
+		  const char *const *keys, int *i, yaml_node_t **val, char *sub,
+		  size_t subn)
 {
 	yaml_node_pair_t *start = map->data.mapping.pairs.start;
 	yaml_node_pair_t *top = map->data.mapping.pairs.top;
@@ -99,7 +99,8 @@ int cfg_pair_next(struct ctx *c, yaml_node_t *map, const char *path,
 		}
 		name = (const char *)k->data.scalar.value;
 		for (q = start; q < p; q++) {
-			yaml_node_t *kq = yaml_document_get_node(c->doc, q->key);
+			yaml_node_t *kq =
+				yaml_document_get_node(c->doc, q->key);
 
 			if (kq->type == YAML_SCALAR_NODE &&
 			    !strcmp((const char *)kq->data.scalar.value, name))
@@ -107,7 +108,8 @@ int cfg_pair_next(struct ctx *c, yaml_node_t *map, const char *path,
 		}
 		snprintf(sub, subn, "%s%s%s", path, *path ? "." : "", name);
 		if (dup) {
-			cfg_report(c, k, sub, "duplicate key (first given above)");
+			cfg_report(c, k, sub,
+				   "duplicate key (first given above)");
 			continue;
 		}
 		for (idx = 0; keys[idx]; idx++)
@@ -118,10 +120,13 @@ int cfg_pair_next(struct ctx *c, yaml_node_t *map, const char *path,
 			int j;
 
 			for (j = 0; keys[j]; j++) {
-				strncat(list, j ? ", " : "", sizeof(list) - strlen(list) - 1);
-				strncat(list, keys[j], sizeof(list) - strlen(list) - 1);
+				strncat(list, j ? ", " : "",
+					sizeof(list) - strlen(list) - 1);
+				strncat(list, keys[j],
+					sizeof(list) - strlen(list) - 1);
 			}
-			cfg_report(c, k, sub, "unknown key; expected one of: %s", list);
+			cfg_report(c, k, sub,
+				   "unknown key; expected one of: %s", list);
 			continue;
 		}
 		*val = yaml_document_get_node(c->doc, p->value);
@@ -148,7 +153,7 @@ yaml_node_t *cfg_item(struct ctx *c, yaml_node_t *n, const char *path, int i,
 }
 
 bool cfg_plain(struct ctx *c, const yaml_node_t *n, const char *path,
-		  const char *what)
+	       const char *what)
 {
 	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
 		return true;
@@ -167,11 +172,12 @@ void cfg_get_bool(struct ctx *c, yaml_node_t *n, const char *path, bool *out)
 	else if (!strcmp(s, "false"))
 		*out = false;
 	else
-		cfg_report(c, n, path, "\"%s\" is not a boolean; write true or false", s);
+		cfg_report(c, n, path,
+			   "\"%s\" is not a boolean; write true or false", s);
 }
 
-void cfg_get_u32(struct ctx *c, yaml_node_t *n, const char *path,
-		    uint32_t *out, uint32_t min, uint32_t max)
+void cfg_get_u32(struct ctx *c, yaml_node_t *n, const char *path, uint32_t *out,
+		 uint32_t min, uint32_t max)
 {
 	const char *s = cfg_scalar(c, n, path);
 	unsigned long long v;
@@ -186,8 +192,8 @@ void cfg_get_u32(struct ctx *c, yaml_node_t *n, const char *path,
 		return;
 	}
 	if (v < min || v > max) {
-		cfg_report(c, n, path, "%llu is out of range; write %u to %u", v, min,
-		       max);
+		cfg_report(c, n, path, "%llu is out of range; write %u to %u",
+			   v, min, max);
 		return;
 	}
 	*out = (uint32_t)v;
@@ -197,10 +203,10 @@ void cfg_get_u32(struct ctx *c, yaml_node_t *n, const char *path,
  * A value with a unit, read by one of the units.h parsers. Returns its text
  * (for range messages) and sets *v, or NULL after reporting.
  */
-static const char *cfg_get_units(struct ctx *c, yaml_node_t *n, const char *path,
-			     int (*parse)(const char *, uint64_t *, char *,
-					  size_t),
-			     uint64_t *v)
+static const char *
+cfg_get_units(struct ctx *c, yaml_node_t *n, const char *path,
+	      int (*parse)(const char *, uint64_t *, char *, size_t),
+	      uint64_t *v)
 {
 	const char *s = cfg_scalar(c, n, path);
 	char why[UNITS_WHY_MAX];
@@ -215,7 +221,7 @@ static const char *cfg_get_units(struct ctx *c, yaml_node_t *n, const char *path
 }
 
 void cfg_get_duration(struct ctx *c, yaml_node_t *n, const char *path,
-			 uint64_t *out, uint64_t min, uint64_t max)
+		      uint64_t *out, uint64_t min, uint64_t max)
 {
 	uint64_t v;
 	const char *s = cfg_get_units(c, n, path, units_duration, &v);
@@ -223,9 +229,10 @@ void cfg_get_duration(struct ctx *c, yaml_node_t *n, const char *path,
 	if (!s)
 		return;
 	if (v < min || v > max) {
-		cfg_report(c, n, path, "%s is out of range; write %llu ms to %llu ms",
-		       s, (unsigned long long)(min / 1000000),
-		       (unsigned long long)(max / 1000000));
+		cfg_report(c, n, path,
+			   "%s is out of range; write %llu ms to %llu ms", s,
+			   (unsigned long long)(min / 1000000),
+			   (unsigned long long)(max / 1000000));
 		return;
 	}
 	*out = v;
@@ -233,7 +240,7 @@ void cfg_get_duration(struct ctx *c, yaml_node_t *n, const char *path,
 
 /* One of `words`; *out gets its index. */
 void cfg_get_enum(struct ctx *c, yaml_node_t *n, const char *path,
-		     const char *const *words, int *out)
+		  const char *const *words, int *out)
 {
 	const char *s = cfg_scalar(c, n, path);
 	char list[128] = "";
@@ -253,7 +260,7 @@ void cfg_get_enum(struct ctx *c, yaml_node_t *n, const char *path,
 }
 
 void cfg_get_ifname(struct ctx *c, yaml_node_t *n, const char *path,
-		       struct wf_cfg_iface *ifc)
+		    struct wf_cfg_iface *ifc)
 {
 	const char *s = cfg_scalar(c, n, path);
 	size_t len;
@@ -263,9 +270,10 @@ void cfg_get_ifname(struct ctx *c, yaml_node_t *n, const char *path,
 	len = strlen(s);
 	if (len >= IF_NAMESIZE || strpbrk(s, "/ \t:") || !strcmp(s, ".") ||
 	    !strcmp(s, "..")) {
-		cfg_report(c, n, path, "\"%s\" is not a valid interface name "
-		       "(at most %d characters, no '/', ':' or spaces)", s,
-		       IF_NAMESIZE - 1);
+		cfg_report(c, n, path,
+			   "\"%s\" is not a valid interface name "
+			   "(at most %d characters, no '/', ':' or spaces)",
+			   s, IF_NAMESIZE - 1);
 		return;
 	}
 	memcpy(ifc->name, s, len + 1);
@@ -285,17 +293,21 @@ void cfg_get_prefix(struct ctx *c, yaml_node_t *n, const char *path,
 		*out = p;
 		break;
 	case PREFIX_HOST_BITS:
-		cfg_report(c, n, path, "\"%s\" has host bits set past /%u; "
-			   "write the network address", s, p.len);
+		cfg_report(c, n, path,
+			   "\"%s\" has host bits set past /%u; "
+			   "write the network address",
+			   s, p.len);
 		break;
 	default:
-		cfg_report(c, n, path, "\"%s\" is not an address or prefix; "
-			   "write e.g. 10.0.0.0/8, 192.0.2.7 or fd00::/64", s);
+		cfg_report(c, n, path,
+			   "\"%s\" is not an address or prefix; "
+			   "write e.g. 10.0.0.0/8, 192.0.2.7 or fd00::/64",
+			   s);
 	}
 }
 
 void cfg_get_rate(struct ctx *c, yaml_node_t *n, const char *path,
-		     uint64_t *out)
+		  uint64_t *out)
 {
 	uint64_t v;
 	const char *s = cfg_get_units(c, n, path, units_rate, &v);
@@ -303,7 +315,8 @@ void cfg_get_rate(struct ctx *c, yaml_node_t *n, const char *path,
 	if (!s)
 		return;
 	if (v < RATE_MIN_BPS || v > RATE_MAX_BPS) {
-		cfg_report(c, n, path, "%s is out of range; write 8kbit to 1tbit", s);
+		cfg_report(c, n, path,
+			   "%s is out of range; write 8kbit to 1tbit", s);
 		return;
 	}
 	*out = v;

@@ -17,7 +17,7 @@
  * Key paths ("interfaces[3].name") include keys the user typed; a very long
  * one is cut short in the message, which is what we want.
  */
-#ifndef __clang__	/* clang has no such warning (the fuzzer builds with it) */
+#ifndef __clang__ /* clang has no such warning (the fuzzer builds with it) */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #endif
 #define PATH_MAXLEN 128
@@ -43,8 +43,8 @@ bool cfg_expect_kind(struct ctx *c, const yaml_node_t *n, const char *path,
 		     yaml_node_type_t type, const char *want);
 const char *cfg_scalar(struct ctx *c, const yaml_node_t *n, const char *path);
 int cfg_pair_next(struct ctx *c, yaml_node_t *map, const char *path,
-		  const char *const *keys, int *i, yaml_node_t **val,
-		  char *sub, size_t subn);
+		  const char *const *keys, int *i, yaml_node_t **val, char *sub,
+		  size_t subn);
 /*
  * Item i of sequence n, with sub set to "path[i]"; NULL past the end, and
  * NULL after reporting "more than max what" at item max.
@@ -54,8 +54,8 @@ yaml_node_t *cfg_item(struct ctx *c, yaml_node_t *n, const char *path, int i,
 bool cfg_plain(struct ctx *c, const yaml_node_t *n, const char *path,
 	       const char *what);
 void cfg_get_bool(struct ctx *c, yaml_node_t *n, const char *path, bool *out);
-void cfg_get_u32(struct ctx *c, yaml_node_t *n, const char *path,
-		 uint32_t *out, uint32_t min, uint32_t max);
+void cfg_get_u32(struct ctx *c, yaml_node_t *n, const char *path, uint32_t *out,
+		 uint32_t min, uint32_t max);
 void cfg_get_duration(struct ctx *c, yaml_node_t *n, const char *path,
 		      uint64_t *out, uint64_t min, uint64_t max);
 void cfg_get_enum(struct ctx *c, yaml_node_t *n, const char *path,

@@ -9,7 +9,7 @@
 #include "units.h"
 #include "reader.h"
 
-#define BURST_MIN 1500ULL			/* one Ethernet MTU */
+#define BURST_MIN 1500ULL /* one Ethernet MTU */
 #define BURST_MAX (1ULL << 30)
 /*
  * Default burst: 1/4 s of the rate, never below one 64 KiB GSO packet (which
@@ -38,13 +38,17 @@ static bool get_ports(struct ctx *c, yaml_node_t *n, const char *path,
 	if (end != s && *end == '-' && end[1] >= '0' && end[1] <= '9')
 		b = strtoul(end + 1, &end, 10);
 	if (*s < '0' || *s > '9' || *end || errno) {
-		cfg_report(c, n, path, "\"%s\" is not a port or range; write e.g. 443 "
-		       "or 1024-65535", s);
+		cfg_report(c, n, path,
+			   "\"%s\" is not a port or range; write e.g. 443 "
+			   "or 1024-65535",
+			   s);
 		return false;
 	}
 	if (a > 65535 || b > 65535 || a > b) {
-		cfg_report(c, n, path, "\"%s\" is out of range; ports are 0 to 65535, "
-		       "low-high", s);
+		cfg_report(c, n, path,
+			   "\"%s\" is out of range; ports are 0 to 65535, "
+			   "low-high",
+			   s);
 		return false;
 	}
 	*lo = (uint16_t)a;
@@ -57,9 +61,9 @@ static void get_proto(struct ctx *c, yaml_node_t *n, const char *path, int *out)
 	static const struct {
 		const char *name;
 		int num;
-	} names[] = { { "tcp", 6 }, { "udp", 17 }, { "icmp", 1 },
+	} names[] = { { "tcp", 6 },    { "udp", 17 },	 { "icmp", 1 },
 		      { "icmp6", 58 }, { "icmpv6", 58 }, { "sctp", 132 },
-		      { "gre", 47 }, { "esp", 50 } };
+		      { "gre", 47 },   { "esp", 50 } };
 	const char *s = cfg_scalar(c, n, path);
 	unsigned long v;
 	size_t i;
@@ -77,8 +81,10 @@ static void get_proto(struct ctx *c, yaml_node_t *n, const char *path, int *out)
 		*out = (int)v;
 		return;
 	}
-	cfg_report(c, n, path, "\"%s\" is not a protocol; write tcp, udp, icmp, "
-	       "icmp6, sctp, gre, esp or a number 0-255", s);
+	cfg_report(c, n, path,
+		   "\"%s\" is not a protocol; write tcp, udp, icmp, "
+		   "icmp6, sctp, gre, esp or a number 0-255",
+		   s);
 }
 
 /* A size ("64kB") or a duration of the rate ("100ms"), resolved later. */
@@ -101,8 +107,10 @@ static void get_burst(struct ctx *c, yaml_node_t *n, const char *path,
 	if (units_duration(s, &b->ns, why2, sizeof(why2)) == 0 && b->ns)
 		return;
 	b->node = NULL;
-	cfg_report(c, n, path, "\"%s\" is neither a size (e.g. 64kB) nor a duration "
-	       "of the rate (e.g. 100ms)", s);
+	cfg_report(c, n, path,
+		   "\"%s\" is neither a size (e.g. 64kB) nor a duration "
+		   "of the rate (e.g. 100ms)",
+		   s);
 }
 
 /*
@@ -121,9 +129,10 @@ static void get_cgroup(struct ctx *c, yaml_node_t *n, const char *path,
 	if (strlen(s) >= sizeof(r->cgroup) || !*s || !strcmp(s, "..") ||
 	    !strncmp(s, "../", 3) || strstr(s, "/../") ||
 	    (strlen(s) >= 3 && !strcmp(s + strlen(s) - 3, "/..")))
-		cfg_report(c, n, path, "\"%s\" must name a cgroup below the cgroup2 "
-		       "mount, without \"..\" (e.g. system.slice/nginx.service)",
-		       (const char *)n->data.scalar.value);
+		cfg_report(c, n, path,
+			   "\"%s\" must name a cgroup below the cgroup2 "
+			   "mount, without \"..\" (e.g. system.slice/nginx.service)",
+			   (const char *)n->data.scalar.value);
 	else
 		snprintf(r->cgroup, sizeof(r->cgroup), "%s", s);
 }
@@ -138,8 +147,10 @@ static void get_unit(struct ctx *c, yaml_node_t *n, const char *path,
 		return;
 	if (strlen(s) >= sizeof(r->unit) || strchr(s, '/') || !strchr(s, '.') ||
 	    s[0] == '.')
-		cfg_report(c, n, path, "\"%s\" is not a unit name; write e.g. "
-		       "nginx.service or user@1000.service", s);
+		cfg_report(c, n, path,
+			   "\"%s\" is not a unit name; write e.g. "
+			   "nginx.service or user@1000.service",
+			   s);
 	else
 		strcpy(r->unit, s);
 }
@@ -153,8 +164,10 @@ static void get_process(struct ctx *c, yaml_node_t *n, const char *path,
 	if (!s)
 		return;
 	if (strlen(s) >= sizeof(r->process))
-		cfg_report(c, n, path, "\"%s\" is longer than a command name (15 "
-		       "characters, as ps -o comm shows it)", s);
+		cfg_report(c, n, path,
+			   "\"%s\" is longer than a command name (15 "
+			   "characters, as ps -o comm shows it)",
+			   s);
 	else
 		strcpy(r->process, s);
 }
@@ -168,8 +181,10 @@ static void get_exe(struct ctx *c, yaml_node_t *n, const char *path,
 	if (!s)
 		return;
 	if (s[0] != '/' || strlen(s) >= sizeof(r->exe))
-		cfg_report(c, n, path, "\"%s\" is not an absolute path; write e.g. "
-		       "/usr/bin/rsync", s);
+		cfg_report(c, n, path,
+			   "\"%s\" is not an absolute path; write e.g. "
+			   "/usr/bin/rsync",
+			   s);
 	else
 		strcpy(r->exe, s);
 }
@@ -186,9 +201,10 @@ static void get_container(struct ctx *c, yaml_node_t *n, const char *path,
 	len = strlen(s);
 	if (len < 4 || len >= sizeof(r->container) ||
 	    strspn(s, "0123456789abcdef") != len)
-		cfg_report(c, n, path, "\"%s\" is not a container id; write its id "
-		       "or a prefix of at least 4 hex digits (docker ps, podman ps)",
-		       s);
+		cfg_report(c, n, path,
+			   "\"%s\" is not a container id; write its id "
+			   "or a prefix of at least 4 hex digits (docker ps, podman ps)",
+			   s);
 	else
 		strcpy(r->container, s);
 }
@@ -200,26 +216,31 @@ static void check_match(struct ctx *c, yaml_node_t *n, const char *path,
 	if (!!r->pid + !!r->process[0] + !!r->exe[0] > 1)
 		cfg_report(c, n, path, "give one of pid, process and exe");
 	if (!!r->cgroup[0] + !!r->unit[0] + !!r->container[0] > 1)
-		cfg_report(c, n, path, "give one of cgroup, unit and container");
+		cfg_report(c, n, path,
+			   "give one of cgroup, unit and container");
 	if (wf_rule_at_socket(r) && r->iface[0])
-		cfg_report(c, n, path, "a cgroup rule acts on the sockets of the "
-		       "cgroup, wherever they send; drop interface");
+		cfg_report(c, n, path,
+			   "a cgroup rule acts on the sockets of the "
+			   "cgroup, wherever they send; drop interface");
 	if (r->src.family && r->dst.family && r->src.family != r->dst.family)
-		cfg_report(c, n, path, "src is IPv%d but dst is IPv%d; no packet is both",
-		       r->src.family, r->dst.family);
+		cfg_report(c, n, path,
+			   "src is IPv%d but dst is IPv%d; no packet is both",
+			   r->src.family, r->dst.family);
 	if (port_node && r->proto != -1 && r->proto != 6 && r->proto != 17 &&
 	    r->proto != 132)
-		cfg_report(c, port_node, path, "ports need proto tcp, udp or sctp "
-		       "(or no proto: then tcp and udp)");
+		cfg_report(c, port_node, path,
+			   "ports need proto tcp, udp or sctp "
+			   "(or no proto: then tcp and udp)");
 }
 
 static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_cfg_rule *r)
 {
-	static const char *const keys[] = { "src", "dst", "proto", "sport",
-					     "dport", "interface", "direction",
-					     "cgroup", "unit", "container", "pid",
-					     "process", "exe", NULL };
+	static const char *const keys[] = { "src",	 "dst",	   "proto",
+					    "sport",	 "dport",  "interface",
+					    "direction", "cgroup", "unit",
+					    "container", "pid",	   "process",
+					    "exe",	 NULL };
 	static const char *const dirs[] = { "ingress", "egress", "both", NULL };
 	static const unsigned dir_bits[] = { WF_DIRS_INGRESS, WF_DIRS_EGRESS,
 					     WF_DIRS_BOTH };
@@ -230,7 +251,8 @@ static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
-	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
+				  sizeof(sub))) >= 0) {
 		switch (k) {
 		case 0:
 			cfg_get_prefix(c, val, sub, &r->src);
@@ -295,9 +317,9 @@ static void resolve_burst(struct ctx *c, const struct burst_in *b,
 	unsigned __int128 bytes;
 
 	if (!r->rate_bps)
-		return;	/* rate missing or bad: reported already */
+		return; /* rate missing or bad: reported already */
 	if (!b->node) {
-		bytes = r->rate_bps / 32;	/* 1/4 s, in bytes */
+		bytes = r->rate_bps / 32; /* 1/4 s, in bytes */
 		r->burst_default = true;
 		if (bytes < BURST_DEFAULT_MIN)
 			bytes = BURST_DEFAULT_MIN;
@@ -307,11 +329,15 @@ static void resolve_burst(struct ctx *c, const struct burst_in *b,
 		bytes = b->bytes;
 	}
 	if (bytes < BURST_MIN || bytes > BURST_MAX) {
-		cfg_report(c, b->node ? b->node : rule, path, "%llu bytes is %s; "
-		       "write %llu B to 1 GiB", (unsigned long long)bytes,
-		       bytes < BURST_MIN ? "below one MTU (1500 B): full-size "
-		       "packets would never fit" : "above 1 GiB",
-		       (unsigned long long)BURST_MIN);
+		cfg_report(c, b->node ? b->node : rule, path,
+			   "%llu bytes is %s; "
+			   "write %llu B to 1 GiB",
+			   (unsigned long long)bytes,
+			   bytes < BURST_MIN ?
+				   "below one MTU (1500 B): full-size "
+				   "packets would never fit" :
+				   "above 1 GiB",
+			   (unsigned long long)BURST_MIN);
 		return;
 	}
 	r->burst_bytes = (uint64_t)bytes;
@@ -323,8 +349,10 @@ static void get_rule_name(struct ctx *c, yaml_node_t *n, const char *path,
 	const char *s = cfg_scalar(c, n, path);
 
 	if (s && (strlen(s) > WF_RULE_NAME_MAX || strpbrk(s, "\"\\")))
-		cfg_report(c, n, path, "\"%s\": a name is at most %d characters, "
-			   "without quotes or backslashes", s, WF_RULE_NAME_MAX);
+		cfg_report(c, n, path,
+			   "\"%s\": a name is at most %d characters, "
+			   "without quotes or backslashes",
+			   s, WF_RULE_NAME_MAX);
 	else if (s)
 		strcpy(r->name, s);
 }
@@ -347,10 +375,13 @@ static void get_cc(struct ctx *c, yaml_node_t *n, const char *path,
 {
 	const char *s = cfg_scalar(c, n, path);
 
-	if (s && (strlen(s) >= sizeof(r->cc) ||
-		  strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(s)))
-		cfg_report(c, n, path, "\"%s\" is not a congestion control name; "
-			   "write e.g. bbr, cubic or reno", s);
+	if (s &&
+	    (strlen(s) >= sizeof(r->cc) ||
+	     strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(s)))
+		cfg_report(c, n, path,
+			   "\"%s\" is not a congestion control name; "
+			   "write e.g. bbr, cubic or reno",
+			   s);
 	else if (s)
 		strcpy(r->cc, s);
 }
@@ -358,11 +389,11 @@ static void get_cc(struct ctx *c, yaml_node_t *n, const char *path,
 static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 		       struct wf_cfg_rule *r)
 {
-	static const char *const keys[] = { "name", "match", "rate", "burst",
-					     "per", "group", "tcp_congestion",
-					     NULL };
+	static const char *const keys[] = { "name",	      "match", "rate",
+					    "burst",	      "per",   "group",
+					    "tcp_congestion", NULL };
 	static const char *const pers[] = { "rule", "src_ip", "dst_ip", "flow",
-					     NULL };
+					    NULL };
 	char sub[PATH_MAXLEN], bsub[PATH_MAXLEN] = "";
 	struct burst_in burst = { 0 };
 	yaml_node_t *val;
@@ -374,7 +405,8 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 	r->where = cfg_where(n);
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
-	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub))) >= 0) {
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
+				  sizeof(sub))) >= 0) {
 		switch (k) {
 		case 0:
 			have_name = true;
@@ -404,10 +436,12 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 	}
 	r->per = (enum wf_per)per;
 	if (!have_name)
-		cfg_report(c, n, path, "missing key \"name\"; every rule needs one "
-		       "(it names the rule in stats)");
+		cfg_report(c, n, path,
+			   "missing key \"name\"; every rule needs one "
+			   "(it names the rule in stats)");
 	if (!have_rate)
-		cfg_report(c, n, path, "missing key \"rate\"; write e.g. rate: 8mbit");
+		cfg_report(c, n, path,
+			   "missing key \"rate\"; write e.g. rate: 8mbit");
 	resolve_burst(c, &burst, n, bsub[0] ? bsub : path, r);
 }
 
@@ -425,8 +459,9 @@ static void join_group(struct ctx *c, yaml_node_t *n, const char *path,
 	if (!r->group[0])
 		return;
 	if (r->per != WF_CFG_PER_RULE) {
-		cfg_report(c, n, path, "group \"%s\": a shared bucket needs per: rule",
-		       r->group);
+		cfg_report(c, n, path,
+			   "group \"%s\": a shared bucket needs per: rule",
+			   r->group);
 		return;
 	}
 	for (j = 0; j < i; j++) {
@@ -436,16 +471,17 @@ static void join_group(struct ctx *c, yaml_node_t *n, const char *path,
 			continue;
 		if (first->rate_bps != r->rate_bps ||
 		    first->burst_bytes != r->burst_bytes)
-			cfg_report(c, n, path, "group \"%s\" shares one bucket: give "
-			       "it the rate and burst of rules[%d] (%s)", r->group,
-			       j, first->name);
+			cfg_report(c, n, path,
+				   "group \"%s\" shares one bucket: give "
+				   "it the rate and burst of rules[%d] (%s)",
+				   r->group, j, first->name);
 		r->bucket = first->bucket;
 		return;
 	}
 }
 
 void cfg_parse_rules(struct ctx *c, yaml_node_t *n, const char *path,
-			struct wf_config *cfg)
+		     struct wf_config *cfg)
 {
 	yaml_node_t *item;
 	char sub[PATH_MAXLEN];
@@ -455,14 +491,17 @@ void cfg_parse_rules(struct ctx *c, yaml_node_t *n, const char *path,
 		return;
 	while ((item = cfg_item(c, n, path, cfg->n_rules, WF_CFG_MAX_RULES,
 				"rules (the datapath matches a packet against a "
-				"64-bit rule set)", sub, sizeof(sub)))) {
+				"64-bit rule set)",
+				sub, sizeof(sub)))) {
 		struct wf_cfg_rule *r = &cfg->rules[cfg->n_rules];
 
 		parse_rule(c, item, sub, r);
 		for (j = 0; j < cfg->n_rules && r->name[0]; j++)
 			if (!strcmp(cfg->rules[j].name, r->name))
-				cfg_report(c, item, sub, "name \"%s\" is already used "
-				       "by %s[%d]", r->name, path, j);
+				cfg_report(c, item, sub,
+					   "name \"%s\" is already used "
+					   "by %s[%d]",
+					   r->name, path, j);
 		join_group(c, item, sub, cfg, cfg->n_rules);
 		cfg->n_rules++;
 	}
@@ -481,10 +520,12 @@ void cfg_check_rule_ifaces(struct ctx *c, const struct wf_config *cfg)
 			found = !strcmp(cfg->ifaces[j].name, r->iface) ||
 				!strcmp(cfg->ifaces[j].name, WF_IFACE_AUTO);
 		if (!found) {
-			fprintf(c->err, "%s:%d:%d: rules[%d].match.interface: "
+			fprintf(c->err,
+				"%s:%d:%d: rules[%d].match.interface: "
 				"\"%s\" is not in interfaces:; rules act only "
-				"where wirefisher is attached\n", c->file,
-				r->where.line, r->where.col, i, r->iface);
+				"where wirefisher is attached\n",
+				c->file, r->where.line, r->where.col, i,
+				r->iface);
 			c->errors++;
 		}
 	}

@@ -20,11 +20,11 @@
 
 #include "reader.h"
 
-#define INTERVAL_MIN_NS 10000000ULL	/* 10 ms: below, probes are load */
-#define INTERVAL_MAX_NS 10000000000ULL
-#define STEER_FLOWS_MIN 256
-#define STEER_FLOWS_MAX (1U << 22)
-#define STEER_PREFIXES_MAX 128		/* wf_steer4/6 hold 2*64+1 */
+#define INTERVAL_MIN_NS	   10000000ULL /* 10 ms: below, probes are load */
+#define INTERVAL_MAX_NS	   10000000000ULL
+#define STEER_FLOWS_MIN	   256
+#define STEER_FLOWS_MAX	   (1U << 22)
+#define STEER_PREFIXES_MAX 128 /* wf_steer4/6 hold 2*64+1 */
 
 void cfg_steering_defaults(struct wf_config *cfg)
 {
@@ -34,8 +34,8 @@ void cfg_steering_defaults(struct wf_config *cfg)
 	p->interval_ns = 200000000ULL;
 	p->timeout_ns = 0;
 	p->window = 20;
-	p->rtt_gain = 0.125;	/* RFC 6298's alpha */
-	p->jitter_gain = 0.0625;	/* RFC 3550's 1/16 */
+	p->rtt_gain = 0.125;	 /* RFC 6298's alpha */
+	p->jitter_gain = 0.0625; /* RFC 3550's 1/16 */
 	p->mark = 0x77660000;
 	p->w_rtt = 1.0;
 	p->w_loss = 2.0;
@@ -81,17 +81,18 @@ static void get_number(struct ctx *c, yaml_node_t *n, const char *path,
 	*out = v;
 }
 
-static void get_name(struct ctx *c, yaml_node_t *n, const char *path,
-		     char *out, size_t size)
+static void get_name(struct ctx *c, yaml_node_t *n, const char *path, char *out,
+		     size_t size)
 {
 	const char *s = cfg_scalar(c, n, path);
 
 	if (!s)
 		return;
 	if (strlen(s) >= size || strpbrk(s, "\"\\ \t/")) {
-		cfg_report(c, n, path, "\"%s\": a name is at most %zu characters, "
-			   "without spaces, quotes, slashes or backslashes", s,
-			   size - 1);
+		cfg_report(c, n, path,
+			   "\"%s\": a name is at most %zu characters, "
+			   "without spaces, quotes, slashes or backslashes",
+			   s, size - 1);
 		return;
 	}
 	strcpy(out, s);
@@ -122,8 +123,10 @@ static void get_mark(struct ctx *c, yaml_node_t *n, const char *path,
 	errno = 0;
 	m = strtoul(s, &end, 0);
 	if (*s == '-' || *end || errno || !m || m > 0xffffffffUL)
-		cfg_report(c, n, path, "\"%s\" is not a mark; write a number 1 "
-			   "to 0xffffffff", s);
+		cfg_report(c, n, path,
+			   "\"%s\" is not a mark; write a number 1 "
+			   "to 0xffffffff",
+			   s);
 	else
 		*out = (uint32_t)m;
 }
@@ -132,10 +135,12 @@ static void parse_probe(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_cfg_probe *p)
 {
 	static const char *const keys[] = {
-		"interval", "timeout", "window", "rtt_gain", "jitter_gain",
-		"mark", "rtt_weight", "loss_weight", "jitter_weight",
-		"unusable_loss", "switch_factor", "hold", "down_after",
-		"up_after", NULL };
+		"interval",	 "timeout",	  "window",
+		"rtt_gain",	 "jitter_gain",	  "mark",
+		"rtt_weight",	 "loss_weight",	  "jitter_weight",
+		"unusable_loss", "switch_factor", "hold",
+		"down_after",	 "up_after",	  NULL
+	};
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val;
 	int i = 0, k;
@@ -159,7 +164,8 @@ static void parse_probe(struct ctx *c, yaml_node_t *n, const char *path,
 			get_number(c, val, sub, &p->rtt_gain, 0.001, 1, false);
 			break;
 		case 4:
-			get_number(c, val, sub, &p->jitter_gain, 0.001, 1, false);
+			get_number(c, val, sub, &p->jitter_gain, 0.001, 1,
+				   false);
 			break;
 		case 5:
 			get_mark(c, val, sub, &p->mark);
@@ -174,7 +180,8 @@ static void parse_probe(struct ctx *c, yaml_node_t *n, const char *path,
 			get_number(c, val, sub, &p->w_jitter, 0, 100, false);
 			break;
 		case 9:
-			get_number(c, val, sub, &p->unusable_loss, 0.01, 1, true);
+			get_number(c, val, sub, &p->unusable_loss, 0.01, 1,
+				   true);
 			break;
 		case 10:
 			get_number(c, val, sub, &p->factor, 1, 100, false);
@@ -203,7 +210,8 @@ static bool get_one(struct ctx *c, yaml_node_t *n, const char *path,
 	if (!p.family)
 		return false;
 	if (want_host && p.len != (p.family == 4 ? 32u : 128u)) {
-		cfg_report(c, n, path, "a probe target is one address, not a "
+		cfg_report(c, n, path,
+			   "a probe target is one address, not a "
 			   "prefix");
 		return false;
 	}
@@ -240,9 +248,9 @@ static int get_prefixes(struct ctx *c, yaml_node_t *n, const char *path,
 static void parse_path(struct ctx *c, yaml_node_t *n, const char *path,
 		       struct wf_cfg_path *p)
 {
-	static const char *const keys[] = { "name", "device", "targets",
-					     "priority", "weight", "capacity",
-					     NULL };
+	static const char *const keys[] = { "name",	"device", "targets",
+					    "priority", "weight", "capacity",
+					    NULL };
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val;
 	int i = 0, k;
@@ -281,10 +289,12 @@ static void parse_path(struct ctx *c, yaml_node_t *n, const char *path,
 	if (!p->name[0])
 		cfg_report(c, n, path, "missing key \"name\"");
 	if (!p->device[0])
-		cfg_report(c, n, path, "missing key \"device\"; name the "
+		cfg_report(c, n, path,
+			   "missing key \"device\"; name the "
 			   "WireGuard interface, e.g. device: wg0");
 	if (!have_targets)
-		cfg_report(c, n, path, "missing key \"targets\"; give the "
+		cfg_report(c, n, path,
+			   "missing key \"targets\"; give the "
 			   "address(es) to ping through the tunnel, e.g. its "
 			   "peer's tunnel address");
 }
@@ -304,10 +314,14 @@ static void parse_paths(struct ctx *c, yaml_node_t *n, const char *path,
 		parse_path(c, item, sub, p);
 		for (int j = 0; j < st->n_paths; j++) {
 			if (p->name[0] && !strcmp(st->paths[j].name, p->name))
-				cfg_report(c, item, sub, "name \"%s\" is already "
-					   "used by %s[%d]", p->name, path, j);
-			if (p->device[0] && !strcmp(st->paths[j].device, p->device))
-				cfg_report(c, item, sub, "device %s is already "
+				cfg_report(c, item, sub,
+					   "name \"%s\" is already "
+					   "used by %s[%d]",
+					   p->name, path, j);
+			if (p->device[0] &&
+			    !strcmp(st->paths[j].device, p->device))
+				cfg_report(c, item, sub,
+					   "device %s is already "
 					   "%s[%d]'s; one path per device",
 					   p->device, path, j);
 		}
@@ -345,18 +359,24 @@ static void get_via(struct ctx *c, yaml_node_t *n, const char *path,
 			continue;
 		p = find_path(st, s);
 		if (p < 0) {
-			cfg_report(c, item, sub, "no path named \"%s\" in "
-				   "steering.paths (paths come before routes)", s);
+			cfg_report(c, item, sub,
+				   "no path named \"%s\" in "
+				   "steering.paths (paths come before routes)",
+				   s);
 			continue;
 		}
 		for (int j = 0; j < r->n_paths; j++)
 			if (r->paths[j] == p)
-				cfg_report(c, item, sub, "path \"%s\" is named "
-					   "twice", s), p = -1;
+				cfg_report(c, item, sub,
+					   "path \"%s\" is named "
+					   "twice",
+					   s),
+					p = -1;
 		if (p < 0)
 			continue;
 		if (r->n_paths == WF_CFG_ROUTE_PATHS) {
-			cfg_report(c, item, sub, "more than %d paths in one route",
+			cfg_report(c, item, sub,
+				   "more than %d paths in one route",
 				   WF_CFG_ROUTE_PATHS);
 			return;
 		}
@@ -384,12 +404,14 @@ static void check_shares(struct ctx *c, yaml_node_t *n, const char *path,
 			p->capacity_bps ? with++ : without++;
 	}
 	if (with && without)
-		cfg_report(c, n, path, "spread shares: give every path without a "
+		cfg_report(c, n, path,
+			   "spread shares: give every path without a "
 			   "weight a capacity, or none of them");
 }
 
 static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
-			const struct wf_cfg_steering *st, struct wf_cfg_route *r)
+			const struct wf_cfg_steering *st,
+			struct wf_cfg_route *r)
 {
 	static const char *const keys[] = { "to", "via", "mode", NULL };
 	static const char *const modes[] = { "failover", "spread", NULL };
@@ -404,7 +426,8 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
 				  sizeof(sub))) >= 0) {
 		if (k == 0)
-			have_to = true, r->n_to = get_prefixes(c, val, sub, r->to,
+			have_to = true,
+			r->n_to = get_prefixes(c, val, sub, r->to,
 					       WF_CFG_ROUTE_TO, false);
 		else if (k == 1)
 			have_via = true, get_via(c, val, sub, st, r);
@@ -414,17 +437,21 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 	r->mode = (enum wf_steer_mode)mode;
 	check_shares(c, n, path, st, r);
 	if (!have_to)
-		cfg_report(c, n, path, "missing key \"to\"; give the destination "
+		cfg_report(c, n, path,
+			   "missing key \"to\"; give the destination "
 			   "prefixes, e.g. to: [10.99.0.0/24]");
 	if (!have_via)
-		cfg_report(c, n, path, "missing key \"via\"; a route needs at "
+		cfg_report(c, n, path,
+			   "missing key \"via\"; a route needs at "
 			   "least one path, e.g. via: [direct, relay]");
 	else if (!r->n_paths)
-		cfg_report(c, n, path, "a route with no paths; name at least one "
+		cfg_report(c, n, path,
+			   "a route with no paths; name at least one "
 			   "in via:");
 }
 
-static bool prefixes_overlap(const struct wf_prefix *a, const struct wf_prefix *b)
+static bool prefixes_overlap(const struct wf_prefix *a,
+			     const struct wf_prefix *b)
 {
 	return prefix_contains(a, b) || prefix_contains(b, a);
 }
@@ -438,9 +465,11 @@ static void check_overlaps(struct ctx *c, yaml_node_t *item, const char *sub,
 
 	for (int i = 0; i < r->n_to; i++)
 		for (int rj = 0; rj <= ri; rj++)
-			for (int j = 0; j < (rj == ri ? i : st->routes[rj].n_to); j++) {
+			for (int j = 0;
+			     j < (rj == ri ? i : st->routes[rj].n_to); j++) {
 				const struct wf_prefix *p = &r->to[i];
-				const struct wf_prefix *q = &st->routes[rj].to[j];
+				const struct wf_prefix *q =
+					&st->routes[rj].to[j];
 
 				if (!prefixes_overlap(p, q))
 					continue;
@@ -448,7 +477,8 @@ static void check_overlaps(struct ctx *c, yaml_node_t *item, const char *sub,
 					  p->addr, a, sizeof(a));
 				inet_ntop(q->family == 4 ? AF_INET : AF_INET6,
 					  q->addr, b, sizeof(b));
-				cfg_report(c, item, sub, "to[%d] %s/%u overlaps "
+				cfg_report(c, item, sub,
+					   "to[%d] %s/%u overlaps "
 					   "steering.routes[%d].to[%d] %s/%u; a "
 					   "destination must belong to one route",
 					   i, a, p->len, rj, j, b, q->len);
@@ -462,7 +492,8 @@ static void parse_routes(struct ctx *c, yaml_node_t *n, const char *path,
 	char sub[PATH_MAXLEN];
 	int prefixes = 0;
 
-	if (!cfg_expect_kind(c, n, path, YAML_SEQUENCE_NODE, "a list of routes"))
+	if (!cfg_expect_kind(c, n, path, YAML_SEQUENCE_NODE,
+			     "a list of routes"))
 		return;
 	while ((item = cfg_item(c, n, path, st->n_routes, WF_CFG_MAX_ROUTES,
 				"routes", sub, sizeof(sub)))) {
@@ -472,8 +503,10 @@ static void parse_routes(struct ctx *c, yaml_node_t *n, const char *path,
 		check_overlaps(c, item, sub, st, st->n_routes);
 		prefixes += r->n_to;
 		if (prefixes > STEER_PREFIXES_MAX)
-			cfg_report(c, item, sub, "more than %d prefixes over all "
-				   "routes", STEER_PREFIXES_MAX);
+			cfg_report(c, item, sub,
+				   "more than %d prefixes over all "
+				   "routes",
+				   STEER_PREFIXES_MAX);
 		st->n_routes++;
 	}
 }
@@ -481,8 +514,8 @@ static void parse_routes(struct ctx *c, yaml_node_t *n, const char *path,
 void cfg_parse_steering(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_config *cfg)
 {
-	static const char *const keys[] = { "probe", "paths", "routes",
-					     "on_change", "max_flows", NULL };
+	static const char *const keys[] = { "probe",	 "paths",     "routes",
+					    "on_change", "max_flows", NULL };
 	struct wf_cfg_steering *st = &cfg->steer;
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val, *routes = NULL;
@@ -503,30 +536,34 @@ void cfg_parse_steering(struct ctx *c, yaml_node_t *n, const char *path,
 		case 1:
 			parse_paths(c, val, sub, st);
 			break;
-		case 2:	/* after paths, wherever it stands in the file */
+		case 2: /* after paths, wherever it stands in the file */
 			routes = val;
 			snprintf(rsub, sizeof(rsub), "%s", sub);
 			break;
 		case 3:
 			s = cfg_scalar(c, val, sub);
 			if (s && s[0] != '/')
-				cfg_report(c, val, sub, "\"%s\": give the hook's "
-					   "absolute path", s);
+				cfg_report(c, val, sub,
+					   "\"%s\": give the hook's "
+					   "absolute path",
+					   s);
 			else if (s && strlen(s) < sizeof(st->on_change))
 				strcpy(st->on_change, s);
 			break;
 		case 4:
-			cfg_get_u32(c, val, sub, &st->max_flows, STEER_FLOWS_MIN,
-				    STEER_FLOWS_MAX);
+			cfg_get_u32(c, val, sub, &st->max_flows,
+				    STEER_FLOWS_MIN, STEER_FLOWS_MAX);
 			break;
 		}
 	}
 	if (routes)
 		parse_routes(c, routes, rsub, st);
 	if (!st->n_paths)
-		cfg_report(c, n, path, "no paths; list at least one under "
+		cfg_report(c, n, path,
+			   "no paths; list at least one under "
 			   "steering.paths");
 	else if (!routes)
-		cfg_report(c, n, path, "no routes; say which destinations use "
+		cfg_report(c, n, path,
+			   "no routes; say which destinations use "
 			   "the paths under steering.routes");
 }

@@ -48,7 +48,8 @@ int cgroup_resolve(const char *rel, __u64 *id, __u32 *level, char *why,
 	}
 	mlen = strlen(mount);
 	if (strncmp(real, mount, mlen) || (real[mlen] && real[mlen] != '/')) {
-		snprintf(why, n, "\"%s\" leads to %s, outside the cgroup2 mount %s",
+		snprintf(why, n,
+			 "\"%s\" leads to %s, outside the cgroup2 mount %s",
 			 rel, real, mount);
 		return -1;
 	}
@@ -66,13 +67,13 @@ int cgroup_resolve(const char *rel, __u64 *id, __u32 *level, char *why,
 
 /* A walk of the cgroup tree, bounded in depth and in directories visited. */
 #define FIND_DEPTH 10
-#define FIND_DIRS 100000
+#define FIND_DIRS  100000
 
 struct find {
 	int (*match)(const char *name, const char *parent, const char *want);
 	const char *want;
-	char first[PATH_MAX];	/* relative path of the first match */
-	char second[PATH_MAX];	/* ... of another, if any */
+	char first[PATH_MAX];  /* relative path of the first match */
+	char second[PATH_MAX]; /* ... of another, if any */
 	int found;
 	int visited;
 };
@@ -135,8 +136,10 @@ static int find_one(struct find *f, const char *what, char *rel, size_t reln,
 		return 0;
 	}
 	if (f->found) {
-		snprintf(why, n, "%s \"%s\" is ambiguous: %s and %s (at least); "
-			 "give more of it", what, f->want, f->first, f->second);
+		snprintf(why, n,
+			 "%s \"%s\" is ambiguous: %s and %s (at least); "
+			 "give more of it",
+			 what, f->want, f->first, f->second);
 		return CGROUP_AMBIGUOUS;
 	}
 	snprintf(why, n, "no cgroup for %s \"%s\" under %s", what, f->want,

@@ -28,7 +28,7 @@
 #include "version.h"
 
 #define FLOWS_DEFAULT 10
-#define FLOWS_MAX 10000
+#define FLOWS_MAX     10000
 
 /*
  * Connections: an idle one costs a slot until the timeout, so slots are
@@ -36,10 +36,10 @@
  * client goes after 5 s. A local user can still take slots from several
  * 127.x addresses, but only for seconds and only 256 of them.
  */
-#define CONN_MAX 256u
-#define CONN_PER_IP 16u
+#define CONN_MAX       256u
+#define CONN_PER_IP    16u
 #define CONN_TIMEOUT_S 5u
-#define CONN_MEMORY (16u * 1024)
+#define CONN_MEMORY    (16u * 1024)
 
 bool http_changed(const struct wf_config *old, const struct wf_config *new)
 {
@@ -51,8 +51,9 @@ bool http_changed(const struct wf_config *old, const struct wf_config *new)
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status,
 			       const char *type, char *body, size_t len)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		len, body, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, body,
+						MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result ret;
 
 	if (!r) {
@@ -103,17 +104,24 @@ static void metrics_daemon(FILE *o, const struct http *h,
 	char l[PROM_LABELS_MAX], abi[16];
 
 	snprintf(abi, sizeof(abi), "%u", WF_ABI_VERSION);
-	prom_family(o, "wirefisher_build_info", "gauge", "Always 1; the labels "
+	prom_family(o, "wirefisher_build_info", "gauge",
+		    "Always 1; the labels "
 		    "say which wirefisher runs.");
-	prom_u64(o, "wirefisher_build_info", prom_labels(l, sizeof(l), 2,
-		 "version", WF_VERSION, "abi", abi), 1);
-	prom_family(o, "wirefisher_start_time_seconds", "gauge", "When the "
+	prom_u64(o, "wirefisher_build_info",
+		 prom_labels(l, sizeof(l), 2, "version", WF_VERSION, "abi",
+			     abi),
+		 1);
+	prom_family(o, "wirefisher_start_time_seconds", "gauge",
+		    "When the "
 		    "daemon started, in seconds since the epoch.");
-	prom_u64(o, "wirefisher_start_time_seconds", NULL, (uint64_t)h->started);
-	prom_family(o, "wirefisher_reloads_total", "counter", "Reload attempts "
+	prom_u64(o, "wirefisher_start_time_seconds", NULL,
+		 (uint64_t)h->started);
+	prom_family(o, "wirefisher_reloads_total", "counter",
+		    "Reload attempts "
 		    "(SIGHUP, wirefisher reload).");
 	prom_u64(o, "wirefisher_reloads_total", NULL, info->reload_seq);
-	prom_family(o, "wirefisher_reload_failures_total", "counter", "Reloads "
+	prom_family(o, "wirefisher_reload_failures_total", "counter",
+		    "Reloads "
 		    "refused (the running config stayed).");
 	prom_u64(o, "wirefisher_reload_failures_total", NULL,
 		 info->reload_failures);
@@ -151,7 +159,7 @@ static enum MHD_Result respond_with(struct MHD_Connection *c, const char *type,
 	if (rc) {
 		free(body);
 		return http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-				     "the daemon's maps cannot be read");
+				  "the daemon's maps cannot be read");
 	}
 	return respond(c, MHD_HTTP_OK, type, body, len);
 }
@@ -169,12 +177,13 @@ static enum MHD_Result get_health(struct MHD_Connection *c, struct http *h)
 	o = open_memstream(&body, &len);
 	if (!o)
 		return MHD_NO;
-	fprintf(o, "{\"status\":\"%s\",\"pid\":%u,\"uptime_seconds\":%lld,"
+	fprintf(o,
+		"{\"status\":\"%s\",\"pid\":%u,\"uptime_seconds\":%lld,"
 		"\"version\":\"%s\",\"reloads\":%u,\"last_reload_failed\":%s}\n",
 		ok ? "ok" : "no maps", (unsigned)getpid(),
 		(long long)(time(NULL) - h->started), WF_VERSION,
-		ok ? info.reload_seq : 0, ok && info.reload_failed ? "true" :
-		"false");
+		ok ? info.reload_seq : 0,
+		ok && info.reload_failed ? "true" : "false");
 	fclose(o);
 	return respond(c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
 		       "application/json", body, len);
@@ -196,19 +205,22 @@ static int write_paths(const void *arg, FILE *o)
 static enum MHD_Result get_stats(struct MHD_Connection *c, struct http *h,
 				 bool flows)
 {
-	struct stats_opts so = { .pin_dir = h->pin_dir, .json = true,
-				 .sort = SORT_RATE, .top = FLOWS_DEFAULT,
+	struct stats_opts so = { .pin_dir = h->pin_dir,
+				 .json = true,
+				 .sort = SORT_RATE,
+				 .top = FLOWS_DEFAULT,
 				 .no_flows = !flows };
-	const char *top = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-						      "top");
+	const char *top =
+		MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "top");
 	char *end;
 
 	if (top) {
 		unsigned long n = strtoul(top, &end, 10);
 
 		if (!*top || *end || n == 0 || n > FLOWS_MAX)
-			return http_error(c, MHD_HTTP_BAD_REQUEST, "top: write a "
-					     "count from 1 to 10000");
+			return http_error(c, MHD_HTTP_BAD_REQUEST,
+					  "top: write a "
+					  "count from 1 to 10000");
 		so.top = (unsigned)n;
 	}
 	return respond_with(c, "application/json", write_stats, &so);
@@ -217,7 +229,9 @@ static enum MHD_Result get_stats(struct MHD_Connection *c, struct http *h,
 static void on_done(void *cls, struct MHD_Connection *c, void **state,
 		    enum MHD_RequestTerminationCode why)
 {
-	(void)cls; (void)c; (void)why;
+	(void)cls;
+	(void)c;
+	(void)why;
 	http_switch_done(state);
 }
 
@@ -246,7 +260,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	if (!get)
 		return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only");
 	if (!strcmp(url, "/metrics"))
-		return respond_with(c, "text/plain; version=0.0.4; charset=utf-8",
+		return respond_with(c,
+				    "text/plain; version=0.0.4; charset=utf-8",
 				    write_metrics, h);
 	if (!strcmp(url, "/health"))
 		return get_health(c, h);
@@ -256,9 +271,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		return get_stats(c, h, true);
 	if (!strcmp(url, "/paths"))
 		return respond_with(c, "application/json", write_paths, h);
-	return http_error(c, MHD_HTTP_NOT_FOUND, "no such endpoint: see "
-			     "/metrics, /health, /status, /paths, /flows?top=N, "
-			     "POST /paths/switch");
+	return http_error(c, MHD_HTTP_NOT_FOUND,
+			  "no such endpoint: see "
+			  "/metrics, /health, /status, /paths, /flows?top=N, "
+			  "POST /paths/switch");
 }
 
 /* Listen on sa; MHD's daemon, or NULL with errno. */
@@ -276,8 +292,7 @@ static struct MHD_Daemon *listen_on(struct http *h, const struct sockaddr *sa,
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT, CONN_PER_IP,
 				MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-				(size_t)CONN_MEMORY,
-				MHD_OPTION_END);
+				(size_t)CONN_MEMORY, MHD_OPTION_END);
 }
 
 static void log_listen_error(const struct wf_config *cfg, int err)
@@ -290,7 +305,8 @@ static void log_listen_error(const struct wf_config *cfg, int err)
 			 hc->where.line, hc->where.col);
 	log_error("%shttp.listen: cannot listen on %s: %s (another "
 		  "wirefisher? choose another port, or http: { enabled: "
-		  "false })", where, hc->listen, strerror(err));
+		  "false })",
+		  where, hc->listen, strerror(err));
 }
 
 struct http *http_start(const struct wf_config *cfg, int *err)

@@ -26,7 +26,7 @@
 #include "trust.h"
 
 #define RUN_DIR "/run/wirefisher"
-#define BPFFS "/sys/fs/bpf/"
+#define BPFFS	"/sys/fs/bpf/"
 
 void http_guard_init(struct http *h, const struct wf_cfg_http *hc,
 		     const char *pin_dir)
@@ -39,8 +39,9 @@ void http_guard_init(struct http *h, const struct wf_cfg_http *hc,
 	memcpy(h->addr, hc->addr, sizeof(h->addr));
 	h->port = hc->port;
 	h->wildcard = !memcmp(hc->addr, zero, hc->family == 4 ? 4 : 16);
-	h->loopback = hc->family == 4 ? hc->addr[0] == 127 :
-		      !memcmp(hc->addr, zero, 15) && hc->addr[15] == 1;
+	h->loopback = hc->family == 4 ?
+			      hc->addr[0] == 127 :
+			      !memcmp(hc->addr, zero, 15) && hc->addr[15] == 1;
 	/*
 	 * One token per pin directory (one daemon each, by its lock):
 	 * /sys/fs/bpf/a/b -> /run/wirefisher/a.b.http-token. Pin directory
@@ -50,7 +51,8 @@ void http_guard_init(struct http *h, const struct wf_cfg_http *hc,
 		rel += sizeof(BPFFS) - 1;
 	n = (size_t)snprintf(h->token_path, sizeof(h->token_path),
 			     RUN_DIR "/%s.http-token", rel);
-	for (size_t i = sizeof(RUN_DIR); i < n && i < sizeof(h->token_path); i++)
+	for (size_t i = sizeof(RUN_DIR); i < n && i < sizeof(h->token_path);
+	     i++)
 		if (h->token_path[i] == '/')
 			h->token_path[i] = '.';
 }
@@ -59,15 +61,15 @@ void http_guard_init(struct http *h, const struct wf_cfg_http *hc,
 static int run_dir_ready(char *why, size_t n)
 {
 	if (mkdir(RUN_DIR, 0755) && errno != EEXIST) {
-		snprintf(why, n, "cannot make %s: %s", RUN_DIR, strerror(errno));
+		snprintf(why, n, "cannot make %s: %s", RUN_DIR,
+			 strerror(errno));
 		return -1;
 	}
 	return trust_path(RUN_DIR, why, n);
 }
 
 /* Write the token to path, 0600, replacing what was there at once. */
-static int token_write(const char *path, const char *token, char *why,
-		       size_t n)
+static int token_write(const char *path, const char *token, char *why, size_t n)
 {
 	char tmp[PATH_MAX + 8];
 	int fd, err = 0;
@@ -77,8 +79,8 @@ static int token_write(const char *path, const char *token, char *why,
 	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0600);
-	if (fd < 0 || fchmod(fd, 0600) || write(fd, token, (size_t)len) != len ||
-	    write(fd, "\n", 1) != 1)
+	if (fd < 0 || fchmod(fd, 0600) ||
+	    write(fd, token, (size_t)len) != len || write(fd, "\n", 1) != 1)
 		err = errno ? errno : EIO;
 	if (fd >= 0 && close(fd) && !err)
 		err = errno;
@@ -100,7 +102,8 @@ void http_token_create(struct http *h)
 	h->token[0] = '\0';
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
 		log_warn("POST /paths/switch is off: no random bytes for its "
-			 "token: %s", strerror(errno));
+			 "token: %s",
+			 strerror(errno));
 		return;
 	}
 	for (size_t i = 0; i < sizeof(raw); i++)
@@ -110,8 +113,8 @@ void http_token_create(struct http *h)
 	    token_write(h->token_path, h->token, why, sizeof(why))) {
 		h->token[0] = '\0';
 		log_warn("POST /paths/switch is off: %s (under systemd, the "
-			 "unit's RuntimeDirectory=wirefisher makes %s)", why,
-			 RUN_DIR);
+			 "unit's RuntimeDirectory=wirefisher makes %s)",
+			 why, RUN_DIR);
 		return;
 	}
 	log_info("POST /paths/switch needs the token in %s (root only)",
@@ -146,8 +149,8 @@ static bool host_name_ok(const struct http *h, const char *name, size_t len)
 	if (!fam)
 		return false;
 	/* On a wildcard, any address of this host: a literal is no name. */
-	return h->wildcard || (fam == h->family &&
-			       !memcmp(a, h->addr, fam == 4 ? 4 : 16));
+	return h->wildcard ||
+	       (fam == h->family && !memcmp(a, h->addr, fam == 4 ? 4 : 16));
 }
 
 /* "ADDR:PORT", "[V6]:PORT", or without the port if it is 80. */
@@ -174,10 +177,10 @@ static bool host_ok(const struct http *h, const char *host)
 
 const char *http_guard_request(const struct http *h, struct MHD_Connection *c)
 {
-	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-							 "Origin");
-	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						       "Host");
+	const char *origin =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *host =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
 
 	if (origin)
 		return "requests from web pages (with an Origin header) are "

@@ -18,22 +18,22 @@
 
 #include "config.h"
 
-#define HTTP_TOKEN_HEX 64	/* 32 random bytes */
+#define HTTP_TOKEN_HEX 64 /* 32 random bytes */
 
 struct http_waiter;
 
 struct http {
 	struct MHD_Daemon *d;
 	char pin_dir[PATH_MAX];
-	unsigned top;		/* flows in /metrics */
+	unsigned top; /* flows in /metrics */
 	time_t started;
 	/* the guard: what a Host header may say, the switch token */
-	int family;		/* of the listen address: 4 or 6 */
+	int family; /* of the listen address: 4 or 6 */
 	uint8_t addr[16];
 	uint16_t port;
-	bool wildcard;		/* listening on 0.0.0.0 or :: */
+	bool wildcard; /* listening on 0.0.0.0 or :: */
 	bool loopback;
-	char token[HTTP_TOKEN_HEX + 1];	/* "" if no token file was made */
+	char token[HTTP_TOKEN_HEX + 1]; /* "" if no token file was made */
 	char token_path[PATH_MAX];
 	struct http_waiter *waiter;
 };

@@ -25,9 +25,9 @@
 #include "control.h"
 #include "log.h"
 
-#define BODY_MAX 1024		/* a switch request is a few words */
-#define FIELD_MAX 64
-#define PENDING_MAX 16
+#define BODY_MAX     1024 /* a switch request is a few words */
+#define FIELD_MAX    64
+#define PENDING_MAX  16
 #define WAIT_STEP_MS 10
 
 enum post_state { POST_BODY, POST_WAITING, POST_DONE };
@@ -38,13 +38,13 @@ struct post {
 	enum post_state state;
 	char body[BODY_MAX + 1];
 	size_t len;
-	bool json;		/* Content-Type: application/json came */
-	bool too_big, untyped;	/* a body too long, or one not JSON */
+	bool json;	       /* Content-Type: application/json came */
+	bool too_big, untyped; /* a body too long, or one not JSON */
 	char prefix[FIELD_MAX], via[FIELD_MAX];
 	bool automatic, bad;
 	struct control_pending pend;
 	struct timespec deadline;
-	unsigned status;	/* once POST_DONE */
+	unsigned status; /* once POST_DONE */
 	char why[256];
 };
 
@@ -137,7 +137,8 @@ static enum MHD_Result query_field(void *cls, enum MHD_ValueKind kind,
 {
 	struct post *p = cls;
 	char *dst = !strcmp(key, "prefix") ? p->prefix :
-		    !strcmp(key, "via") ? p->via : NULL;
+		    !strcmp(key, "via")	   ? p->via :
+					     NULL;
 
 	(void)kind;
 	if (!value)
@@ -197,7 +198,8 @@ static void poll_pending(struct http_waiter *w)
 		if (control_switch_applied(&p->pend)) {
 			finish(w, i, MHD_HTTP_OK, p->pend.done);
 		} else if (past(&p->deadline)) {
-			snprintf(why, sizeof(why), "the daemon did not apply "
+			snprintf(why, sizeof(why),
+				 "the daemon did not apply "
 				 "the request within %d s",
 				 CONTROL_SWITCH_WAIT_MS / 1000);
 			finish(w, i, MHD_HTTP_GATEWAY_TIMEOUT, why);
@@ -348,12 +350,14 @@ static enum MHD_Result switch_send(struct http *h, struct post *p)
 	if (p->len && !parse_json(p))
 		p->bad = true;
 	if (p->bad || !p->prefix[0] || !p->via[0] == !p->automatic)
-		return http_error(p->c, MHD_HTTP_BAD_REQUEST, "write {\"prefix\": "
+		return http_error(p->c, MHD_HTTP_BAD_REQUEST,
+				  "write {\"prefix\": "
 				  "P, \"via\": PATH} or {\"prefix\": P, \"auto\": "
 				  "true}, or ?prefix=P&via=PATH with no body");
 	/* Checked before writing: a refused request must change nothing. */
 	if (!waiter_room(h->waiter))
-		return http_error(p->c, MHD_HTTP_SERVICE_UNAVAILABLE, "too many "
+		return http_error(p->c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "too many "
 				  "switches waiting, or stopping; try again");
 	rc = control_switch_send(h->pin_dir, p->prefix,
 				 p->automatic ? NULL : p->via, &p->pend, why,
@@ -364,7 +368,8 @@ static enum MHD_Result switch_send(struct http *h, struct post *p)
 	p->deadline.tv_sec += CONTROL_SWITCH_WAIT_MS / 1000;
 	p->state = POST_WAITING;
 	if (!waiter_add(h->waiter, p))
-		return http_error(p->c, MHD_HTTP_SERVICE_UNAVAILABLE, "the "
+		return http_error(p->c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "the "
 				  "endpoint is stopping; the request was written");
 	return MHD_YES;
 }
@@ -373,18 +378,22 @@ static enum MHD_Result switch_send(struct http *h, struct post *p)
 static enum MHD_Result switch_begin(struct http *h, struct MHD_Connection *c,
 				    void **state)
 {
-	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						       "Content-Type");
+	const char *type =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	struct post *p;
 
 	if (!http_authorized(h, c))
-		return http_error(c, MHD_HTTP_FORBIDDEN, h->token[0] ?
-				  "switching a route needs Authorization: Bearer "
-				  "and the token the daemon wrote (root only; "
-				  "see the log)" : "switching over HTTP is off "
-				  "(no token file; see the log)");
+		return http_error(
+			c, MHD_HTTP_FORBIDDEN,
+			h->token[0] ?
+				"switching a route needs Authorization: Bearer "
+				"and the token the daemon wrote (root only; "
+				"see the log)" :
+				"switching over HTTP is off "
+				"(no token file; see the log)");
 	if (type && !json_type(type))
-		return http_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "send JSON "
+		return http_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				  "send JSON "
 				  "(Content-Type: application/json), or the "
 				  "query with no body; forms and text are refused");
 	p = calloc(1, sizeof(*p));
@@ -407,8 +416,9 @@ enum MHD_Result http_switch(struct http *h, struct MHD_Connection *c,
 	if (!p)
 		return switch_begin(h, c, state);
 	if (p->state == POST_DONE)
-		return p->status == MHD_HTTP_OK ? http_ok(c, p->status, p->why) :
-		       http_error(c, p->status, p->why);
+		return p->status == MHD_HTTP_OK ?
+			       http_ok(c, p->status, p->why) :
+			       http_error(c, p->status, p->why);
 	/* MHD takes an answer only once the body is in: note, answer then. */
 	if (*upload_size) {
 		if (!p->json)
@@ -423,7 +433,8 @@ enum MHD_Result http_switch(struct http *h, struct MHD_Connection *c,
 		return MHD_YES;
 	}
 	if (p->untyped)
-		return http_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "a body "
+		return http_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				  "a body "
 				  "needs Content-Type: application/json");
 	return switch_send(h, p);
 }

@@ -27,8 +27,8 @@ static int default_route_v4(char name[IF_NAMESIZE])
 		return -1;
 	while (found && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%63s %lx %*x %*x %*u %*u %*u %lx", ifn, &dst,
-			   &mask) == 3 && dst == 0 && mask == 0 &&
-		    strlen(ifn) < IF_NAMESIZE) {
+			   &mask) == 3 &&
+		    dst == 0 && mask == 0 && strlen(ifn) < IF_NAMESIZE) {
 			strcpy(name, ifn);
 			found = 0;
 		}
@@ -46,8 +46,9 @@ static int default_route_v6(char name[IF_NAMESIZE])
 	if (!f)
 		return -1;
 	while (found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%32s %x %*s %*s %*s %*s %*s %*s %*s %63s", dst,
-			   &plen, ifn) == 3 && plen == 0 &&
+		if (sscanf(line, "%32s %x %*s %*s %*s %*s %*s %*s %*s %63s",
+			   dst, &plen, ifn) == 3 &&
+		    plen == 0 &&
 		    !strcmp(dst, "00000000000000000000000000000000") &&
 		    strcmp(ifn, "lo") && strlen(ifn) < IF_NAMESIZE) {
 			strcpy(name, ifn);
@@ -85,7 +86,7 @@ int netif_l2_len(const char *name)
 	case ARPHRD_ETHER:
 	case ARPHRD_LOOPBACK:
 		return 14;
-	case ARPHRD_NONE:	/* TUN, WireGuard */
+	case ARPHRD_NONE: /* TUN, WireGuard */
 	case ARPHRD_TUNNEL:
 	case ARPHRD_TUNNEL6:
 	case ARPHRD_IPGRE:
@@ -144,7 +145,8 @@ int netif_route_oif(int family, const void *addr)
 	a->rta_type = RTA_DST;
 	a->rta_len = (unsigned short)RTA_LENGTH(alen);
 	memcpy(RTA_DATA(a), addr, alen);
-	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(a->rta_len);
+	req.nh.nlmsg_len =
+		NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(a->rta_len);
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
@@ -192,9 +194,10 @@ int netif_tx_bytes(const char *name, uint64_t *bytes)
 		/* rx: bytes packets errs drop fifo frame compressed multicast;
 		 * then tx bytes. */
 		if (!strcmp(dev, name) &&
-		    sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu",
-			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
-			   &v[8]) == 9) {
+		    sscanf(colon + 1,
+			   "%llu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7], &v[8]) == 9) {
 			*bytes = v[8];
 			rc = 0;
 		}
@@ -291,7 +294,7 @@ int netif_wg_query_read(struct wg_query *q, long long *age)
 	if (!strstr(q->buf, "\n\n") && q->got < sizeof(q->buf) - 1) {
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
-		netif_wg_query_close(q);	/* closed early, or an error */
+		netif_wg_query_close(q); /* closed early, or an error */
 		return -1;
 	}
 	*age = wg_age_of(q->buf);

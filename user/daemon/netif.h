@@ -46,8 +46,8 @@ int netif_tx_bytes(const char *name, uint64_t *bytes);
  * query whose deadline passed (netif_wg_query_close).
  */
 struct wg_query {
-	int fd;			/* -1: no query in flight */
-	uint64_t deadline_ns;	/* the caller's clock */
+	int fd;		      /* -1: no query in flight */
+	uint64_t deadline_ns; /* the caller's clock */
 	size_t got;
 	char buf[8192];
 };

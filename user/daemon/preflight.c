@@ -38,8 +38,8 @@ static int rule_cgroup(const struct wf_cfg_rule *cr, struct wf_host_rule *hr)
 	if (cr->unit[0])
 		err = cgroup_find_unit(cr->unit, rel, sizeof(rel), why, n);
 	else if (cr->container[0])
-		err = cgroup_find_container(cr->container, rel, sizeof(rel), why,
-					    n);
+		err = cgroup_find_container(cr->container, rel, sizeof(rel),
+					    why, n);
 	if (err)
 		return err;
 	if (cr->cgroup[0])
@@ -81,7 +81,7 @@ static int rule_facts(const struct wf_cfg_rule *cr, struct wf_host_rule *hr)
 	if (cr->iface[0])
 		hr->ifindex = if_nametoindex(cr->iface);
 	if (wf_rule_has_cgroup(cr) && (err = rule_cgroup(cr, hr))) {
-		hr->cgroup_id = 0;	/* no socket has it: the rule waits */
+		hr->cgroup_id = 0; /* no socket has it: the rule waits */
 		return err;
 	}
 	if (cr->pid && kill((pid_t)cr->pid, 0) && errno == ESRCH) {
@@ -96,8 +96,11 @@ static int rule_facts(const struct wf_cfg_rule *cr, struct wf_host_rule *hr)
 
 static const char *owner_key(const struct wf_cfg_rule *cr)
 {
-	return cr->pid ? "pid" : cr->exe[0] ? "exe" : cr->unit[0] ? "unit" :
-	       cr->container[0] ? "container" : "cgroup";
+	return cr->pid		? "pid" :
+	       cr->exe[0]	? "exe" :
+	       cr->unit[0]	? "unit" :
+	       cr->container[0] ? "container" :
+				  "cgroup";
 }
 
 /*
@@ -136,21 +139,25 @@ static int check_ifaces(const struct wf_config *cfg, struct wf_host *h)
 		if (strcmp(ci->name, WF_IFACE_AUTO)) {
 			strcpy(name, ci->name);
 		} else if (netif_default_route(name)) {
-			config_error_at(cfg, ci->where, "interfaces[%d]: auto: this "
+			config_error_at(cfg, ci->where,
+					"interfaces[%d]: auto: this "
 					"network namespace has no default route; "
-					"name the interface instead", i);
+					"name the interface instead",
+					i);
 			errors++;
 			continue;
 		} else {
-			log_info("interfaces[%d]: auto is %s (default route)", i,
-				 name);
+			log_info("interfaces[%d]: auto is %s (default route)",
+				 i, name);
 		}
 		for (int j = 0; j < i; j++)
 			if (!strcmp(name, h->ifaces[j].name)) {
-				config_error_at(cfg, ci->where, "interfaces[%d]: %s is "
+				config_error_at(cfg, ci->where,
+						"interfaces[%d]: %s is "
 						"also interfaces[%d] (auto is the "
 						"default route's interface); list "
-						"it once", i, name, j);
+						"it once",
+						i, name, j);
 				errors++;
 			}
 	}
@@ -164,11 +171,14 @@ static int check_present(const struct wf_config *cfg, const struct wf_host *h)
 	for (int i = 0; i < cfg->n_ifaces; i++) {
 		const struct wf_cfg_iface *ci = &cfg->ifaces[i];
 
-		if (ci->optional || h->ifaces[i].ifindex || !h->ifaces[i].name[0])
+		if (ci->optional || h->ifaces[i].ifindex ||
+		    !h->ifaces[i].name[0])
 			continue;
-		config_error_at(cfg, ci->where, "interfaces[%d].name: no interface "
+		config_error_at(cfg, ci->where,
+				"interfaces[%d].name: no interface "
 				"\"%s\" in this network namespace (see ip link), "
-				"or mark it optional: true", i, h->ifaces[i].name);
+				"or mark it optional: true",
+				i, h->ifaces[i].name);
 		errors++;
 	}
 	return errors;
@@ -200,21 +210,25 @@ static int check_rules(const struct wf_config *cfg, const struct wf_host *h)
 
 		need_cgroup |= wf_rule_at_socket(cr) || cr->cc[0];
 		if (h->rules[i].missing[0]) {
-			config_error_at(cfg, cr->owner_where, "rules[%d].match.%s: %s",
-					i, owner_key(cr), h->rules[i].missing);
+			config_error_at(cfg, cr->owner_where,
+					"rules[%d].match.%s: %s", i,
+					owner_key(cr), h->rules[i].missing);
 			errors++;
 		}
 		if (cr->cc[0] && !cc_available(cr->cc)) {
-			config_error_at(cfg, cr->where, "rules[%d].tcp_congestion: "
+			config_error_at(cfg, cr->where,
+					"rules[%d].tcp_congestion: "
 					"\"%s\" is not available here (see /proc/"
 					"sys/net/ipv4/tcp_available_congestion_"
-					"control)", i, cr->cc);
+					"control)",
+					i, cr->cc);
 			errors++;
 		}
 	}
 	if (need_cgroup && !h->cgroup_root[0]) {
 		log_error("%s: cgroup and tcp_congestion rules need cgroup v2, "
-			  "which is not mounted here", cfg->path);
+			  "which is not mounted here",
+			  cfg->path);
 		errors++;
 	}
 	return errors;
@@ -227,29 +241,36 @@ static int check_path(const struct wf_config *cfg, int i)
 	char a[INET6_ADDRSTRLEN], via[IF_NAMESIZE];
 
 	if (!ifindex) {
-		config_error_at(cfg, p->where, "steering.paths[%d].device: no "
+		config_error_at(cfg, p->where,
+				"steering.paths[%d].device: no "
 				"interface \"%s\" in this network namespace (see "
-				"ip link)", i, p->device);
+				"ip link)",
+				i, p->device);
 		return 1;
 	}
 	if (netif_l2_len(p->device) != 0) {
-		config_error_at(cfg, p->where, "steering.paths[%d].device: %s is "
+		config_error_at(cfg, p->where,
+				"steering.paths[%d].device: %s is "
 				"not a layer-3 tunnel; wirefisher steers IP packets "
 				"between WireGuard (or other TUN/IP tunnel) devices "
-				"only", i, p->device);
+				"only",
+				i, p->device);
 		return 1;
 	}
 	for (int t = 0; t < p->n_targets; t++) {
-		int oif = netif_route_oif(p->targets[t].family, p->targets[t].addr);
+		int oif = netif_route_oif(p->targets[t].family,
+					  p->targets[t].addr);
 
 		if (oif == ifindex)
 			continue;
 		if (oif <= 0 || !if_indextoname((unsigned)oif, via))
 			snprintf(via, sizeof(via), "nowhere");
-		config_error_at(cfg, p->where, "steering.paths[%d].targets[%d]: "
+		config_error_at(cfg, p->where,
+				"steering.paths[%d].targets[%d]: "
 				"%s is routed via %s, not %s; a probe target must "
 				"be reached through its own path (e.g. the peer's "
-				"tunnel address)", i, t,
+				"tunnel address)",
+				i, t,
 				prefix_addr_str(&p->targets[t], a, sizeof(a)),
 				via, p->device);
 		errors++;
@@ -269,19 +290,22 @@ bool preflight_anchored(const struct wf_config *cfg, int r, bool warn)
 	char a[INET6_ADDRSTRLEN], via[IF_NAMESIZE] = "nowhere";
 
 	for (int j = 0; j < rc->n_paths; j++)
-		if (oif > 0 && oif == (int)if_nametoindex(
-				cfg->steer.paths[rc->paths[j]].device))
+		if (oif > 0 &&
+		    oif == (int)if_nametoindex(
+				   cfg->steer.paths[rc->paths[j]].device))
 			return true;
 	if (!warn)
 		return false;
 	if (oif > 0)
 		if_indextoname((unsigned)oif, via);
 	prefix_addr_str(&rc->to[0], a, sizeof(a));
-	config_warn_at(cfg, rc->where, "steering.routes[%d]: the kernel routes "
+	config_warn_at(cfg, rc->where,
+		       "steering.routes[%d]: the kernel routes "
 		       "%s/%u via %s, not through one of the route's paths, so "
 		       "nothing will be steered; add e.g. ip route add %s/%u "
-		       "nexthop dev %s nexthop dev ...", r, a, rc->to[0].len, via,
-		       a, rc->to[0].len, cfg->steer.paths[rc->paths[0]].device);
+		       "nexthop dev %s nexthop dev ...",
+		       r, a, rc->to[0].len, via, a, rc->to[0].len,
+		       cfg->steer.paths[rc->paths[0]].device);
 	return false;
 }
 

@@ -22,8 +22,8 @@ void open_probe(struct steering *s, int i)
 
 	prober_close(&s->probes[i]);
 	if (prober_open(&s->probes[i], cp, cp->device, s->st->probe.mark))
-		log_warn("path %s: cannot open probe socket on %s: %s", cp->name,
-			 cp->device, strerror(errno));
+		log_warn("path %s: cannot open probe socket on %s: %s",
+			 cp->name, cp->device, strerror(errno));
 }
 
 /* on_change: run the hook with the event in its environment; not waited. */
@@ -46,7 +46,8 @@ static void run_hook(struct steering *s, int i, int old, int new)
 	snprintf(e[3], sizeof(e[3]), "WF_NEW_STATE=%s", steer_state_name(new));
 	for (; n < 4; n++)
 		envp[n] = e[n];
-	envp[n++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	envp[n++] =
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	envp[n] = NULL;
 	/*
 	 * The daemon blocks SIGINT/SIGTERM and ignores SIGPIPE; the hook must
@@ -59,9 +60,10 @@ static void run_hook(struct steering *s, int i, int old, int new)
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dfl);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-				 POSIX_SPAWN_SETSIGDEF);
+						POSIX_SPAWN_SETSIGDEF);
 	if (posix_spawn(&pid, argv[0], NULL, &attr, argv, envp))
-		log_warn("on_change: cannot run %s: %s", argv[0], strerror(errno));
+		log_warn("on_change: cannot run %s: %s", argv[0],
+			 strerror(errno));
 	posix_spawnattr_destroy(&attr);
 }
 
@@ -71,12 +73,14 @@ static void path_changed(struct steering *s, int i, int old)
 
 	s->changed_unix[i] = unix_ns();
 	log_info("path %s (%s): %s -> %s (rtt %.1f ms, loss %.0f%%, %llu "
-		 "lost in a row)%s", s->st->paths[i].name, s->st->paths[i].device,
+		 "lost in a row)%s",
+		 s->st->paths[i].name, s->st->paths[i].device,
 		 steer_state_name(old), steer_state_name(p->state),
 		 p->rtt_ns / 1e6, steer_loss(p) * 100,
 		 (unsigned long long)p->lost_run,
 		 p->state == WF_PATH_UP && !steer_usable(p, &s->st->probe) ?
-		 "; not used until its loss falls below the limit" : "");
+			 "; not used until its loss falls below the limit" :
+			 "");
 	run_hook(s, i, old, p->state);
 }
 
@@ -85,10 +89,12 @@ void feed(struct steering *s, int i, const struct round_result *r, int n,
 {
 	for (int k = 0; k < n; k++) {
 		int old = s->paths[i].state;
-		bool changed = r[k].late ?
-			steer_late(&s->paths[i], &s->st->probe, r[k].rtt_ns, now) :
-			steer_round(&s->paths[i], &s->st->probe, r[k].answered,
-				    r[k].rtt_ns, now);
+		bool changed =
+			r[k].late ?
+				steer_late(&s->paths[i], &s->st->probe,
+					   r[k].rtt_ns, now) :
+				steer_round(&s->paths[i], &s->st->probe,
+					    r[k].answered, r[k].rtt_ns, now);
 
 		if (changed)
 			path_changed(s, i, old);
@@ -128,7 +134,8 @@ void probe_paths(struct steering *s, uint64_t now)
 		if (pr->fd4 < 0 && pr->fd6 < 0)
 			continue;
 		/* A round still open in the slot this one takes is lost. */
-		if (prober_send(pr, now, steer_timeout(&s->paths[i], &s->st->probe),
+		if (prober_send(pr, now,
+				steer_timeout(&s->paths[i], &s->st->probe),
 				res))
 			feed(s, i, res, 1, now);
 	}

@@ -21,7 +21,7 @@ struct echo {
 	uint8_t type, code;
 	uint16_t csum, id, seq;
 	char magic[8];
-	uint8_t nonce[8];	/* opaque: compared, never converted */
+	uint8_t nonce[8]; /* opaque: compared, never converted */
 };
 
 /*
@@ -147,7 +147,7 @@ static void send_echo(const struct prober *p, const struct wf_prefix *t,
 		sendto(p->fd4, &e, sizeof(e), 0, (struct sockaddr *)&sin,
 		       sizeof(sin));
 	} else if (t->family == 6 && p->fd6 >= 0) {
-		e.type = ICMP6_ECHO_REQUEST;	/* the kernel sums ICMPv6 */
+		e.type = ICMP6_ECHO_REQUEST; /* the kernel sums ICMPv6 */
 		memcpy(&sin6.sin6_addr, t->addr, 16);
 		sendto(p->fd6, &e, sizeof(e), 0, (struct sockaddr *)&sin6,
 		       sizeof(sin6));

@@ -26,11 +26,11 @@
 #include "config.h"
 #include "rounds.h"
 
-#define PROBER_READS 64		/* datagrams per socket per wake-up */
+#define PROBER_READS 64 /* datagrams per socket per wake-up */
 
 struct prober {
-	int fd4, fd6;		/* -1 when the path has no such target */
-	uint16_t id;		/* ICMP identifier, random per prober */
+	int fd4, fd6; /* -1 when the path has no such target */
+	uint16_t id;  /* ICMP identifier, random per prober */
 	int n_targets;
 	struct wf_prefix targets[WF_CFG_MAX_TARGETS];
 	struct probe_rounds rounds;

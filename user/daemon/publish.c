@@ -25,7 +25,8 @@ void apply_ctl(struct steering *s, int r)
 	char name[64];
 
 	if (bpf_map__lookup_elem(s->skel->maps.wf_route_ctl, &key, sizeof(key),
-				 &ctl, sizeof(ctl), 0) || ctl.seq == s->ctl_seq[r])
+				 &ctl, sizeof(ctl), 0) ||
+	    ctl.seq == s->ctl_seq[r])
 		return;
 	s->ctl_seq[r] = ctl.seq;
 	s->routes[r].pinned = -1;
@@ -33,8 +34,9 @@ void apply_ctl(struct steering *s, int r)
 		if (rc->paths[j] == (int)ctl.pin - 1)
 			s->routes[r].pinned = j;
 	if (s->routes[r].pinned >= 0)
-		log_info("route %s: pinned to %s by hand", route_str(rc, name,
-			 sizeof(name)), s->st->paths[ctl.pin - 1].name);
+		log_info("route %s: pinned to %s by hand",
+			 route_str(rc, name, sizeof(name)),
+			 s->st->paths[ctl.pin - 1].name);
 	else
 		log_info("route %s: back to the prober's choice",
 			 route_str(rc, name, sizeof(name)));
@@ -82,7 +84,8 @@ void publish_route(struct steering *s, int r)
 	__u32 key = (__u32)r;
 	int err;
 
-	v.mode = rc->mode == WF_STEER_SPREAD ? WF_MODE_SPREAD : WF_MODE_FAILOVER;
+	v.mode =
+		rc->mode == WF_STEER_SPREAD ? WF_MODE_SPREAD : WF_MODE_FAILOVER;
 	v.n_paths = (__u8)rc->n_paths;
 	v.active = sr->active < 0 ? WF_NO_PATH : (__u8)sr->active;
 	v.flags = sr->pinned >= 0 ? WF_ROUTE_PINNED : 0;
@@ -97,7 +100,8 @@ void publish_route(struct steering *s, int r)
 			     steer_route_usable(sr, rc, s->st, s->paths, j);
 		vp->weight = wf_path_weight(cp);
 		vp->util = cp->capacity_bps ? (__u32)(s->rate_bps[p] * 1000 /
-						      cp->capacity_bps) : 0;
+						      cp->capacity_bps) :
+					      0;
 	}
 	v.gen = s->written[r].gen;
 	if (!memcmp(&v, &s->written[r], sizeof(v)))
@@ -158,11 +162,12 @@ static void forget_end(struct steering *s)
 	for (__u32 i = 0; i < WF_MAX_PATHS; i++) {
 		bpf_map__update_elem(s->skel->maps.wf_path_flows, &i, sizeof(i),
 				     &zero, sizeof(zero), BPF_ANY);
-		bpf_map__update_elem(s->skel->maps.wf_path_retired, &i, sizeof(i),
-				     &zero, sizeof(zero), BPF_ANY);
+		bpf_map__update_elem(s->skel->maps.wf_path_retired, &i,
+				     sizeof(i), &zero, sizeof(zero), BPF_ANY);
 		if ((int)i >= s->st->n_paths)
 			bpf_map__update_elem(s->skel->maps.wf_path_status, &i,
-					     sizeof(i), &none, sizeof(none), BPF_ANY);
+					     sizeof(i), &none, sizeof(none),
+					     BPF_ANY);
 	}
 	log_info("steering paths were renumbered: steered flows choose their "
 		 "path again");
@@ -179,11 +184,13 @@ static void walk_end(struct steering *s)
 	}
 	for (__u32 i = 0; i < (__u32)s->st->n_paths; i++) {
 		__u64 retired = w->assigned[i] > w->counts[i] ?
-				w->assigned[i] - w->counts[i] : 0;
+					w->assigned[i] - w->counts[i] :
+					0;
 
 		s->flows[i] = w->counts[i];
-		bpf_map__update_elem(s->skel->maps.wf_path_retired, &i, sizeof(i),
-				     &retired, sizeof(retired), BPF_ANY);
+		bpf_map__update_elem(s->skel->maps.wf_path_retired, &i,
+				     sizeof(i), &retired, sizeof(retired),
+				     BPF_ANY);
 	}
 }
 
@@ -193,17 +200,17 @@ static bool walk_batch(struct steering *s, int fd)
 	struct flow_walk *w = &s->walk;
 	void *in = w->started ? &w->token : NULL;
 	__u32 n = FLOW_BATCH;
-	int err = w->forget ?
-		bpf_map_lookup_and_delete_batch(fd, in, &w->token, w->keys,
-						w->vals, &n, NULL) :
-		bpf_map_lookup_batch(fd, in, &w->token, w->keys, w->vals, &n,
-				     NULL);
+	int err = w->forget ? bpf_map_lookup_and_delete_batch(fd, in, &w->token,
+							      w->keys, w->vals,
+							      &n, NULL) :
+			      bpf_map_lookup_batch(fd, in, &w->token, w->keys,
+						   w->vals, &n, NULL);
 
 	/* ENOENT: the last batch (its n entries still valid). Another error
 	 * ends the pass: a count keeps the last pass's figures. */
 	if (err && errno != ENOENT) {
-		log_debug("wf_steer_flows: batch %s: %s", w->forget ?
-			  "delete" : "lookup", strerror(errno));
+		log_debug("wf_steer_flows: batch %s: %s",
+			  w->forget ? "delete" : "lookup", strerror(errno));
 		w->active = false;
 		if (w->forget)
 			forget_end(s);
@@ -272,16 +279,16 @@ static void wg_ask(struct steering *s, int i, uint64_t now)
 		if (!s->wg_silent[i])
 			log_warn("path %s: wireguard-go on %s did not answer on its "
 				 "control socket within %llu ms (stopped?); its "
-				 "handshake age is not updated", cp->name,
-				 cp->device,
+				 "handshake age is not updated",
+				 cp->name, cp->device,
 				 (unsigned long long)(WG_QUERY_NS / 1000000));
 		s->wg_silent[i] = true;
 		if (netif_is_wireguard_go(cp->device))
-			return;	/* still there: keep waiting for this answer */
+			return; /* still there: keep waiting for this answer */
 		netif_wg_query_close(q);
 	}
 	if (netif_wg_query_start(q, cp->device, now + WG_QUERY_NS))
-		set_hs_age(s, i, -1);	/* kernel WireGuard, plain TUN, gone */
+		set_hs_age(s, i, -1); /* kernel WireGuard, plain TUN, gone */
 }
 
 void measure_paths(struct steering *s, uint64_t now)
@@ -295,8 +302,10 @@ void measure_paths(struct steering *s, uint64_t now)
 
 		/* A re-created device starts from 0: no negative rate. */
 		if (netif_tx_bytes(dev, &tx) == 0 && dt) {
-			s->rate_bps[i] = tx >= s->tx_last[i] ?
-				(tx - s->tx_last[i]) * 8 * SECOND / dt : 0;
+			s->rate_bps[i] =
+				tx >= s->tx_last[i] ?
+					(tx - s->tx_last[i]) * 8 * SECOND / dt :
+					0;
 			s->tx_last[i] = tx;
 		}
 		wg_ask(s, i, now);
@@ -308,7 +317,8 @@ void measure_paths(struct steering *s, uint64_t now)
 		s->unanchored[r] = !preflight_anchored(s->cfg, r, !was);
 		if (was && !s->unanchored[r])
 			log_info("steering.routes[%d]: the kernel routes it through "
-				 "a path again", r);
+				 "a path again",
+				 r);
 	}
 	if (!s->walk.active)
 		walk_begin(s, false);
@@ -322,21 +332,23 @@ void publish_status(struct steering *s)
 		double score = steer_score(p, &s->st->probe);
 
 		snprintf(v.name, sizeof(v.name), "%s", s->st->paths[i].name);
-		snprintf(v.device, sizeof(v.device), "%s", s->st->paths[i].device);
+		snprintf(v.device, sizeof(v.device), "%s",
+			 s->st->paths[i].device);
 		v.ifindex = (__u32)s->ifindex[i];
 		v.state = (__u8)p->state;
 		v.configured = 1;
 		v.rtt_ns = (__u64)p->rtt_ns;
 		v.jitter_ns = (__u64)p->jitter_ns;
 		v.loss_ppm = (__u32)(steer_loss(p) * 1e6);
-		v.score_milli = score > 4e6 ? 0xffffffffu : (__u32)(score * 1000);
+		v.score_milli =
+			score > 4e6 ? 0xffffffffu : (__u32)(score * 1000);
 		v.probes_sent = p->rounds;
 		v.probes_lost = p->lost;
 		v.flows = s->flows[i];
 		v.rate_bps = s->rate_bps[i];
 		v.changed_unix_ns = s->changed_unix[i];
 		v.handshake_age_s = s->hs_age[i];
-		bpf_map__update_elem(s->skel->maps.wf_path_status, &i, sizeof(i),
-				     &v, sizeof(v), BPF_ANY);
+		bpf_map__update_elem(s->skel->maps.wf_path_status, &i,
+				     sizeof(i), &v, sizeof(v), BPF_ANY);
 	}
 }

@@ -30,7 +30,7 @@
 
 #define SYNC_NS 1000000000ULL
 
-#define CAP_BPF_NR 39	/* linux >= 5.8; not in older headers */
+#define CAP_BPF_NR 39 /* linux >= 5.8; not in older headers */
 
 static volatile sig_atomic_t stop_signal, reload_signal;
 
@@ -73,7 +73,7 @@ static bool stop_requested(void)
 
 struct daemon {
 	struct wf_config *cfg;
-	struct wf_host *host;	/* cfg on this host, for the loader */
+	struct wf_host *host; /* cfg on this host, for the loader */
 	const struct run_opts *opts;
 	struct loader *l;
 	struct steering *st;
@@ -143,7 +143,8 @@ static void reload_http(struct daemon *d, const struct wf_config *old)
 	http_stop(d->http);
 	d->http = http_start(d->cfg, &err);
 	if (!d->http && err)
-		log_warn("running without the HTTP endpoint until the next reload");
+		log_warn(
+			"running without the HTTP endpoint until the next reload");
 }
 
 static void reload(struct daemon *d)
@@ -155,8 +156,8 @@ static void reload(struct daemon *d)
 	errors = cfg ? load_logged(d->cfg->path, cfg) : 1;
 	if (!errors && strcmp(cfg->pin_dir, d->cfg->pin_dir)) {
 		log_error("%s: pin_dir cannot change while running (%s, was %s); "
-			  "restart instead", d->cfg->path, cfg->pin_dir,
-			  d->cfg->pin_dir);
+			  "restart instead",
+			  d->cfg->path, cfg->pin_dir, d->cfg->pin_dir);
 		errors = 1;
 	}
 	if (!errors) {
@@ -176,7 +177,8 @@ static void reload(struct daemon *d)
 			log_set_level((enum log_level)cfg->log_level);
 		log_set_json(cfg->log_format == WF_LOG_JSON);
 		if (loader_pin(d->l))
-			log_warn("the pins in %s may be out of date", cfg->pin_dir);
+			log_warn("the pins in %s may be out of date",
+				 cfg->pin_dir);
 		log_info("reloaded: %d interfaces, %d rules, %d routes",
 			 cfg->n_ifaces, cfg->n_rules, cfg->steer.n_routes);
 	}
@@ -192,11 +194,13 @@ static void main_loop(struct daemon *d, const sigset_t *waitmask)
 
 	if (nl < 0)
 		log_warn("cannot watch links over netlink (%s); checking every "
-			 "second instead", strerror(errno));
+			 "second instead",
+			 strerror(errno));
 	pfd[0].fd = nl;
 	pfd[0].events = POLLIN;
 	while (!stop_signal) {
-		int nst = d->st ? steering_fds(d->st, pfd + 1, STEERING_FDS) : 0;
+		int nst =
+			d->st ? steering_fds(d->st, pfd + 1, STEERING_FDS) : 0;
 		/* Also re-check links every second, should netlink drop one. */
 		uint64_t wait = d->st ? steering_wait_ns(d->st) : SYNC_NS;
 		struct timespec ts;
@@ -216,7 +220,7 @@ static void main_loop(struct daemon *d, const sigset_t *waitmask)
 		if (reload_signal && !stop_signal) {
 			reload_signal = 0;
 			reload(d);
-			continue;	/* the probe fds changed */
+			continue; /* the probe fds changed */
 		}
 		if (nl >= 0 && (pfd[0].revents & POLLIN)) {
 			netif_drain(nl);
@@ -287,7 +291,8 @@ int run_daemon(struct wf_config *cfg, const struct run_opts *o)
 	if (loader_pin(d.l))
 		goto out;
 	log_info("running: maps pinned in %s; reload with SIGHUP, stop with "
-		 "Ctrl-C or SIGTERM", cfg->pin_dir);
+		 "Ctrl-C or SIGTERM",
+		 cfg->pin_dir);
 	main_loop(&d, &waitmask);
 	if (d.cfg->persist)
 		log_info("stopping on %s: hooks and pins stay (persist: true); "
@@ -302,7 +307,7 @@ interrupted:
 	log_info("interrupted during start-up; nothing was left attached");
 	rc = 0;
 	if (d.l)
-		d.cfg->persist = false;	/* never half-started and kept */
+		d.cfg->persist = false; /* never half-started and kept */
 out:
 	http_stop(d.http);
 	steering_free(d.st);

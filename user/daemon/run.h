@@ -8,8 +8,8 @@
 #include "config.h"
 
 struct run_opts {
-	bool verbose;		/* -v: the config's log level does not apply */
-	bool persist;		/* --persist: as if the config said persist: true */
+	bool verbose; /* -v: the config's log level does not apply */
+	bool persist; /* --persist: as if the config said persist: true */
 };
 
 /*

@@ -52,7 +52,8 @@ static int same_path(const struct steering *prev, const struct wf_cfg_path *cp)
 	for (int j = 0; prev && j < prev->st->n_paths; j++) {
 		const struct wf_cfg_path *pp = &prev->st->paths[j];
 
-		if (!strcmp(pp->name, cp->name) && !strcmp(pp->device, cp->device) &&
+		if (!strcmp(pp->name, cp->name) &&
+		    !strcmp(pp->device, cp->device) &&
 		    pp->n_targets == cp->n_targets &&
 		    !memcmp(pp->targets, cp->targets, sizeof(pp->targets)))
 			return j;
@@ -87,7 +88,8 @@ static int same_route(const struct steering *prev, const struct steering *s,
  */
 static void carry_over(struct steering *s, const struct steering *prev)
 {
-	bool same_window = prev && prev->st->probe.window == s->st->probe.window;
+	bool same_window =
+		prev && prev->st->probe.window == s->st->probe.window;
 
 	for (int i = 0; same_window && i < s->st->n_paths; i++) {
 		int j = same_path(prev, &s->st->paths[i]);
@@ -122,11 +124,13 @@ static bool renumbered(const struct steering *s)
 	for (__u32 i = 0; i < WF_MAX_PATHS; i++) {
 		struct wf_path_status v;
 
-		if (bpf_map__lookup_elem(s->skel->maps.wf_path_status, &i, sizeof(i),
-					 &v, sizeof(v), 0) || !v.configured)
+		if (bpf_map__lookup_elem(s->skel->maps.wf_path_status, &i,
+					 sizeof(i), &v, sizeof(v), 0) ||
+		    !v.configured)
 			continue;
 		v.name[sizeof(v.name) - 1] = '\0';
-		if ((int)i >= s->st->n_paths || strcmp(v.name, s->st->paths[i].name))
+		if ((int)i >= s->st->n_paths ||
+		    strcmp(v.name, s->st->paths[i].name))
 			return true;
 	}
 	return false;
@@ -139,8 +143,9 @@ static int open_path(struct steering *s, int i, uint64_t now, bool quiet)
 
 	steer_path_init(&s->paths[i], now);
 	/* Room for every round the timeout can keep open. */
-	if (prober_init(&s->probes[i], rounds_size(s->st->probe.interval_ns,
-				steer_timeout_max(&s->st->probe)))) {
+	if (prober_init(&s->probes[i],
+			rounds_size(s->st->probe.interval_ns,
+				    steer_timeout_max(&s->st->probe)))) {
 		log_error("path %s: out of memory", cp->name);
 		return -1;
 	}
@@ -155,9 +160,11 @@ static int open_path(struct steering *s, int i, uint64_t now, bool quiet)
 	if (!quiet)
 		log_info("path %s: %s, probing %d target(s) every %llu ms%s",
 			 cp->name, cp->device, cp->n_targets,
-			 (unsigned long long)(s->st->probe.interval_ns / 1000000),
+			 (unsigned long long)(s->st->probe.interval_ns /
+					      1000000),
 			 !netif_is_wireguard_go(cp->device) ?
-			 " (not wireguard-go: no handshake age)" : "");
+				 " (not wireguard-go: no handshake age)" :
+				 "");
 	return 0;
 }
 
@@ -234,7 +241,8 @@ int steering_fds(struct steering *s, struct pollfd *pfd, int max)
 	if (max > STEERING_FDS)
 		max = STEERING_FDS;
 	for (int i = 0; i < s->st->n_paths; i++) {
-		int fds[3] = { s->probes[i].fd4, s->probes[i].fd6, s->wg[i].fd };
+		int fds[3] = { s->probes[i].fd4, s->probes[i].fd6,
+			       s->wg[i].fd };
 
 		for (int j = 0; j < 3; j++)
 			if (fds[j] >= 0 && n < max)
@@ -280,8 +288,10 @@ void steering_run(struct steering *s, const struct pollfd *pfd, int n)
 		if (s->fd_wg[k])
 			wg_answer(s, i);
 		else
-			feed(s, i, res, prober_read(&s->probes[i], pfd[k].fd, now,
-						    res, PROBE_BATCH), now);
+			feed(s, i, res,
+			     prober_read(&s->probes[i], pfd[k].fd, now, res,
+					 PROBE_BATCH),
+			     now);
 	}
 	for (int i = 0; i < s->st->n_paths; i++)
 		follow_device(s, i, now);
@@ -289,7 +299,7 @@ void steering_run(struct steering *s, const struct pollfd *pfd, int n)
 	if (now >= s->next_second) {
 		s->next_second = now + SECOND;
 		measure_paths(s, now);
-		while (waitpid(-1, NULL, WNOHANG) > 0)	/* finished hooks */
+		while (waitpid(-1, NULL, WNOHANG) > 0) /* finished hooks */
 			;
 	}
 	flows_step(s);

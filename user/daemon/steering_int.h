@@ -17,8 +17,8 @@
 #include "steer.h"
 #include "steering.h"
 
-#define SECOND 1000000000ULL
-#define FLOW_IDLE_NS (10 * SECOND)	/* a flow counts on its path this long */
+#define SECOND	     1000000000ULL
+#define FLOW_IDLE_NS (10 * SECOND) /* a flow counts on its path this long */
 /* A WireGuard session's keys expire after 180 s (REJECT_AFTER_TIME). */
 #define HANDSHAKE_STALE_S 180
 
@@ -33,15 +33,15 @@
  * gives a pass, which then waits as long before its next slice: the
  * prober, the link watch and signals are never kept waiting longer.
  */
-#define FLOW_BATCH 1024
+#define FLOW_BATCH   1024
 #define FLOW_WALK_NS (5 * 1000000ULL)
 
 /* A pass over wf_steer_flows in progress (publish.c flows_step). */
 struct flow_walk {
-	bool active, started;	/* started: token is valid */
-	bool forget;		/* deleting every flow, not counting */
-	__u32 token;		/* hash maps resume at a bucket: a u32 */
-	uint64_t now;		/* CLOCK_MONOTONIC_COARSE at the start */
+	bool active, started; /* started: token is valid */
+	bool forget;	      /* deleting every flow, not counting */
+	__u32 token;	      /* hash maps resume at a bucket: a u32 */
+	uint64_t now;	      /* CLOCK_MONOTONIC_COARSE at the start */
 	uint64_t counts[WF_CFG_MAX_PATHS], assigned[WF_CFG_MAX_PATHS];
 	struct wf_flow_key keys[FLOW_BATCH];
 	struct wf_steer_flow vals[FLOW_BATCH];
@@ -60,19 +60,19 @@ struct steering {
 	uint64_t rate_bps[WF_CFG_MAX_PATHS];
 	uint64_t tx_last[WF_CFG_MAX_PATHS];
 	long long hs_age[WF_CFG_MAX_PATHS];
-	struct wg_query wg[WF_CFG_MAX_PATHS];	/* handshake age in flight */
-	bool wg_silent[WF_CFG_MAX_PATHS];	/* warned: UAPI did not answer */
+	struct wg_query wg[WF_CFG_MAX_PATHS]; /* handshake age in flight */
+	bool wg_silent[WF_CFG_MAX_PATHS];     /* warned: UAPI did not answer */
 	struct steer_route routes[WF_CFG_MAX_ROUTES];
 	struct wf_route written[WF_CFG_MAX_ROUTES];
 	uint32_t ctl_seq[WF_CFG_MAX_ROUTES];
-	bool unanchored[WF_CFG_MAX_ROUTES];	/* warned: no kernel route */
+	bool unanchored[WF_CFG_MAX_ROUTES]; /* warned: no kernel route */
 	uint32_t gen;
-	bool renumbered;	/* forget sticky flows on the first run */
+	bool renumbered; /* forget sticky flows on the first run */
 	uint64_t next_second, last_second;
-	uint64_t settle_ns;	/* first decisions wait for every first answer */
+	uint64_t settle_ns; /* first decisions wait for every first answer */
 	struct flow_walk walk;
-	int fd_path[STEERING_FDS];		/* steering_fds: pfd -> path ... */
-	bool fd_wg[STEERING_FDS];		/* ... and a UAPI query, not a probe */
+	int fd_path[STEERING_FDS]; /* steering_fds: pfd -> path ... */
+	bool fd_wg[STEERING_FDS];  /* ... and a UAPI query, not a probe */
 };
 
 /* steering.c */

@@ -32,7 +32,7 @@ static int take_hook(struct hook *h, struct hook *from, const char *dir,
 	else if (adopt)
 		hook_adopt(h, dir);
 	if (h->fd < 0 && !h->legacy)
-		return 1;	/* the caller attaches */
+		return 1; /* the caller attaches */
 	return hook_update(h, prog_fd);
 }
 
@@ -73,7 +73,8 @@ static int take_cg_hooks(struct loader *l, struct loader *prev)
 			      l->adopt, prog);
 		if (r > 0) {
 			if (fd < 0 && mount[0])
-				fd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				fd = open(mount,
+					  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			r = fd < 0 ? -errno : hook_cg_attach(h, prog, fd, k);
 			if (!r)
 				log_info(cg_attached[k], mount);
@@ -120,7 +121,8 @@ void slot_release(struct loader *l, struct slot *s, bool keep)
 	for (int d = 0; d < 2; d++)
 		hook_release(&s->tc[d], l->cfg->pin_dir, keep);
 	if (!keep && l->skel)
-		bpf_map__delete_elem(l->skel->maps.wf_ifaces, &key, sizeof(key), 0);
+		bpf_map__delete_elem(l->skel->maps.wf_ifaces, &key, sizeof(key),
+				     0);
 	s->ifindex = 0;
 }
 
@@ -138,15 +140,15 @@ static int slot_attach(struct loader *l, struct loader *prev, int i)
 	int d, r, prog;
 
 	if (l->no_tc)
-		return 1;	/* skipped, as configured; said once at load */
+		return 1; /* skipped, as configured; said once at load */
 	if (s->ifindex || !ifindex)
 		return 0;
 	if (l2 < 0) {
 		log_error("interfaces[%d]: %s: %s", i, s->name,
 			  l2 == -EPROTONOSUPPORT ?
-			  "unsupported link type (Ethernet, loopback and layer-3 "
-			  "devices such as WireGuard are supported)" :
-			  strerror(-l2));
+				  "unsupported link type (Ethernet, loopback and layer-3 "
+				  "devices such as WireGuard are supported)" :
+				  strerror(-l2));
 		return -1;
 	}
 	s->ifindex = ifindex;
@@ -158,8 +160,9 @@ static int slot_attach(struct loader *l, struct loader *prev, int i)
 			 hook_dir_names[d]);
 		if (!(s->dirs & (1u << d)))
 			continue;
-		prog = bpf_program__fd(d == HOOK_INGRESS ? l->skel->progs.wf_tc_ingress :
-				       l->skel->progs.wf_tc_egress);
+		prog = bpf_program__fd(d == HOOK_INGRESS ?
+					       l->skel->progs.wf_tc_ingress :
+					       l->skel->progs.wf_tc_egress);
 		r = take_hook(h, ps ? &ps->tc[d] : NULL, l->cfg->pin_dir,
 			      l->adopt, prog);
 		if (r > 0)
@@ -171,12 +174,15 @@ static int slot_attach(struct loader *l, struct loader *prev, int i)
 		return -1;
 	}
 	if (ps)
-		return 1;	/* a reload: the reload's line says it */
-	log_info("%s %s (ifindex %d, %s)", s->tc[0].from == HOOK_PINNED ||
-		 s->tc[1].from == HOOK_PINNED ? "took over the hooks on" :
-		 "attached to", s->name, ifindex,
-		 s->dirs == WF_DIRS_BOTH ? "ingress+egress" :
-		 hook_dir_names[s->dirs == WF_DIRS_EGRESS]);
+		return 1; /* a reload: the reload's line says it */
+	log_info("%s %s (ifindex %d, %s)",
+		 s->tc[0].from == HOOK_PINNED || s->tc[1].from == HOOK_PINNED ?
+			 "took over the hooks on" :
+			 "attached to",
+		 s->name, ifindex,
+		 s->dirs == WF_DIRS_BOTH ?
+			 "ingress+egress" :
+			 hook_dir_names[s->dirs == WF_DIRS_EGRESS]);
 	return 1;
 }
 
@@ -189,7 +195,8 @@ static int take_tc_hooks(struct loader *l, struct loader *prev)
 			return -1;
 		if (r == 0 && !l->no_tc)
 			log_warn("interfaces[%d]: %s is not here yet; attaching "
-				 "when it appears", i, l->slots[i].name);
+				 "when it appears",
+				 i, l->slots[i].name);
 	}
 	return 0;
 }
@@ -233,8 +240,10 @@ static void drop_other_link_pins(struct loader *l)
 	char path[PATH_MAX];
 
 	while (d && (e = readdir(d)))
-		if (!strncmp(e->d_name, "link_", 5) && !owns_pin(l, e->d_name) &&
-		    pin_path(path, sizeof(path), l->cfg->pin_dir, e->d_name) == 0)
+		if (!strncmp(e->d_name, "link_", 5) &&
+		    !owns_pin(l, e->d_name) &&
+		    pin_path(path, sizeof(path), l->cfg->pin_dir, e->d_name) ==
+			    0)
 			unlink(path);
 	if (d)
 		closedir(d);
@@ -259,7 +268,7 @@ static void retire(struct loader *l, struct loader *prev)
 	}
 	for (int k = 0; k < N_CG; k++)
 		hook_release(&prev->cg[k], l->cfg->pin_dir, false);
-	prev->committed = false;	/* its pins are ours now */
+	prev->committed = false; /* its pins are ours now */
 	loader_free(prev);
 }
 
@@ -297,7 +306,8 @@ void loader_sync(struct loader *l)
 
 		if (s->ifindex && now != s->ifindex) {
 			log_warn("%s went away (ifindex %d); its hooks went with "
-				 "it. Waiting for it to return", s->name, s->ifindex);
+				 "it. Waiting for it to return",
+				 s->name, s->ifindex);
 			slot_release(l, s, false);
 			changed = true;
 		}
@@ -309,7 +319,8 @@ void loader_sync(struct loader *l)
 						     false);
 				s->ifindex = 0;
 				log_warn("%s is back but could not be attached; "
-					 "will retry when it changes", s->name);
+					 "will retry when it changes",
+					 s->name);
 			} else if (l->cfg->persist) {
 				for (int d = 0; d < 2; d++)
 					hook_pin(&s->tc[d], l->cfg->pin_dir);

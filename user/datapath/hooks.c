@@ -12,11 +12,11 @@
 #include "pin.h"
 
 /* UAPI values newer than the headers libbpf 1.1 ships against. */
-#define WF_BPF_TCX_INGRESS 46
-#define WF_BPF_TCX_EGRESS 47
+#define WF_BPF_TCX_INGRESS   46
+#define WF_BPF_TCX_EGRESS    47
 #define WF_BPF_LINK_TYPE_TCX 11
 
-#define TC_HANDLE 0x5746	/* "WF": our filters in legacy clsact */
+#define TC_HANDLE   0x5746 /* "WF": our filters in legacy clsact */
 #define TC_PRIORITY 0x5746
 
 const char *const hook_dir_names[2] = { "ingress", "egress" };
@@ -24,8 +24,10 @@ const char *const hook_cg_names[N_CG] = { "cg_ingress", "cg_egress",
 					  "sock_create", "sockops" };
 
 static const enum bpf_attach_type cg_types[N_CG] = {
-	BPF_CGROUP_INET_INGRESS, BPF_CGROUP_INET_EGRESS,
-	BPF_CGROUP_INET_SOCK_CREATE, BPF_CGROUP_SOCK_OPS,
+	BPF_CGROUP_INET_INGRESS,
+	BPF_CGROUP_INET_EGRESS,
+	BPF_CGROUP_INET_SOCK_CREATE,
+	BPF_CGROUP_SOCK_OPS,
 };
 
 void hook_init(struct hook *h)
@@ -78,8 +80,10 @@ int hook_tc_attach(struct hook *h, int prog_fd, int ifindex, int dir,
 	h->dir = dir;
 	h->prog = prog_fd;
 	if (!*no_tcx) {
-		fd = bpf_link_create(prog_fd, ifindex, dir == HOOK_INGRESS ?
-				     WF_BPF_TCX_INGRESS : WF_BPF_TCX_EGRESS, NULL);
+		fd = bpf_link_create(prog_fd, ifindex,
+				     dir == HOOK_INGRESS ? WF_BPF_TCX_INGRESS :
+							   WF_BPF_TCX_EGRESS,
+				     NULL);
 		if (fd >= 0) {
 			h->fd = fd;
 			return 0;
@@ -110,10 +114,11 @@ static bool link_kind_ok(int fd, const char *pin)
 	struct bpf_link_info info;
 	__u32 len = sizeof(info);
 	__u32 want = strncmp(pin, "link_tc_", 8) ? BPF_LINK_TYPE_CGROUP :
-		     WF_BPF_LINK_TYPE_TCX;
+						   WF_BPF_LINK_TYPE_TCX;
 
 	memset(&info, 0, sizeof(info));
-	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == want;
+	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+	       info.type == want;
 }
 
 int hook_adopt(struct hook *h, const char *dir)
@@ -123,7 +128,7 @@ int hook_adopt(struct hook *h, const char *dir)
 	if (fd < 0)
 		return 0;
 	if (!link_kind_ok(fd, h->pin)) {
-		close(fd);	/* not ours to update: attach anew */
+		close(fd); /* not ours to update: attach anew */
 		return 0;
 	}
 	h->fd = fd;
@@ -154,8 +159,10 @@ int hook_update(struct hook *h, int prog_fd)
 	/* Keep what it runs now, for hook_undo(): a program we loaded (the
 	 * running set's) by a reference of our own, else by the link's id. */
 	if (h->old_prog < 0) {
-		h->old_prog = h->prog >= 0 ? fcntl(h->prog, F_DUPFD_CLOEXEC, 0) :
-			      h->fd >= 0 ? link_prog(h->fd) : -1;
+		h->old_prog = h->prog >= 0 ?
+				      fcntl(h->prog, F_DUPFD_CLOEXEC, 0) :
+			      h->fd >= 0 ? link_prog(h->fd) :
+					   -1;
 		h->was = h->prog;
 	}
 	if (h->legacy)

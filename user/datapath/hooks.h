@@ -22,16 +22,16 @@
 enum hook_from { HOOK_NEW, HOOK_PREV, HOOK_PINNED };
 
 struct hook {
-	int fd;			/* link fd, -1: none */
+	int fd; /* link fd, -1: none */
 	enum hook_from from;
-	int prog;		/* the program it runs, if we loaded it (not
+	int prog;     /* the program it runs, if we loaded it (not
 				 * owned: the skeleton's), else -1 */
-	int old_prog;		/* before hook_update(): its program, for undo */
-	int was;		/* ... and its `prog` then */
-	bool legacy;		/* a netlink tc filter, not a link */
-	int ifindex;		/* tc: the device */
-	int dir;		/* tc: HOOK_INGRESS or HOOK_EGRESS */
-	char pin[48];		/* name of its pin in the pin directory */
+	int old_prog; /* before hook_update(): its program, for undo */
+	int was;      /* ... and its `prog` then */
+	bool legacy;  /* a netlink tc filter, not a link */
+	int ifindex;  /* tc: the device */
+	int dir;      /* tc: HOOK_INGRESS or HOOK_EGRESS */
+	char pin[48]; /* name of its pin in the pin directory */
 };
 
 enum { HOOK_INGRESS, HOOK_EGRESS };

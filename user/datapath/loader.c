@@ -101,7 +101,8 @@ void loader_options(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 	bpf_map__set_max_entries(skel->maps.wf_keyed, cfg->max_keys);
 	skel->rodata->wf_steer = cfg->steer.n_routes > 0;
 	skel->rodata->wf_probe_mark = cfg->steer.probe.mark;
-	bpf_map__set_max_entries(skel->maps.wf_steer_flows, cfg->steer.max_flows);
+	bpf_map__set_max_entries(skel->maps.wf_steer_flows,
+				 cfg->steer.max_flows);
 }
 
 struct loader *loader_prepare(const struct wf_config *cfg,
@@ -137,7 +138,8 @@ struct loader *loader_prepare(const struct wf_config *cfg,
 	err = wirefisher_bpf__load(l->skel);
 	if (err) {
 		log_error("cannot load the BPF programs: %s (run with -v for "
-			  "the verifier's log)", strerror(-err));
+			  "the verifier's log)",
+			  strerror(-err));
 		goto fail;
 	}
 	if (assign_slots(l, prev) ||
@@ -162,8 +164,8 @@ static int write_info(struct loader *l)
 	if (info.abi_version != WF_ABI_VERSION || info.pid != (__u32)getpid()) {
 		memset(&info, 0, sizeof(info));
 		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-		info.started_ns = (__u64)ts.tv_sec * 1000000000ULL +
-				  (__u64)ts.tv_nsec;
+		info.started_ns =
+			(__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 		info.adopted = l->adopt;
 	}
 	info.abi_version = WF_ABI_VERSION;
@@ -197,16 +199,18 @@ static int pin_links(struct loader *l)
 	int err = 0;
 
 	for (int k = 0; k < N_CG; k++)
-		err = err ? err : l->cfg->persist ? hook_pin(&l->cg[k], dir) :
-			(hook_unpin(&l->cg[k], dir), 0);
+		err = err	      ? err :
+		      l->cfg->persist ? hook_pin(&l->cg[k], dir) :
+					(hook_unpin(&l->cg[k], dir), 0);
 	for (int i = 0; i < l->n_slots; i++)
 		for (int d = 0; d < 2; d++) {
 			struct hook *h = &l->slots[i].tc[d];
 
 			if (h->fd < 0)
 				continue;
-			err = err ? err : l->cfg->persist ? hook_pin(h, dir) :
-				(hook_unpin(h, dir), 0);
+			err = err	      ? err :
+			      l->cfg->persist ? hook_pin(h, dir) :
+						(hook_unpin(h, dir), 0);
 		}
 	return err;
 }
@@ -220,7 +224,8 @@ int loader_pin(struct loader *l)
 		log_error("cannot write wf_info: %s", strerror(-err));
 		return -1;
 	}
-	bpf_object__for_each_map(map, l->skel->obj) {
+	bpf_object__for_each_map(map, l->skel->obj)
+	{
 		/* .rodata/.bss are internal; readers need only the wf_ maps. */
 		if (strncmp(bpf_map__name(map), "wf_", 3))
 			continue;
@@ -296,7 +301,8 @@ int loader_down(const char *dir)
 	pin_dir_release(dir, lock);
 	if (n)
 		log_info("removed %d pins from %s: wirefisher's hooks and maps "
-			 "are gone", n, dir);
+			 "are gone",
+			 n, dir);
 	else
 		log_info("nothing of wirefisher's in %s", dir);
 	return 0;

@@ -63,7 +63,8 @@ int loader_down(const char *dir);
  * Write the rules and prefix tries of cfg, on host, into a loaded skeleton,
  * rule ids as slots (tests call it directly).
  */
-int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg,
+int loader_write_policy(struct wirefisher_bpf *skel,
+			const struct wf_config *cfg,
 			const struct wf_host *host);
 
 /*

@@ -19,27 +19,27 @@
 struct slot {
 	char name[IF_NAMESIZE];
 	unsigned dirs;
-	bool steer;		/* a steering path device */
-	int ifindex;		/* 0: not attached */
-	struct hook tc[2];	/* HOOK_INGRESS, HOOK_EGRESS */
+	bool steer;	   /* a steering path device */
+	int ifindex;	   /* 0: not attached */
+	struct hook tc[2]; /* HOOK_INGRESS, HOOK_EGRESS */
 };
 
 struct loader {
 	const struct wf_config *cfg;
-	const struct wf_host *host;	/* refreshed by the daemon */
+	const struct wf_host *host; /* refreshed by the daemon */
 	struct wirefisher_bpf *skel;
 	struct slot slots[WF_MAX_IFACES];
 	int n_slots;
-	bool no_tcx;		/* kernel refused tcx once: use netlink */
-	bool no_tc;		/* kernel lacks tc BPF and the config said skip */
-	bool adopt;		/* take over the hooks pinned by an earlier run */
-	bool committed;		/* hooks and pins are ours */
-	struct hook cg[N_CG];	/* on the cgroup2 root */
+	bool no_tcx;	      /* kernel refused tcx once: use netlink */
+	bool no_tc;	      /* kernel lacks tc BPF and the config said skip */
+	bool adopt;	      /* take over the hooks pinned by an earlier run */
+	bool committed;	      /* hooks and pins are ours */
+	struct hook cg[N_CG]; /* on the cgroup2 root */
 	/* Rule state slots: held[s] is the rule name in slot s. */
 	char held[WF_RULE_SLOTS][WF_RULE_NAME];
 	int rule_slot[WF_CFG_MAX_RULES];
 	bool rule_fresh[WF_CFG_MAX_RULES];
-	__u64 cg_ids[WF_MAX_RULES];	/* cgroup id each rule last matched */
+	__u64 cg_ids[WF_MAX_RULES]; /* cgroup id each rule last matched */
 };
 
 /* loader.c */

@@ -30,7 +30,8 @@ static void rule_form(const struct wf_config *cfg, const struct wf_host *host,
 	r->exe_dev = hr->exe_dev;
 }
 
-static int write_rule(struct wirefisher_bpf *skel, int i, const struct wf_rule *r)
+static int write_rule(struct wirefisher_bpf *skel, int i,
+		      const struct wf_rule *r)
 {
 	__u32 id = (__u32)i;
 	int err = bpf_map__update_elem(skel->maps.wf_rules, &id, sizeof(id), r,
@@ -121,7 +122,8 @@ static int write_trie(struct bpf_map *map, const struct wf_config *cfg,
 	for (i = 0; i < n && !err; i++)
 		err = lpm_put(map, &e[i].prefix, &e[i].rules);
 	if (err)
-		log_error("cannot write %s: %s", bpf_map__name(map), strerror(-err));
+		log_error("cannot write %s: %s", bpf_map__name(map),
+			  strerror(-err));
 	return err ? -1 : 0;
 }
 
@@ -130,13 +132,16 @@ static int write_tries(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 	if (!cfg->n_rules)
 		return 0;
 	return write_trie(skel->maps.wf_src4, cfg, 4, 1) ||
-	       write_trie(skel->maps.wf_dst4, cfg, 4, 0) ||
-	       write_trie(skel->maps.wf_src6, cfg, 6, 1) ||
-	       write_trie(skel->maps.wf_dst6, cfg, 6, 0) ? -1 : 0;
+			       write_trie(skel->maps.wf_dst4, cfg, 4, 0) ||
+			       write_trie(skel->maps.wf_src6, cfg, 6, 1) ||
+			       write_trie(skel->maps.wf_dst6, cfg, 6, 0) ?
+		       -1 :
+		       0;
 }
 
 /* Steering: each route's prefixes -> the route's index. */
-static int write_routes(struct wirefisher_bpf *skel, const struct wf_config *cfg)
+static int write_routes(struct wirefisher_bpf *skel,
+			const struct wf_config *cfg)
 {
 	for (int r = 0; r < cfg->steer.n_routes; r++) {
 		const struct wf_cfg_route *rc = &cfg->steer.routes[r];
@@ -144,12 +149,13 @@ static int write_routes(struct wirefisher_bpf *skel, const struct wf_config *cfg
 
 		for (int j = 0; j < rc->n_to; j++) {
 			int err = lpm_put(rc->to[j].family == 4 ?
-					  skel->maps.wf_steer4 : skel->maps.wf_steer6,
+						  skel->maps.wf_steer4 :
+						  skel->maps.wf_steer6,
 					  &rc->to[j], &id);
 
 			if (err) {
-				log_error("cannot write steering route %d: %s", r,
-					  strerror(-err));
+				log_error("cannot write steering route %d: %s",
+					  r, strerror(-err));
 				return -1;
 			}
 		}
@@ -158,15 +164,16 @@ static int write_routes(struct wirefisher_bpf *skel, const struct wf_config *cfg
 }
 
 int write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg,
-			const struct wf_host *host, const int *slots)
+		 const struct wf_host *host, const int *slots)
 {
 	return write_tries(skel, cfg) || write_routes(skel, cfg) ||
-	       write_rules(skel, cfg, host, slots) ?
-	       -1 : 0;
+			       write_rules(skel, cfg, host, slots) ?
+		       -1 :
+		       0;
 }
 
-int loader_write_policy(struct wirefisher_bpf *skel, const struct wf_config *cfg,
-			const struct wf_host *host)
+int loader_write_policy(struct wirefisher_bpf *skel,
+			const struct wf_config *cfg, const struct wf_host *host)
 {
 	static char held[WF_RULE_SLOTS][WF_RULE_NAME];
 	int slots[WF_CFG_MAX_RULES];

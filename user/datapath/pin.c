@@ -65,7 +65,8 @@ static bool bpffs_hidden(void)
 	return !bpffs_here() && self && other && self != other;
 }
 
-#define NSENTER_HINT "/sys/fs/bpf is not the host's bpffs in this mount " \
+#define NSENTER_HINT                                                    \
+	"/sys/fs/bpf is not the host's bpffs in this mount "            \
 	"namespace (ip netns exec remounts /sys); run wirefisher with " \
 	"nsenter --net=/run/netns/NAME instead"
 
@@ -78,7 +79,8 @@ static int bpffs_ensure(void)
 		return -1;
 	}
 	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
-		log_error("cannot mount bpffs on %s: %s", BPFFS, strerror(errno));
+		log_error("cannot mount bpffs on %s: %s", BPFFS,
+			  strerror(errno));
 		return -1;
 	}
 	log_info("mounted bpffs on %s", BPFFS);
@@ -124,7 +126,8 @@ int pin_dir_acquire(const char *dir)
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		log_error("cannot open pin directory %s: %s", dir, strerror(errno));
+		log_error("cannot open pin directory %s: %s", dir,
+			  strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
@@ -136,7 +139,8 @@ int pin_dir_acquire(const char *dir)
 				  pid, dir);
 		else
 			log_error("another wirefisher is running on %s; stop it "
-				  "first, or give this one another pin_dir", dir);
+				  "first, or give this one another pin_dir",
+				  dir);
 		close(fd);
 		return -1;
 	}
@@ -167,7 +171,8 @@ int pin_dir_clear(const char *dir)
 		return 0;
 	while ((e = readdir(d))) {
 		/* Only our own: maps, links, and a pin_replace() cut short. */
-		if (strncmp(e->d_name, "wf_", 3) && strncmp(e->d_name, "link_", 5) &&
+		if (strncmp(e->d_name, "wf_", 3) &&
+		    strncmp(e->d_name, "link_", 5) &&
 		    strncmp(e->d_name, "new_wf_", 7) &&
 		    strncmp(e->d_name, "new_link_", 9))
 			continue;
@@ -196,7 +201,8 @@ int pin_replace(int fd, const char *dir, const char *name)
 
 	/* bpffs refuses dots in names: the temporary one gets a prefix. */
 	if (pin_path(path, sizeof(path), dir, name) ||
-	    snprintf(tmp, sizeof(tmp), "%s/new_%s", dir, name) >= (int)sizeof(tmp))
+	    snprintf(tmp, sizeof(tmp), "%s/new_%s", dir, name) >=
+		    (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	unlink(tmp);
 	if (bpf_obj_pin(fd, tmp))
@@ -219,7 +225,10 @@ static const struct pin_shape {
 	const char *name;
 	__u32 type, key_size, value_size;
 } shapes[] = {
-#define SHAPE(n, t, k, v) { #n, BPF_MAP_TYPE_##t, sizeof(k), sizeof(v) }
+#define SHAPE(n, t, k, v)                                  \
+	{                                                  \
+#n, BPF_MAP_TYPE_##t, sizeof(k), sizeof(v) \
+	}
 	SHAPE(wf_info, ARRAY, __u32, struct wf_info),
 	SHAPE(wf_flows, LRU_HASH, struct wf_flow_key, struct wf_flow),
 	SHAPE(wf_stats, PERCPU_ARRAY, __u32, struct wf_counters),
@@ -230,7 +239,8 @@ static const struct pin_shape {
 	SHAPE(wf_rule_stats, PERCPU_ARRAY, __u32, struct wf_rule_counters),
 	SHAPE(wf_rule_acct, ARRAY, __u32, struct wf_flow),
 	SHAPE(wf_routes, HASH, __u32, struct wf_route),
-	SHAPE(wf_steer_flows, LRU_HASH, struct wf_flow_key, struct wf_steer_flow),
+	SHAPE(wf_steer_flows, LRU_HASH, struct wf_flow_key,
+	      struct wf_steer_flow),
 	SHAPE(wf_path_flows, ARRAY, __u32, __u64),
 	SHAPE(wf_path_retired, ARRAY, __u32, __u64),
 	SHAPE(wf_path_status, ARRAY, __u32, struct wf_path_status),
@@ -286,8 +296,8 @@ void pin_close_all(int *const *fds, int n)
 		}
 }
 
-int pin_open_daemon(const char *dir, const char *const *names,
-		    int *const *fds, int n, struct wf_info *info)
+int pin_open_daemon(const char *dir, const char *const *names, int *const *fds,
+		    int n, struct wf_info *info)
 {
 	int info_fd = open_info(dir), err = 0;
 	__u32 zero = 0;
@@ -297,26 +307,29 @@ int pin_open_daemon(const char *dir, const char *const *names,
 	if (info_fd < 0 && errno == EPROTO) {
 		log_error("the maps in %s have another layout than this wirefisher "
 			  "reads (wf_info is not struct wf_info of layout %u): use "
-			  "the binary that pinned them", dir, WF_ABI_VERSION);
+			  "the binary that pinned them",
+			  dir, WF_ABI_VERSION);
 		return -1;
 	}
 	for (int i = 0; i < n && info_fd >= 0 && !err; i++)
 		err = (*fds[i] = pin_open(dir, names[i])) < 0;
 	if ((info_fd < 0 || err) && bpffs_hidden()) {
-		log_error("no running wirefisher found at %s: " NSENTER_HINT, dir);
+		log_error("no running wirefisher found at %s: " NSENTER_HINT,
+			  dir);
 		goto fail;
 	}
 	if (info_fd < 0 || err) {
 		log_error("no running wirefisher found at %s (%s); start one with "
 			  "sudo wirefisher -c FILE, or name its pin directory with "
-			  "--pin-dir", dir, strerror(errno));
+			  "--pin-dir",
+			  dir, strerror(errno));
 		goto fail;
 	}
 	if (bpf_map_lookup_elem(info_fd, &zero, info) ||
 	    info->abi_version != WF_ABI_VERSION) {
 		log_error("the maps in %s have layout version %u; this wirefisher "
-			  "reads version %u: use the binary that pinned them", dir,
-			  info->abi_version, WF_ABI_VERSION);
+			  "reads version %u: use the binary that pinned them",
+			  dir, info->abi_version, WF_ABI_VERSION);
 		goto fail;
 	}
 	close(info_fd);

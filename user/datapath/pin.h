@@ -59,8 +59,8 @@ int pin_open(const char *dir, const char *name);
  * version), nothing left open, -1.
  */
 struct wf_info;
-int pin_open_daemon(const char *dir, const char *const *names,
-		    int *const *fds, int n, struct wf_info *info);
+int pin_open_daemon(const char *dir, const char *const *names, int *const *fds,
+		    int n, struct wf_info *info);
 
 /* Close what pin_open_daemon() opened. */
 void pin_close_all(int *const *fds, int n);

@@ -24,10 +24,10 @@
  * tries, routes) are policy, written whole into a new skeleton each time.
  */
 static const char *const state_maps[] = {
-	"wf_flows", "wf_stats", "wf_ifaces", "wf_info", "wf_rule_buckets",
-	"wf_keyed", "wf_rule_stats", "wf_rule_acct", "wf_sk_owner",
-	"wf_steer_flows", "wf_path_flows", "wf_path_retired", "wf_path_status",
-	"wf_route_ctl", "wf_frags",
+	"wf_flows",	   "wf_stats",	     "wf_ifaces",     "wf_info",
+	"wf_rule_buckets", "wf_keyed",	     "wf_rule_stats", "wf_rule_acct",
+	"wf_sk_owner",	   "wf_steer_flows", "wf_path_flows", "wf_path_retired",
+	"wf_path_status",  "wf_route_ctl",   "wf_frags",
 };
 
 /* ---- state maps: the running set's, or the pinned ones ---- */
@@ -63,25 +63,30 @@ int take_state(struct loader *l, const struct loader *prev)
 		return 0;
 	for (i = 0; i < N_STATE_MAPS; i++) {
 		const char *name = state_maps[i];
-		struct bpf_map *map = bpf_object__find_map_by_name(l->skel->obj,
-								    name);
-		int fd = prev ? bpf_map__fd(bpf_object__find_map_by_name(
-					prev->skel->obj, name)) :
-				pin_open(l->cfg->pin_dir, name);
+		struct bpf_map *map =
+			bpf_object__find_map_by_name(l->skel->obj, name);
+		int fd =
+			prev ? bpf_map__fd(
+				       bpf_object__find_map_by_name(prev->skel
+									    ->obj,
+								    name)) :
+			       pin_open(l->cfg->pin_dir, name);
 		int r;
 
 		if (!map || fd < 0)
-			continue;	/* not pinned: it starts empty */
+			continue; /* not pinned: it starts empty */
 		r = reuse_map(map, fd);
 		if (!prev)
 			close(fd);
 		if (r < 0) {
-			log_error("cannot take over %s: %s", name, strerror(-r));
+			log_error("cannot take over %s: %s", name,
+				  strerror(-r));
 			return -1;
 		}
 		if (r > 0)
 			log_warn("%s: its size changed with the config; it starts "
-				 "empty", name);
+				 "empty",
+				 name);
 	}
 	return 0;
 }
@@ -114,7 +119,7 @@ static void clear_keyed(struct loader *l, const bool *slots)
 		key = next;
 		if (key.rule < WF_RULE_SLOTS && slots[key.rule] &&
 		    bpf_map_delete_elem(fd, &key) == 0)
-			continue;	/* deleted: the walk goes on from prev */
+			continue; /* deleted: the walk goes on from prev */
 		prev = &key;
 	}
 }
@@ -126,7 +131,8 @@ static void clear_keyed(struct loader *l, const bool *slots)
 static void clear_fresh_slots(struct loader *l)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	size_t sz = sizeof(struct wf_rule_counters) * (size_t)(ncpu > 0 ? ncpu : 1);
+	size_t sz =
+		sizeof(struct wf_rule_counters) * (size_t)(ncpu > 0 ? ncpu : 1);
 	struct wf_rule_counters *zc = calloc(1, sz);
 	struct wf_bucket zb = { 0 };
 	struct wf_flow zf = { 0 };
@@ -138,8 +144,8 @@ static void clear_fresh_slots(struct loader *l)
 		if (!l->rule_fresh[i])
 			continue;
 		slots[s] = any = true;
-		bpf_map__update_elem(l->skel->maps.wf_rule_buckets, &s, sizeof(s),
-				     &zb, sizeof(zb), BPF_ANY);
+		bpf_map__update_elem(l->skel->maps.wf_rule_buckets, &s,
+				     sizeof(s), &zb, sizeof(zb), BPF_ANY);
 		bpf_map__update_elem(l->skel->maps.wf_rule_acct, &s, sizeof(s),
 				     &zf, sizeof(zf), BPF_ANY);
 		if (zc)
@@ -158,7 +164,8 @@ int assign_slots(struct loader *l, const struct loader *prev)
 	else if (l->adopt)
 		held_from_pins(l);
 	if (policy_slots(l->cfg, l->held, l->rule_slot, l->rule_fresh)) {
-		log_error("no free rule slot (a bug: there are twice the rules)");
+		log_error(
+			"no free rule slot (a bug: there are twice the rules)");
 		return -1;
 	}
 	if (prev || l->adopt)
@@ -196,7 +203,8 @@ void inspect_pins(struct loader *l)
 	if (have && info.abi_version == WF_ABI_VERSION && has_link_pins(dir)) {
 		l->adopt = true;
 		log_info("taking over the hooks and maps pinned in %s by an "
-			 "earlier run", dir);
+			 "earlier run",
+			 dir);
 		return;
 	}
 	n = pin_dir_clear(dir);
@@ -205,8 +213,8 @@ void inspect_pins(struct loader *l)
 			 "in %s by another wirefisher; its hooks went with them",
 			 n, info.abi_version, WF_ABI_VERSION, dir);
 	else if (n)
-		log_warn("removed %d stale pins left in %s by an earlier run", n,
-			 dir);
+		log_warn("removed %d stale pins left in %s by an earlier run",
+			 n, dir);
 }
 
 /* The rules of a set by slot: want[s] the active rule in slot s, if any. */
@@ -226,7 +234,7 @@ static __u64 mono_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);	/* bpf_ktime_get_ns() */
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns() */
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
@@ -255,8 +263,8 @@ static void rescale_keyed(struct loader *l, const struct wf_rule *old,
 		key = next;
 		prev = &key;
 		if (key.rule < WF_RULE_SLOTS && changed[key.rule])
-			rescale_one(fd, &key, &old[key.rule], &now_rules[key.rule],
-				    now);
+			rescale_one(fd, &key, &old[key.rule],
+				    &now_rules[key.rule], now);
 	}
 }
 
@@ -265,8 +273,9 @@ void rescale_buckets(struct loader *l, const struct loader *prev)
 	static struct wf_rule old[WF_RULE_SLOTS], cur[WF_RULE_SLOTS];
 	bool had[WF_RULE_SLOTS] = { false }, has[WF_RULE_SLOTS] = { false };
 	bool changed[WF_RULE_SLOTS] = { false }, any = false;
-	int fd = prev ? bpf_map__fd(prev->skel->maps.wf_rules) :
-		 l->adopt ? pin_open(l->cfg->pin_dir, "wf_rules") : -1;
+	int fd = prev	  ? bpf_map__fd(prev->skel->maps.wf_rules) :
+		 l->adopt ? pin_open(l->cfg->pin_dir, "wf_rules") :
+			    -1;
 	__u64 now = mono_ns();
 
 	rules_by_slot(fd, old, had);
@@ -280,8 +289,8 @@ void rescale_buckets(struct loader *l, const struct loader *prev)
 			continue;
 		changed[s] = any = true;
 		if (cur[s].per == WF_PER_RULE && cur[s].bucket == s)
-			rescale_one(bpf_map__fd(l->skel->maps.wf_rule_buckets), &s,
-				    &old[s], &cur[s], now);
+			rescale_one(bpf_map__fd(l->skel->maps.wf_rule_buckets),
+				    &s, &old[s], &cur[s], now);
 	}
 	if (any)
 		rescale_keyed(l, old, cur, changed, now);

@@ -38,8 +38,8 @@ static void log_json(enum log_level level, const char *msg)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":",
-		when, ts.tv_nsec / 1000000, names[level]);
+	fprintf(stderr, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":", when,
+		ts.tv_nsec / 1000000, names[level]);
 	json_str(stderr, msg);
 	fputs("}\n", stderr);
 }

@@ -12,9 +12,9 @@
 
 /* An address prefix; family 0 means "any address". */
 struct wf_prefix {
-	int family;		/* 0, 4 or 6 */
-	unsigned len;		/* prefix length in bits */
-	uint8_t addr[16];	/* network byte order, host bits zero */
+	int family;	  /* 0, 4 or 6 */
+	unsigned len;	  /* prefix length in bits */
+	uint8_t addr[16]; /* network byte order, host bits zero */
 };
 
 enum { PREFIX_OK, PREFIX_BAD, PREFIX_HOST_BITS };

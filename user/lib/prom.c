@@ -5,8 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-void prom_family(FILE *o, const char *name, const char *type,
-		 const char *help)
+void prom_family(FILE *o, const char *name, const char *type, const char *help)
 {
 	fprintf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -38,7 +37,8 @@ const char *prom_labels(char *buf, size_t size, int n, ...)
 	for (int i = 0; i < n; i++) {
 		const char *k = va_arg(ap, const char *);
 		const char *v = va_arg(ap, const char *);
-		int w = snprintf(buf + at, size - at, "%s%s=\"", i ? "," : "", k);
+		int w = snprintf(buf + at, size - at, "%s%s=\"", i ? "," : "",
+				 k);
 
 		if (w < 0 || (size_t)w >= size - at)
 			break;

@@ -14,8 +14,7 @@
 #define PROM_LABELS_MAX 512
 
 /* "# HELP name help" and "# TYPE name type" (counter, gauge). */
-void prom_family(FILE *o, const char *name, const char *type,
-		 const char *help);
+void prom_family(FILE *o, const char *name, const char *type, const char *help);
 
 /*
  * Labels as `k="v",k2="v2"` into buf from n key/value string pairs, values

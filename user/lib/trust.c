@@ -17,8 +17,8 @@ static bool owner_ok(const struct stat *st)
 }
 
 /* One component: owned by us or root, writable by no one else. */
-static int check_one(const char *p, const struct stat *st, bool dir,
-		     char *why, size_t n)
+static int check_one(const char *p, const struct stat *st, bool dir, char *why,
+		     size_t n)
 {
 	if (!owner_ok(st)) {
 		snprintf(why, n, "%s belongs to uid %u, not root", p,
@@ -29,8 +29,9 @@ static int check_one(const char *p, const struct stat *st, bool dir,
 	if (dir && (st->st_mode & S_ISVTX) && st->st_uid == 0)
 		return 0;
 	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(why, n, "%s is writable by %s (mode %04o); chmod go-w %s",
-			 p, st->st_mode & S_IWOTH ? "other users" : "its group",
+		snprintf(why, n,
+			 "%s is writable by %s (mode %04o); chmod go-w %s", p,
+			 st->st_mode & S_IWOTH ? "other users" : "its group",
 			 (unsigned)(st->st_mode & 07777), p);
 		return -1;
 	}

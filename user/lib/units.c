@@ -16,7 +16,7 @@
 #define RATE_HINT "write e.g. 8mbit (bits/s) or 1MB/s (bytes/s)"
 
 struct number {
-	unsigned __int128 mant;	/* digits without the point */
+	unsigned __int128 mant; /* digits without the point */
 	unsigned frac;		/* digits after the point */
 	const char *unit;	/* first character after the number */
 };
@@ -44,7 +44,8 @@ static int parse_number(const char *s, struct number *num, char *why, size_t n)
 		for (; isdigit((unsigned char)*p); p++, digits++) {
 			num->mant = num->mant * 10 + (unsigned)(*p - '0');
 			if (++num->frac > 9 || digits > 20) {
-				snprintf(why, n, "\"%s\": more than 9 decimals", s);
+				snprintf(why, n, "\"%s\": more than 9 decimals",
+					 s);
 				return -1;
 			}
 		}
@@ -97,7 +98,8 @@ static uint64_t parse_prefix(const char **p)
 {
 	static const char si[] = "kmgt";
 	const char *q = *p;
-	const char *hit = q[0] ? strchr(si, tolower((unsigned char)q[0])) : NULL;
+	const char *hit =
+		q[0] ? strchr(si, tolower((unsigned char)q[0])) : NULL;
 	uint64_t m = 1, base = 1000;
 	int i, pow;
 
@@ -129,14 +131,17 @@ int units_rate(const char *s, uint64_t *bits_per_s, char *why, size_t n)
 	}
 	/* tc reads "mbps" as megaBYTES per second; most readers as megabits. */
 	if (strcasestr(u, "bps")) {
-		snprintf(why, n, "\"%s\" is ambiguous (tc reads \"bps\" as bytes/s, "
-			 "most people as bits/s); " RATE_HINT, s);
+		snprintf(why, n,
+			 "\"%s\" is ambiguous (tc reads \"bps\" as bytes/s, "
+			 "most people as bits/s); " RATE_HINT,
+			 s);
 		return -1;
 	}
 	mult = parse_prefix(&u);
 	if (!strcmp(u, "bit") || !strcmp(u, "bit/s") || !strcmp(u, "bits") ||
 	    !strcmp(u, "bits/s"))
-		return scale(s, &num, mult, "bits per second", bits_per_s, why, n);
+		return scale(s, &num, mult, "bits per second", bits_per_s, why,
+			     n);
 	if (!strcmp(u, "B/s")) {
 		if (scale(s, &num, mult, "bytes per second", &bytes, why, n))
 			return -1;
@@ -148,8 +153,9 @@ int units_rate(const char *s, uint64_t *bits_per_s, char *why, size_t n)
 		return 0;
 	}
 	if (!strcmp(u, "b/s") || !strcmp(u, "b") || !strcmp(u, "B")) {
-		snprintf(why, n, "\"%s\" is ambiguous (bits or bytes? per second?); "
-			 RATE_HINT, s);
+		snprintf(why, n,
+			 "\"%s\" is ambiguous (bits or bytes? per second?); " RATE_HINT,
+			 s);
 		return -1;
 	}
 	snprintf(why, n, "\"%s\": unknown rate unit \"%s\"; " RATE_HINT, s,
@@ -167,15 +173,18 @@ int units_size(const char *s, uint64_t *bytes, char *why, size_t n)
 		return -1;
 	u = num.unit;
 	if (!*u) {
-		snprintf(why, n, "\"%s\" has no unit; write e.g. 1500B, 64kB or 1MiB",
+		snprintf(why, n,
+			 "\"%s\" has no unit; write e.g. 1500B, 64kB or 1MiB",
 			 s);
 		return -1;
 	}
 	mult = parse_prefix(&u);
 	if (!strcmp(u, "B"))
 		return scale(s, &num, mult, "bytes", bytes, why, n);
-	snprintf(why, n, "\"%s\": unknown size unit \"%s\"; write e.g. 1500B, "
-		 "64kB or 1MiB (B is bytes)", s, num.unit);
+	snprintf(why, n,
+		 "\"%s\": unknown size unit \"%s\"; write e.g. 1500B, "
+		 "64kB or 1MiB (B is bytes)",
+		 s, num.unit);
 	return -1;
 }
 
@@ -185,9 +194,9 @@ int units_duration(const char *s, uint64_t *ns, char *why, size_t n)
 		const char *name;
 		uint64_t ns;
 	} units[] = {
-		{ "ns", 1ULL }, { "us", 1000ULL }, { "ms", 1000000ULL },
-		{ "s", 1000000000ULL }, { "m", 60000000000ULL },
-		{ "h", 3600000000000ULL },
+		{ "ns", 1ULL },		 { "us", 1000ULL },
+		{ "ms", 1000000ULL },	 { "s", 1000000000ULL },
+		{ "m", 60000000000ULL }, { "h", 3600000000000ULL },
 	};
 	struct number num;
 	size_t i;
@@ -195,14 +204,18 @@ int units_duration(const char *s, uint64_t *ns, char *why, size_t n)
 	if (parse_number(s, &num, why, n))
 		return -1;
 	if (!*num.unit) {
-		snprintf(why, n, "\"%s\" has no unit; write e.g. 500ms, 1s or 2m", s);
+		snprintf(why, n,
+			 "\"%s\" has no unit; write e.g. 500ms, 1s or 2m", s);
 		return -1;
 	}
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (!strcmp(num.unit, units[i].name))
-			return scale(s, &num, units[i].ns, "nanoseconds", ns, why, n);
-	snprintf(why, n, "\"%s\": unknown duration unit \"%s\"; "
-		 "write ns, us, ms, s, m or h (e.g. 500ms)", s, num.unit);
+			return scale(s, &num, units[i].ns, "nanoseconds", ns,
+				     why, n);
+	snprintf(why, n,
+		 "\"%s\": unknown duration unit \"%s\"; "
+		 "write ns, us, ms, s, m or h (e.g. 500ms)",
+		 s, num.unit);
 	return -1;
 }
 
@@ -219,13 +232,16 @@ static void fmt_scaled(double v, const char *const *names, double step,
 	if (i == 0)
 		snprintf(buf, n, "%.0f %s", v, names[i]);
 	else
-		snprintf(buf, n, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v,
-			 names[i]);
+		snprintf(buf, n, "%.*f %s",
+			 v < 10	 ? 2 :
+			 v < 100 ? 1 :
+				   0,
+			 v, names[i]);
 }
 
 void units_fmt_rate(uint64_t bytes_per_s, char *buf, size_t n)
 {
-	static const char *const names[] = { "bit/s", "kbit/s", "Mbit/s",
+	static const char *const names[] = { "bit/s",  "kbit/s", "Mbit/s",
 					     "Gbit/s", "Tbit/s", NULL };
 
 	fmt_scaled((double)bytes_per_s * 8, names, 1000, buf, n);
@@ -233,8 +249,8 @@ void units_fmt_rate(uint64_t bytes_per_s, char *buf, size_t n)
 
 void units_fmt_bytes(uint64_t bytes, char *buf, size_t n)
 {
-	static const char *const names[] = { "B", "kB", "MB", "GB", "TB",
-					     "PB", NULL };
+	static const char *const names[] = { "B",  "kB", "MB", "GB",
+					     "TB", "PB", NULL };
 
 	fmt_scaled((double)bytes, names, 1000, buf, n);
 }

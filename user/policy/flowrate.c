@@ -2,8 +2,8 @@
 /* flowrate.c - see flowrate.h. */
 #include "flowrate.h"
 
-void flow_rates_at(const struct wf_flow *f, uint64_t now_ns,
-		      uint64_t window_ns, struct flow_rates *r)
+void flow_rates_at(const struct wf_flow *f, uint64_t now_ns, uint64_t window_ns,
+		   struct flow_rates *r)
 {
 	uint64_t span = now_ns > f->win_start_ns ? now_ns - f->win_start_ns : 0;
 

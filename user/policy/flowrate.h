@@ -23,7 +23,7 @@ struct flow_rates {
  * with no packet to close it is closed here, with exactly the datapath's
  * arithmetic, so an idle flow's rates fall as they would have.
  */
-void flow_rates_at(const struct wf_flow *f, uint64_t now_ns,
-		      uint64_t window_ns, struct flow_rates *r);
+void flow_rates_at(const struct wf_flow *f, uint64_t now_ns, uint64_t window_ns,
+		   struct flow_rates *r);
 
 #endif /* WF_FLOWRATE_H */

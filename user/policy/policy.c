@@ -6,7 +6,7 @@
 
 void policy_rule(const struct wf_cfg_rule *r, struct wf_rule *out)
 {
-	uint64_t rate_Bps = r->rate_bps / 8;	/* >= 1000: config bounds */
+	uint64_t rate_Bps = r->rate_bps / 8; /* >= 1000: config bounds */
 
 	memset(out, 0, sizeof(*out));
 	out->active = 1;
@@ -32,13 +32,13 @@ void policy_rule(const struct wf_cfg_rule *r, struct wf_rule *out)
 	if (r->iface[0])
 		out->flags |= WF_RULE_IFINDEX;
 	if (wf_rule_has_cgroup(r))
-		out->flags |= WF_RULE_CGROUP;	/* id and level: the loader's */
+		out->flags |= WF_RULE_CGROUP; /* id and level: the loader's */
 	if (r->pid) {
 		out->flags |= WF_RULE_PID;
 		out->pid = r->pid;
 	}
 	if (r->exe[0])
-		out->flags |= WF_RULE_EXE;	/* inode and device: the loader's */
+		out->flags |= WF_RULE_EXE; /* inode and device: the loader's */
 	if (r->process[0]) {
 		out->flags |= WF_RULE_COMM;
 		memcpy(out->comm, r->process, sizeof(r->process));
@@ -74,16 +74,16 @@ int policy_lpm(const struct wf_config *cfg, int family, int src,
 
 	n = add_prefix(out, n, &any);
 	for (r = 0; r < cfg->n_rules; r++) {
-		const struct wf_prefix *p = src ? &cfg->rules[r].src :
-						  &cfg->rules[r].dst;
+		const struct wf_prefix *p =
+			src ? &cfg->rules[r].src : &cfg->rules[r].dst;
 
 		if (p->family == family)
 			n = add_prefix(out, n, p);
 	}
 	for (i = 0; i < n; i++)
 		for (r = 0; r < cfg->n_rules; r++) {
-			const struct wf_prefix *p = src ? &cfg->rules[r].src :
-							  &cfg->rules[r].dst;
+			const struct wf_prefix *p =
+				src ? &cfg->rules[r].src : &cfg->rules[r].dst;
 
 			if (prefix_contains(p, &out[i].prefix))
 				out[i].rules |= 1ULL << r;
@@ -120,13 +120,14 @@ int policy_slots(const struct wf_config *cfg,
 	return 0;
 }
 
-uint64_t policy_rescale_tat(uint64_t tat, uint64_t now, const struct wf_rule *old,
+uint64_t policy_rescale_tat(uint64_t tat, uint64_t now,
+			    const struct wf_rule *old,
 			    const struct wf_rule *now_rule)
 {
 	unsigned __int128 debt;
 
 	if (tat <= now || !old->ns_per_byte)
-		return tat;	/* full: nothing owed */
+		return tat; /* full: nothing owed */
 	debt = (unsigned __int128)(tat - now) * now_rule->ns_per_byte /
 	       old->ns_per_byte;
 	if (debt > now_rule->burst_ns)

@@ -18,7 +18,7 @@
 
 struct policy_lpm {
 	struct wf_prefix prefix;
-	uint64_t rules;		/* bit i: rules[i] covers this prefix */
+	uint64_t rules; /* bit i: rules[i] covers this prefix */
 };
 
 /* The ABI form of rule r (id i); ifindex resolved by the caller. */
@@ -52,7 +52,8 @@ int policy_lpm(const struct wf_config *cfg, int family, int src,
  * debt as time at the old rate could otherwise outlast any sane burst: a
  * drained 10 MB bucket at 1 Mbit/s stays 80 s ahead after a raise to 100.)
  */
-uint64_t policy_rescale_tat(uint64_t tat, uint64_t now, const struct wf_rule *old,
+uint64_t policy_rescale_tat(uint64_t tat, uint64_t now,
+			    const struct wf_rule *old,
 			    const struct wf_rule *now_rule);
 
 #endif /* WF_POLICY_H */

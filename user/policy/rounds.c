@@ -55,7 +55,8 @@ static struct probe_round *slot_of(const struct probe_rounds *w, uint16_t seq)
 }
 
 uint16_t rounds_open(struct probe_rounds *w, uint64_t now, uint64_t timeout_ns,
-		     uint64_t nonce, bool *overwritten, struct round_result *lost)
+		     uint64_t nonce, bool *overwritten,
+		     struct round_result *lost)
 {
 	uint16_t seq = w->next_seq++;
 	struct probe_round *r = slot_of(w, seq);
@@ -111,7 +112,8 @@ int rounds_expire(struct probe_rounds *w, uint64_t now,
 	for (uint16_t s = w->oldest; s != w->next_seq && got < max; s++) {
 		struct probe_round *r = slot_of(w, s);
 
-		if (r->state != ROUND_OPEN || r->seq != s || r->deadline_ns > now)
+		if (r->state != ROUND_OPEN || r->seq != s ||
+		    r->deadline_ns > now)
 			continue;
 		r->state = ROUND_EXPIRED;
 		out[got].answered = false;

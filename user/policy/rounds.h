@@ -32,20 +32,20 @@ struct probe_round {
 	uint64_t nonce;
 	uint64_t sent_ns, deadline_ns;
 	uint16_t seq;
-	uint8_t state;		/* ROUND_* */
+	uint8_t state; /* ROUND_* */
 };
 
 struct probe_rounds {
-	uint32_t size;		/* slots, a power of two <= ROUNDS_MAX */
+	uint32_t size; /* slots, a power of two <= ROUNDS_MAX */
 	uint16_t next_seq;
-	uint16_t oldest;	/* no round older than this is open */
+	uint16_t oldest; /* no round older than this is open */
 	struct probe_round *slot;
 };
 
 /* Outcome of one round, for steer_round() / steer_late(). */
 struct round_result {
 	bool answered;
-	bool late;	/* the answer to a round already declared lost */
+	bool late; /* the answer to a round already declared lost */
 	uint64_t rtt_ns;
 };
 
@@ -69,7 +69,8 @@ void rounds_reset(struct probe_rounds *w);
  * round is lost: *lost is filled and true returned in *overwritten.
  */
 uint16_t rounds_open(struct probe_rounds *w, uint64_t now, uint64_t timeout_ns,
-		     uint64_t nonce, bool *overwritten, struct round_result *lost);
+		     uint64_t nonce, bool *overwritten,
+		     struct round_result *lost);
 
 /*
  * An answer (seq, nonce) at now. Returns 1 with *out filled if it closes a

@@ -7,8 +7,8 @@
 
 #include "../../bpf/wf_shared.h"
 
-#define AUTO_TIMEOUT_MIN_NS 25000000.0		/* 25 ms */
-#define AUTO_TIMEOUT_MAX_NS 1000000000.0	/* 1 s */
+#define AUTO_TIMEOUT_MIN_NS 25000000.0	 /* 25 ms */
+#define AUTO_TIMEOUT_MAX_NS 1000000000.0 /* 1 s */
 
 const char *steer_state_name(int state)
 {
@@ -43,7 +43,8 @@ static bool set_state(struct steer_path *p, int state, uint64_t now)
 static void window_push(struct steer_path *p, const struct wf_cfg_probe *pc,
 			bool lost)
 {
-	uint32_t w = pc->window < STEER_WINDOW_MAX ? pc->window : STEER_WINDOW_MAX;
+	uint32_t w =
+		pc->window < STEER_WINDOW_MAX ? pc->window : STEER_WINDOW_MAX;
 
 	if (p->hist_pos >= w)
 		p->hist_pos = 0;
@@ -105,7 +106,8 @@ bool steer_round(struct steer_path *p, const struct wf_cfg_probe *pc,
 /* Flip the newest lost round in the window to answered. */
 static void window_unlose(struct steer_path *p, const struct wf_cfg_probe *pc)
 {
-	uint32_t w = pc->window < STEER_WINDOW_MAX ? pc->window : STEER_WINDOW_MAX;
+	uint32_t w =
+		pc->window < STEER_WINDOW_MAX ? pc->window : STEER_WINDOW_MAX;
 	uint32_t pos = p->hist_pos;
 
 	for (uint32_t i = 0; i < p->hist_n; i++) {
@@ -151,7 +153,8 @@ double steer_score(const struct steer_path *p, const struct wf_cfg_probe *pc)
 		return INFINITY;
 	rtt = fmin(p->rtt_ns / (double)pc->rtt_ref_ns, pc->rtt_cap);
 	jit = fmin(p->jitter_ns / (double)pc->jitter_ref_ns, pc->jitter_cap);
-	return pc->w_rtt * rtt + pc->w_loss * steer_loss(p) + pc->w_jitter * jit;
+	return pc->w_rtt * rtt + pc->w_loss * steer_loss(p) +
+	       pc->w_jitter * jit;
 }
 
 bool steer_usable(const struct steer_path *p, const struct wf_cfg_probe *pc)
@@ -160,7 +163,8 @@ bool steer_usable(const struct steer_path *p, const struct wf_cfg_probe *pc)
 	       steer_loss(p) < pc->unusable_loss;
 }
 
-uint64_t steer_timeout(const struct steer_path *p, const struct wf_cfg_probe *pc)
+uint64_t steer_timeout(const struct steer_path *p,
+		       const struct wf_cfg_probe *pc)
 {
 	double t;
 
@@ -169,7 +173,8 @@ uint64_t steer_timeout(const struct steer_path *p, const struct wf_cfg_probe *pc
 	if (!p->have_rtt)
 		return (uint64_t)AUTO_TIMEOUT_MAX_NS;
 	t = 2 * p->rtt_ns + 4 * p->jitter_ns;
-	return (uint64_t)fmin(fmax(t, AUTO_TIMEOUT_MIN_NS), AUTO_TIMEOUT_MAX_NS);
+	return (uint64_t)fmin(fmax(t, AUTO_TIMEOUT_MIN_NS),
+			      AUTO_TIMEOUT_MAX_NS);
 }
 
 uint64_t steer_timeout_max(const struct wf_cfg_probe *pc)
@@ -266,7 +271,7 @@ bool steer_decide(struct steer_route *r, const struct wf_cfg_route *rc,
 	if (r->pinned >= 0)
 		return move_to(r, r->pinned, now);
 	tier = best_tier(rc, st, paths);
-	if (tier == UINT32_MAX)	/* nothing usable: keep the last choice */
+	if (tier == UINT32_MAX) /* nothing usable: keep the last choice */
 		return false;
 	best = best_in_tier(rc, st, paths, tier);
 	if (cur < 0 || !steer_usable(&paths[rc->paths[cur]], &st->probe))
@@ -294,7 +299,7 @@ bool steer_route_usable(const struct steer_route *r,
 	int p = rc->paths[idx];
 
 	if (idx == r->pinned)
-		return true;	/* by hand: the user's call, even if down */
+		return true; /* by hand: the user's call, even if down */
 	if (!steer_usable(&paths[p], &st->probe))
 		return false;
 	/* Spread fills the best tier; lower tiers wait as failover would. */

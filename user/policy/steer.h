@@ -34,22 +34,22 @@
 #define STEER_MIN_GAIN 0.005
 
 struct steer_path {
-	int state;		/* WF_PATH_* */
+	int state; /* WF_PATH_* */
 	bool have_rtt;
 	double rtt_ns, jitter_ns, last_rtt_ns;
-	uint8_t hist[STEER_WINDOW_MAX];	/* 1 = lost, ring of rounds */
+	uint8_t hist[STEER_WINDOW_MAX]; /* 1 = lost, ring of rounds */
 	uint32_t hist_n, hist_pos, hist_lost;
 	uint32_t lost_run, good_run;
 	uint64_t rounds, lost;
-	uint64_t changed_ns;	/* when state last changed (monotonic) */
-	bool stale;		/* WireGuard handshake too old: not usable */
+	uint64_t changed_ns; /* when state last changed (monotonic) */
+	bool stale;	     /* WireGuard handshake too old: not usable */
 };
 
 struct steer_route {
-	int active;		/* index into the route's paths, -1: none */
-	int pinned;		/* index pinned by hand, -1: the prober decides */
-	int candidate;		/* equal-priority path seen better ... */
-	uint64_t better_since;	/* ... since then (0: none) */
+	int active;    /* index into the route's paths, -1: none */
+	int pinned;    /* index pinned by hand, -1: the prober decides */
+	int candidate; /* equal-priority path seen better ... */
+	uint64_t better_since; /* ... since then (0: none) */
 	uint64_t changed_ns;
 };
 
@@ -80,7 +80,8 @@ double steer_score(const struct steer_path *p, const struct wf_cfg_probe *pc);
 bool steer_usable(const struct steer_path *p, const struct wf_cfg_probe *pc);
 
 /* The probe timeout for the next round: configured, or 2 RTT + 4 jitter. */
-uint64_t steer_timeout(const struct steer_path *p, const struct wf_cfg_probe *pc);
+uint64_t steer_timeout(const struct steer_path *p,
+		       const struct wf_cfg_probe *pc);
 
 /* The longest steer_timeout() can be under pc: what rounds_size() needs. */
 uint64_t steer_timeout_max(const struct wf_cfg_probe *pc);

@@ -17,7 +17,7 @@
 #include "pin.h"
 
 #define RELOAD_WAIT_MS 30000
-#define WAIT_STEP_MS 10
+#define WAIT_STEP_MS   10
 
 static void sleep_ms(long ms)
 {
@@ -41,7 +41,8 @@ static int find_path(const struct paths_view *v, const char *via)
 	int path = -1;
 
 	for (int i = 0; via && i < v->n; i++)
-		if (!strcmp(v->st[i].name, via) || !strcmp(v->st[i].device, via))
+		if (!strcmp(v->st[i].name, via) ||
+		    !strcmp(v->st[i].device, via))
 			path = i;
 	return path;
 }
@@ -114,9 +115,13 @@ enum control_rc control_switch_send(const char *pin_dir, const char *prefix,
 	route = paths_find_route(&v, prefix);
 	path = find_path(&v, via);
 	if (route < 0) {
-		snprintf(why, n_why, route == -2 ? "\"%s\" is not an address or "
-			 "prefix" : "no steering route holds %s (see wirefisher "
-			 "paths)", prefix);
+		snprintf(why, n_why,
+			 route == -2 ?
+				 "\"%s\" is not an address or "
+				 "prefix" :
+				 "no steering route holds %s (see wirefisher "
+				 "paths)",
+			 prefix);
 		rc = route == -2 ? CONTROL_BAD : CONTROL_NOT_FOUND;
 	} else if (via && !route_has_path(&v.routes[route].r, path)) {
 		snprintf(why, n_why, "%s is not a path of the route holding %s",
@@ -165,7 +170,8 @@ enum control_rc control_switch(const char *pin_dir, const char *prefix,
 	if (rc == CONTROL_OK)
 		snprintf(why, n_why, "%s", p.done);
 	else
-		snprintf(why, n_why, "the daemon did not apply the request "
+		snprintf(why, n_why,
+			 "the daemon did not apply the request "
 			 "within %d s; is it running?",
 			 CONTROL_SWITCH_WAIT_MS / 1000);
 	control_pending_close(&p);
@@ -214,8 +220,10 @@ enum control_rc control_reload(const char *pin_dir, char *why, size_t n_why)
 		return CONTROL_NO_DAEMON;
 	}
 	if (!info->pid) {
-		snprintf(why, n_why, "no wirefisher is running on %s (what it "
-			 "pinned remains); start one to apply a config", pin_dir);
+		snprintf(why, n_why,
+			 "no wirefisher is running on %s (what it "
+			 "pinned remains); start one to apply a config",
+			 pin_dir);
 		return CONTROL_FAILED;
 	}
 	if (signal_daemon(pin_dir, info->pid, SIGHUP)) {
@@ -224,13 +232,17 @@ enum control_rc control_reload(const char *pin_dir, char *why, size_t n_why)
 		return CONTROL_FAILED;
 	}
 	if (reload_wait(pin_dir, info->reload_seq, info)) {
-		snprintf(why, n_why, "wirefisher (pid %u) did not answer within "
-			 "%d s", info->pid, RELOAD_WAIT_MS / 1000);
+		snprintf(why, n_why,
+			 "wirefisher (pid %u) did not answer within "
+			 "%d s",
+			 info->pid, RELOAD_WAIT_MS / 1000);
 		return CONTROL_FAILED;
 	}
 	if (info->reload_failed) {
-		snprintf(why, n_why, "wirefisher (pid %u) refused the config and "
-			 "keeps the one it had; its log says why", info->pid);
+		snprintf(why, n_why,
+			 "wirefisher (pid %u) refused the config and "
+			 "keeps the one it had; its log says why",
+			 info->pid);
 		return CONTROL_FAILED;
 	}
 	snprintf(why, n_why, "wirefisher (pid %u) reloaded its config",

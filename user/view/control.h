@@ -18,10 +18,10 @@
 
 enum control_rc {
 	CONTROL_OK,
-	CONTROL_BAD,		/* the request makes no sense */
-	CONTROL_NOT_FOUND,	/* no such route, or not a path of it */
-	CONTROL_FAILED,		/* the daemon refused or did not answer */
-	CONTROL_NO_DAEMON,	/* nothing pinned there (already logged) */
+	CONTROL_BAD,	   /* the request makes no sense */
+	CONTROL_NOT_FOUND, /* no such route, or not a path of it */
+	CONTROL_FAILED,	   /* the daemon refused or did not answer */
+	CONTROL_NO_DAEMON, /* nothing pinned there (already logged) */
 };
 
 /* How long a switch waits for the daemon's loop to apply it. */
@@ -38,10 +38,10 @@ enum control_rc control_switch(const char *pin_dir, const char *prefix,
 
 /* A switch request written and not yet seen applied. */
 struct control_pending {
-	int routes_fd;		/* wf_routes, to watch; -1: none */
+	int routes_fd; /* wf_routes, to watch; -1: none */
 	unsigned route;
-	int path;		/* -1: back to the prober */
-	char done[128];		/* what to say once applied */
+	int path;	/* -1: back to the prober */
+	char done[128]; /* what to say once applied */
 };
 
 /*

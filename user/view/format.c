@@ -64,8 +64,8 @@ void view_fmt_ago(uint64_t unix_ns, char *buf, size_t n)
 
 void view_fmt_since(uint64_t unix_ns, char *buf, size_t n)
 {
-	long long ago = (long long)time(NULL) -
-			(long long)(unix_ns / 1000000000ULL);
+	long long ago =
+		(long long)time(NULL) - (long long)(unix_ns / 1000000000ULL);
 
 	if (ago < 0)
 		ago = 0;

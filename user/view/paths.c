@@ -30,7 +30,8 @@ static void append_prefix(struct route_view *rv, unsigned family,
 	size_t used = strlen(rv->to);
 
 	snprintf(rv->to + used, sizeof(rv->to) - used, "%s%s/%u",
-		 used ? "," : "", view_addr_str(family, addr, a, sizeof(a)), len);
+		 used ? "," : "", view_addr_str(family, addr, a, sizeof(a)),
+		 len);
 	rv->used = true;
 }
 
@@ -58,7 +59,8 @@ static void read_routes(struct paths_view *v)
 				      k6.prefixlen);
 	}
 	for (__u32 r = 0; r < WF_MAX_ROUTES; r++)
-		v->routes[r].have_r = v->routes[r].used &&
+		v->routes[r].have_r =
+			v->routes[r].used &&
 			!bpf_map_lookup_elem(v->pins.fd[PIN_ROUTES], &r,
 					     &v->routes[r].r);
 }
@@ -68,7 +70,8 @@ static void read_status(struct paths_view *v)
 	v->n = 0;
 	for (__u32 i = 0; i < WF_MAX_PATHS; i++) {
 		if (bpf_map_lookup_elem(v->pins.fd[PIN_PATH_STATUS], &i,
-					&v->st[i]) || !v->st[i].configured)
+					&v->st[i]) ||
+		    !v->st[i].configured)
 			break;
 		v->n++;
 	}
@@ -97,7 +100,7 @@ const char *paths_mode(const struct paths_view *v, int r)
 	const struct route_view *rv = &v->routes[r];
 
 	return rv->have_r && rv->r.mode == WF_MODE_SPREAD ? "spread" :
-	       "failover";
+							    "failover";
 }
 
 bool paths_pinned(const struct paths_view *v, int r)

@@ -18,13 +18,13 @@
 struct paths_opts {
 	const char *pin_dir;
 	bool json;
-	uint64_t watch_ns;	/* 0: print once */
+	uint64_t watch_ns; /* 0: print once */
 };
 
 /* One route as read back: its prefixes, in text, and its wf_route. */
 struct route_view {
 	bool used;
-	char to[256];		/* "10.99.0.0/24,fd00:99::/64" */
+	char to[256]; /* "10.99.0.0/24,fd00:99::/64" */
 	struct wf_route r;
 	bool have_r;
 };
@@ -32,7 +32,7 @@ struct route_view {
 struct paths_view {
 	struct view_pins pins;
 	struct wf_path_status st[WF_MAX_PATHS];
-	int n;			/* configured paths */
+	int n; /* configured paths */
 	struct route_view routes[WF_MAX_ROUTES];
 };
 

@@ -90,8 +90,9 @@ static void path_states(FILE *o, const struct paths_view *v)
 	for (int i = 0; i < v->n; i++)
 		for (int k = 0; k < 3; k++)
 			prom_u64(o, "wirefisher_path_state",
-				 prom_labels(l, sizeof(l), 3, "path", v->st[i].name,
-					     "device", v->st[i].device, "state",
+				 prom_labels(l, sizeof(l), 3, "path",
+					     v->st[i].name, "device",
+					     v->st[i].device, "state",
 					     states[k]),
 				 !strcmp(steer_state_name(v->st[i].state),
 					 states[k]));
@@ -123,9 +124,12 @@ static void route_paths(FILE *o, const struct paths_view *v)
 
 		if (!v->routes[r].used || !strcmp(via, "-"))
 			continue;
-		snprintf(first, sizeof(first), "%.*s", (int)strcspn(to, ","), to);
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(to, ","),
+			 to);
 		prom_u64(o, "wirefisher_route_path",
-			 prom_labels(l, sizeof(l), 2, "route", first, "path", via), 1);
+			 prom_labels(l, sizeof(l), 2, "route", first, "path",
+				     via),
+			 1);
 	}
 }
 
@@ -133,23 +137,36 @@ void paths_print_metrics(FILE *o, const struct paths_view *v)
 {
 	path_gauge(o, "wirefisher_path_up", "1 if the path is up.", v, get_up);
 	path_states(o, v);
-	path_gauge(o, "wirefisher_path_rtt_seconds", "Smoothed round-trip time "
-		   "of the probes.", v, get_rtt);
-	path_gauge(o, "wirefisher_path_jitter_seconds", "Smoothed variation of "
-		   "the round-trip time.", v, get_jitter);
-	path_gauge(o, "wirefisher_path_loss_ratio", "Probes lost over the loss "
-		   "window (0 to 1).", v, get_loss);
-	path_gauge(o, "wirefisher_path_score", "The prober's score (lower is "
-		   "better; +Inf before the first answer).", v, get_score);
-	path_gauge(o, "wirefisher_path_flows", "Steered flows on the path, seen "
-		   "within the last 10 s.", v, get_flows);
-	path_gauge(o, "wirefisher_path_transmit_bytes_per_second", "The path "
-		   "device's transmit rate.", v, get_rate);
+	path_gauge(o, "wirefisher_path_rtt_seconds",
+		   "Smoothed round-trip time "
+		   "of the probes.",
+		   v, get_rtt);
+	path_gauge(o, "wirefisher_path_jitter_seconds",
+		   "Smoothed variation of "
+		   "the round-trip time.",
+		   v, get_jitter);
+	path_gauge(o, "wirefisher_path_loss_ratio",
+		   "Probes lost over the loss "
+		   "window (0 to 1).",
+		   v, get_loss);
+	path_gauge(o, "wirefisher_path_score",
+		   "The prober's score (lower is "
+		   "better; +Inf before the first answer).",
+		   v, get_score);
+	path_gauge(o, "wirefisher_path_flows",
+		   "Steered flows on the path, seen "
+		   "within the last 10 s.",
+		   v, get_flows);
+	path_gauge(o, "wirefisher_path_transmit_bytes_per_second",
+		   "The path "
+		   "device's transmit rate.",
+		   v, get_rate);
 	path_counter(o, "wirefisher_path_probes_total", "Probe rounds sent.", v,
 		     offsetof(struct wf_path_status, probes_sent));
-	path_counter(o, "wirefisher_path_probes_lost_total", "Probe rounds with "
-		     "no answer in time.", v,
-		     offsetof(struct wf_path_status, probes_lost));
+	path_counter(o, "wirefisher_path_probes_lost_total",
+		     "Probe rounds with "
+		     "no answer in time.",
+		     v, offsetof(struct wf_path_status, probes_lost));
 	path_handshakes(o, v);
 	route_paths(o, v);
 }

@@ -12,7 +12,7 @@
 #include "units.h"
 #include "watch.h"
 
-#define NO_SCORE 0xffffffffu	/* before the first answer */
+#define NO_SCORE 0xffffffffu /* before the first answer */
 
 static void fmt_score(const struct wf_path_status *s, char *buf, size_t n)
 {
@@ -30,11 +30,14 @@ static void path_narrow(FILE *o, const struct wf_path_status *s)
 	units_fmt_rate(s->rate_bps / 8, rate, sizeof(rate));
 	fmt_score(s, score, sizeof(score));
 	view_fmt_since(s->changed_unix_ns, ago, sizeof(ago));
-	fprintf(o, "%-10s %-8s %-7s %4.1f ms %4.1f ms %4.1f%% %5s %5llu %11s "
-		"%5s\n", screen_fit(s->name, 10, name, sizeof(name)),
+	fprintf(o,
+		"%-10s %-8s %-7s %4.1f ms %4.1f ms %4.1f%% %5s %5llu %11s "
+		"%5s\n",
+		screen_fit(s->name, 10, name, sizeof(name)),
 		screen_fit(s->device, 8, dev, sizeof(dev)),
 		steer_state_name(s->state), s->rtt_ns / 1e6, s->jitter_ns / 1e6,
-		s->loss_ppm / 1e4, score, (unsigned long long)s->flows, rate, ago);
+		s->loss_ppm / 1e4, score, (unsigned long long)s->flows, rate,
+		ago);
 }
 
 static void path_wide(FILE *o, const struct wf_path_status *s)
@@ -44,9 +47,11 @@ static void path_wide(FILE *o, const struct wf_path_status *s)
 	units_fmt_rate(s->rate_bps / 8, rate, sizeof(rate));
 	fmt_score(s, score, sizeof(score));
 	view_fmt_ago(s->changed_unix_ns, ago, sizeof(ago));
-	fprintf(o, "%-12s %-12s %-7s %5.1f ms %5.1f ms %5.1f%% %6s %5llu "
-		"%13s  %s\n", s->name, s->device, steer_state_name(s->state),
-		s->rtt_ns / 1e6, s->jitter_ns / 1e6, s->loss_ppm / 1e4, score,
+	fprintf(o,
+		"%-12s %-12s %-7s %5.1f ms %5.1f ms %5.1f%% %6s %5llu "
+		"%13s  %s\n",
+		s->name, s->device, steer_state_name(s->state), s->rtt_ns / 1e6,
+		s->jitter_ns / 1e6, s->loss_ppm / 1e4, score,
 		(unsigned long long)s->flows, rate, ago);
 }
 
@@ -55,13 +60,13 @@ void paths_print_table(FILE *o, const struct paths_view *v, int width)
 	bool narrow = width > 0 && width < 120;
 
 	if (narrow)
-		fprintf(o, "%-10s %-8s %-7s %7s %7s %5s %5s %5s %11s %5s\n", "PATH",
-			"DEVICE", "STATE", "RTT", "JITTER", "LOSS", "SCORE",
-			"FLOWS", "RATE", "SINCE");
+		fprintf(o, "%-10s %-8s %-7s %7s %7s %5s %5s %5s %11s %5s\n",
+			"PATH", "DEVICE", "STATE", "RTT", "JITTER", "LOSS",
+			"SCORE", "FLOWS", "RATE", "SINCE");
 	else
 		fprintf(o, "%-12s %-12s %-7s %8s %8s %6s %6s %5s %13s  %s\n",
-			"PATH", "DEVICE", "STATE", "RTT", "JITTER", "LOSS", "SCORE",
-			"FLOWS", "RATE", "LAST CHANGE");
+			"PATH", "DEVICE", "STATE", "RTT", "JITTER", "LOSS",
+			"SCORE", "FLOWS", "RATE", "LAST CHANGE");
 	for (int i = 0; i < v->n; i++)
 		(narrow ? path_narrow : path_wide)(o, &v->st[i]);
 	fprintf(o, "\n%-32s %-9s %s\n", "ROUTE", "MODE", "VIA");
@@ -78,7 +83,8 @@ static void path_json(FILE *o, const struct wf_path_status *s)
 	json_str(o, s->name);
 	fputs(",\"device\":", o);
 	json_str(o, s->device);
-	fprintf(o, ",\"state\":\"%s\",\"rtt_ms\":%.3f,\"jitter_ms\":%.3f,"
+	fprintf(o,
+		",\"state\":\"%s\",\"rtt_ms\":%.3f,\"jitter_ms\":%.3f,"
 		"\"loss\":%.4f,\"score\":%.3f,\"flows\":%llu,\"rate_bps\":%llu,"
 		"\"probes_sent\":%llu,\"probes_lost\":%llu,"
 		"\"last_change_unix\":%.3f,\"handshake_age_s\":%lld}",

@@ -27,12 +27,13 @@ enum view_pin {
 };
 
 #define PIN_BIT(p) (1u << (p))
-#define VIEW_FLOW_PINS (PIN_BIT(PIN_FLOWS) | PIN_BIT(PIN_STATS) |	\
-			PIN_BIT(PIN_IFACES) | PIN_BIT(PIN_RULES) |	\
-			PIN_BIT(PIN_RULE_STATS) | PIN_BIT(PIN_RULE_ACCT))
-#define VIEW_PATH_PINS (PIN_BIT(PIN_PATH_STATUS) | PIN_BIT(PIN_ROUTES) |	\
-			PIN_BIT(PIN_ROUTE_CTL) | PIN_BIT(PIN_STEER4) |	\
-			PIN_BIT(PIN_STEER6))
+#define VIEW_FLOW_PINS                                                   \
+	(PIN_BIT(PIN_FLOWS) | PIN_BIT(PIN_STATS) | PIN_BIT(PIN_IFACES) | \
+	 PIN_BIT(PIN_RULES) | PIN_BIT(PIN_RULE_STATS) |                  \
+	 PIN_BIT(PIN_RULE_ACCT))
+#define VIEW_PATH_PINS                                    \
+	(PIN_BIT(PIN_PATH_STATUS) | PIN_BIT(PIN_ROUTES) | \
+	 PIN_BIT(PIN_ROUTE_CTL) | PIN_BIT(PIN_STEER4) | PIN_BIT(PIN_STEER6))
 
 /* Every name a daemon pins starts so (the HTTP endpoint finds its maps). */
 #define VIEW_PIN_PREFIX "wf_"

@@ -14,9 +14,9 @@
 #include "pins.h"
 #include "prom.h"
 
-#define MAX_MAPS 64
-#define MAX_PROGS 16
-#define PROG_PREFIX "wf_"	/* every program of ours is named so */
+#define MAX_MAPS    64
+#define MAX_PROGS   16
+#define PROG_PREFIX "wf_" /* every program of ours is named so */
 
 struct prog_sum {
 	char name[16];
@@ -35,7 +35,8 @@ static int our_map_ids(const char *dir, __u32 *ids, int max)
 		__u32 len = sizeof(info);
 		int fd;
 
-		if (strncmp(e->d_name, VIEW_PIN_PREFIX, strlen(VIEW_PIN_PREFIX)))
+		if (strncmp(e->d_name, VIEW_PIN_PREFIX,
+			    strlen(VIEW_PIN_PREFIX)))
 			continue;
 		fd = pin_open(dir, e->d_name);
 		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
@@ -78,7 +79,8 @@ static int add_prog(struct prog_sum *progs, int n,
 		if (n == MAX_PROGS)
 			return n;
 		memset(&progs[n], 0, sizeof(progs[n]));
-		snprintf(progs[n++].name, sizeof(progs[k].name), "%s", info->name);
+		snprintf(progs[n++].name, sizeof(progs[k].name), "%s",
+			 info->name);
 	}
 	progs[k].cnt += info->run_cnt;
 	progs[k].ns += info->run_time_ns;
@@ -114,7 +116,8 @@ void progs_print_metrics(FILE *o, const char *pin_dir)
 	int n = collect(pin_dir, progs);
 	char l[PROM_LABELS_MAX];
 
-	prom_family(o, "wirefisher_program_runs_total", "counter", "Runs of a "
+	prom_family(o, "wirefisher_program_runs_total", "counter",
+		    "Runs of a "
 		    "BPF program (counted only while kernel.bpf_stats_enabled "
 		    "is 1).");
 	for (int k = 0; k < n; k++)

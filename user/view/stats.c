@@ -213,7 +213,7 @@ static int read_flows_batched(struct stats_view *v)
 		err = bpf_map_lookup_batch(v->pins.fd[PIN_FLOWS], from, &out,
 					   keys, vals, &n, NULL);
 		if (err && err != -ENOENT) {
-			rc = v->live ? 0 : 1;	/* partial: keep what we have */
+			rc = v->live ? 0 : 1; /* partial: keep what we have */
 			break;
 		}
 		for (__u32 i = 0; i < n && !rc; i++)
@@ -305,12 +305,14 @@ void stats_sort(struct stats_view *v, enum stats_sort by)
 uint64_t stats_evicted(const struct stats_view *v)
 {
 	return v->total.flows_created > v->live ?
-	       v->total.flows_created - v->live : 0;
+		       v->total.flows_created - v->live :
+		       0;
 }
 
 const char *stats_per_name(const struct wf_rule *r)
 {
-	static const char *const names[] = { "rule", "src_ip", "dst_ip", "flow" };
+	static const char *const names[] = { "rule", "src_ip", "dst_ip",
+					     "flow" };
 
 	return names[r->per & 3];
 }

@@ -25,10 +25,10 @@ enum stats_sort { SORT_RATE, SORT_BYTES, SORT_PACKETS };
 struct stats_opts {
 	const char *pin_dir;
 	bool json;
-	uint64_t watch_ns;	/* 0: print once */
+	uint64_t watch_ns; /* 0: print once */
 	enum stats_sort sort;
-	unsigned top;		/* 0: every flow */
-	bool no_flows;		/* counters and rules only */
+	unsigned top;  /* 0: every flow */
+	bool no_flows; /* counters and rules only */
 };
 
 struct stats_rule {
@@ -51,11 +51,11 @@ struct stats_flow {
 /* The open pins and the last snapshot taken through them. */
 struct stats_view {
 	struct view_pins pins;
-	struct stats_flow *flows;	/* the kept flows */
+	struct stats_flow *flows; /* the kept flows */
 	size_t n, cap;
-	size_t live;		/* flows in the table (kept or not) */
-	size_t keep;		/* the most flows kept */
-	enum stats_sort by;	/* which are kept: the largest so */
+	size_t live;	    /* flows in the table (kept or not) */
+	size_t keep;	    /* the most flows kept */
+	enum stats_sort by; /* which are kept: the largest so */
 	struct stats_rule rules[WF_MAX_RULES];
 	size_t n_rules;
 	struct wf_counters total;

@@ -12,7 +12,8 @@
 
 static void rates_json(FILE *o, const struct flow_rates *r)
 {
-	fprintf(o, "\"rate_bytes_per_s\":{\"avg\":%llu,\"inst\":%llu,"
+	fprintf(o,
+		"\"rate_bytes_per_s\":{\"avg\":%llu,\"inst\":%llu,"
 		"\"peak\":%llu,\"smooth\":%llu}",
 		(unsigned long long)r->avg, (unsigned long long)r->inst,
 		(unsigned long long)r->peak, (unsigned long long)r->smooth);
@@ -25,7 +26,8 @@ static void flow_json(FILE *o, const struct stats_flow *f)
 
 	fputs("{\"ifname\":", o);
 	json_str(o, f->ifname);
-	fprintf(o, ",\"ifindex\":%u,\"dir\":\"%s\",\"family\":%u,"
+	fprintf(o,
+		",\"ifindex\":%u,\"dir\":\"%s\",\"family\":%u,"
 		"\"proto\":\"%s\",\"proto_num\":%u,"
 		"\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,"
 		"\"packets\":%llu,\"bytes\":%llu,\"first_ns\":%llu,"
@@ -52,7 +54,8 @@ static void rules_json(FILE *o, const struct stats_view *v)
 
 		fprintf(o, "%s{\"id\":%u,\"name\":", i ? "," : "", r->id);
 		json_str(o, r->rule.name);
-		fprintf(o, ",\"rate_bits_per_s\":%llu,\"burst_bytes\":%llu,"
+		fprintf(o,
+			",\"rate_bits_per_s\":%llu,\"burst_bytes\":%llu,"
 			"\"per\":\"%s\",\"passed\":%llu,\"passed_bytes\":%llu,"
 			"\"dropped\":%llu,\"dropped_bytes\":%llu,",
 			(unsigned long long)r->rule.rate_bps,
@@ -72,7 +75,8 @@ static void counters_json(FILE *o, const struct stats_view *v)
 {
 	const struct wf_counters *t = &v->total;
 
-	fprintf(o, "\"counters\":{"
+	fprintf(o,
+		"\"counters\":{"
 		"\"packets\":%llu,\"bytes\":%llu,\"non_ip\":%llu,"
 		"\"malformed\":%llu,\"truncated\":%llu,\"flows_created\":%llu,"
 		"\"flow_errors\":%llu,\"flows_live\":%zu,\"flows_evicted\":%llu,"
@@ -99,9 +103,11 @@ void stats_print_json(FILE *o, const struct stats_view *v, size_t shown)
 {
 	const struct wf_info *info = &v->pins.info;
 
-	fprintf(o, "{\"abi_version\":%u,\"pid\":%u,\"window_ns\":%llu,"
-		"\"now_ns\":%llu,\"max_flows\":%u,", info->abi_version,
-		info->pid, (unsigned long long)info->window_ns,
+	fprintf(o,
+		"{\"abi_version\":%u,\"pid\":%u,\"window_ns\":%llu,"
+		"\"now_ns\":%llu,\"max_flows\":%u,",
+		info->abi_version, info->pid,
+		(unsigned long long)info->window_ns,
 		(unsigned long long)v->now_ns, info->max_flows);
 	counters_json(o, v);
 	rules_json(o, v);

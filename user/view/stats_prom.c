@@ -39,8 +39,10 @@ static void totals(FILE *o, const struct stats_view *v)
 	const __u64 un[] = { t->non_ip, t->malformed, t->truncated };
 	char l[PROM_LABELS_MAX];
 
-	single(o, "wirefisher_packets_total", "counter", "IP packets accounted "
-	       "(GSO segments counted one by one).", t->packets);
+	single(o, "wirefisher_packets_total", "counter",
+	       "IP packets accounted "
+	       "(GSO segments counted one by one).",
+	       t->packets);
 	single(o, "wirefisher_bytes_total", "counter", "IP bytes accounted.",
 	       t->bytes);
 	prom_family(o, "wirefisher_unaccounted_packets_total", "counter",
@@ -50,32 +52,48 @@ static void totals(FILE *o, const struct stats_view *v)
 			 prom_labels(l, sizeof(l), 1, "reason", why[i]), un[i]);
 	single(o, "wirefisher_dropped_packets_total", "counter",
 	       "Packets a policing rule dropped.", t->dropped);
-	single(o, "wirefisher_dropped_bytes_total", "counter", "IP bytes of the "
-	       "packets a policing rule dropped.", t->dropped_bytes);
-	single(o, "wirefisher_flows", "gauge", "Flows in the flow table.", v->live);
+	single(o, "wirefisher_dropped_bytes_total", "counter",
+	       "IP bytes of the "
+	       "packets a policing rule dropped.",
+	       t->dropped_bytes);
+	single(o, "wirefisher_flows", "gauge", "Flows in the flow table.",
+	       v->live);
 	single(o, "wirefisher_flows_created_total", "counter",
 	       "Flows added to the flow table.", t->flows_created);
-	single(o, "wirefisher_flows_evicted_total", "counter", "Flows the full "
-	       "table forgot (least recently seen first).", stats_evicted(v));
-	single(o, "wirefisher_flow_errors_total", "counter", "Packets whose flow "
-	       "could neither be found nor added.", t->flow_errors);
-	single(o, "wirefisher_fragments_total", "counter", "IP fragments "
-	       "policed (each charged with its datagram's first).", t->frags);
+	single(o, "wirefisher_flows_evicted_total", "counter",
+	       "Flows the full "
+	       "table forgot (least recently seen first).",
+	       stats_evicted(v));
+	single(o, "wirefisher_flow_errors_total", "counter",
+	       "Packets whose flow "
+	       "could neither be found nor added.",
+	       t->flow_errors);
+	single(o, "wirefisher_fragments_total", "counter",
+	       "IP fragments "
+	       "policed (each charged with its datagram's first).",
+	       t->frags);
 	single(o, "wirefisher_fragments_without_first_total", "counter",
 	       "Later fragments whose first was not seen: charged to every "
-	       "port rule their addresses match.", t->frags_no_first);
-	single(o, "wirefisher_steered_packets_total", "counter", "Packets moved "
-	       "to another steering path's device.", t->steered);
-	single(o, "wirefisher_steer_no_path_packets_total", "counter", "Packets "
-	       "to a steered prefix that had no usable path.", t->steer_no_path);
+	       "port rule their addresses match.",
+	       t->frags_no_first);
+	single(o, "wirefisher_steered_packets_total", "counter",
+	       "Packets moved "
+	       "to another steering path's device.",
+	       t->steered);
+	single(o, "wirefisher_steer_no_path_packets_total", "counter",
+	       "Packets "
+	       "to a steered prefix that had no usable path.",
+	       t->steer_no_path);
 	prom_family(o, "wirefisher_map_entries", "gauge",
 		    "Entries in a table that can fill up.");
-	prom_u64(o, "wirefisher_map_entries", prom_labels(l, sizeof(l), 1, "map",
-		 view_pin_names[PIN_FLOWS]), v->live);
+	prom_u64(o, "wirefisher_map_entries",
+		 prom_labels(l, sizeof(l), 1, "map", view_pin_names[PIN_FLOWS]),
+		 v->live);
 	prom_family(o, "wirefisher_map_max_entries", "gauge",
 		    "Size of a table that can fill up.");
-	prom_u64(o, "wirefisher_map_max_entries", prom_labels(l, sizeof(l), 1,
-		 "map", view_pin_names[PIN_FLOWS]), v->pins.info.max_flows);
+	prom_u64(o, "wirefisher_map_max_entries",
+		 prom_labels(l, sizeof(l), 1, "map", view_pin_names[PIN_FLOWS]),
+		 v->pins.info.max_flows);
 }
 
 /* One family over every rule: the __u64 at `field` of each stats_rule. */
@@ -90,8 +108,10 @@ static void rule_family(FILE *o, const struct stats_view *v, const char *name,
 		uint64_t val;
 
 		memcpy(&val, (const char *)r + field, sizeof(val));
-		prom_u64(o, name, prom_labels(l, sizeof(l), 2, "rule", r->rule.name,
-					      "match", rule_match(&r->rule)), val);
+		prom_u64(o, name,
+			 prom_labels(l, sizeof(l), 2, "rule", r->rule.name,
+				     "match", rule_match(&r->rule)),
+			 val);
 	}
 }
 
@@ -102,7 +122,8 @@ static void rules(FILE *o, const struct stats_view *v)
 	char l[PROM_LABELS_MAX];
 
 	rule_family(o, v, "wirefisher_rule_passed_packets_total", "counter",
-		    "Packets a rule matched and passed.", RULE_FIELD(count.passed));
+		    "Packets a rule matched and passed.",
+		    RULE_FIELD(count.passed));
 	rule_family(o, v, "wirefisher_rule_passed_bytes_total", "counter",
 		    "IP bytes a rule matched and passed.",
 		    RULE_FIELD(count.passed_bytes));
@@ -116,14 +137,16 @@ static void rules(FILE *o, const struct stats_view *v)
 		    "Passed rate over the last full window.",
 		    RULE_FIELD(rates.inst));
 	rule_family(o, v, "wirefisher_rule_smoothed_rate_bytes_per_second",
-		    "gauge", "Passed rate, smoothed: s - s/8 + rate/8 per window.",
+		    "gauge",
+		    "Passed rate, smoothed: s - s/8 + rate/8 per window.",
 		    RULE_FIELD(rates.smooth));
 	prom_family(o, "wirefisher_rule_limit_bytes_per_second", "gauge",
 		    "The rule's limit.");
 	for (size_t i = 0; i < v->n_rules; i++)
 		prom_u64(o, "wirefisher_rule_limit_bytes_per_second",
-			 prom_labels(l, sizeof(l), 2, "rule", v->rules[i].rule.name,
-				     "match", rule_match(&v->rules[i].rule)),
+			 prom_labels(l, sizeof(l), 2, "rule",
+				     v->rules[i].rule.name, "match",
+				     rule_match(&v->rules[i].rule)),
 			 v->rules[i].rule.rate_bps / 8);
 }
 
@@ -141,9 +164,11 @@ static const char *flow_labels(char *l, size_t n, const struct stats_flow *f,
 	return prom_labels(l, n, 8, "rank", rank, "iface", f->ifname, "dir",
 			   view_dir_name(k), "proto",
 			   view_proto_name(k->proto, pb, sizeof(pb)), "src",
-			   view_addr_str(k->family, k->addr_src, src, sizeof(src)),
+			   view_addr_str(k->family, k->addr_src, src,
+					 sizeof(src)),
 			   "sport", sp, "dst",
-			   view_addr_str(k->family, k->addr_dst, dst, sizeof(dst)),
+			   view_addr_str(k->family, k->addr_dst, dst,
+					 sizeof(dst)),
 			   "dport", dp);
 }
 
@@ -152,11 +177,13 @@ static void flows(FILE *o, const struct stats_view *v, unsigned top)
 {
 	static const char *const names[2] = {
 		"wirefisher_top_flow_rate_bytes_per_second",
-		"wirefisher_top_flow_bytes" };
+		"wirefisher_top_flow_bytes"
+	};
 	static const char *const help[2] = {
 		"The fastest flows (rank 1 is the fastest), rate over the last "
 		"window.",
-		"Bytes so far of the flow at that rank." };
+		"Bytes so far of the flow at that rank."
+	};
 	char l[PROM_LABELS_MAX];
 	size_t n = v->n < top ? v->n : top;
 

@@ -18,7 +18,8 @@ static size_t flows_shown(const struct stats_opts *o,
 		shown = o->top;
 	/* Header, rules and their header, a blank line, the flows' header. */
 	fit = rows > 0 && (size_t)rows > v->n_rules + 6 ?
-	      (size_t)rows - v->n_rules - 6 : 0;
+		      (size_t)rows - v->n_rules - 6 :
+		      0;
 	if (rows > 0 && fit < shown)
 		shown = fit;
 	return o->no_flows ? 0 : shown;

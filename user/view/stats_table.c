@@ -23,8 +23,8 @@ static void rules_narrow(FILE *o, const struct stats_view *v)
 
 	if (!v->n_rules)
 		return;
-	fprintf(o, "%-16s %-6s %11s %11s %11s %8s %8s\n", "RULE", "PER", "LIMIT",
-		"RATE", "SMOOTHED", "PASSED", "DROPPED");
+	fprintf(o, "%-16s %-6s %11s %11s %11s %8s %8s\n", "RULE", "PER",
+		"LIMIT", "RATE", "SMOOTHED", "PASSED", "DROPPED");
 	for (size_t i = 0; i < v->n_rules; i++) {
 		const struct stats_rule *r = &v->rules[i];
 
@@ -46,8 +46,8 @@ static void rules_wide(FILE *o, const struct stats_view *v)
 
 	if (!v->n_rules)
 		return;
-	fprintf(o, "%-20s %-6s %12s %10s %9s %10s %9s %12s %12s\n", "RULE", "PER",
-		"LIMIT", "PASSED", "BYTES", "DROPPED", "BYTES", "RATE",
+	fprintf(o, "%-20s %-6s %12s %10s %9s %10s %9s %12s %12s\n", "RULE",
+		"PER", "LIMIT", "PASSED", "BYTES", "DROPPED", "BYTES", "RATE",
 		"SMOOTHED");
 	for (size_t i = 0; i < v->n_rules; i++) {
 		const struct stats_rule *r = &v->rules[i];
@@ -57,7 +57,8 @@ static void rules_wide(FILE *o, const struct stats_view *v)
 		units_fmt_rate(r->rates.smooth, smooth, sizeof(smooth));
 		units_fmt_bytes(r->count.passed_bytes, pb, sizeof(pb));
 		units_fmt_bytes(r->count.dropped_bytes, db, sizeof(db));
-		fprintf(o, "%-20.20s %-6s %12s %10llu %9s %10llu %9s %12s %12s\n",
+		fprintf(o,
+			"%-20.20s %-6s %12s %10llu %9s %10llu %9s %12s %12s\n",
 			r->rule.name, stats_per_name(&r->rule), limit,
 			(unsigned long long)r->count.passed, pb,
 			(unsigned long long)r->count.dropped, db, inst, smooth);
@@ -70,8 +71,8 @@ static void flows_narrow(FILE *o, const struct stats_view *v, size_t shown)
 {
 	char src[64], dst[64], fs[24], fd[24], inst[16], pb[8];
 
-	fprintf(o, "%-5s %-3s %-5s %-21s %-21s %7s %11s\n", "IF", "DIR", "PROTO",
-		"SOURCE", "DESTINATION", "PACKETS", "RATE");
+	fprintf(o, "%-5s %-3s %-5s %-21s %-21s %7s %11s\n", "IF", "DIR",
+		"PROTO", "SOURCE", "DESTINATION", "PACKETS", "RATE");
 	for (size_t i = 0; i < shown; i++) {
 		const struct stats_flow *f = &v->flows[i];
 		const struct wf_flow_key *k = &f->key;
@@ -79,8 +80,9 @@ static void flows_narrow(FILE *o, const struct stats_view *v, size_t shown)
 		view_endpoint(k, k->addr_src, k->port_src, src, sizeof(src));
 		view_endpoint(k, k->addr_dst, k->port_dst, dst, sizeof(dst));
 		units_fmt_rate(f->rates.inst, inst, sizeof(inst));
-		fprintf(o, "%-5.5s %-3s %-5s %-21s %-21s %7llu %11s\n", f->ifname,
-			dir_short(k), view_proto_name(k->proto, pb, sizeof(pb)),
+		fprintf(o, "%-5.5s %-3s %-5s %-21s %-21s %7llu %11s\n",
+			f->ifname, dir_short(k),
+			view_proto_name(k->proto, pb, sizeof(pb)),
 			screen_fit(src, 21, fs, sizeof(fs)),
 			screen_fit(dst, 21, fd, sizeof(fd)),
 			(unsigned long long)f->flow.packets, inst);
@@ -91,9 +93,9 @@ static void flows_wide(FILE *o, const struct stats_view *v, size_t shown)
 {
 	char src[64], dst[64], bytes[16], inst[16], smooth[16], peak[16], pb[8];
 
-	fprintf(o, "%-8s %-3s %-5s %-22s %-22s %9s %9s %12s %12s %12s\n", "IFACE",
-		"DIR", "PROTO", "SOURCE", "DESTINATION", "PACKETS", "BYTES",
-		"RATE", "SMOOTHED", "PEAK");
+	fprintf(o, "%-8s %-3s %-5s %-22s %-22s %9s %9s %12s %12s %12s\n",
+		"IFACE", "DIR", "PROTO", "SOURCE", "DESTINATION", "PACKETS",
+		"BYTES", "RATE", "SMOOTHED", "PEAK");
 	for (size_t i = 0; i < shown; i++) {
 		const struct stats_flow *f = &v->flows[i];
 		const struct wf_flow_key *k = &f->key;
@@ -104,11 +106,12 @@ static void flows_wide(FILE *o, const struct stats_view *v, size_t shown)
 		units_fmt_rate(f->rates.inst, inst, sizeof(inst));
 		units_fmt_rate(f->rates.smooth, smooth, sizeof(smooth));
 		units_fmt_rate(f->rates.peak, peak, sizeof(peak));
-		fprintf(o, "%-8.8s %-3s %-5s %-22s %-22s %9llu %9s %12s %12s %12s\n",
+		fprintf(o,
+			"%-8.8s %-3s %-5s %-22s %-22s %9llu %9s %12s %12s %12s\n",
 			f->ifname, dir_short(k),
 			view_proto_name(k->proto, pb, sizeof(pb)), src, dst,
-			(unsigned long long)f->flow.packets, bytes, inst, smooth,
-			peak);
+			(unsigned long long)f->flow.packets, bytes, inst,
+			smooth, peak);
 	}
 }
 
@@ -120,16 +123,19 @@ static void header(FILE *o, const struct stats_view *v, bool narrow)
 		fprintf(o, "wirefisher pid %u: ", v->pins.info.pid);
 	else
 		fputs("wirefisher not running (what it pinned remains): ", o);
-	fprintf(o, narrow ? "%zu flows, %llu evicted, %llu packets\n" :
-		"%zu flows, %llu evicted, %llu packets "
-		"(%llu not IP, %llu malformed, %llu truncated); window %llu ms\n",
+	fprintf(o,
+		narrow ?
+			"%zu flows, %llu evicted, %llu packets\n" :
+			"%zu flows, %llu evicted, %llu packets "
+			"(%llu not IP, %llu malformed, %llu truncated); window %llu ms\n",
 		v->live, (unsigned long long)stats_evicted(v),
 		(unsigned long long)t->packets, (unsigned long long)t->non_ip,
 		(unsigned long long)t->malformed,
 		(unsigned long long)t->truncated,
 		(unsigned long long)(v->pins.info.window_ns / 1000000));
 	if (t->steer_flows || t->steer_no_path)
-		fprintf(o, "steering: %llu packets moved to another path, %llu "
+		fprintf(o,
+			"steering: %llu packets moved to another path, %llu "
 			"flows given a path, %llu packets with no usable path "
 			"(see wirefisher paths)\n",
 			(unsigned long long)t->steered,
