@@ -69,5 +69,5 @@ check priv_stop wf_stop
 
 chmod 0666 "$TMP/wf.yaml"
 expect_refusal priv_world_writable_config "$TMP/wf.yaml" \
-	"$TMP/wf.yaml: writable by other users (mode 0666)"
+	"$TMP/wf.yaml is writable by other users (mode 0666)"
 finish
