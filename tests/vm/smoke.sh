@@ -12,11 +12,13 @@
 
 S=${WF_TIME_SCALE:-1}
 
-# vm_start CONFIG: wf_start with a start-up bound of 10 s x S (e2e.sh's
-# wf_launch allows 10 s, which 6.1's verifier alone exceeds under TCG).
+# vm_start CONFIG [ARG]: wf_start with a start-up bound of 10 s x S
+# (e2e.sh's wf_launch allows 10 s, which 6.1's verifier alone exceeds under
+# TCG). With -v a refusal shows the verifier's verdict: its log's last
+# lines and libbpf's, not all of it (up to a million instructions).
 vm_start() {
 	local i t0=$SECONDS
-	$IN_A "$WF" -c "$1" > "$TMP/wf.log" 2>&1 &
+	$IN_A "$WF" -c "$1" ${2:-} > "$TMP/wf.log" 2>&1 &
 	WF_PID=$!
 	for ((i = 0; i < 100 * S; i++)); do
 		if [ -e "$PIN/wf_info" ]; then
@@ -26,7 +28,9 @@ vm_start() {
 		kill -0 "$WF_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	log "daemon did not start:"; sed 's/^/    /' "$TMP/wf.log" >&2
+	log "daemon did not start after $((SECONDS - t0)) s:"
+	grep -vE '^(libbpf: )?(-- |[0-9]+: |; |from |mark_precise|last_idx|parent)' "$TMP/wf.log" |
+		grep -vE '^\s*$' | tail -n 8 | sed 's/^/    /' >&2
 	return 1
 }
 
@@ -84,7 +88,7 @@ send_by() {
 	log "by p$k: received $got of 200, p$k sent $(( $(wg_tx "$k") - before )) bytes"
 	[ "$got" = 200 ] && [ $(( $(wg_tx "$k") - before )) -ge 200000 ]
 }
-if vm_start "$TMP/steer.yaml"; then
+if vm_start "$TMP/steer.yaml" -v; then
 	pass smoke_steer_start
 	check smoke_steer_paths_up wait_all_up $((100 * S))
 	check smoke_steer_on_p1 wait_via p1 $((30 * S))
