@@ -7,7 +7,10 @@
 #   make setup      install the Debian packages the build and tests need
 #   make run        setup, build, run with config/config.yaml (needs root;
 #                   run copies it to /run/wirefisher first)
-#   make test       setup, build, run all test layers (needs root)
+#   make test       setup, build, run all test layers (needs root), with a
+#                   smoke on Debian 12's kernel 6.1 under qemu (tests/vm/)
+#   make test-kernels  the BPF and e2e layers on this kernel and, under
+#                   qemu, on Debian's 6.1 and 6.12 (slow: no KVM, TCG)
 #   make demo       setup, build, a 40 s live tour in namespaces (needs root)
 #   make bench      the benchmarks in bench/ (needs root)
 #   make install    PREFIX=/usr/local DESTDIR= (binary, default config and
@@ -99,7 +102,7 @@ ASAN_UNIT := $(OUT)/san/unit-tests
 FUZZ_BIN := $(OUT)/san/fuzz-config
 DPFUZZ_BIN := $(OUT)/san/fuzz-datapath
 
-.PHONY: all setup run test test-bins demo bench install clean lint
+.PHONY: all setup run test test-kernels test-bins demo bench install clean lint format
 
 all: $(APP)
 
@@ -118,6 +121,13 @@ run: setup
 test: setup
 	$(Q)$(MAKE) test-bins
 	$(Q)tests/run.sh
+
+# The kernel lab boots the binaries of build/ as they are (the VM's / is
+# this machine's): everything is built here first.
+test-kernels:
+	$(Q)tools/setup.sh kernels
+	$(Q)$(MAKE) test-bins
+	$(Q)tests/run.sh bpf e2e kernels
 
 # A live tour: policing, a cgroup limit and failover over WireGuard, in
 # namespaces it makes and removes (tools/demo.sh). -s unless V=1: no

@@ -1,12 +1,19 @@
 #!/bin/sh
 # Install the Debian packages wirefisher needs to build, run and test.
 # Does nothing (and needs no network) when they are all present.
+# Usage: tools/setup.sh [kernels]
 set -eu
 
 PKGS="make gcc clang libbpf-dev libelf-dev zlib1g-dev libyaml-dev libmicrohttpd-dev
 pkg-config bpftool iproute2 iputils-ping iperf3 util-linux procps python3
 nftables iptables wireguard-go wireguard-tools libclang-rt-dev curl
 prometheus clang-format"
+# The kernel lab (tests/vm/run.sh): qemu, a static busybox, cpio and xz for
+# its initramfs, and Debian 12's own kernel, which `make test` boots;
+# `setup.sh kernels` (make test-kernels) adds Debian's 6.12. Kernels land
+# in /boot and /lib/modules; the lab boots them under qemu only.
+PKGS="$PKGS qemu-system-x86 busybox-static cpio xz-utils linux-image-6.1.0-50-amd64"
+[ "${1:-}" = kernels ] && PKGS="$PKGS linux-image-6.12.113+deb12-amd64-unsigned"
 
 missing=""
 for p in $PKGS; do
