@@ -52,7 +52,12 @@ if vm_start "$TMP/police.yaml"; then
 	pass smoke_police_start
 	$IN_B "$UDP" recv "$IP_B" 9400 2000 3000 > "$TMP/recv" &
 	rpid=$!
-	sleep 0.3
+	# Under TCG the receiver takes seconds to bind: wait for its socket,
+	# or the first datagrams meet a closed port (passed, not received).
+	for ((i = 0; i < 300; i++)); do
+		[ -n "$($IN_B ss -Hlun 'sport = :9400' 2>/dev/null)" ] && break
+		sleep 0.1
+	done
 	$IN_A "$UDP" send "$IP_B" 9400 2000 972 0 4400 > /dev/null
 	wait $rpid
 	got=$(kv received "$(tail -n 1 "$TMP/recv")")
