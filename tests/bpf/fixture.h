@@ -4,6 +4,10 @@
 #define WF_FIXTURE_H
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -24,6 +28,24 @@ extern const struct t_case steer_cases[];
 extern const struct t_case cgroup_cases[];
 extern const struct t_case hooks_cases[];
 extern const struct t_case bypass_cases[];
+
+/* Move this process into cgroup dir (a path); 0 or -1 with errno. */
+static inline int cg_join(const char *dir)
+{
+	char path[PATH_MAX + 16], pid[16];
+	int fd, n, ok;
+
+	if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >=
+	    (int)sizeof(path))
+		return -1;
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, pid, (size_t)n) == n;
+	close(fd);
+	return ok ? 0 : -1;
+}
 
 /* Run prog on p; the verdict, or -errno. */
 static inline int run_prog(struct bpf_program *prog, const struct pkt *p,

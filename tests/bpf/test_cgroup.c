@@ -35,21 +35,6 @@ struct test_cg {
 	int fd;			 /* of rel/in, where the process is */
 };
 
-static int cg_move(const char *dir)
-{
-	char path[PATH_MAX + 16], pid[16];
-	int fd, n, ok;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, pid, (size_t)n) == n;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 /* The cgroup2 path of this process, from /proc/self/cgroup ("0::/x"). */
 static int cg_home(char *home, size_t n, const char *mount)
 {
@@ -83,7 +68,7 @@ static int cg_enter(struct test_cg *cg)
 	mkdir(dir, 0755);
 	strcat(dir, "/in");
 	mkdir(dir, 0755);
-	if (cg_move(dir))
+	if (cg_join(dir))
 		return -1;
 	cg->fd = open(dir, O_RDONLY | O_DIRECTORY);
 	return cg->fd < 0 ? -1 : 0;
@@ -95,7 +80,7 @@ static void cg_leave(struct test_cg *cg)
 
 	if (cg->fd >= 0)
 		close(cg->fd);
-	CHECK(cg_move(cg->home) == 0, "back to %s: %s", cg->home,
+	CHECK(cg_join(cg->home) == 0, "back to %s: %s", cg->home,
 	      strerror(errno));
 	snprintf(dir, sizeof(dir), "%s/%s/in", cg->mount, cg->rel);
 	rmdir(dir);
@@ -280,7 +265,7 @@ static void test_cg_direction_and_cgroup(void)
 	CHECK_EQ_U64(passes(skel, 1, &p, 2), 1);
 	CHECK_EQ_U64(rule_seen(skel, 0), 2);
 	/* test_run's socket takes the cgroup of the task that runs it. */
-	CHECK(cg_move(cg.home) == 0, "leave: %s", strerror(errno));
+	CHECK(cg_join(cg.home) == 0, "leave: %s", strerror(errno));
 	CHECK_EQ_U64(passes(skel, 1, &p, 2), 2);
 	CHECK_EQ_U64(rule_seen(skel, 0), 2);
 out:

@@ -619,28 +619,13 @@ static void check_run(const struct snap *b, const struct snap *a,
 
 /* ---- set-up --------------------------------------------------------- */
 
-static int cg_write_self(const char *dir)
-{
-	char path[sizeof(dp.cg_home) + 16], pid[16];
-	int fd, n, ok;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, pid, (size_t)n) == n;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 static void cg_leave(void)
 {
 	char parent[sizeof(dp.cg_dir)];
 
 	if (!dp.cg_dir[0])
 		return;
-	cg_write_self(dp.cg_home);
+	cg_join(dp.cg_home);
 	rmdir(dp.cg_dir);
 	snprintf(parent, sizeof(parent), "%s", dp.cg_dir);
 	*strrchr(parent, '/') = '\0';
@@ -695,7 +680,7 @@ static int cg_enter(char *rel, size_t n)
 	if (mkdir(dp.cg_dir, 0755) && errno != EEXIST)
 		return -1;
 	atexit(cg_leave);
-	return cg_write_self(dp.cg_dir);
+	return cg_join(dp.cg_dir);
 }
 
 static void parse_prefixes(void)
