@@ -16,8 +16,20 @@ rc=1
 # handles, wireguard sockets, other runs' temp dirs) are not seen.
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t bpf bpf /sys/fs/bpf
+# A repository under /tmp or /run (a CI clone may be) stays visible at its
+# own path through the fresh tmpfs: bound aside, then back.
+keep=
+case $WF_VM_REPO in
+/tmp/* | /run/*)
+	keep=$WF_VM_REPO
+	mkdir -p /mnt/wf-repo && mount --bind "$keep" /mnt/wf-repo
+	;;
+esac
 mount -t tmpfs -o mode=0755 run /run
 mount -t tmpfs -o mode=1777 tmp /tmp
+if [ -n "$keep" ]; then
+	mkdir -p "$keep" && mount --bind /mnt/wf-repo "$keep"
+fi
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs shm /dev/shm
