@@ -34,16 +34,7 @@ netns_up || { fail faults_setup "cannot build namespaces"; finish; }
 
 # ---- 1. Flood: 1M new 5-tuples through a 1024-flow table -----------------
 
-$IN_A ip route add local "$FLOOD_NET" dev lo &&
-	$IN_B ip route add "$FLOOD_NET" via "$IP_A" &&
-	$IN_B nft -f - <<EOF || { fail faults_setup "cannot set up the flood's range"; finish; }
-table ip wf_flood {
-	chain pre {
-		type filter hook prerouting priority -300; policy accept;
-		ip saddr $FLOOD_NET counter drop
-	}
-}
-EOF
+flood_range_up || { fail faults_setup "cannot set up the flood's range"; finish; }
 write_config "$TMP/wf.yaml" "accounting:
   max_flows: $MAX_FLOWS"
 wf_start "$TMP/wf.yaml" || { fail faults_flood_start "daemon did not start"; finish; }

@@ -25,16 +25,7 @@ metric() { $IN_A curl -s --max-time 30 "$URL/metrics" | awk -v n="$1" '$1 == n {
 
 [ -x "$FLOOD" ] || { fail http_bounds_setup "no $FLOOD (make test-bins)"; finish; }
 netns_up || { fail http_bounds_setup "cannot build namespaces"; finish; }
-$IN_A ip route add local "$FLOOD_NET" dev lo &&
-	$IN_B ip route add "$FLOOD_NET" via "$IP_A" &&
-	$IN_B nft -f - <<EOF || { fail http_bounds_setup "cannot set up the flood's range"; finish; }
-table ip wf_flood {
-	chain pre {
-		type filter hook prerouting priority -300; policy accept;
-		ip saddr $FLOOD_NET counter drop
-	}
-}
-EOF
+flood_range_up || { fail http_bounds_setup "cannot set up the flood's range"; finish; }
 write_config "$TMP/wf.yaml" "accounting:
   max_flows: $MAX_FLOWS"
 wf_start "$TMP/wf.yaml" || { fail http_bounds_start "daemon did not start"; finish; }

@@ -236,6 +236,22 @@ settled() {
 }
 
 # BPF programs of ours loaded anywhere on the host right now.
+# flood_range_up: what wf-flood's crafted sources ($FLOOD_NET, sent from B)
+# need: A takes the range as local, so its answers stay on A; B routes the
+# range to A and drops any packet from it that comes in to B.
+flood_range_up() {
+	$IN_A ip route add local "$FLOOD_NET" dev lo &&
+		$IN_B ip route add "$FLOOD_NET" via "$IP_A" &&
+		$IN_B nft -f - <<EOF
+table ip wf_flood {
+	chain pre {
+		type filter hook prerouting priority -300; policy accept;
+		ip saddr $FLOOD_NET counter drop
+	}
+}
+EOF
+}
+
 wf_prog_count() {
 	bpftool prog show 2>/dev/null | grep -cE 'name wf_(tc|nf|cg|xdp)_' || true
 }
