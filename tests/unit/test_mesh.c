@@ -315,20 +315,17 @@ static void test_append_stable(void)
 		"  - { name: b, endpoint: 192.0.2.2 }\n"
 		"  - { name: r, endpoint: 192.0.2.3, relay: true }\n"
 		"direct: [[a, b]]\n";
-	static const char more[] =
-		"  - { name: c, nat: true }\n";
+	static const char more[] = "  - { name: c, nat: true }\n";
 	static struct mesh_plan before;
 	char text[1024];
 
-	CHECK(topology_parse("t.yaml", base, strlen(base), &topo, stderr) ==
-		      0,
+	CHECK(topology_parse("t.yaml", base, strlen(base), &topo, stderr) == 0,
 	      "base");
 	CHECK(mesh_plan(&topo, &before, stderr) == 0, "plan");
 	snprintf(text, sizeof(text), "%.*s%s%s",
 		 (int)(strstr(base, "direct:") - base), base, more,
 		 strstr(base, "direct:"));
-	CHECK(topology_parse("t.yaml", text, strlen(text), &topo, stderr) ==
-		      0,
+	CHECK(topology_parse("t.yaml", text, strlen(text), &topo, stderr) == 0,
 	      "appended");
 	CHECK(mesh_plan(&topo, &plan, stderr) == 0, "plan");
 	for (int n = 0; n < 3; n++)
@@ -336,8 +333,7 @@ static void test_append_stable(void)
 			const struct mesh_iface *x = &before.nodes[n].ifaces[k],
 						*y = &plan.nodes[n].ifaces[k];
 
-			CHECK(!strcmp(x->name, y->name) &&
-				      x->port == y->port &&
+			CHECK(!strcmp(x->name, y->name) && x->port == y->port &&
 				      !memcmp(&x->addr, &y->addr,
 					      sizeof(x->addr)),
 			      "node %d interface %s changed", n, x->name);

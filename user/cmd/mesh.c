@@ -42,8 +42,8 @@ struct mesh_args {
 
 static const struct argp_option options[] = {
 	{ "topology", 't', "FILE", 0, "The topology file (required)", 0 },
-	{ "out", 'o', "DIR",
-	  0, "generate: the directory to write into (made if absent)", 0 },
+	{ "out", 'o', "DIR", 0,
+	  "generate: the directory to write into (made if absent)", 0 },
 	{ 0 }
 };
 
@@ -106,7 +106,8 @@ static int put(const char *dir, const char *name, char *text, size_t len,
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path)) {
-		fprintf(stderr, "wirefisher: %s/%s: path too long\n", dir, name);
+		fprintf(stderr, "wirefisher: %s/%s: path too long\n", dir,
+			name);
 		return -1;
 	}
 	rc = mesh_file_put(path, text, len, mode);

@@ -215,8 +215,7 @@ int mesh_key_get(const char *dir, const char *node, char pub[MESH_KEY_B64],
 		sk[31] = (sk[31] & 127) | 64;
 		to_b64(sk, b64);
 		b64[MESH_KEY_B64 - 1] = '\n';
-		if (write_temp(path, b64, MESH_KEY_B64, 0600, tmp,
-			       sizeof(tmp)))
+		if (write_temp(path, b64, MESH_KEY_B64, 0600, tmp, sizeof(tmp)))
 			goto out;
 		/* link(): never replaces a key another run just made. */
 		if (link(tmp, path)) {

@@ -21,8 +21,7 @@
 #define HOLD_MAX_NS	   3600000000000ULL
 
 /* Lower-case letters, digits and _, a letter first; "hub" is taken. */
-static void get_name(struct ctx *c, yaml_node_t *n, const char *path,
-		     char *out)
+static void get_name(struct ctx *c, yaml_node_t *n, const char *path, char *out)
 {
 	const char *s = cfg_scalar(c, n, path);
 	size_t len;
@@ -65,8 +64,8 @@ static void get_endpoint(struct ctx *c, yaml_node_t *n, const char *path,
 	} else if (inet_pton(AF_INET, s, buf) != 1) {
 		const char *colon = strrchr(s, ':');
 
-		if (colon && strspn(colon + 1, "0123456789") ==
-				     strlen(colon + 1)) {
+		if (colon &&
+		    strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
 			cfg_report(c, n, path,
 				   "\"%s\": write the address alone; the "
 				   "ports are the plan's (port + the peer's "
@@ -76,8 +75,9 @@ static void get_endpoint(struct ctx *c, yaml_node_t *n, const char *path,
 		}
 		if (!len || len > WF_MESH_HOST_MAX || s[0] == '.' ||
 		    s[0] == '-' || strstr(s, "..") ||
-		    strspn(s, "abcdefghijklmnopqrstuvwxyz"
-			      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != len) {
+		    strspn(s,
+			   "abcdefghijklmnopqrstuvwxyz"
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != len) {
 			cfg_report(c, n, path,
 				   "\"%s\" is not an address or a host name; "
 				   "write e.g. 198.51.100.7, 2001:db8::7 or "
@@ -128,7 +128,8 @@ static void parse_node(struct ctx *c, yaml_node_t *n, const char *path,
 		}
 	}
 	if (!named)
-		cfg_report(c, n, path, "missing key \"name\"; write name: alice");
+		cfg_report(c, n, path,
+			   "missing key \"name\"; write name: alice");
 	else if (node->relay && !node->endpoint[0] && node->name[0])
 		cfg_report(c, n, path,
 			   "relay %s has no endpoint: every node must be "
@@ -374,8 +375,8 @@ static void parse_pin_dir(struct ctx *c, yaml_node_t *n, const char *path,
 
 static void parse_root(struct ctx *c, yaml_node_t *root, struct wf_topology *t)
 {
-	static const char *const keys[] = { "nodes", "direct", "addresses",
-					    "port",  "mode",   "probe",
+	static const char *const keys[] = { "nodes",   "direct", "addresses",
+					    "port",    "mode",	 "probe",
 					    "pin_dir", NULL };
 	static const char *const modes[] = { "failover", "spread", NULL };
 	char sub[PATH_MAXLEN], subs[7][PATH_MAXLEN];
@@ -503,8 +504,9 @@ int topology_load(const char *path, struct wf_topology *t, FILE *err)
 	len = fread(text, 1, TOPOLOGY_MAX_BYTES + 1, f);
 	if (ferror(f) || len > TOPOLOGY_MAX_BYTES) {
 		fprintf(err, "%s: %s\n", path,
-			ferror(f) ? strerror(errno) :
-				    "larger than 1 MiB; is this the right file?");
+			ferror(f) ?
+				strerror(errno) :
+				"larger than 1 MiB; is this the right file?");
 		fclose(f);
 		free(text);
 		return 1;

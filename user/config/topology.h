@@ -37,8 +37,8 @@
 
 struct wf_mesh_node {
 	char name[WF_MESH_NAME_MAX + 1];
-	bool relay;	       /* forwards between the other nodes */
-	bool nat;	       /* behind NAT: keepalives keep its mapping */
+	bool relay; /* forwards between the other nodes */
+	bool nat;   /* behind NAT: keepalives keep its mapping */
 	char endpoint[WF_MESH_HOST_MAX + 1]; /* "": others cannot dial it */
 	bool endpoint_v6;		     /* an IPv6 literal: [ ] in wg */
 	struct wf_where where;
@@ -62,7 +62,7 @@ struct wf_topology {
 	int mode;		   /* enum wf_steer_mode */
 	uint64_t interval_ns;	   /* 0: wirefisher's default */
 	uint64_t hold_ns;
-	bool has_hold; /* else wirefisher's default */
+	bool has_hold;		     /* else wirefisher's default */
 	char pin_dir[PATH_MAX - 32]; /* "": the default; else PIN_DIR-NODE */
 	struct wf_where where, nodes_where, addresses_where;
 };

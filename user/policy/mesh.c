@@ -94,9 +94,8 @@ static struct mesh_iface *add_iface(const struct wf_topology *t,
 			"%zu characters, more than Linux's %d; shorten %s "
 			"or %s\n",
 			t->path, node->where.line, node->where.col, n,
-			node->name, peer,
-			strlen(node->name) + 1 + strlen(peer), IF_NAMESIZE - 1,
-			node->name, peer);
+			node->name, peer, strlen(node->name) + 1 + strlen(peer),
+			IF_NAMESIZE - 1, node->name, peer);
 		(*errors)++;
 	}
 	/* Cut short when too long (reported above; nothing is written). */
@@ -122,8 +121,8 @@ static bool paired(const struct wf_topology *t, int a, int b)
 	return false;
 }
 
-static void plan_ifaces(const struct wf_topology *t, struct mesh_plan *p,
-			int n, FILE *err, int *errors)
+static void plan_ifaces(const struct wf_topology *t, struct mesh_plan *p, int n,
+			FILE *err, int *errors)
 {
 	struct mesh_node_plan *np = &p->nodes[n];
 	const struct wf_mesh_node *node = &t->nodes[n];
@@ -144,9 +143,9 @@ static void plan_ifaces(const struct wf_topology *t, struct mesh_plan *p,
 		ifc->net = net_of(ifc->addr);
 		ifc->priority = 0;
 		ifc->targets[ifc->n_targets++] = direct_addr(t, j, n, 32);
-		ifc->peers[ifc->n_peers++] = (struct mesh_peer){
-			.node = j, .port = (uint16_t)(t->port + n)
-		};
+		ifc->peers[ifc->n_peers++] =
+			(struct mesh_peer){ .node = j,
+					    .port = (uint16_t)(t->port + n) };
 	}
 	if (node->relay) {
 		/* The hub: every other non-relay node is a peer. */
@@ -183,9 +182,9 @@ static void plan_ifaces(const struct wf_topology *t, struct mesh_plan *p,
 		ifc->net = net_of(ifc->addr);
 		ifc->priority = 1;
 		ifc->targets[ifc->n_targets++] = hub_addr(t, r, r, 32);
-		ifc->peers[ifc->n_peers++] = (struct mesh_peer){
-			.node = r, .port = (uint16_t)(t->port + r)
-		};
+		ifc->peers[ifc->n_peers++] =
+			(struct mesh_peer){ .node = r,
+					    .port = (uint16_t)(t->port + r) };
 	}
 }
 
@@ -204,12 +203,12 @@ static bool carries(const struct wf_topology *t, const struct mesh_iface *ifc,
 	return false;
 }
 
-static void plan_routes(const struct wf_topology *t, struct mesh_plan *p,
-			int n, FILE *err, int *errors)
+static void plan_routes(const struct wf_topology *t, struct mesh_plan *p, int n,
+			FILE *err, int *errors)
 {
 	struct mesh_node_plan *np = &p->nodes[n];
-	int nif = np->n_ifaces < MESH_MAX_IFACES ? np->n_ifaces :
-						   MESH_MAX_IFACES;
+	int nif =
+		np->n_ifaces < MESH_MAX_IFACES ? np->n_ifaces : MESH_MAX_IFACES;
 
 	for (int d = 0; d < t->n_nodes; d++) {
 		struct mesh_route *r;

@@ -50,11 +50,11 @@ struct mesh_peer {
 struct mesh_iface {
 	char name[IF_NAMESIZE];
 	enum mesh_kind kind;
-	int far;		  /* the peer node (DIRECT, RELAY); -1 for HUB */
-	uint16_t port;		  /* ListenPort */
-	struct wf_prefix addr;	  /* ours, with the subnet's length */
-	struct wf_prefix net;	  /* the subnet */
-	uint32_t priority;	  /* 0 direct, 1 through a relay */
+	int far;	       /* the peer node (DIRECT, RELAY); -1 for HUB */
+	uint16_t port;	       /* ListenPort */
+	struct wf_prefix addr; /* ours, with the subnet's length */
+	struct wf_prefix net;  /* the subnet */
+	uint32_t priority;     /* 0 direct, 1 through a relay */
 	struct wf_prefix targets[WF_CFG_MAX_TARGETS];
 	int n_targets;
 	struct mesh_peer peers[WF_MESH_MAX_NODES];
@@ -95,7 +95,7 @@ struct wf_prefix mesh_peer_addr(const struct mesh_plan *p,
 
 /* The keys the files carry: base64, as wg(8) writes them. */
 struct mesh_keys {
-	const char *priv;			    /* this node's */
+	const char *priv;		    /* this node's */
 	const char *pub[WF_MESH_MAX_NODES]; /* every node's */
 };
 
@@ -103,8 +103,8 @@ struct mesh_keys {
 void mesh_write_wg(const struct mesh_plan *p, int n, int k,
 		   const struct mesh_keys *keys, const char *source, FILE *out);
 /* The wirefisher config of node n. */
-void mesh_write_wirefisher(const struct mesh_plan *p, int n,
-			   const char *source, FILE *out);
+void mesh_write_wirefisher(const struct mesh_plan *p, int n, const char *source,
+			   FILE *out);
 /* The host settings of node n: sysctls, its address, anchor routes. */
 void mesh_write_host(const struct mesh_plan *p, int n, const char *source,
 		     FILE *out);

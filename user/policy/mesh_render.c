@@ -78,15 +78,16 @@ void mesh_write_wg(const struct mesh_plan *p, int n, int k,
 	char buf[64];
 
 	fprintf(out, HEADER "%s\n", source);
-	fprintf(out, "# Node %s: %s %s. Edit the topology and run `wirefisher "
-		     "mesh\n# generate` again rather than this file.\n",
+	fprintf(out,
+		"# Node %s: %s %s. Edit the topology and run `wirefisher "
+		"mesh\n# generate` again rather than this file.\n",
 		node->name, kind_words(ifc),
-		ifc->far >= 0 ? t->nodes[ifc->far].name : "(forwards between "
-							  "its peers)");
+		ifc->far >= 0 ? t->nodes[ifc->far].name :
+				"(forwards between "
+				"its peers)");
 	fprintf(out, "[Interface]\nPrivateKey = %s\nListenPort = %u\n",
 		keys->priv, ifc->port);
-	fprintf(out, "Address = %s\n",
-		addr_str(&ifc->addr, buf, sizeof(buf)));
+	fprintf(out, "Address = %s\n", addr_str(&ifc->addr, buf, sizeof(buf)));
 	fprintf(out, "# No routes from wg-quick: several interfaces reach the "
 		     "same nodes;\n# the anchor routes are in host.sh and "
 		     "wirefisher chooses the path.\nTable = off\n");
@@ -123,8 +124,8 @@ static void duration(uint64_t ns, FILE *out)
 		fprintf(out, "%lluns", (unsigned long long)ns);
 }
 
-void mesh_write_wirefisher(const struct mesh_plan *p, int n,
-			   const char *source, FILE *out)
+void mesh_write_wirefisher(const struct mesh_plan *p, int n, const char *source,
+			   FILE *out)
 {
 	const struct wf_topology *t = p->t;
 	const struct mesh_node_plan *np = &p->nodes[n];
@@ -190,12 +191,11 @@ void mesh_write_host(const struct mesh_plan *p, int n, const char *source,
 		"up\n# (wg-quick up ./%s-*.conf), then start wirefisher with "
 		"wirefisher.yaml.\nset -e\n\n",
 		t->nodes[n].name, t->nodes[n].name);
-	fprintf(out,
-		"# Loose reverse-path filtering: wirefisher moves replies "
-		"to another tunnel\n# than the route names; strict "
-		"rp_filter (1) would drop them there.\n"
-		"sysctl -qw net.ipv4.conf.all.rp_filter=2 "
-		"net.ipv4.conf.default.rp_filter=2\n");
+	fprintf(out, "# Loose reverse-path filtering: wirefisher moves replies "
+		     "to another tunnel\n# than the route names; strict "
+		     "rp_filter (1) would drop them there.\n"
+		     "sysctl -qw net.ipv4.conf.all.rp_filter=2 "
+		     "net.ipv4.conf.default.rp_filter=2\n");
 	for (int k = 0; k < np->n_ifaces; k++)
 		fprintf(out, "sysctl -qw net.ipv4.conf.%s.rp_filter=2\n",
 			np->ifaces[k].name);
