@@ -137,6 +137,14 @@ want="removed   alice/alice-pub.conf removed   pub/pub-alice.conf wrote     alic
 check mesh_edit_rewrites_only_what_changed test "$changed" = "$want"
 [ "$changed" = "$want" ] || log "changed: $changed"
 
+# A node taken out: its directory and key are named, and left alone.
+cp -a "$OUT" "$TMP/out3"
+mkdir "$TMP/edit3"
+grep -vw pub "$TMP/lab.yaml" > "$TMP/edit3/lab.yaml"
+"$WF" mesh generate -t "$TMP/edit3/lab.yaml" -o "$TMP/out3" > "$TMP/gen4.out" 2>&1
+check mesh_old_node_named grep -q "not in the topology any more: $TMP/out3/pub " "$TMP/gen4.out"
+check mesh_old_node_left test -f "$TMP/out3/pub/wirefisher.yaml" -a -f "$TMP/out3/keys/pub.key"
+
 # ---- the underlay: NATs, a public bridge --------------------------------
 
 for n in "$NS_INET" "$NS_NATA" "$NS_NATB" "${NSN[@]}"; do

@@ -244,6 +244,36 @@ static int write_node(const struct mesh_plan *p, int n, const char *out,
 	return rc;
 }
 
+/*
+ * Directories of DIR that hold a wirefisher.yaml of ours but name no node
+ * of the topology any more: said, not removed (its keys may be wanted).
+ */
+static void note_old_nodes(const struct wf_topology *t, const char *out)
+{
+	DIR *d = opendir(out);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		bool node = !strcmp(e->d_name, "keys") || e->d_name[0] == '.';
+
+		for (int n = 0; n < t->n_nodes && !node; n++)
+			node = !strcmp(e->d_name, t->nodes[n].name);
+		if (node ||
+		    (size_t)snprintf(path, sizeof(path),
+				     "%s/%s/wirefisher.yaml", out,
+				     e->d_name) >= sizeof(path) ||
+		    !ours(path))
+			continue;
+		printf("not in the topology any more: %s/%s (left as it is; "
+		       "remove it and keys/%s.* when that node is gone)\n",
+		       out, e->d_name, e->d_name);
+	}
+	closedir(d);
+}
+
 static int generate(const struct mesh_plan *p, const char *out,
 		    const char *source)
 {
@@ -288,6 +318,7 @@ static int generate(const struct mesh_plan *p, const char *out,
 				"before this stay as they are\n");
 		return 1;
 	}
+	note_old_nodes(t, out);
 	printf("%s: %d nodes: %d files written, %d unchanged, %d removed; "
 	       "keys: %d new, %d kept\n",
 	       out, t->n_nodes, tl.written, tl.unchanged, tl.removed,
@@ -324,6 +355,12 @@ int cmd_mesh(int argc, char **argv)
 		goto out;
 	if (!t || !p) {
 		fprintf(stderr, "wirefisher: out of memory\n");
+		goto out;
+	}
+	if (a.out && strlen(a.out) > PATH_MAX - 64) {
+		fprintf(stderr,
+			"wirefisher: mesh: -o %.64s...: path too long\n",
+			a.out);
 		goto out;
 	}
 	errors = topology_load(a.topology, t, stderr);

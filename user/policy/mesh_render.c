@@ -178,6 +178,13 @@ void mesh_write_wirefisher(const struct mesh_plan *p, int n, const char *source,
 	}
 }
 
+/* "51821, 51822": the listen ports of node n, which its NAT forwards. */
+static void ports(const struct mesh_node_plan *np, FILE *out)
+{
+	for (int k = 0; k < np->n_ifaces; k++)
+		fprintf(out, "%s%u", k ? ", " : "", np->ifaces[k].port);
+}
+
 void mesh_write_host(const struct mesh_plan *p, int n, const char *source,
 		     FILE *out)
 {
@@ -238,6 +245,12 @@ void mesh_write_summary(const struct mesh_plan *p, FILE *out)
 			node->relay ? ", relay" : "", node->nat ? ", nat" : "",
 			node->endpoint[0] ? ", endpoint " : ", no endpoint",
 			node->endpoint);
+		if (node->nat && node->endpoint[0]) {
+			fprintf(out, "  its NAT at %s forwards UDP ",
+				node->endpoint);
+			ports(np, out);
+			fprintf(out, " to it\n");
+		}
 		for (int k = 0; k < np->n_ifaces; k++) {
 			const struct mesh_iface *ifc = &np->ifaces[k];
 
