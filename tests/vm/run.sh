@@ -60,7 +60,7 @@ for f in /usr/bin/qemu-system-x86_64 /bin/busybox; do
 done
 # The bpf layer re-runs its two-CPU tests against a racy build, which
 # tests/run.sh makes; make it here, so that the VM only finds it current.
-if grep -qw bpf <<< "$layers"; then
+if [[ " $layers " == *" bpf "* ]]; then
 	make -s OUT="$OUT/racy" BPF_EXTRA=-DWF_RACY "$OUT/racy/tests/bpf-tests" >/dev/null ||
 		{ echo "vm: cannot build $OUT/racy" >&2; exit 2; }
 fi
