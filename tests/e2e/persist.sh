@@ -26,7 +26,7 @@ start_timed() {
 	t0=$(date +%s%N)
 	$IN_A "$WF" -c "${1:-$TMP/wf.yaml}" >> "$TMP/wf.log" 2>&1 &
 	WF_PID=$!
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < 200 * TS; i++)); do
 		[ "$(grep -c '^wirefisher: running' "$TMP/wf.log")" -gt "$RUNS" ] && break
 		kill -0 "$WF_PID" 2>/dev/null || break
 		sleep 0.02

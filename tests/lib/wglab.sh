@@ -42,7 +42,7 @@ wg_start() {
 	WG_PIDS+=($!)
 	WG_PID_OF[$2]=$!
 	BG_PIDS+=($!)
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 50 * TS; i++)); do
 		[ -S "/var/run/wireguard/$2.sock" ] && return 0
 		sleep 0.1
 	done
@@ -179,7 +179,7 @@ wglab_relay() {
 	echo "$*" > "$TMP/relay$k.ctrl"
 	n=$(grep -c '^wf-relay: drop=' "$TMP/relay$k.log")
 	kill -HUP "${RELAY_PID[$k]}" || return 1
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 50 * TS; i++)); do
 		[ "$(grep -c '^wf-relay: drop=' "$TMP/relay$k.log")" -gt "$n" ] && return 0
 		sleep 0.02
 	done
