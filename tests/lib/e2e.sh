@@ -124,13 +124,13 @@ EOF
 }
 
 # wf_launch IN CONFIG LOG PIN: start the daemon under the prefix IN (e.g.
-# $IN_A); wait (bounded: 10 s x TS) until it pinned in PIN. Sets LAUNCHED
+# $IN_A); wait (bounded: 30 s x TS) until it pinned in PIN. Sets LAUNCHED
 # to its pid.
 wf_launch() {
 	local i t0=$SECONDS
 	$1 "$WF" -c "$2" > "$3" 2>&1 &
 	LAUNCHED=$!
-	for ((i = 0; i < 100 * TS; i++)); do
+	for ((i = 0; i < 300 * TS; i++)); do
 		[ -e "$4/wf_info" ] && return 0
 		kill -0 "$LAUNCHED" 2>/dev/null || break
 		sleep 0.1
