@@ -52,7 +52,7 @@ run_step() {
 	echo "== $name"
 	fails=$(grep -c '^FAIL ' "$log")
 	timeout --kill-after=10 $((limit * WF_TIME_SCALE)) "$@" 2>&1 | tee -a "$log" |
-		grep -E "${WF_SHOW-^(PASS|FAIL) |^  }" || true
+		grep -E "${WF_SHOW-^(PASS|FAIL|SKIP) |^  }" || true
 	rc=${PIPESTATUS[0]}
 	# A runner that crashed or timed out is a failure even if it printed
 	# no FAIL line.
@@ -173,6 +173,6 @@ done
 passed=$(grep -c '^PASS ' "$log")
 failed=$(grep -c '^FAIL ' "$log")
 echo
-grep '^FAIL ' "$log" | sed 's/^/  /'
+grep -E '^(FAIL|SKIP) ' "$log" | sed 's/^/  /'
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

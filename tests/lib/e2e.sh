@@ -50,6 +50,10 @@ fail() {
 	FAILS=$((FAILS + 1))
 }
 
+# skip NAME WHY: this machine cannot run the test (a module it lacks); the
+# line says why, and counts neither way.
+skip() { echo "SKIP e2e/$1: $2"; }
+
 # check NAME CONDITION-COMMAND... : PASS/FAIL line from a command's status.
 check() {
 	local name=$1

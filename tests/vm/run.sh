@@ -148,6 +148,9 @@ while IFS= read -r line; do
 		echo "${line%% *} $tag/${line#* }"
 		[ "${line%% *}" = PASS ] && passed=$((passed + 1)) || failed=$((failed + 1))
 		;;
+	"SKIP "*)
+		echo "SKIP $tag/${line#SKIP }"
+		;;
 	"== "*)
 		current=${line#== }
 		echo "$line"
@@ -155,7 +158,7 @@ while IFS= read -r line; do
 	*"wf-vm: exit "*)
 		guest_rc=${line##*wf-vm: exit }
 		;;
-	"  PASS "* | "  FAIL "* | *[0-9]" passed, "*[0-9]" failed")
+	"  PASS "* | "  FAIL "* | "  SKIP "* | *[0-9]" passed, "*[0-9]" failed")
 		;;	# the guest's summary: this script prints its own
 	*)
 		echo "$line"
