@@ -69,9 +69,9 @@ prog_name() { bpftool prog show id "$1" 2>/dev/null | sed -n '1s/.* name \([^ ]*
 tcx_links() { bpftool link show 2>/dev/null | grep -c "tcx" || true; }
 # send_n PORT N SPORT: N datagrams from A to B (B's receiver bound first).
 send_n() {
-	$IN_B "$UDP" recv "$IP_B" "$1" "$2" 3000 > "$TMP/recv$1" &
+	$IN_B "$UDP" recv "$IP_B" "$1" "$2" $((3000 * TS)) > "$TMP/recv$1" &
 	local rpid=$!
-	udp_bound "$IN_B" "$1"
+	udp_bound "$IN_B" "$1" $rpid
 	$IN_A "$UDP" send "$IP_B" "$1" "$2" 100 1000 "$3" > /dev/null
 	wait $rpid
 }
@@ -105,7 +105,7 @@ ids0=$(ids_now)
 N=$((500 * TS))	# 5 s at 100/s here, paced so as to span the reloads
 $IN_B "$UDP" recv "$IP_B" 9301 $N $((10000 * TS)) > "$TMP/recv9301" &
 rpid=$!
-udp_bound "$IN_B" 9301
+udp_bound "$IN_B" 9301 $rpid
 $IN_A "$UDP" send "$IP_B" 9301 $N 100 100 4301 > /dev/null &
 spid=$!
 BG_PIDS+=($rpid $spid)

@@ -62,7 +62,7 @@ impair 1 delay 5ms 2ms loss 70%
 check nsteer_heavy_loss_moves_to_p2 wait_via p2 $((200 * TS))
 $IN_B "$UDP" recv 10.99.0.1 9600 300 $((3000 * TS)) > "$TMP/recv" &
 rpid=$!
-udp_bound "$IN_B" 9600
+udp_bound "$IN_B" 9600 $rpid
 $IN_A "$UDP" send 10.99.0.1 9600 300 500 300 9600 10.96.0.2 > /dev/null
 wait $rpid
 got=$(kv received "$(tail -n 1 "$TMP/recv")")

@@ -56,7 +56,7 @@ send_by() {
 	before=$(wg_tx "$k")
 	$IN_B "$UDP" recv 10.99.0.1 "$2" 200 $((3000 * TS)) > "$TMP/recv$2" &
 	rpid=$!
-	udp_bound "$IN_B" "$2"
+	udp_bound "$IN_B" "$2" $rpid
 	$IN_A "$UDP" send 10.99.0.1 "$2" 200 1000 500 "$2" 10.96.0.2 > /dev/null
 	wait $rpid
 	got=$(kv received "$(tail -n 1 "$TMP/recv$2")")

@@ -189,14 +189,17 @@ within() {
 # kv KEY LINE: the value of KEY=value in a wf-udp output line.
 kv() { tr ' ' '\n' <<< "$2" | sed -n "s/^$1=//p"; }
 
-# udp_bound IN PORT: until a UDP socket is bound to PORT under the prefix
-# IN (a receiver just started), at least 0.3 s, at most 3 s x TS. Under TCG
-# a receiver can take seconds to bind; what it misses meets a closed port.
+# udp_bound IN PORT [PID]: until a UDP socket is bound to PORT under the
+# prefix IN (a receiver just started, PID if given), at least 0.3 s, at
+# most 30 tries (3 s here; each try is slower under TCG, where a receiver
+# can take seconds to bind: what it misses meets a closed port). A
+# receiver that is gone already ends the wait.
 udp_bound() {
 	local i
 	sleep 0.3
-	for ((i = 0; i < 30 * TS; i++)); do
+	for ((i = 0; i < 30; i++)); do
 		[ -n "$($1 ss -Hlun "sport = :$2" 2>/dev/null)" ] && return 0
+		[ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null && return 1
 		sleep 0.1
 	done
 	return 1
@@ -208,9 +211,10 @@ udp_rate() {
 	local rx=$1 tx=$2 dst=$3 port=$4 pps=$5 secs=$6 size=$7 src=${8:-}
 	local n=$((pps * secs)) hdr=28 out pid
 	[[ $dst == *:* ]] && hdr=48
-	$rx "$UDP" recv "$dst" "$port" $n 1500 > "$TMP/r$port" &
+	# The idle time-out also covers the sender's start: scaled.
+	$rx "$UDP" recv "$dst" "$port" $n $((1500 * TS)) > "$TMP/r$port" &
 	pid=$!
-	udp_bound "$rx" "$port"
+	udp_bound "$rx" "$port" $pid
 	$tx "$UDP" send "$dst" "$port" $n "$size" "$pps" 0 $src > /dev/null
 	wait $pid
 	out=$(tail -1 "$TMP/r$port")
