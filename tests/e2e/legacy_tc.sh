@@ -54,7 +54,10 @@ ids_now() { echo "$(filter_ids ingress) $(filter_ids egress)"; }
 # the earlier run's wf_info pinned already, so wf_start's wait is not it).
 start() {
 	local i t0=$SECONDS
-	$IN_A "$WF" -c "$1" > "$TMP/wf.log" 2>&1 &
+	# Emptied here, not by the background job's redirection, which may
+	# come after the first look at it (the last run's line is in it).
+	: > "$TMP/wf.log"
+	$IN_A "$WF" -c "$1" >> "$TMP/wf.log" 2>&1 &
 	WF_PID=$!
 	for ((i = 0; i < 300 * TS; i++)); do
 		grep -q '^wirefisher: running' "$TMP/wf.log" && return 0
@@ -102,7 +105,7 @@ check legacy_counts_exact [ "$(packets 4300 9300)" = 200 ]
 
 # ---- reload under traffic: one step, no datagram uncounted ----
 ids0=$(ids_now)
-N=$((500 * TS))	# 5 s at 100/s here, paced so as to span the reloads
+N=$((1000 * TS))	# 10 s at 100/s here, paced so as to span the reloads
 $IN_B "$UDP" recv "$IP_B" 9301 $N $((10000 * TS)) > "$TMP/recv9301" &
 rpid=$!
 udp_bound "$IN_B" 9301 $rpid
@@ -213,14 +216,17 @@ wait "$WF_PID" 2>/dev/null
 WF_PID=
 read -r got sent rate < <(udp_rate "$IN_B" "$IN_A" "$IP_B" 9400 2000 4 972)
 log "daemon killed: received $got of $sent at $rate B/s (limit 1000000)"
-check legacy_police_limit_holds_while_dead within "$rate" 1000000 10
+# Held: not above the limit (+10 %), and some dropped. Not "within": a
+# sender on a loaded machine (or under TCG) may offer less than 2x.
+held() { [ "$1" -lt "$2" ] && python3 -c "import sys; sys.exit(not $3 <= 1100000)"; }
+check legacy_police_limit_holds_while_dead held "$got" "$sent" "$rate"
 dead_seen=$(rule udp-9400 'r["passed"] + r["dropped"]')
 check legacy_police_counted_while_dead [ "$dead_seen" = "$sent" ]
 start "$TMP/police-p.yaml" || fail legacy_police_restart "daemon did not start"
 check legacy_police_restart_keeps_counters [ "$(rule udp-9400 'r["passed"] + r["dropped"]')" = "$dead_seen" ]
 read -r got sent rate < <(udp_rate "$IN_B" "$IN_A" "$IP_B" 9400 2000 2 972)
 log "after restart: received $got of $sent at $rate B/s"
-check legacy_police_limit_after_restart within "$rate" 1000000 10
+check legacy_police_limit_after_restart held "$got" "$sent" "$rate"
 check legacy_police_one_filter_after_restart \
 	[ "$(rule udp-9400 'r["passed"] + r["dropped"]')" = "$((dead_seen + sent))" ]
 ids=$(ids_now)
