@@ -56,11 +56,11 @@ static int nl_open(void)
 }
 
 /* Each attribute a in [p, p + len), as far as they are well-formed. */
-#define for_each_attr(a, p, len)                                           \
-	for (struct nlattr *a = (struct nlattr *)(p);                      \
-	     (char *)a + NLA_HDRLEN <= (char *)(p) + (len) &&              \
-	     a->nla_len >= NLA_HDRLEN &&                                   \
-	     (char *)a + a->nla_len <= (char *)(p) + (len);                \
+#define for_each_attr(a, p, len)                              \
+	for (struct nlattr *a = (struct nlattr *)(p);         \
+	     (char *)a + NLA_HDRLEN <= (char *)(p) + (len) && \
+	     a->nla_len >= NLA_HDRLEN &&                      \
+	     (char *)a + a->nla_len <= (char *)(p) + (len);   \
 	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
 
 #define ATTR_DATA(a) ((char *)(a) + NLA_HDRLEN)
@@ -81,18 +81,23 @@ static int wg_family(int fd)
 	r.nh.nlmsg_seq = 1;
 	r.gh.cmd = CTRL_CMD_GETFAMILY;
 	r.gh.version = 1;
-	put_attr(&r, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME,
-		 sizeof(WG_GENL_NAME));
+	put_attr(&r, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME, sizeof(WG_GENL_NAME));
 	if (send(fd, &r, r.nh.nlmsg_len, 0) < 0)
 		return 0;
 	n = recv(fd, buf, sizeof(buf), 0);
 	if (n < (ssize_t)NLMSG_LENGTH(GENL_HDRLEN) || !NLMSG_OK(nh, n) ||
 	    nh->nlmsg_type == NLMSG_ERROR)
 		return 0;
-	for_each_attr(a, (char *)NLMSG_DATA(nh) + GENL_HDRLEN,
-		      nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN))
-		if (ATTR_TYPE(a) == CTRL_ATTR_FAMILY_ID && ATTR_LEN(a) >= 2)
-			return *(unsigned short *)ATTR_DATA(a);
+	for_each_attr(
+		a, (char *)NLMSG_DATA(nh) + GENL_HDRLEN,
+		nh->nlmsg_len -
+			NLMSG_LENGTH(
+				GENL_HDRLEN)) if (ATTR_TYPE(a) ==
+							  CTRL_ATTR_FAMILY_ID &&
+						  ATTR_LEN(a) >=
+							  2) return *(unsigned short
+									      *)
+		ATTR_DATA(a);
 	return 0;
 }
 
@@ -100,15 +105,16 @@ static int wg_family(int fd)
 static void newest_of_peers(const struct nlattr *peers, int64_t *newest)
 {
 	for_each_attr(peer, ATTR_DATA(peers), ATTR_LEN(peers))
-		for_each_attr(a, ATTR_DATA(peer), ATTR_LEN(peer))
-			if (ATTR_TYPE(a) == WGPEER_A_LAST_HANDSHAKE_TIME &&
-			    ATTR_LEN(a) >= (int)sizeof(int64_t)) {
-				int64_t sec;
+		for_each_attr(a, ATTR_DATA(peer), ATTR_LEN(peer)) if (
+			ATTR_TYPE(a) == WGPEER_A_LAST_HANDSHAKE_TIME &&
+			ATTR_LEN(a) >= (int)sizeof(int64_t))
+	{
+		int64_t sec;
 
-				memcpy(&sec, ATTR_DATA(a), sizeof(sec));
-				if (sec > *newest)
-					*newest = sec;
-			}
+		memcpy(&sec, ATTR_DATA(a), sizeof(sec));
+		if (sec > *newest)
+			*newest = sec;
+	}
 }
 
 /* One read of the dump: 1 more to come, 0 done, -1 an error. */
@@ -126,9 +132,11 @@ static int read_dump(int fd, char *buf, int family, int64_t *newest)
 		    nh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
 			return -1;
 		for_each_attr(a, (char *)NLMSG_DATA(nh) + GENL_HDRLEN,
-			      nh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN))
-			if (ATTR_TYPE(a) == WGDEVICE_A_PEERS)
-				newest_of_peers(a, newest);
+			      nh->nlmsg_len -
+				      NLMSG_LENGTH(
+					      GENL_HDRLEN)) if (ATTR_TYPE(a) ==
+								WGDEVICE_A_PEERS)
+			newest_of_peers(a, newest);
 	}
 	return 1;
 }
