@@ -76,7 +76,7 @@ for l in $layers; do
 	case $l in
 	bpf) budget=$((budget + 2700)) ;;
 	e2e) budget=$((budget + 7200)) ;;
-	*) budget=$((budget + 600)) ;;
+	*) budget=$((budget + 1200)) ;;	# one test: e2e/legacy_tc took 15 min on 6.1, loaded
 	esac
 done
 limit=${WF_VM_TIMEOUT:-$budget}
