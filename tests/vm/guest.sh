@@ -38,6 +38,12 @@ ln -sf /proc/self/fd/2 /dev/stderr
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs shm /dev/shm
+# What udev makes on a booted system and devtmpfs does not: bash's process
+# substitution needs /dev/fd (wg-quick runs `wg setconf IF <(...)`).
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+for i in 0:stdin 1:stdout 2:stderr; do
+	[ -e "/dev/${i#*:}" ] || ln -s "/proc/self/fd/${i%%:*}" "/dev/${i#*:}"
+done
 ip link set lo up
 
 # What the host lacks: the tests probe for netem, fq and kernel WireGuard.
