@@ -30,6 +30,11 @@ mount -t tmpfs -o mode=1777 tmp /tmp
 if [ -n "$keep" ]; then
 	mkdir -p "$keep" && mount --bind /mnt/wf-repo "$keep"
 fi
+# devtmpfs has no /dev/fd (udev makes it): bash's <(...) needs it.
+ln -sfn /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs shm /dev/shm
@@ -47,6 +52,9 @@ for m in tun veth wireguard sch_netem sch_fq; do
 done
 
 cd "$WF_VM_REPO" || exit
+# All of each runner's output on the console, not only results: there is
+# no other copy once the VM is off.
+export WF_SHOW=
 echo "wf-vm: kernel $(uname -r), $(nproc) CPUs, layers: $WF_VM_LAYERS"
 # shellcheck disable=SC2086
 tests/run.sh $WF_VM_LAYERS

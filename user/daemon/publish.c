@@ -264,7 +264,8 @@ void wg_answer(struct steering *s, int i)
 
 /*
  * Once a second: ask wireguard-go for the handshake age; the answer comes
- * through the main loop's poll (wg_answer). One that did not answer the
+ * through the main loop's poll (wg_answer). A device with no wireguard-go
+ * socket is asked the kernel's WireGuard instead, by generic netlink. One that did not answer the
  * last question in WG_QUERY_NS is not asked again until it has: its
  * accept queue would only fill. The age stays what it was last told.
  */
@@ -272,6 +273,7 @@ static void wg_ask(struct steering *s, int i, uint64_t now)
 {
 	const struct wf_cfg_path *cp = &s->st->paths[i];
 	struct wg_query *q = &s->wg[i];
+	long long age;
 
 	if (q->fd >= 0) {
 		if (now < q->deadline_ns)
@@ -287,8 +289,13 @@ static void wg_ask(struct steering *s, int i, uint64_t now)
 			return; /* still there: keep waiting for this answer */
 		netif_wg_query_close(q);
 	}
-	if (netif_wg_query_start(q, cp->device, now + WG_QUERY_NS))
-		set_hs_age(s, i, -1); /* kernel WireGuard, plain TUN, gone */
+	if (netif_wg_query_start(q, cp->device, now + WG_QUERY_NS) == 0)
+		return;
+	/* No wireguard-go there: kernel WireGuard answers by netlink, at
+	 * once; a plain TUN or a device gone has no age. */
+	if (netif_wg_kernel_age(cp->device, &age))
+		age = -1;
+	set_hs_age(s, i, age);
 }
 
 void measure_paths(struct steering *s, uint64_t now)

@@ -137,6 +137,18 @@ static bool renumbered(const struct steering *s)
 }
 
 /* Path i's prober, state and counters. -1 on error (logged). */
+/* Where a path's handshake age comes from, for its start-up line. */
+static const char *wg_kind(const char *dev)
+{
+	long long age;
+
+	if (netif_is_wireguard_go(dev))
+		return " (wireguard-go)";
+	if (netif_wg_kernel_age(dev, &age) == 0)
+		return " (kernel WireGuard)";
+	return " (no WireGuard found: no handshake age)";
+}
+
 static int open_path(struct steering *s, int i, uint64_t now, bool quiet)
 {
 	const struct wf_cfg_path *cp = &s->st->paths[i];
@@ -162,9 +174,7 @@ static int open_path(struct steering *s, int i, uint64_t now, bool quiet)
 			 cp->name, cp->device, cp->n_targets,
 			 (unsigned long long)(s->st->probe.interval_ns /
 					      1000000),
-			 !netif_is_wireguard_go(cp->device) ?
-				 " (not wireguard-go: no handshake age)" :
-				 "");
+			 wg_kind(cp->device));
 	return 0;
 }
 

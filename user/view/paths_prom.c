@@ -102,8 +102,9 @@ static void path_handshakes(FILE *o, const struct paths_view *v)
 {
 	char l[PROM_LABELS_MAX];
 
-	prom_family(o, "wirefisher_path_handshake_age_seconds", "gauge",
-		    "Age of the WireGuard session (wireguard-go only).");
+	prom_family(
+		o, "wirefisher_path_handshake_age_seconds", "gauge",
+		"Age of the newest WireGuard handshake (wireguard-go or kernel).");
 	for (int i = 0; i < v->n; i++)
 		if (v->st[i].handshake_age_s >= 0)
 			prom_u64(o, "wirefisher_path_handshake_age_seconds",
