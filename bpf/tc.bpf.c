@@ -10,7 +10,8 @@
  * Maps: wf_ifaces (read: link-layer length), wf_flows (read/write),
  * wf_stats (per-CPU counters); for policing wf_rules, the prefix tries,
  * wf_rule_buckets / wf_keyed (buckets), wf_rule_stats, wf_rule_acct;
- * for steering wf_steer4/6, wf_routes, wf_steer_flows, wf_path_flows.
+ * for steering wf_steer4/6, wf_routes, wf_steer_flows, wf_path_flows,
+ * wf_path_retired, wf_path_left, wf_flowlet, and wf_path_seen (stamps).
  * Does: the rules with no cgroup or process (WF_AT_IFACE: cgroup.bpf.c
  * enforces the others), the parse counters, and flow accounting.
  * Steering: at the egress of a path device (WF_IFACE_STEER) a packet to a
@@ -21,6 +22,7 @@
  */
 #include "lib/compat.bpf.h"
 #include "lib/maps.bpf.h"
+#include "lib/pathrx.bpf.h"
 #include "lib/skb.bpf.h"
 #include "lib/steer.bpf.h"
 #include "lib/verdict.bpf.h"
@@ -92,6 +94,9 @@ static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
 		if (act >= 0)
 			return act;
 	}
+	if (wf_steer && (flags & WF_IFACE_STEER) &&
+	    (dir == WF_DIR_INGRESS || skb->mark != wf_probe_mark))
+		path_stamp(skb->ifindex, dir);
 	if (wf_packet(&pkt, parse, WF_AT_IFACE) == WF_DROP)
 		return TC_ACT_SHOT;
 	return TC_ACT_OK;

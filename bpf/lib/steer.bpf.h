@@ -50,9 +50,11 @@ static __always_inline __u64 path_cost(const struct wf_route_path *p)
 	__u32 id = p->path;
 	__u64 *flows = bpf_map_lookup_elem(&wf_path_flows, &id);
 	__u64 *gone = bpf_map_lookup_elem(&wf_path_retired, &id);
+	__u64 *left = bpf_map_lookup_elem(&wf_path_left, &id);
 	__u64 n = flows ? *flows : 0, r = gone ? *gone : 0;
 	__u32 w = p->weight ? p->weight : 1;
 
+	r += left ? *left : 0; /* moved off by flowlet.bpf.h */
 	n = n > r ? n - r : 0;
 
 	/* Flows first: ones starting together have no measured load yet. */
@@ -78,6 +80,9 @@ static __always_inline int route_pick_spread(const struct wf_route *r)
 	}
 	return best;
 }
+
+/* Needs path_cost() and route_pick_spread() above. */
+#include "flowlet.bpf.h"
 
 static __always_inline int route_pick(const struct wf_route *r)
 {
@@ -141,6 +146,8 @@ static __always_inline __u32 steer_packet(const struct wf_pkt *pkt, __u64 now,
 	fl = bpf_map_lookup_elem(&wf_steer_flows, &key);
 	if (fl && fl->route == id && !(r->flags & WF_ROUTE_PINNED))
 		idx = route_find(r, fl->path);
+	if (idx >= 0 && fl && r->mode == WF_MODE_SPREAD)
+		idx = flowlet_check(r, id, fl, idx, now);
 	if (idx < 0) {
 		idx = route_pick(r);
 		if (idx < 0 || idx >= WF_ROUTE_PATHS) {
