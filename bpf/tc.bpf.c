@@ -94,23 +94,32 @@ static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
 		if (act >= 0)
 			return act;
 	}
-	if (wf_steer && (flags & WF_IFACE_STEER) &&
-	    (dir == WF_DIR_INGRESS || skb->mark != wf_probe_mark))
-		path_stamp(skb->ifindex, dir);
 	if (wf_packet(&pkt, parse, WF_AT_IFACE) == WF_DROP)
 		return TC_ACT_SHOT;
 	return TC_ACT_OK;
 }
 
+/*
+ * The path stamps (pathrx.bpf.h) come first, where nothing but skb is live
+ * across the call: later, the call would spill registers into a frame that
+ * is at the stack limit. So a packet steered away from the device the
+ * kernel routed it to is stamped as sent there too (and again where it
+ * leaves): its anchor path counts as carrying traffic, which only means
+ * that its silence is watched.
+ */
 SEC("tc")
 int wf_tc_ingress(struct __sk_buff *skb)
 {
+	if (wf_steer)
+		wf_path_stamp(skb->ifindex, WF_DIR_INGRESS);
 	return tc_handle(skb, WF_DIR_INGRESS);
 }
 
 SEC("tc")
 int wf_tc_egress(struct __sk_buff *skb)
 {
+	if (wf_steer && skb->mark != wf_probe_mark)
+		wf_path_stamp(skb->ifindex, WF_DIR_EGRESS);
 	return tc_handle(skb, WF_DIR_EGRESS);
 }
 

@@ -23,24 +23,45 @@
 #include "maps.bpf.h"
 
 /*
- * The index the sticky flow fl (on route id, at index cur) goes out by
- * now: cur, or a less loaded path's if the flow has been idle for the gap.
- * Not inlined: its locals stay out of the egress program's frame.
+ * route_pick_spread() as a global function: its loop, with three lookups a
+ * path, is verified once, and its registers and keys stay out of the
+ * egress program's frame (the 6.1 verifier sums the frames of a call
+ * chain; that program's sits near 512 bytes with wf_police_pkt's).
  */
-static __noinline int flowlet_check(const struct wf_route *r, __u32 id,
-				    struct wf_steer_flow *fl, int cur,
-				    __u64 now)
+__weak __noinline int wf_spread_pick(const struct wf_route *r)
 {
-	__u64 *gap = bpf_map_lookup_elem(&wf_flowlet, &id);
-	__u64 *cnt, cost_cur, cost_new, one;
-	__u32 from, to;
+	if (!r)
+		return -1;
+	return route_pick_spread(r);
+}
+
+/*
+ * The index sticky flow fl (of route r, at index cur), idle for idle_ns
+ * before this packet, goes out by: cur, or - if that is longer than the
+ * route's gap - a less loaded path's. A global function, as wf_police_pkt is: the verifier
+ * checks its loop once, on its own, and its frame is not the egress
+ * program's, which sits near the 512-byte stack limit (the 6.1 verifier
+ * sums the frames of a call chain). Weak, since every entry file that
+ * includes it defines it. Pointers given to a global function may be NULL
+ * to the verifier.
+ */
+__weak __noinline int wf_flowlet_move(const struct wf_route *r,
+				      struct wf_steer_flow *fl, int cur,
+				      __u64 idle_ns)
+{
+	__u64 *gap, *cnt, cost_cur, cost_new, one;
+	__u32 from, to, id;
 	int best;
 
-	if (!gap || !*gap || now < fl->last_ns || now - fl->last_ns <= *gap)
+	if (!r || !fl)
+		return cur;
+	id = fl->route; /* a sticky flow's: the route it sticks to */
+	gap = bpf_map_lookup_elem(&wf_flowlet, &id);
+	if (!gap || !*gap || idle_ns <= *gap)
 		return cur;
 	if (cur < 0 || cur >= WF_ROUTE_PATHS)
 		return cur;
-	best = route_pick_spread(r);
+	best = wf_spread_pick(r);
 	if (best < 0 || best >= WF_ROUTE_PATHS || best == cur)
 		return cur;
 	/* cur's cost counts this flow already; best's counts it added. */

@@ -20,16 +20,18 @@
 /*
  * Stamp ifindex's entry, if the daemon made one (a path device). Egress:
  * only packets that leave by this device (a steered packet is stamped at
- * the device it is redirected to) and are not probes. Not inlined: its key
- * stays out of the frame of the caller, which is near the stack limit.
+ * the device it is redirected to) and are not probes. A global function:
+ * verified once, not again for every state its callers reach it in, and
+ * its key stays out of the callers' frames, which are near the stack
+ * limit. Weak: every entry file that includes it defines it.
  */
-static __noinline void path_stamp(__u32 ifindex, __u32 dir)
+__weak __noinline int wf_path_stamp(__u32 ifindex, __u32 dir)
 {
 	struct wf_path_seen *s = bpf_map_lookup_elem(&wf_path_seen, &ifindex);
 	__u64 now;
 
 	if (!s)
-		return;
+		return 0;
 	now = wf_now();
 	if (dir == WF_DIR_INGRESS) {
 		if (s->rx_ns != now)
@@ -37,6 +39,7 @@ static __noinline void path_stamp(__u32 ifindex, __u32 dir)
 	} else if (s->tx_ns != now) {
 		s->tx_ns = now;
 	}
+	return 0;
 }
 
 #endif /* WF_PATHRX_BPF_H */

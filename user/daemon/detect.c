@@ -58,7 +58,8 @@ void seen_follow(struct steering *s, int i)
 	s->seen_made[i] = false;
 	if (!now)
 		return;
-	if (bpf_map_update_elem(fd, &now, &zero, BPF_NOEXIST) && errno != EEXIST)
+	if (bpf_map_update_elem(fd, &now, &zero, BPF_NOEXIST) &&
+	    errno != EEXIST)
 		log_warn("path %s: cannot watch its traffic (wf_path_seen): %s",
 			 s->st->paths[i].name, strerror(errno));
 	else
