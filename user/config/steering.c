@@ -121,6 +121,10 @@ static void get_auto_off(struct ctx *c, yaml_node_t *n, const char *path,
 		*out = WF_CFG_AUTO;
 	else if (s && !strcmp(s, "off"))
 		*out = WF_CFG_OFF;
+	else if (s && (*s < '0' || *s > '9'))
+		cfg_report(c, n, path,
+			   "\"%s\": write a duration (e.g. 300ms), auto or off",
+			   s);
 	else if (s)
 		cfg_get_duration(c, n, path, out, min, max);
 }
