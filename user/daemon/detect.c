@@ -85,6 +85,11 @@ void silence_check(struct steering *s, uint64_t now)
 		rx_ago = ago(cnow, v.rx_ns);
 		tx_ago = ago(cnow, v.tx_ns);
 		s->quiet_ns[i] = rx_ago == UINT64_MAX ? 0 : rx_ago;
+		/* Heard since it was suspected: no longer silent. */
+		if (p->suspect && rx_ago < s->suspect_rx_ago[i]) {
+			steer_heard(p);
+			s->burst_left[i] = 0;
+		}
 		if (steer_suspect(p, tx_ago, rx_ago, limit)) {
 			log_info("path %s (%s): sent %llu ms ago, heard nothing "
 				 "for %llu ms (limit %llu ms): probing it now",
@@ -94,6 +99,7 @@ void silence_check(struct steering *s, uint64_t now)
 				 (unsigned long long)(limit / 1000000));
 			s->burst_left[i] = STEER_BURST;
 			s->burst_next[i] = now;
+			s->suspect_rx_ago[i] = rx_ago;
 			continue;
 		}
 		/* Wake when the limit runs out, if it can. */

@@ -79,7 +79,8 @@ struct steering {
 	uint64_t silence_at[WF_CFG_MAX_PATHS]; /* its limit runs out; 0 */
 	int burst_left[WF_CFG_MAX_PATHS];      /* burst rounds to send ... */
 	uint64_t burst_next[WF_CFG_MAX_PATHS]; /* ... the next one then */
-	uint64_t moves[WF_CFG_MAX_PATHS];      /* wf_path_left */
+	uint64_t suspect_rx_ago[WF_CFG_MAX_PATHS]; /* silence when suspected */
+	uint64_t moves[WF_CFG_MAX_PATHS];	   /* wf_path_left */
 	uint64_t flowlet_gap[WF_CFG_MAX_ROUTES];
 	bool flowlet_made[WF_CFG_MAX_ROUTES];
 	int fd_path[STEERING_FDS]; /* steering_fds: pfd -> path ... */

@@ -184,12 +184,21 @@ bool steer_suspect(struct steer_path *p, uint64_t tx_ago, uint64_t rx_ago,
 	return true;
 }
 
+void steer_heard(struct steer_path *p)
+{
+	p->suspect = false;
+}
+
 uint64_t steer_burst_gap(const struct steer_path *p,
 			 const struct wf_cfg_probe *pc)
 {
-	uint64_t gap = steer_timeout(p, pc) / 2;
+	uint64_t gap = steer_timeout(p, pc) / 2, floor = pc->interval_ns / 8;
 
-	return gap < 2000000ULL ? 2000000ULL : gap;
+	/* Spread over an eighth of the interval at least: a stall of a few
+	 * tens of ms (a busy host) must not lose all three. */
+	if (floor < 2000000ULL)
+		floor = 2000000ULL;
+	return gap < floor ? floor : gap;
 }
 
 bool steer_burst(struct steer_path *p, const struct wf_cfg_probe *pc,

@@ -116,7 +116,12 @@ uint64_t steer_silence_limit(const struct steer_path *p,
 bool steer_suspect(struct steer_path *p, uint64_t tx_ago, uint64_t rx_ago,
 		   uint64_t limit);
 
-/* The spacing of the burst's rounds: half the timeout, at least 2 ms. */
+/* The suspect path received something (not only a probe's answer): it is
+ * not silent any more; the burst's outcome no longer matters. */
+void steer_heard(struct steer_path *p);
+
+/* The spacing of the burst's rounds: half the timeout, at least an
+ * eighth of the interval (and 2 ms). */
 uint64_t steer_burst_gap(const struct steer_path *p,
 			 const struct wf_cfg_probe *pc);
 
