@@ -341,6 +341,37 @@ static void test_flowlet_off(void)
 	wirefisher_bpf__destroy(skel);
 }
 
+/* The same over IPv6: a route of the IPv6 trie, one flow moves after a
+ * pause once a second path is usable. */
+static void test_flowlet_ipv6(void)
+{
+	struct wirefisher_bpf *skel = load_steer();
+	struct wf_lpm6 k = { .prefixlen = 64 };
+	__u64 route = 1, t = 100 * SEC;
+	int per[2] = { 0 };
+
+	CHECK(skel, "load: %s", strerror(errno));
+	if (!skel)
+		return;
+	inet_pton(AF_INET6, "fd99::", k.addr);
+	bpf_map__update_elem(skel->maps.wf_steer6, &k, sizeof(k), &route,
+			     sizeof(route), 0);
+	set_route(skel, 1, WF_MODE_SPREAD, 2, 0x1, 0, NULL);
+	set_gap(skel, 1, 20 * MSEC);
+	skel->bss->wf_clock_ns = t;
+	send_mark(skel, 6, "fd99::7", 1000, 0);
+	send_mark(skel, 6, "fd99::7", 1001, 0);
+	set_route(skel, 1, WF_MODE_SPREAD, 2, 0x3, 0, NULL);
+	skel->bss->wf_clock_ns = t += 30 * MSEC;
+	send_mark(skel, 6, "fd99::7", 1000, 0);
+	send_mark(skel, 6, "fd99::7", 1001, 0);
+	per[path_of(skel, 6, "fd99::7", 1000) & 1]++;
+	per[path_of(skel, 6, "fd99::7", 1001) & 1]++;
+	CHECK(per[0] == 1 && per[1] == 1, "%d/%d", per[0], per[1]);
+	CHECK_EQ_U64(path_u64(skel->maps.wf_path_left, 0), 1);
+	wirefisher_bpf__destroy(skel);
+}
+
 /* ---- path stamps (bpf/lib/pathrx.bpf.h) ---- */
 
 static int run_ingress(struct wirefisher_bpf *skel, int family, const char *src)
@@ -429,6 +460,7 @@ const struct t_case steer_cases[] = {
 	{ "steer_ipv6_and_stay", test_ipv6_and_stay },
 	{ "steer_flowlet_rebalance", test_flowlet_rebalance },
 	{ "steer_flowlet_off", test_flowlet_off },
+	{ "steer_flowlet_ipv6", test_flowlet_ipv6 },
 	{ "steer_path_stamps", test_path_stamps },
 	{ NULL, NULL },
 };
