@@ -16,7 +16,8 @@
 #      other two come up; seconds until they carry 90 % of the capacity,
 #      flowlets on (flowlet: auto) vs off, ROUNDS each;
 #   6. false failovers: bulk TCP both ways over two healthy tunnels (one
-#      capped, so a queue builds) for SOAK_SECS with the silence check on.
+#      capped, so a queue builds) for SOAK_SECS, the silence check off
+#      and on (SOAK_SILENCE).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib/e2e.sh"
@@ -229,11 +230,12 @@ fi
 # ---- 6. false failovers under bulk traffic ------------------------------
 
 if [[ " $SECTIONS " == *" 6 "* ]]; then
-	echo "== 6. bulk TCP both ways for ${SOAK_SECS}s over two healthy tunnels (p1 capped at 8 Mbit/s), silence: auto"
+	for sil in ${SOAK_SILENCE:-off auto}; do
+	echo "== 6. bulk TCP both ways for ${SOAK_SECS}s over two healthy tunnels (p1 capped at 8 Mbit/s: its queue drops probes too), silence: $sil"
 	wglab_route_single 1
 	wglab_cap 1 8mbit
-	steer_yaml "$PIN" c failover "1 2" "hold: 2s" > "$TMP/c6.yaml"
-	steer_yaml "$PIN_S" s failover "1 2" "hold: 2s" > "$TMP/s6.yaml"
+	steer_yaml "$PIN" c failover "1 2" "hold: 2s, silence: $sil" > "$TMP/c6.yaml"
+	steer_yaml "$PIN_S" s failover "1 2" "hold: 2s, silence: $sil" > "$TMP/s6.yaml"
 	wf_server_start "$TMP/s6.yaml" > /dev/null
 	wf_start "$TMP/c6.yaml" > /dev/null && wait_all_up 100 && wait_all_up 100 "$PIN_S"
 	$IN_A iperf3 -c 10.99.0.1 -p 5201 -t "$SOAK_SECS" --bidir -P 2 > /dev/null 2>&1
@@ -246,4 +248,5 @@ if [[ " $SECTIONS " == *" 6 "* ]]; then
 	wf_stop
 	kill -INT "$WF_S_PID"; wait_gone "$WF_S_PID" 50; WF_S_PID=
 	wglab_uncap 1
+	done
 fi
