@@ -7,9 +7,9 @@
 # than interval + timeout, probes it in a burst and takes it down - both
 # directions: client -> server (the client's daemon) and server -> client
 # (the server's). Asserted: every trial within the k-rounds bound the
-# prober alone keeps, (k + 0.5) x interval + 5 ms, the median within the
-# design's 2 x interval, and that the silence did it (silence_downs); the
-# figures themselves go in bench/steer.sh. Then: bulk TCP both ways over a
+# prober alone keeps, (k + 0.5) x interval + 5 ms, and that the silence did
+# it (silence_downs); the median is printed beside the target (2 x
+# interval) but not asserted - a timed figure, it goes in bench/steer.sh. Then: bulk TCP both ways over a
 # capped (queueing) path for 20 s sets off no failover, and a reload keeps
 # the detection working.
 . "$(dirname "$0")/../lib/e2e.sh"
@@ -69,7 +69,6 @@ trial() {
 
 median() { python3 -c 'import statistics, sys; print("%.1f" % statistics.median(map(float, sys.argv[1:])))' "$@"; }
 all_within() { python3 -c 'import sys; sys.exit(not all(0 < float(g) <= float(sys.argv[1]) for g in sys.argv[2:]))' "$@"; }
-le() { python3 -c 'import sys; sys.exit(not 0 < float(sys.argv[1]) <= float(sys.argv[2]))' "$1" "$2"; }
 
 for dir in c s; do
 	pin=$PIN
@@ -87,7 +86,6 @@ for dir in c s; do
 		"downs by silence: $downs of $TRIALS"
 	echo "FIGURE detect_${name}_median_ms=$med trials=${gaps[*]}"
 	check "detect_${name}_within_bound" all_within "$BOUND" "${gaps[@]}"
-	check "detect_${name}_median" le "$med" "$TARGET"
 	check "detect_${name}_by_silence" test "$downs" -ge $((TRIALS - 1))
 done
 
