@@ -132,11 +132,18 @@ static void walk_begin(struct steering *s, bool forget)
 	struct flow_walk *w = &s->walk;
 	struct timespec ts;
 
-	for (__u32 i = 0; i < (__u32)s->st->n_paths; i++)
+	for (__u32 i = 0; i < (__u32)s->st->n_paths; i++) {
 		if (bpf_map__lookup_elem(s->skel->maps.wf_path_flows, &i,
 					 sizeof(i), &w->assigned[i],
 					 sizeof(w->assigned[i]), 0))
 			w->assigned[i] = 0;
+		/* Flows moved off in idle gaps (flowlet.bpf.h) left it. */
+		if (bpf_map__lookup_elem(s->skel->maps.wf_path_left, &i,
+					 sizeof(i), &w->left[i],
+					 sizeof(w->left[i]), 0))
+			w->left[i] = 0;
+		s->moves[i] = w->left[i];
+	}
 	memset(w->counts, 0, sizeof(w->counts));
 	/* The datapath stamps flows with the coarse clock. */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
@@ -164,6 +171,8 @@ static void forget_end(struct steering *s)
 				     &zero, sizeof(zero), BPF_ANY);
 		bpf_map__update_elem(s->skel->maps.wf_path_retired, &i,
 				     sizeof(i), &zero, sizeof(zero), BPF_ANY);
+		bpf_map__update_elem(s->skel->maps.wf_path_left, &i, sizeof(i),
+				     &zero, sizeof(zero), BPF_ANY);
 		if ((int)i >= s->st->n_paths)
 			bpf_map__update_elem(s->skel->maps.wf_path_status, &i,
 					     sizeof(i), &none, sizeof(none),
@@ -183,9 +192,10 @@ static void walk_end(struct steering *s)
 		return;
 	}
 	for (__u32 i = 0; i < (__u32)s->st->n_paths; i++) {
-		__u64 retired = w->assigned[i] > w->counts[i] ?
-					w->assigned[i] - w->counts[i] :
-					0;
+		/* live = assigned - retired - left (steer.bpf.h path_cost) */
+		__u64 gone = w->counts[i] + w->left[i];
+		__u64 retired =
+			w->assigned[i] > gone ? w->assigned[i] - gone : 0;
 
 		s->flows[i] = w->counts[i];
 		bpf_map__update_elem(s->skel->maps.wf_path_retired, &i,
@@ -355,6 +365,10 @@ void publish_status(struct steering *s)
 		v.rate_bps = s->rate_bps[i];
 		v.changed_unix_ns = s->changed_unix[i];
 		v.handshake_age_s = s->hs_age[i];
+		v.quiet_ns = s->quiet_ns[i];
+		v.suspected = p->suspected;
+		v.silence_downs = p->silence_downs;
+		v.flowlet_moves = s->moves[i];
 		bpf_map__update_elem(s->skel->maps.wf_path_status, &i,
 				     sizeof(i), &v, sizeof(v), BPF_ANY);
 	}

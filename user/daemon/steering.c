@@ -216,8 +216,12 @@ struct steering *steering_open(const struct wf_config *cfg,
 	s->last_second = now;
 	s->settle_ns = now + s->st->probe.interval_ns;
 	/* The new routes map is empty: fill it before any packet meets it. */
-	for (int r = 0; r < s->st->n_routes; r++)
+	for (int r = 0; r < s->st->n_routes; r++) {
 		publish_route(s, r);
+		publish_flowlet(s, r);
+	}
+	for (int i = 0; i < s->st->n_paths; i++)
+		seen_follow(s, i);
 	return s;
 }
 
@@ -269,6 +273,8 @@ uint64_t steering_wait_ns(const struct steering *s)
 	if (s->walk.active && now + FLOW_WALK_NS < next)
 		next = now + FLOW_WALK_NS;
 
+	if (silence_next_ns(s) < next)
+		next = silence_next_ns(s);
 	for (int i = 0; i < s->st->n_paths; i++) {
 		uint64_t d = prober_next_deadline(&s->probes[i]);
 
@@ -306,6 +312,8 @@ void steering_run(struct steering *s, const struct pollfd *pfd, int n)
 	for (int i = 0; i < s->st->n_paths; i++)
 		follow_device(s, i, now);
 	probe_paths(s, now);
+	silence_check(s, now);
+	burst_send(s, now);
 	if (now >= s->next_second) {
 		s->next_second = now + SECOND;
 		measure_paths(s, now);
@@ -317,6 +325,7 @@ void steering_run(struct steering *s, const struct pollfd *pfd, int n)
 		apply_ctl(s, r);
 		decide(s, r, now);
 		publish_route(s, r);
+		publish_flowlet(s, r);
 	}
 	publish_status(s);
 }

@@ -246,6 +246,9 @@ static const struct pin_shape {
 	SHAPE(wf_path_status, ARRAY, __u32, struct wf_path_status),
 	SHAPE(wf_route_ctl, ARRAY, __u32, struct wf_route_ctl),
 	SHAPE(wf_frags, LRU_HASH, struct wf_frag_key, struct wf_frag),
+	SHAPE(wf_path_seen, HASH, __u32, struct wf_path_seen),
+	SHAPE(wf_path_left, ARRAY, __u32, __u64),
+	SHAPE(wf_flowlet, ARRAY, __u32, __u64),
 #undef SHAPE
 };
 

@@ -28,6 +28,7 @@ _Static_assert(sizeof(struct wf_rule_counters) == 4 * 8, "wf_rule_counters");
 _Static_assert(sizeof(struct wf_route_path) == 16, "wf_route_path");
 _Static_assert(sizeof(struct wf_route) == 8 + 8 * 16, "wf_route");
 _Static_assert(sizeof(struct wf_steer_flow) == 40, "wf_steer_flow");
-_Static_assert(sizeof(struct wf_path_status) == 128, "wf_path_status");
+_Static_assert(sizeof(struct wf_path_seen) == 16, "wf_path_seen");
+_Static_assert(sizeof(struct wf_path_status) == 160, "wf_path_status");
 _Static_assert(offsetof(struct wf_path_status, rtt_ns) == 56, "rtt_ns");
 _Static_assert(sizeof(struct wf_route_ctl) == 8, "wf_route_ctl");

@@ -58,11 +58,16 @@ static void read_routes(struct paths_view *v)
 			append_prefix(&v->routes[id], WF_FAMILY_IPV6, k6.addr,
 				      k6.prefixlen);
 	}
-	for (__u32 r = 0; r < WF_MAX_ROUTES; r++)
+	for (__u32 r = 0; r < WF_MAX_ROUTES; r++) {
 		v->routes[r].have_r =
 			v->routes[r].used &&
 			!bpf_map_lookup_elem(v->pins.fd[PIN_ROUTES], &r,
 					     &v->routes[r].r);
+		if (v->routes[r].used &&
+		    bpf_map_lookup_elem(v->pins.fd[PIN_FLOWLET], &r,
+					&v->routes[r].flowlet_ns))
+			v->routes[r].flowlet_ns = 0;
+	}
 }
 
 static void read_status(struct paths_view *v)

@@ -27,6 +27,7 @@ struct route_view {
 	char to[256]; /* "10.99.0.0/24,fd00:99::/64" */
 	struct wf_route r;
 	bool have_r;
+	__u64 flowlet_ns; /* spread: the idle gap for a move; 0: none */
 };
 
 struct paths_view {

@@ -79,6 +79,11 @@ static double get_rate(const struct wf_path_status *s)
 	return s->rate_bps / 8.0;
 }
 
+static double get_quiet(const struct wf_path_status *s)
+{
+	return s->quiet_ns / 1e9;
+}
+
 /* One sample per path and state, 1 for the state it is in. */
 static void path_states(FILE *o, const struct paths_view *v)
 {
@@ -134,6 +139,28 @@ static void route_paths(FILE *o, const struct paths_view *v)
 	}
 }
 
+/* Each spread route's flowlet gap; labelled by its first prefix. */
+static void route_flowlets(FILE *o, const struct paths_view *v)
+{
+	char l[PROM_LABELS_MAX], first[64];
+
+	prom_family(o, "wirefisher_route_flowlet_gap_seconds", "gauge",
+		    "Spread: the idle gap after which a flow may move to a "
+		    "less loaded path (0: none now).");
+	for (int r = 0; r < WF_MAX_ROUTES; r++) {
+		const char *to = v->routes[r].to;
+
+		if (!v->routes[r].used || !v->routes[r].have_r ||
+		    v->routes[r].r.mode != WF_MODE_SPREAD)
+			continue;
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(to, ","),
+			 to);
+		prom_f64(o, "wirefisher_route_flowlet_gap_seconds",
+			 prom_labels(l, sizeof(l), 1, "route", first),
+			 v->routes[r].flowlet_ns / 1e9);
+	}
+}
+
 void paths_print_metrics(FILE *o, const struct paths_view *v)
 {
 	path_gauge(o, "wirefisher_path_up", "1 if the path is up.", v, get_up);
@@ -168,6 +195,20 @@ void paths_print_metrics(FILE *o, const struct paths_view *v)
 		     "Probe rounds with "
 		     "no answer in time.",
 		     v, offsetof(struct wf_path_status, probes_lost));
+	path_gauge(o, "wirefisher_path_quiet_seconds",
+		   "Time since the path device last received a packet.", v,
+		   get_quiet);
+	path_counter(o, "wirefisher_path_suspected_total",
+		     "Silences (sent, heard nothing past the limit) that set "
+		     "off a probe burst.",
+		     v, offsetof(struct wf_path_status, suspected));
+	path_counter(o, "wirefisher_path_silence_downs_total",
+		     "Silences whose probe burst went unanswered: path down.",
+		     v, offsetof(struct wf_path_status, silence_downs));
+	path_counter(o, "wirefisher_path_flowlet_moves_total",
+		     "Spread flows moved off the path in an idle gap.", v,
+		     offsetof(struct wf_path_status, flowlet_moves));
 	path_handshakes(o, v);
 	route_paths(o, v);
+	route_flowlets(o, v);
 }
