@@ -31,8 +31,8 @@
 #define SO_MAX_PACING_RATE 47
 #define SOL_TCP		   6
 #define TCP_CONGESTION	   13
-#define AF_INET	       2
-#define AF_INET6       10
+#define AF_INET		   2
+#define AF_INET6	   10
 
 static __always_inline int describe(struct bpf_sock_ops *skops,
 				    struct wf_pkt *pkt)
@@ -113,9 +113,9 @@ int wf_sockops(struct bpf_sock_ops *skops)
 		}
 		if (skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB ||
 		    skops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
-			bpf_sock_ops_cb_flags_set(
-				skops, skops->bpf_sock_ops_cb_flags |
-					       BPF_SOCK_OPS_RTT_CB_FLAG);
+			bpf_sock_ops_cb_flags_set(skops,
+						  skops->bpf_sock_ops_cb_flags |
+							  BPF_SOCK_OPS_RTT_CB_FLAG);
 	}
 	if (!wf_cc_rules)
 		return 1;

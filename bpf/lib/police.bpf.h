@@ -51,7 +51,7 @@ struct police_walk {
 	__u64 candidates; /* from the tries */
 	__u64 matched;	  /* candidates whose other fields match */
 	__u16 dropped;
-	__u16 low;	/* a bucket it was charged to is running low */
+	__u16 low;	 /* a bucket it was charged to is running low */
 	__u32 pace_kbps; /* the lowest rate among the matched rules */
 	struct wf_counters *c;
 };

@@ -89,8 +89,8 @@ __weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at_socket)
  * letting it through unpoliced would make any odd header a way past every
  * limit. Only parsed packets are accounted to flows.
  */
-static __always_inline enum wf_verdict wf_packet(struct wf_pkt *pkt, int parse,
-						 enum wf_at at, __u32 *pace_kbps)
+static __always_inline enum wf_verdict
+wf_packet(struct wf_pkt *pkt, int parse, enum wf_at at, __u32 *pace_kbps)
 {
 	struct wf_counters *c = stats_slot();
 	int policed;

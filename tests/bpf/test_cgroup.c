@@ -277,8 +277,12 @@ out:
 /* 1000 IP bytes of TCP or UDP, IPv4. */
 static void pkt1000_proto(struct pkt *p, __u8 proto)
 {
-	struct pkt_spec s = { .family = 4, .proto = proto, .sport = 1,
-			      .dport = 2, .src = "10.0.0.1", .dst = "10.0.0.2" };
+	struct pkt_spec s = { .family = 4,
+			      .proto = proto,
+			      .sport = 1,
+			      .dport = 2,
+			      .src = "10.0.0.1",
+			      .dst = "10.0.0.2" };
 
 	s.payload = 1000 - 20 - (proto == IPPROTO_TCP ? 20 : 8);
 	pkt_build(p, &s);

@@ -12,7 +12,9 @@
 # unified hierarchy even on a hybrid host: <parent>/docker/<id>); UDP from a
 # `docker exec` process at 2x the limit is exact; TCP cubic and bbr from it
 # held near the limit without retransmissions; `docker restart` (new
-# cgroup, same id) followed by the daemon and limited again.
+# cgroup, same id) followed by the daemon and limited again; a rule by
+# container_name (read from dockerd's state on disk), and a container
+# re-created under that name (a new id) followed.
 # Skips, with the reason, only when dockerd cannot run here.
 . "$(dirname "$0")/../lib/e2e.sh"
 
@@ -184,4 +186,29 @@ check docker_restart_limited_again within "$rate" $WANT 3
 
 wf_stop
 check docker_stop_clean [ ! -e "$PIN" ]
+
+# By name: the id read from this dockerd's state on disk (its --data-root,
+# from its command line), then found as above.
+sed "s/container: ${CID:0:12}/container_name: $NAME/" "$TMP/wf.yaml" > "$TMP/wfn.yaml"
+out=$($IN_A "$WF" check -c "$TMP/wfn.yaml" 2>&1)
+check docker_name_check_shows_id grep -q "container_name $NAME (id ${CID:0:12}" <<< "$out"
+wf_start "$TMP/wfn.yaml" || { fail docker_name_start "daemon did not start"; finish; }
+rate=$(udp_from_box 9962)
+log "udp, rule by name: $rate B/s (want $WANT)"
+check docker_name_limited within "$rate" $WANT 3
+# The same name on a new container (a new id): followed within seconds.
+timeout 30 docker rm -f "$CID" > /dev/null
+CID=$(docker run -d --network none --cap-add NET_ADMIN --name "$NAME" "$IMG" \
+	/bin/sleep 3600)
+check docker_name_recreated container_net
+for ((i = 0; i < 50; i++)); do
+	grep -q "rules\[0\] (box): cgroup is there again" "$TMP/wf.log" && break
+	sleep 0.1
+done
+check docker_name_followed grep -q "rules\[0\] (box): cgroup is there again" "$TMP/wf.log"
+rate=$(udp_from_box 9963)
+log "udp from the re-created container: $rate B/s (want $WANT)"
+check docker_name_recreated_limited within "$rate" $WANT 3
+wf_stop
+check docker_name_stop_clean [ ! -e "$PIN" ]
 finish
