@@ -11,8 +11,10 @@
  * it (or its parent) in its rules.
  *
  * test_run refuses cgroup/sock_create and sockops programs (-ENOTSUPP on
- * 6.18), so the owner record and the congestion-control choice are tested
- * with real sockets on 127.0.0.1, the programs attached to that cgroup only.
+ * 6.18), so the owner record, the congestion-control choice and the pacing
+ * of a TCP sender are tested with real sockets on 127.0.0.1, the programs
+ * attached to that cgroup only. The egress congestion bit (returns 2 and 3)
+ * is tested through test_run, which hands back the program's return as is.
  * Covered only by tests/e2e (cgroup.sh, process.sh, congestion.sh): the
  * programs on the cgroup2 root as the daemon attaches them, ingress of real
  * sockets, `process:` and `exe:` rules, rates over time, cgroups removed
@@ -629,7 +631,12 @@ static void test_sockops_pacing(void)
 	CHECK_EQ_U64(tcp_pump(cli, srv, 64 * 1024), 0);
 	getsockopt(cli, IPPROTO_TCP, TCP_MAXSEG, &mss, &n);
 	want = (unsigned int)(1000000ULL * mss / (mss + 52));
-	CHECK(mss > 0 && max_pacing(cli) == want,
+	/*
+	 * Within 0.01 %: the mss the RTT callback saw may differ by a few
+	 * bytes from what TCP_MAXSEG reports later (6.1: 998414 for 998415).
+	 */
+	CHECK(mss > 0 && max_pacing(cli) >= want - want / 10000 &&
+		      max_pacing(cli) <= want + want / 10000,
 	      "client paced at %u B/s, want %u (mss %u)", max_pacing(cli), want,
 	      mss);
 	CHECK_EQ_U64(tcp_pump(srv, cli, 8 * 1024), 0);

@@ -14,7 +14,7 @@
 #include "cgroup.h"
 
 #define MAX_ROOTS      8
-#define MAX_CONTAINERS 10000	  /* looked at per root, per lookup */
+#define MAX_CONTAINERS 10000	 /* looked at per root, per lookup */
 #define MAX_CONFIG     (1 << 20) /* a config.v2.json is a few kB */
 
 struct roots {
@@ -115,7 +115,8 @@ static int has_name(const char *root, const char *id, const char *needle)
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) || st.st_uid != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > MAX_CONFIG || !(buf = malloc((size_t)st.st_size + 1))) {
+	    st.st_size > MAX_CONFIG ||
+	    !(buf = malloc((size_t)st.st_size + 1))) {
 		close(fd);
 		return 0;
 	}
@@ -168,7 +169,8 @@ int docker_find_name(const char *name, char *id, size_t idn, char *why,
 	if (found > 1)
 		return CGROUP_AMBIGUOUS;
 	if (!found) {
-		snprintf(why, n, "no docker container named \"%s\" (looked in "
+		snprintf(why, n,
+			 "no docker container named \"%s\" (looked in "
 			 "%d data root%s: running dockerd's and /var/lib/docker)",
 			 name, r.n, r.n == 1 ? "" : "s");
 		return -1;
