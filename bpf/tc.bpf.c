@@ -94,7 +94,7 @@ static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
 		if (act >= 0)
 			return act;
 	}
-	if (wf_packet(&pkt, parse, WF_AT_IFACE) == WF_DROP)
+	if (wf_packet(&pkt, parse, WF_AT_IFACE, NULL) == WF_DROP)
 		return TC_ACT_SHOT;
 	return TC_ACT_OK;
 }

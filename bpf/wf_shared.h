@@ -181,6 +181,18 @@ struct wf_sk_owner {
 };
 
 /*
+ * wf_sk_pace (socket-local storage): the pacing a local TCP sender should
+ * have, so that it meets its socket rules' buckets at their rate instead
+ * of emptying them. Written by wf_cg_egress (the lowest rate among the
+ * socket rules its packets match, 0 when none does any more), applied by
+ * wf_sockops (SO_MAX_PACING_RATE) on the socket's next RTT sample.
+ */
+struct wf_sk_pace {
+	__u64 rate_bps;	   /* wanted: bit/s of IP bytes, 0: no limit */
+	__u64 applied_bps; /* what wf_sockops last set */
+};
+
+/*
  * wf_frags: one fragmented datagram, as RFC 791 / RFC 8200 identify it
  * (both addresses, protocol, identification) plus the family, so that no
  * other datagram's fragments can read its entry.

@@ -8,6 +8,9 @@ PKGS="make gcc clang libbpf-dev libelf-dev zlib1g-dev libyaml-dev libmicrohttpd-
 libsodium-dev pkg-config bpftool iproute2 iputils-ping iperf3 util-linux procps python3
 nftables iptables wireguard-go wireguard-tools libclang-rt-dev curl
 prometheus clang-format"
+# tests/e2e/docker.sh: a real container engine (dockerd, containerd, runc),
+# started by the test itself with its own roots.
+PKGS="$PKGS docker.io"
 # The kernel lab (tests/vm/run.sh): qemu, a static busybox, cpio and xz for
 # its initramfs, and Debian 12's own kernel, which `make test` boots;
 # `setup.sh kernels` (make test-kernels) adds Debian's 6.12. Kernels land

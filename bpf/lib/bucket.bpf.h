@@ -48,9 +48,12 @@ static __always_inline struct wf_bucket *bucket_of(const struct wf_rule *r,
 	return bpf_map_lookup_elem(&wf_keyed, &key);
 }
 
-/* Charge `cost` to the bucket if it fits. 1: charged, 0: refused. */
-static __always_inline int tb_consume(struct wf_bucket *b, __u64 now,
-				      __u64 cost, __u64 burst_ns)
+/*
+ * Charge `cost` to the bucket if it fits: the bucket's new theoretical
+ * arrival time (never 0 after a charge, as now > 0), or 0: refused.
+ */
+static __always_inline __u64 tb_consume(struct wf_bucket *b, __u64 now,
+					__u64 cost, __u64 burst_ns)
 {
 	int i;
 
@@ -61,16 +64,24 @@ static __always_inline int tb_consume(struct wf_bucket *b, __u64 now,
 		if (!next)
 			return 0;
 		if (wf_update(&b->tat_ns, old, next))
-			return 1;
+			return next;
 	}
 	return 0;
 }
 
 enum wf_charge {
 	WF_CHARGED, /* admitted (or its group already charged) */
+	/*
+	 * Admitted, leaving less than WF_TB_LOW_SHIFT's share of the burst:
+	 * a local TCP sender is told to slow down (cgroup.bpf.c).
+	 */
+	WF_CHARGED_LOW,
 	WF_REFUSED,
 	WF_NO_BUCKET, /* the per-key table could not make one */
 };
+
+/* "Low": less than 1/4 of the burst left after the charge. */
+#define WF_TB_LOW_SHIFT 2
 
 /*
  * Charge `bytes` at time `now` to rule r's bucket for pkt. `charged` holds
@@ -83,6 +94,7 @@ static __always_inline enum wf_charge bucket_charge(const struct wf_rule *r,
 						    __u64 *charged)
 {
 	struct wf_bucket *b;
+	__u64 next;
 
 	if (r->per == WF_PER_RULE && r->group < WF_MAX_RULES) {
 		if (*charged & (1ULL << r->group))
@@ -92,8 +104,13 @@ static __always_inline enum wf_charge bucket_charge(const struct wf_rule *r,
 	b = bucket_of(r, pkt);
 	if (!b)
 		return WF_NO_BUCKET;
-	if (!tb_consume(b, now, wf_tb_cost(bytes, r->ns_per_byte), r->burst_ns))
+	next = tb_consume(b, now, wf_tb_cost(bytes, r->ns_per_byte),
+			  r->burst_ns);
+	if (!next)
 		return WF_REFUSED;
+	/* next - now: the part of the burst in use (wf_tb_next). */
+	if (next - now > r->burst_ns - (r->burst_ns >> WF_TB_LOW_SHIFT))
+		return WF_CHARGED_LOW;
 	return WF_CHARGED;
 }
 

@@ -191,6 +191,14 @@ WF_GLOBAL struct {
 	__type(value, struct wf_sk_owner);
 } wf_sk_owner SEC(".maps");
 
+/* wf_sk_pace: TCP socket -> struct wf_sk_pace (see wf_shared.h). */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct wf_sk_pace);
+} wf_sk_pace SEC(".maps");
+
 /* ---- steering (bpf/lib/steer.bpf.h) ---- */
 
 /* Destination prefix -> route id. */

@@ -23,6 +23,24 @@
 #include "match.bpf.h"
 #include "time.bpf.h"
 
+/*
+ * What police_packet() (and wf_police_pkt()) says of a packet: enum
+ * wf_policed in the low bits, and above them the lowest rate among the
+ * rules it matched, in kbit/s (0: none; capped at WF_PACE_KBPS_MAX - 1,
+ * 268 Gbit/s, which no sender is paced at). The rate travels in the return
+ * value: what a global function writes through a pointer is not seen by
+ * its caller's verifier on every kernel, and the tc programs' three frames
+ * have no 8 bytes of stack to spare.
+ */
+enum wf_policed {
+	WF_POLICED_PASS,
+	WF_POLICED_DROP,
+	WF_POLICED_LOW, /* passed, leaving a bucket below 1/4 of its burst */
+};
+#define WF_POLICED_MASK	 3
+#define WF_POLICED_SHIFT 2
+#define WF_PACE_KBPS_MAX (1U << 28)
+
 struct police_walk {
 	struct wf_pkt *pkt;
 	__u64 charged;	  /* shared (group) buckets already charged */
@@ -32,7 +50,9 @@ struct police_walk {
 	__u64 charge;	  /* charged to the buckets (frag.bpf.h) */
 	__u64 candidates; /* from the tries */
 	__u64 matched;	  /* candidates whose other fields match */
-	int dropped;
+	__u16 dropped;
+	__u16 low;	 /* a bucket it was charged to is running low */
+	__u32 pace_kbps; /* the lowest rate among the matched rules */
 	struct wf_counters *c;
 };
 
@@ -45,11 +65,19 @@ static long police_rule(__u32 i, void *data)
 	if (!r)
 		return 0;
 	w->matched |= 1ULL << i;
+	/* The strictest rate the packet meets, for the sender's pacing. */
+	if (!w->pace_kbps || r->rate_bps / 1000 < w->pace_kbps)
+		w->pace_kbps = r->rate_bps / 1000 < WF_PACE_KBPS_MAX ?
+				       (__u32)(r->rate_bps / 1000) :
+				       WF_PACE_KBPS_MAX - 1;
 	/* Dropped, or paid for by the datagram's first fragment. */
 	if (w->dropped || w->pkt->fate == WF_FRAG_PASSED)
 		return 0; /* still collect the matches, for the counters */
 	switch (bucket_charge(r, w->pkt, w->now, w->charge, &w->charged)) {
 	case WF_CHARGED:
+		break;
+	case WF_CHARGED_LOW:
+		w->low = 1;
 		break;
 	case WF_NO_BUCKET:
 		w->c->bucket_errors++;
@@ -93,8 +121,10 @@ static long police_count(__u32 i, void *data)
 }
 
 /*
- * 1 if some rule drops the packet, 0 if it passes. `rules` is the set this
- * hook enforces (those with / without a cgroup or process).
+ * WF_POLICED_DROP if some rule drops the packet, WF_POLICED_LOW if it passes
+ * but one of its buckets is running low, else WF_POLICED_PASS. `rules` is
+ * the set this hook enforces (those with / without a cgroup or process).
+ * The lowest rate among the rules it matched rides above (WF_POLICED_SHIFT).
  */
 static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 					 struct wf_counters *c, __u64 rules)
@@ -122,8 +152,10 @@ static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 	if (w.dropped) {
 		c->dropped += pkt_segs(pkt);
 		c->dropped_bytes += w.bytes;
+		return WF_POLICED_DROP | (int)(w.pace_kbps << WF_POLICED_SHIFT);
 	}
-	return w.dropped;
+	return (w.low ? WF_POLICED_LOW : WF_POLICED_PASS) |
+	       (int)(w.pace_kbps << WF_POLICED_SHIFT);
 }
 
 #endif /* WF_POLICE_BPF_H */

@@ -15,6 +15,11 @@
 enum wf_verdict {
 	WF_PASS,
 	WF_DROP,
+	/*
+	 * Passed, but a bucket it paid into is running low: a hook that can
+	 * tell the local sender to slow down (cgroup_skb egress) does.
+	 */
+	WF_PASS_LOW,
 };
 
 /*
@@ -47,7 +52,8 @@ static __always_inline void count_unparsed(struct wf_counters *c, int parse)
 }
 
 /*
- * Police pkt with the rules this hook enforces; 1 if one of them drops it.
+ * Police pkt with the rules this hook enforces (police_packet(): enum
+ * wf_policed, and the rate to pace at above WF_POLICED_SHIFT).
  * A global function: the verifier checks it once, on its own, instead of
  * once for every way a caller can reach it (each parse outcome, each
  * hook) - which is what keeps the tc programs within their budget. Weak,
@@ -58,21 +64,22 @@ static __always_inline void count_unparsed(struct wf_counters *c, int parse)
 __weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at_socket)
 {
 	struct wf_counters *c = stats_slot();
-	int dropped;
+	int policed;
 
 	/* Newer verifiers let a global function's pointer be NULL. */
 	if (!wf_police || !c || !pkt)
-		return 0;
+		return WF_POLICED_PASS;
 	if (pkt->frag) {
 		if (!at_socket) /* counted once, by tc, as parse counts are */
 			c->frags++;
 		frag_before(pkt, at_socket, c);
 	}
-	dropped = police_packet(pkt, wf_now(), c,
+	policed = police_packet(pkt, wf_now(), c,
 				at_socket ? wf_cg_rules : ~wf_cg_rules);
 	if (pkt->frag)
-		frag_after(pkt, at_socket, dropped);
-	return dropped;
+		frag_after(pkt, at_socket,
+			   (policed & WF_POLICED_MASK) == WF_POLICED_DROP);
+	return policed;
 }
 
 /*
@@ -82,10 +89,11 @@ __weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at_socket)
  * letting it through unpoliced would make any odd header a way past every
  * limit. Only parsed packets are accounted to flows.
  */
-static __always_inline enum wf_verdict wf_packet(struct wf_pkt *pkt, int parse,
-						 enum wf_at at)
+static __always_inline enum wf_verdict
+wf_packet(struct wf_pkt *pkt, int parse, enum wf_at at, __u32 *pace_kbps)
 {
 	struct wf_counters *c = stats_slot();
+	int policed;
 
 	if (!c)
 		return WF_PASS;
@@ -94,14 +102,18 @@ static __always_inline enum wf_verdict wf_packet(struct wf_pkt *pkt, int parse,
 	/* No address: not IP, or an IP header the stack drops itself. */
 	if (!pkt->key.family)
 		return WF_PASS;
-	if (wf_police_pkt(pkt, at == WF_AT_SOCKET))
+	policed = wf_police_pkt(pkt, at == WF_AT_SOCKET);
+	if (pace_kbps)
+		*pace_kbps = (__u32)policed >> WF_POLICED_SHIFT;
+	policed &= WF_POLICED_MASK;
+	if (policed == WF_POLICED_DROP)
 		return WF_DROP;
 	/* Flows count what passed: what went on, or came off, the wire. */
 	if (parse == WF_PARSE_OK && at == WF_AT_IFACE) {
 		frag_unports(pkt);
 		flow_account(pkt, wf_now(), c);
 	}
-	return WF_PASS;
+	return policed == WF_POLICED_LOW ? WF_PASS_LOW : WF_PASS;
 }
 
 #endif /* WF_VERDICT_BPF_H */

@@ -11,8 +11,10 @@
  * it (or its parent) in its rules.
  *
  * test_run refuses cgroup/sock_create and sockops programs (-ENOTSUPP on
- * 6.18), so the owner record and the congestion-control choice are tested
- * with real sockets on 127.0.0.1, the programs attached to that cgroup only.
+ * 6.18), so the owner record, the congestion-control choice and the pacing
+ * of a TCP sender are tested with real sockets on 127.0.0.1, the programs
+ * attached to that cgroup only. The egress congestion bit (returns 2 and 3)
+ * is tested through test_run, which hands back the program's return as is.
  * Covered only by tests/e2e (cgroup.sh, process.sh, congestion.sh): the
  * programs on the cgroup2 root as the daemon attaches them, ingress of real
  * sockets, `process:` and `exe:` rules, rates over time, cgroups removed
@@ -272,6 +274,81 @@ out:
 	cg_done(&cg, skel);
 }
 
+/* ---- the congestion bit for local TCP senders ------------------------ */
+
+/* 1000 IP bytes of TCP or UDP, IPv4. */
+static void pkt1000_proto(struct pkt *p, __u8 proto)
+{
+	struct pkt_spec s = { .family = 4,
+			      .proto = proto,
+			      .sport = 1,
+			      .dport = 2,
+			      .src = "10.0.0.1",
+			      .dst = "10.0.0.2" };
+
+	s.payload = 1000 - 20 - (proto == IPPROTO_TCP ? 20 : 8);
+	pkt_build(p, &s);
+}
+
+/* The verdicts of n runs of a cgroup program, as digits ("11132"). */
+static void verdicts(struct wirefisher_bpf *skel, int egress,
+		     const struct pkt *p, int n, char *out)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		out[i] = (char)('0' + run_cg(skel, egress, p));
+	out[n] = 0;
+}
+
+/*
+ * Which egress return for which bucket level, 4000 B of burst, 1000 B
+ * packets at one instant. TCP: 1 while more than 1/4 of the burst is left
+ * after the charge (3000 B used is not yet low), 3 (pass + congestion
+ * notification) for the packet that leaves less, 2 (drop + notification:
+ * the segment stays queued) once it is empty. UDP: 1 then 0, as before.
+ * Ingress has no congestion bit: 1 then 0 for TCP too. The counters see
+ * 3 and 1 as passed, 2 and 0 as dropped.
+ */
+static void test_cg_tcp_congestion_bit(void)
+{
+	struct test_cg cg;
+	struct wirefisher_bpf *skel =
+		cg_load(&cg, "rules:\n  - name: cg\n    match: { cgroup: %s }\n"
+			     "    rate: 8mbit\n    burst: 4000B\n");
+	struct wf_rule_counters rc;
+	struct pkt tcp, udp;
+	char v[8];
+
+	if (!skel)
+		goto out;
+	pkt1000_proto(&tcp, IPPROTO_TCP);
+	pkt1000_proto(&udp, IPPROTO_UDP);
+	skel->bss->wf_clock_ns = 100 * SEC;
+	verdicts(skel, 1, &tcp, 6, v);
+	CHECK(!strcmp(v, "111322"), "egress tcp: %s, want 111322", v);
+	/* 8 Mbit/s: 4 ms refill the whole burst. */
+	skel->bss->wf_clock_ns = 100 * SEC + 4000000;
+	verdicts(skel, 1, &udp, 5, v);
+	CHECK(!strcmp(v, "11110"), "egress udp: %s, want 11110", v);
+	skel->bss->wf_clock_ns = 100 * SEC + 8000000;
+	verdicts(skel, 0, &tcp, 5, v);
+	CHECK(!strcmp(v, "11110"), "ingress tcp: %s, want 11110", v);
+	/* Half a packet's time later: still empty, still 2 for TCP. */
+	skel->bss->wf_clock_ns = 100 * SEC + 8000000 + 500000;
+	verdicts(skel, 1, &tcp, 1, v);
+	CHECK(!strcmp(v, "2"), "egress tcp, empty: %s, want 2", v);
+	/* One packet refilled: it passes, and leaves the bucket low. */
+	skel->bss->wf_clock_ns = 100 * SEC + 9000000;
+	verdicts(skel, 1, &tcp, 2, v);
+	CHECK(!strcmp(v, "32"), "egress tcp, one refilled: %s, want 32", v);
+	rule_counters(skel, 0, &rc);
+	CHECK_EQ_U64(rc.passed, 13);
+	CHECK_EQ_U64(rc.dropped, 6);
+out:
+	cg_done(&cg, skel);
+}
+
 /* ---- each rule at one hook only ------------------------------------- */
 
 #define CG_AND_IFACE                                      \
@@ -474,14 +551,118 @@ out:
 	cg_done(&cg, skel);
 }
 
+/* ---- pacing a local TCP sender at its rule's rate --------------------- */
+
+#ifndef SO_MAX_PACING_RATE
+#define SO_MAX_PACING_RATE 47
+#endif
+
+/* Send n bytes from a to b and read them; 0 if all arrived. */
+static int tcp_pump(int a, int b, int n)
+{
+	char buf[4096] = { 0 };
+	int sent = 0, got = 0, r;
+
+	while (sent < n || got < sent) {
+		if (sent < n) {
+			r = (int)send(a, buf, sizeof(buf), MSG_DONTWAIT);
+			if (r > 0)
+				sent += r;
+			else if (errno != EAGAIN)
+				return -1;
+		}
+		r = (int)recv(b, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r > 0)
+			got += r;
+		else if (r == 0 || errno != EAGAIN)
+			return -1;
+	}
+	return 0;
+}
+
+static unsigned int max_pacing(int fd)
+{
+	unsigned int v = 0;
+	socklen_t n = sizeof(v);
+
+	getsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &v, &n);
+	return v;
+}
+
+/*
+ * wf_cg_egress notes the rule's rate on a TCP socket whose packets it
+ * matches, and wf_sockops sets it as the socket's SO_MAX_PACING_RATE on the
+ * next RTT sample, in payload bytes: rate/8 x mss / (mss + 52). The
+ * accepting side, whose packets match no egress rule (the rule is on
+ * egress of the client's port), stays unpaced.
+ */
+static void test_sockops_pacing(void)
+{
+	struct bpf_link *l1 = NULL, *l2 = NULL;
+	int port, lst = lo_bound(SOCK_STREAM, &port), cli = -1, srv = -1;
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons((__u16)port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct wirefisher_bpf *skel = NULL;
+	struct test_cg cg;
+	char rules[256];
+	unsigned int mss = 0, want;
+	socklen_t n = sizeof(mss);
+
+	snprintf(rules, sizeof(rules),
+		 "rules:\n  - name: up\n    match: { cgroup: %%s, proto: tcp,"
+		 " dport: %d }\n    rate: 8mbit\n    burst: 1MB\n",
+		 port);
+	skel = cg_load(&cg, rules);
+	if (!skel || lst < 0)
+		goto out;
+	l1 = bpf_program__attach_cgroup(skel->progs.wf_sockops, cg.fd);
+	l2 = bpf_program__attach_cgroup(skel->progs.wf_cg_egress, cg.fd);
+	CHECK(l1 && l2, "attach: %s", strerror(errno));
+	cli = socket(AF_INET, SOCK_STREAM, 0);
+	if (cli < 0 || connect(cli, (struct sockaddr *)&to, sizeof(to)) ||
+	    (srv = accept(lst, NULL, NULL)) < 0) {
+		CHECK(0, "connect: %s", strerror(errno));
+		goto out;
+	}
+	CHECK_EQ_U64(max_pacing(cli), 0xffffffffU); /* nothing sent yet */
+	/* Data out (noted), ACKs back (RTT samples: applied). */
+	CHECK_EQ_U64(tcp_pump(cli, srv, 64 * 1024), 0);
+	CHECK_EQ_U64(tcp_pump(cli, srv, 64 * 1024), 0);
+	getsockopt(cli, IPPROTO_TCP, TCP_MAXSEG, &mss, &n);
+	want = (unsigned int)(1000000ULL * mss / (mss + 52));
+	/*
+	 * Within 0.01 %: the mss the RTT callback saw may differ by a few
+	 * bytes from what TCP_MAXSEG reports later (6.1: 998414 for 998415).
+	 */
+	CHECK(mss > 0 && max_pacing(cli) >= want - want / 10000 &&
+		      max_pacing(cli) <= want + want / 10000,
+	      "client paced at %u B/s, want %u (mss %u)", max_pacing(cli), want,
+	      mss);
+	CHECK_EQ_U64(tcp_pump(srv, cli, 8 * 1024), 0);
+	CHECK_EQ_U64(max_pacing(srv), 0xffffffffU);
+out:
+	if (cli >= 0)
+		close(cli);
+	if (srv >= 0)
+		close(srv);
+	if (lst >= 0)
+		close(lst);
+	bpf_link__destroy(l1);
+	bpf_link__destroy(l2);
+	cg_done(&cg, skel);
+}
+
 const struct t_case cgroup_cases[] = {
 	{ "cg_unparsed_uncounted", test_cg_unparsed_uncounted },
 	{ "cg_rule_drops_v4_v6", test_cg_rule_drops_v4_v6 },
+	{ "cg_tcp_congestion_bit", test_cg_tcp_congestion_bit },
 	{ "cg_direction_and_cgroup", test_cg_direction_and_cgroup },
 	{ "cg_skips_iface_rules", test_cg_skips_iface_rules },
 	{ "tc_skips_cgroup_rules", test_tc_skips_cgroup_rules },
 	{ "cg_pid_rule_needs_owner", test_cg_pid_rule_needs_owner },
 	{ "sock_create_owner", test_sock_create_owner },
 	{ "sockops_cc", test_sockops_cc },
+	{ "sockops_pacing", test_sockops_pacing },
 	{ 0 }
 };

@@ -603,11 +603,16 @@ static void check_run(const struct snap *b, const struct snap *a,
 		feat[r->prog][15]++;
 		return;
 	}
-	if (socket ? (r->retval != 0 && r->retval != 1) :
+	/*
+	 * cgroup_skb egress may add the congestion bit for TCP: 2 is a drop,
+	 * 3 a pass (cgroup.bpf.c); ingress has only 0 and 1.
+	 */
+	if (r->prog == CG_OUT ? (r->retval < 0 || r->retval > 3) :
+	    socket	      ? (r->retval != 0 && r->retval != 1) :
 		     (r->retval != TC_ACT_OK && r->retval != TC_ACT_SHOT))
 		violation("return code %d is not a verdict of %s", r->retval,
 			  prog_names[r->prog]);
-	drop = socket ? r->retval == 0 : r->retval == TC_ACT_SHOT;
+	drop = socket ? !(r->retval & 1) : r->retval == TC_ACT_SHOT;
 	bytes = check_stats(b, a, r, drop, &tc_class);
 	seen = check_rules(b, a, r, drop, bytes);
 	if (dp.strict)

@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 
 #include "cgroup.h"
+#include "docker.h"
 #include "host.h"
 #include "preflight.h"
 
@@ -50,6 +51,15 @@ static void print_cgroup(const struct wf_cfg_rule *r,
 		cgroup_find_container(r->container, rel, sizeof(rel), why,
 				      sizeof(why));
 		fprintf(out, " container %s (cgroup %s, ", r->container, rel);
+	} else if (r->container_name[0]) {
+		char id[80] = "";
+
+		if (!docker_find_name(r->container_name, id, sizeof(id), why,
+				      sizeof(why)))
+			cgroup_find_container(id, rel, sizeof(rel), why,
+					      sizeof(why));
+		fprintf(out, " container_name %s (id %.12s, cgroup %s, ",
+			r->container_name, id, rel);
 	} else {
 		fprintf(out, " cgroup %s (", r->cgroup);
 	}

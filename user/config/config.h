@@ -66,9 +66,10 @@ struct wf_cfg_rule {
 	char cgroup[256];   /* "": any; else a path below the cgroup2 mount */
 	char unit[128];	    /* or a systemd unit's cgroup ... */
 	char container[80]; /* ... or a container's (id or prefix) */
-	uint32_t pid;	    /* 0: any; else a process (TGID) and its threads */
-	char process[16];   /* "": any; else a command name (comm) */
-	char exe[256];	    /* "": any; else an executable's absolute path */
+	char container_name[80]; /* ... or a docker container's name */
+	uint32_t pid;	  /* 0: any; else a process (TGID) and its threads */
+	char process[16]; /* "": any; else a command name (comm) */
+	char exe[256];	  /* "": any; else an executable's absolute path */
 	char group[WF_RULE_NAME_MAX + 1]; /* "": own bucket; else shared */
 	int bucket;	   /* the bucket: own index, or the group's first */
 	unsigned dirs;	   /* enum wf_dirs */
@@ -231,7 +232,8 @@ config_warn_at(const struct wf_config *cfg, struct wf_where w, const char *fmt,
 /* Does the rule match on a cgroup (by path, unit or container)? */
 static inline bool wf_rule_has_cgroup(const struct wf_cfg_rule *r)
 {
-	return r->cgroup[0] || r->unit[0] || r->container[0];
+	return r->cgroup[0] || r->unit[0] || r->container[0] ||
+	       r->container_name[0];
 }
 
 /* Does the rule match on the process that made the socket? */

@@ -39,10 +39,12 @@ static void print_owner(const struct wf_cfg_rule *r, char *buf, size_t n)
 {
 	/* n holds the longest: one cgroup-side key and one process-side key
 	 * (config refuses two of either), each at most 256 bytes. */
-	int len =
-		snprintf(buf, n, "%s%s%s%s%s%s", r->cgroup[0] ? "cgroup " : "",
-			 r->cgroup, r->unit[0] ? "unit " : "", r->unit,
-			 r->container[0] ? "container " : "", r->container);
+	int len = snprintf(buf, n, "%s%s%s%s%s%s%s%s",
+			   r->cgroup[0] ? "cgroup " : "", r->cgroup,
+			   r->unit[0] ? "unit " : "", r->unit,
+			   r->container[0] ? "container " : "", r->container,
+			   r->container_name[0] ? "container_name " : "",
+			   r->container_name);
 
 	if (r->pid)
 		len += snprintf(buf + len, n - (size_t)len, "%spid %u",

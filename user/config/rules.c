@@ -209,15 +209,43 @@ static void get_container(struct ctx *c, yaml_node_t *n, const char *path,
 		strcpy(r->container, s);
 }
 
+/*
+ * container_name: a docker container's name, as docker allows it
+ * ([a-zA-Z0-9][a-zA-Z0-9_.-]*); found in the engine's state on disk.
+ */
+static void get_container_name(struct ctx *c, yaml_node_t *n, const char *path,
+			       struct wf_cfg_rule *r)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+	const char *s = cfg_scalar(c, n, path);
+	size_t len;
+
+	if (!s)
+		return;
+	len = strlen(s);
+	if (!len || len >= sizeof(r->container_name) || strspn(s, ok) != len ||
+	    strchr("_.-", s[0]))
+		cfg_report(c, n, path,
+			   "\"%s\" is not a container name; docker's are "
+			   "letters, digits, _ . and - (not first), at most %zu",
+			   s, sizeof(r->container_name) - 1);
+	else
+		strcpy(r->container_name, s);
+}
+
 /* What each match key allows alone, but not with the others. */
 static void check_match(struct ctx *c, yaml_node_t *n, const char *path,
 			const struct wf_cfg_rule *r, yaml_node_t *port_node)
 {
 	if (!!r->pid + !!r->process[0] + !!r->exe[0] > 1)
 		cfg_report(c, n, path, "give one of pid, process and exe");
-	if (!!r->cgroup[0] + !!r->unit[0] + !!r->container[0] > 1)
+	if (!!r->cgroup[0] + !!r->unit[0] + !!r->container[0] +
+		    !!r->container_name[0] >
+	    1)
 		cfg_report(c, n, path,
-			   "give one of cgroup, unit and container");
+			   "give one of cgroup, unit, container and "
+			   "container_name");
 	if (wf_rule_at_socket(r) && r->iface[0])
 		cfg_report(c, n, path,
 			   "a cgroup rule acts on the sockets of the "
@@ -236,11 +264,14 @@ static void check_match(struct ctx *c, yaml_node_t *n, const char *path,
 static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_cfg_rule *r)
 {
-	static const char *const keys[] = { "src",	 "dst",	   "proto",
-					    "sport",	 "dport",  "interface",
-					    "direction", "cgroup", "unit",
-					    "container", "pid",	   "process",
-					    "exe",	 NULL };
+	static const char *const keys[] = { "src",	 "dst",
+					    "proto",	 "sport",
+					    "dport",	 "interface",
+					    "direction", "cgroup",
+					    "unit",	 "container",
+					    "pid",	 "process",
+					    "exe",	 "container_name",
+					    NULL };
 	static const char *const dirs[] = { "ingress", "egress", "both", NULL };
 	static const unsigned dir_bits[] = { WF_DIRS_INGRESS, WF_DIRS_EGRESS,
 					     WF_DIRS_BOTH };
@@ -301,6 +332,10 @@ static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 			break;
 		case 12:
 			get_exe(c, val, sub, r);
+			r->owner_where = cfg_where(val);
+			break;
+		case 13:
+			get_container_name(c, val, sub, r);
 			r->owner_where = cfg_where(val);
 			break;
 		}

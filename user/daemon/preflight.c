@@ -17,6 +17,7 @@
 
 #include "../../bpf/wf_shared.h"
 #include "cgroup.h"
+#include "docker.h"
 #include "log.h"
 #include "netif.h"
 #include "trust.h"
@@ -40,6 +41,15 @@ static int rule_cgroup(const struct wf_cfg_rule *cr, struct wf_host_rule *hr)
 	else if (cr->container[0])
 		err = cgroup_find_container(cr->container, rel, sizeof(rel),
 					    why, n);
+	else if (cr->container_name[0]) {
+		char id[80];
+
+		err = docker_find_name(cr->container_name, id, sizeof(id), why,
+				       n);
+		if (!err)
+			err = cgroup_find_container(id, rel, sizeof(rel), why,
+						    n);
+	}
 	if (err)
 		return err;
 	if (cr->cgroup[0])
@@ -96,11 +106,12 @@ static int rule_facts(const struct wf_cfg_rule *cr, struct wf_host_rule *hr)
 
 static const char *owner_key(const struct wf_cfg_rule *cr)
 {
-	return cr->pid		? "pid" :
-	       cr->exe[0]	? "exe" :
-	       cr->unit[0]	? "unit" :
-	       cr->container[0] ? "container" :
-				  "cgroup";
+	return cr->pid		     ? "pid" :
+	       cr->exe[0]	     ? "exe" :
+	       cr->unit[0]	     ? "unit" :
+	       cr->container[0]	     ? "container" :
+	       cr->container_name[0] ? "container_name" :
+				       "cgroup";
 }
 
 /*

@@ -55,7 +55,7 @@ static const char *const cg_attached[N_CG] = {
 	"attached to cgroup %s (cgroup_skb ingress)",
 	"attached to cgroup %s (cgroup_skb egress)",
 	"attached to cgroup %s (sock_create, for process rules)",
-	"attached sockops to cgroup %s (tcp_congestion)",
+	"attached sockops to cgroup %s (tcp_congestion, pacing)",
 };
 
 static int take_cg_hooks(struct loader *l, struct loader *prev)

@@ -92,8 +92,8 @@ bool cg_wanted(const struct wf_config *cfg, int k)
 		return cgroup_rules(cfg) != 0;
 	case CG_SOCK_CREATE:
 		return has_process_rules(cfg);
-	default:
-		return cc_rules(cfg) != 0;
+	default: /* sockops: tcp_congestion, and pacing for socket rules */
+		return cc_rules(cfg) != 0 || cgroup_rules(cfg) != 0;
 	}
 }
 

@@ -19,6 +19,7 @@ _Static_assert(sizeof(struct wf_iface) == 24, "wf_iface");
 _Static_assert(sizeof(struct wf_info) == 48, "wf_info");
 _Static_assert(sizeof(struct wf_rule) == 160, "wf_rule");
 _Static_assert(sizeof(struct wf_sk_owner) == 32, "wf_sk_owner");
+_Static_assert(sizeof(struct wf_sk_pace) == 16, "wf_sk_pace");
 _Static_assert(offsetof(struct wf_rule, ns_per_byte) == 24, "wf_rule costs");
 _Static_assert(sizeof(struct wf_lpm4) == 8, "wf_lpm4");
 _Static_assert(sizeof(struct wf_lpm6) == 20, "wf_lpm6");
