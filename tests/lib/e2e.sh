@@ -122,7 +122,7 @@ EOF
 # $IN_A); wait (bounded) until it pinned in PIN. Sets LAUNCHED to its pid.
 wf_launch() {
 	local i
-	$1 "$WF" -c "$2" > "$3" 2>&1 &
+	$1 "$WF" ${WF_ARGS:-} -c "$2" > "$3" 2>&1 &
 	LAUNCHED=$!
 	for ((i = 0; i < 100; i++)); do
 		[ -e "$4/wf_info" ] && return 0
