@@ -32,7 +32,7 @@ int wf_nf_hook(struct bpf_nf_ctx *ctx)
 	int parse = nf_describe(ctx, &pkt);
 
 	return wf_packet(&pkt, parse, WF_AT_NETFILTER) == WF_DROP ? NF_DROP :
-								   NF_ACCEPT;
+								    NF_ACCEPT;
 }
 
 SEC("netfilter")

@@ -102,8 +102,7 @@ static __noinline void frag_before(struct wf_pkt *pkt, __u32 at,
 }
 
 /* After policing a first fragment: leave its ports and fate for the rest. */
-static __noinline void frag_after(struct wf_pkt *pkt, __u32 at,
-				  int dropped)
+static __noinline void frag_after(struct wf_pkt *pkt, __u32 at, int dropped)
 {
 	struct wf_frag_key fk = {};
 	struct wf_frag v = {

@@ -407,10 +407,9 @@ static void check_at(struct ctx *c, yaml_node_t *n, const char *path,
 static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 		       struct wf_cfg_rule *r)
 {
-	static const char *const keys[] = {
-		"name",		  "match", "rate", "burst", "per", "group",
-		"tcp_congestion", "at",	   NULL
-	};
+	static const char *const keys[] = { "name",	      "match", "rate",
+					    "burst",	      "per",   "group",
+					    "tcp_congestion", "at",    NULL };
 	static const char *const ats[] = { "auto", "tc", "netfilter", "xdp",
 					   NULL };
 	static const char *const pers[] = { "rule", "src_ip", "dst_ip", "flow",

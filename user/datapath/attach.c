@@ -176,9 +176,10 @@ static void give_back_nf(struct loader *l, struct loader *prev)
 	if (l->nf_old_prog >= 0)
 		bpf_map_update_elem(map, &zero, &l->nf_old_prog, BPF_ANY);
 	else if (l->skel->rodata->wf_nf_rules && l->adopt)
-		log_error("cannot put the previous program back on the "
-			  "netfilter hooks: they run the refused set's until the "
-			  "next reload or stop");
+		log_error(
+			"cannot put the previous program back on the "
+			"netfilter hooks: they run the refused set's until the "
+			"next reload or stop");
 	else
 		bpf_map_delete_elem(map, &zero);
 	for (int k = 0; k < N_NF; k++) {
@@ -251,8 +252,7 @@ static int slot_attach_xdp(struct loader *l, struct slot *s, struct slot *ps,
 		return -1;
 	}
 	prog = bpf_program__fd(l->skel->progs.wf_xdp_ingress);
-	r = take_hook(h, ps ? &ps->xdp : NULL, l->cfg->pin_dir, l->adopt,
-		      prog);
+	r = take_hook(h, ps ? &ps->xdp : NULL, l->cfg->pin_dir, l->adopt, prog);
 	if (r > 0) {
 		r = hook_xdp_attach(h, prog, s->ifindex, &generic);
 		if (!r)

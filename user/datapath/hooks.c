@@ -203,8 +203,7 @@ int hook_nf_attach(struct hook *h, int prog_fd, int which)
 
 int hook_xdp_attach(struct hook *h, int prog_fd, int ifindex, bool *generic)
 {
-	LIBBPF_OPTS(bpf_link_create_opts, opts,
-		    .flags = WF_XDP_FLAGS_DRV_MODE);
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = WF_XDP_FLAGS_DRV_MODE);
 	int fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
 
 	*generic = false;
@@ -226,8 +225,8 @@ static bool link_kind_ok(int fd, const char *pin)
 {
 	struct bpf_link_info info;
 	__u32 len = sizeof(info);
-	__u32 want = !strncmp(pin, "link_tc_", 8)  ? WF_BPF_LINK_TYPE_TCX :
-		     !strncmp(pin, "link_nf_", 8)  ? WF_BPF_LINK_TYPE_NETFILTER :
+	__u32 want = !strncmp(pin, "link_tc_", 8) ? WF_BPF_LINK_TYPE_TCX :
+		     !strncmp(pin, "link_nf_", 8) ? WF_BPF_LINK_TYPE_NETFILTER :
 		     !strncmp(pin, "link_xdp_", 9) ? BPF_LINK_TYPE_XDP :
 						     BPF_LINK_TYPE_CGROUP;
 

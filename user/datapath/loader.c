@@ -180,11 +180,12 @@ void loader_options(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 			      (enum bpf_prog_type)WF_BPF_PROG_TYPE_NETFILTER);
 	bpf_program__set_type(skel->progs.wf_nf_entry,
 			      (enum bpf_prog_type)WF_BPF_PROG_TYPE_NETFILTER);
-	bpf_program__set_expected_attach_type(
-		skel->progs.wf_nf_hook, (enum bpf_attach_type)WF_BPF_NETFILTER);
-	bpf_program__set_expected_attach_type(
-		skel->progs.wf_nf_entry,
-		(enum bpf_attach_type)WF_BPF_NETFILTER);
+	bpf_program__set_expected_attach_type(skel->progs.wf_nf_hook,
+					      (enum bpf_attach_type)
+						      WF_BPF_NETFILTER);
+	bpf_program__set_expected_attach_type(skel->progs.wf_nf_entry,
+					      (enum bpf_attach_type)
+						      WF_BPF_NETFILTER);
 	if (!skel->rodata->wf_nf_rules) {
 		bpf_program__set_autoload(skel->progs.wf_nf_hook, false);
 		bpf_program__set_autoload(skel->progs.wf_nf_entry, false);
@@ -310,8 +311,8 @@ static int pin_links(struct loader *l)
 					(hook_unpin(&l->nf[k], dir), 0);
 	for (int i = 0; i < l->n_slots; i++)
 		for (int d = 0; d < 3; d++) {
-			struct hook *h = d < 2 ? &l->slots[i].tc[d] :
-						 &l->slots[i].xdp;
+			struct hook *h =
+				d < 2 ? &l->slots[i].tc[d] : &l->slots[i].xdp;
 
 			if (h->fd < 0)
 				continue;
