@@ -7,8 +7,7 @@
  * when a rule is placed at XDP (`at: xdp`).
  * Sees: every frame the interface receives, before an skb exists - the
  * cheapest drop there is.
- * Maps: wf_ifaces (read: only interfaces the loader set up), the policing
- * maps (bpf/lib/police.bpf.h), wf_stats.
+ * Maps: the policing maps (bpf/lib/police.bpf.h), wf_stats.
  * Does: only the rules placed at XDP (WF_AT_XDP: wf_xdp_rules). What
  * passes goes on to tc ingress, which counts and accounts it once (parse
  * counters, flows) and enforces the other rules; a frame dropped here is
@@ -27,12 +26,10 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct wf_pkt pkt = {};
-	__u32 ifindex = ctx->ingress_ifindex;
 	__u8 family;
 	int parse;
 
-	if (!bpf_map_lookup_elem(&wf_ifaces, &ifindex))
-		return XDP_PASS;
+	/* The loader attaches it only where XDP rules apply: no lookup. */
 	if ((void *)(eth + 1) > data_end)
 		return XDP_PASS;
 	if (eth->h_proto == bpf_htons(ETH_P_IP))
@@ -42,7 +39,7 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 	else
 		return XDP_PASS; /* tc counts it as non-IP */
 	pkt.key.dir = WF_DIR_INGRESS;
-	pkt.key.ifindex = ifindex;
+	pkt.key.ifindex = ctx->ingress_ifindex;
 	pkt.len = bpf_xdp_get_buff_len(ctx) - ETH_HLEN;
 	pkt.segs = 1;
 	parse = pkt_parse(data + ETH_HLEN, data_end, family, &pkt);

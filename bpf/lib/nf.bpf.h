@@ -25,9 +25,20 @@ extern int bpf_dynptr_from_skb(struct __sk_buff *skb, __u64 flags,
 /* An L4 header: TCP without options is the longest parse_l4 reads. */
 #define WF_NF_L4_WINDOW 20
 
-/* Copy up to `max` bytes at off into buf; the bytes copied (0: none). */
-static __always_inline __u32 nf_read(struct bpf_dynptr *dp, __u32 len,
-				     __u32 off, void *buf, __u32 max)
+/*
+ * Where the IP header is, from skb->data: 0 at every real IP hook; a
+ * test run (BPF_PROG_TEST_RUN) of an output hook leaves the Ethernet
+ * header in front of it.
+ */
+struct nf_win {
+	struct bpf_dynptr dp;
+	__u32 ip; /* offset of the IP header in the dynptr */
+};
+
+/* Copy up to `max` bytes at off (from the IP header) into buf; the bytes
+ * copied (0: none). len: the packet's IP bytes. */
+static __always_inline __u32 nf_read(struct nf_win *w, __u32 len, __u32 off,
+				     void *buf, __u32 max)
 {
 	__u32 n;
 
@@ -40,14 +51,13 @@ static __always_inline __u32 nf_read(struct bpf_dynptr *dp, __u32 len,
 	n &= 0xff;
 	if (n == 0 || n > max)
 		return 0;
-	return bpf_dynptr_read(buf, n, dp, off, 0) ? 0 : n;
+	return bpf_dynptr_read(buf, n, &w->dp, w->ip + off, 0) ? 0 : n;
 }
 
-static __always_inline int nf_parse_ipv4(struct bpf_dynptr *dp,
-					 struct wf_pkt *pkt)
+static __always_inline int nf_parse_ipv4(struct nf_win *w, struct wf_pkt *pkt)
 {
 	__u8 buf[WF_NF_V4_WINDOW] = {};
-	__u32 n = nf_read(dp, pkt->len, 0, buf, sizeof(buf));
+	__u32 n = nf_read(w, pkt->len, 0, buf, sizeof(buf));
 
 	return parse_ipv4(buf, buf + n, pkt);
 }
@@ -56,8 +66,7 @@ static __always_inline int nf_parse_ipv4(struct bpf_dynptr *dp,
  * IPv6: parse_ipv6()'s walk, with each extension header read at its
  * offset (a chain may be longer than any stack window). Same outcomes.
  */
-static __always_inline int nf_parse_ipv6(struct bpf_dynptr *dp,
-					 struct wf_pkt *pkt)
+static __always_inline int nf_parse_ipv6(struct nf_win *w, struct wf_pkt *pkt)
 {
 	struct ipv6hdr ip6;
 	__u8 l4[WF_NF_L4_WINDOW] = {};
@@ -65,7 +74,7 @@ static __always_inline int nf_parse_ipv6(struct bpf_dynptr *dp,
 	__u8 next, ext[8];
 	int i;
 
-	if (nf_read(dp, pkt->len, 0, &ip6, sizeof(ip6)) != sizeof(ip6))
+	if (nf_read(w, pkt->len, 0, &ip6, sizeof(ip6)) != sizeof(ip6))
 		return WF_PARSE_TRUNCATED;
 	if (ip6.version != 6)
 		return WF_PARSE_MALFORMED;
@@ -78,7 +87,7 @@ static __always_inline int nf_parse_ipv6(struct bpf_dynptr *dp,
 		    next != IPPROTO_DSTOPTS && next != IPPROTO_FRAGMENT &&
 		    next != IPPROTO_AH)
 			break;
-		if (nf_read(dp, pkt->len, off, ext, sizeof(ext)) != 8)
+		if (nf_read(w, pkt->len, off, ext, sizeof(ext)) != 8)
 			return WF_PARSE_TRUNCATED;
 		if (next == IPPROTO_FRAGMENT) {
 			if (ipv6_frag(ext, pkt) == WF_FRAG_LATER) {
@@ -103,8 +112,35 @@ static __always_inline int nf_parse_ipv6(struct bpf_dynptr *dp,
 	pkt->l4_off = off;
 	if (off > pkt->len)
 		return WF_PARSE_TRUNCATED;
-	n = nf_read(dp, pkt->len, off, l4, sizeof(l4));
+	n = nf_read(w, pkt->len, off, l4, sizeof(l4));
 	return parse_l4(l4, l4 + n, next, pkt);
+}
+
+/*
+ * Parse at w->ip = 0, where every real IP hook has the IP header. A test
+ * run (BPF_PROG_TEST_RUN) of an output hook leaves the Ethernet header in
+ * front of it: a version that does not fit, behind the right EtherType,
+ * is looked for again 14 bytes on. (A real packet with a wrong version
+ * never reaches netfilter: ip_rcv and ipv6_rcv drop it.)
+ */
+static __noinline int nf_parse(struct nf_win *w, __u8 pf, struct wf_pkt *pkt)
+{
+	__be16 proto = 0;
+	int parse;
+
+	if (!w || !pkt)
+		return WF_PARSE_MALFORMED;
+	parse = pf == NFPROTO_IPV4 ? nf_parse_ipv4(w, pkt) :
+				     nf_parse_ipv6(w, pkt);
+	if (parse != WF_PARSE_MALFORMED || pkt->key.family ||
+	    pkt->len <= ETH_HLEN ||
+	    bpf_dynptr_read(&proto, sizeof(proto), &w->dp, 12, 0) ||
+	    proto != bpf_htons(pf == NFPROTO_IPV4 ? ETH_P_IP : ETH_P_IPV6))
+		return parse;
+	w->ip = ETH_HLEN;
+	pkt->len -= ETH_HLEN;
+	return pf == NFPROTO_IPV4 ? nf_parse_ipv4(w, pkt) :
+				    nf_parse_ipv6(w, pkt);
 }
 
 /*
@@ -134,7 +170,7 @@ static __always_inline int nf_describe(struct bpf_nf_ctx *ctx,
 	const struct nf_hook_state *st = ctx->state;
 	struct sk_buff *skb = ctx->skb;
 	struct net_device *dev;
-	struct bpf_dynptr dp;
+	struct nf_win w;
 	__u8 hook = st->hook, pf = st->pf;
 
 	if (pf != NFPROTO_IPV4 && pf != NFPROTO_IPV6)
@@ -147,14 +183,12 @@ static __always_inline int nf_describe(struct bpf_nf_ctx *ctx,
 		dev = st->out;
 	}
 	pkt->key.ifindex = dev ? dev->ifindex : 0;
-	/* skb->data is the IP header at every IP hook. */
+	w.ip = 0;
 	pkt->len = skb->len;
 	pkt->segs = nf_gso_segs(skb);
-	if (bpf_dynptr_from_skb((struct __sk_buff *)skb, 0, &dp))
+	if (bpf_dynptr_from_skb((struct __sk_buff *)skb, 0, &w.dp))
 		return WF_PARSE_TRUNCATED;
-	if (pf == NFPROTO_IPV4)
-		return nf_parse_ipv4(&dp, pkt);
-	return nf_parse_ipv6(&dp, pkt);
+	return nf_parse(&w, pf, pkt);
 }
 
 #endif /* WF_NF_BPF_H */

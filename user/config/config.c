@@ -423,7 +423,7 @@ static void config_defaults(struct wf_config *cfg, const char *name)
 	cfg->window_ns = WINDOW_MIN_NS;
 	cfg->max_flows = FLOWS_DEFAULT;
 	cfg->max_keys = KEYS_DEFAULT;
-	cfg->police_at = WF_ATC_AUTO;
+	cfg->police_at = WF_ATC_TC;
 	cfg->log_level = LOG_INFO;
 	cfg->http.enabled = true;
 	cfg->http.family = 4;
