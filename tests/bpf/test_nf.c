@@ -47,8 +47,9 @@ static int run_xdp(struct wirefisher_bpf *skel, const struct pkt *p)
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->buf,
 		    .data_size_in = p->len, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx));
-	int err = bpf_prog_test_run_opts(
-		bpf_program__fd(skel->progs.wf_xdp_ingress), &opts);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(
+						 skel->progs.wf_xdp_ingress),
+					 &opts);
 
 	return err ? err : (int)opts.retval;
 }
@@ -58,29 +59,29 @@ static void set_clock(struct wirefisher_bpf *skel, __u64 ns)
 	skel->bss->wf_clock_ns = ns;
 }
 
-#define NF_RULES                                                        \
-	"rules:\n"                                                      \
-	"  - name: dns-nf\n"                                            \
-	"    match: { proto: udp, dport: 53 }\n"                        \
-	"    rate: 8mbit\n"                                             \
-	"    burst: 3000B\n"                                            \
-	"    at: netfilter\n"                                           \
-	"  - name: in-only-nf\n"                                        \
-	"    match: { proto: udp, dport: 54, direction: ingress }\n"    \
-	"    rate: 8mbit\n"                                             \
-	"    burst: 2000B\n"                                            \
-	"    at: netfilter\n"                                           \
-	"  - name: syslog-tc\n"                                         \
-	"    match: { proto: udp, dport: 514 }\n"                       \
-	"    rate: 8mbit\n"                                             \
-	"    burst: 2000B\n"                                            \
-	"  - name: ntp-xdp\n"                                           \
-	"    match: { proto: udp, dport: 123, direction: ingress }\n"   \
-	"    rate: 8mbit\n"                                             \
-	"    burst: 2000B\n"                                            \
-	"    at: xdp\n"                                                 \
-	"  - name: web-cg\n"                                            \
-	"    match: { cgroup: system.slice, dport: 80 }\n"              \
+#define NF_RULES                                                      \
+	"rules:\n"                                                    \
+	"  - name: dns-nf\n"                                          \
+	"    match: { proto: udp, dport: 53 }\n"                      \
+	"    rate: 8mbit\n"                                           \
+	"    burst: 3000B\n"                                          \
+	"    at: netfilter\n"                                         \
+	"  - name: in-only-nf\n"                                      \
+	"    match: { proto: udp, dport: 54, direction: ingress }\n"  \
+	"    rate: 8mbit\n"                                           \
+	"    burst: 2000B\n"                                          \
+	"    at: netfilter\n"                                         \
+	"  - name: syslog-tc\n"                                       \
+	"    match: { proto: udp, dport: 514 }\n"                     \
+	"    rate: 8mbit\n"                                           \
+	"    burst: 2000B\n"                                          \
+	"  - name: ntp-xdp\n"                                         \
+	"    match: { proto: udp, dport: 123, direction: ingress }\n" \
+	"    rate: 8mbit\n"                                           \
+	"    burst: 2000B\n"                                          \
+	"    at: xdp\n"                                               \
+	"  - name: web-cg\n"                                          \
+	"    match: { cgroup: system.slice, dport: 80 }\n"            \
 	"    rate: 8mbit\n"
 
 static struct wirefisher_bpf *load_nf(struct wf_config *cfg)

@@ -414,7 +414,7 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 					   NULL };
 	static const char *const pers[] = { "rule", "src_ip", "dst_ip", "flow",
 					    NULL };
-	char sub[PATH_MAXLEN], bsub[PATH_MAXLEN] = "";
+	char sub[PATH_MAXLEN], bsub[PATH_MAXLEN] = "", atsub[PATH_MAXLEN] = "";
 	struct burst_in burst = { 0 };
 	yaml_node_t *val, *at_node = NULL;
 	bool have_rate = false, have_name = false;
@@ -455,13 +455,14 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 			break;
 		case 7:
 			at_node = val;
+			snprintf(atsub, sizeof(atsub), "%s", sub);
 			cfg_get_enum(c, val, sub, ats, &r->at);
 			break;
 		}
 	}
 	r->per = (enum wf_per)per;
 	if (at_node)
-		check_at(c, at_node, sub, r);
+		check_at(c, at_node, atsub, r);
 	if (!have_name)
 		cfg_report(c, n, path,
 			   "missing key \"name\"; every rule needs one "
