@@ -136,6 +136,6 @@ done
 udp2x late-iface "$IN_R" "$IN_A" "10.251.$NET.2" 9900 972
 
 check nf_stop_clean wf_stop
-check nf_no_link_left [ "$(bpftool link show 2>/dev/null | grep -c 'prio -387')" = 0 ]
+check nf_no_link_left [ "$(bpftool link show 2>/dev/null | grep -c ': type 10 ')" = 0 ]
 check nf_no_pins_left [ ! -e "$PIN" ]
 finish
