@@ -3,7 +3,8 @@
 # netfilter, xdp) beside each other and beside nftables at the same hook,
 # in one run on one veth pair. A benchmark, not a test: it prints figures
 # (ratios against a peer measured in the same run) and asserts nothing.
-# Needs root and nft: sudo bench/hooks.sh. SECS (6), N (flood size, 300000).
+# Needs root and nft: sudo bench/hooks.sh. SECS (4), N (flood size, 100000),
+# ROUNDS (3).
 #
 #  1. CPU per flooded datagram (64 B, unpaced, to a port limited at
 #     8 Mbit/s), whole machine (system + softirq, both namespaces: the
@@ -20,16 +21,31 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib/e2e.sh"
-SECS=${SECS:-6}
-N=${N:-300000}
+SECS=${SECS:-4}
+N=${N:-100000}
+ROUNDS=${ROUNDS:-3}
 
 command -v nft > /dev/null || { echo "hooks: needs nft (apt-get install nftables)" >&2; exit 1; }
 cpu_ticks() { awk '/^cpu / { print $4 + $8 }' /proc/stat; }
 ratio() { python3 -c "import sys; b = float(sys.argv[2]); print('%.3f' % (float(sys.argv[1]) / b) if b else 'n/a')" "$1" "$2"; }
-med() { sort -g "$1" | sed -n 2p; }
+med() { sort -g "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 hz=$(getconf CLK_TCK)
 
 netns_up || { echo "hooks: cannot build namespaces" >&2; exit 1; }
+
+# start CONFIG: the daemon in A; wait (bounded, 60 s: the verifier is slow
+# on a loaded machine) for its "running" line.
+start() {
+	$IN_A "$WF" -c "$1" > "$TMP/wf.log" 2>&1 &
+	WF_PID=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -q '^wirefisher: running' "$TMP/wf.log" && return 0
+		kill -0 "$WF_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "hooks: the daemon did not start:" >&2; cat "$TMP/wf.log" >&2
+	exit 1
+}
 
 # wf_rule AT DIR PORT [BURST]: run the daemon with one 8 Mbit/s rule there.
 wf_rule() {
@@ -43,11 +59,7 @@ rules:
     burst: ${4:-250000}B
     at: $1
 YAML
-	wf_start "$TMP/wf.yaml" > /dev/null || exit 1
-	for ((i = 0; i < 300; i++)); do
-		grep -q '^wirefisher: running' "$TMP/wf.log" && break
-		sleep 0.1
-	done
+	start "$TMP/wf.yaml"
 }
 
 nft_rule() { # HOOK PRIORITY PORT NS
@@ -70,9 +82,9 @@ flood() { # TX DST PORT -> ns of system + softirq CPU per datagram
 	python3 -c "print('%.0f' % (($t1 - $t0) * 1e9 / $hz / $N))"
 }
 
-echo "# 1. CPU per datagram: $N x 64 B unpaced to a port limited at 8 Mbit/s; median of 3"
+echo "# 1. CPU per datagram: $N x 64 B unpaced to a port limited at 8 Mbit/s; median of $ROUNDS"
 rm -f "$TMP"/c_*
-for round in 1 2 3; do
+for ((round = 0; round < ROUNDS; round++)); do
 	flood "$IN_A" "$IP_B" 9801 >> "$TMP/c_out_none"
 	wf_rule tc egress 9801; flood "$IN_A" "$IP_B" 9801 >> "$TMP/c_out_tc"; wf_stop
 	wf_rule netfilter egress 9801; flood "$IN_A" "$IP_B" 9801 >> "$TMP/c_out_nf"; wf_stop
@@ -150,7 +162,7 @@ rules:
     rate: ${mbit}mbit
     at: netfilter
 YAML
-	wf_start "$TMP/wf.yaml" > /dev/null || exit 1
+	start "$TMP/wf.yaml"
 	read -r bps retr < <(tcp_run)
 	wf_stop
 	$IN_A nft -f - <<NFT
@@ -167,7 +179,7 @@ NFT
 	echo "tcp_${mbit}mbit_nft_goodput_ratio $(ratio "$nbps" $((mbit * 1000000)))  retransmits $nretr"
 done
 
-echo "# 4. TCP B -> A through every hook, no rule matching (${SECS}s, 3 runs, median)"
+echo "# 4. TCP B -> A through every hook, no rule matching (${SECS}s, $ROUNDS runs, median)"
 $IN_A iperf3 -s -p 5602 > /dev/null 2>&1 &
 BG_PIDS+=($!)
 sleep 0.5
@@ -191,10 +203,10 @@ rules:
   - { name: t, match: { proto: udp, dport: 1 }, rate: 8mbit, at: tc }
   - { name: n, match: { proto: udp, dport: 2 }, rate: 8mbit, at: netfilter }
 YAML
-for round in 1 2 3; do
+for ((round = 0; round < ROUNDS; round++)); do
 	thr >> "$TMP/t_bare"
-	wf_start "$TMP/tcnf.yaml" > /dev/null || exit 1; thr >> "$TMP/t_tcnf"; wf_stop
-	wf_start "$TMP/all.yaml" > /dev/null || exit 1; thr >> "$TMP/t_all"; wf_stop
+	start "$TMP/tcnf.yaml"; thr >> "$TMP/t_tcnf"; wf_stop
+	start "$TMP/all.yaml"; thr >> "$TMP/t_all"; wf_stop
 done
 echo "throughput_bare_bps $(med "$TMP/t_bare")"
 echo "throughput_tc_netfilter_vs_bare $(ratio "$(med "$TMP/t_tcnf")" "$(med "$TMP/t_bare")")   (target >= 0.97)"
