@@ -203,10 +203,11 @@ struct wf_frag_key {
 	__u32 id; /* IPv4: 16 bits; IPv6: the fragment header's 32 */
 	__u8 proto;
 	__u8 family; /* WF_FAMILY_* */
-	/* Where it was policed: 1 the socket hooks, 0 tc. A local datagram
-	 * meets both, each with its own rules: each keeps its own entry, or
-	 * one would spend the credit the other's first fragment bought. */
-	__u8 at_socket;
+	/* Where it was policed (verdict.bpf.h's enum wf_at: 0 tc, 1 the
+	 * socket hooks, 2 netfilter, 3 XDP). A local datagram meets several,
+	 * each with its own rules: each keeps its own entry, or one would
+	 * spend the credit the other's first fragment bought. */
+	__u8 at;
 	__u8 pad;
 };
 

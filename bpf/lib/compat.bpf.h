@@ -14,6 +14,9 @@
 #define TC_ACT_OK   0
 #define TC_ACT_SHOT 2
 
+#define NF_DROP	  0
+#define NF_ACCEPT 1
+
 #define ETH_HLEN   14
 #define ETH_P_IP   0x0800
 #define ETH_P_IPV6 0x86DD

@@ -35,10 +35,10 @@
 #include "maps.bpf.h"
 #include "parse.bpf.h"
 
-static __always_inline void frag_key(const struct wf_pkt *pkt, __u32 at_socket,
+static __always_inline void frag_key(const struct wf_pkt *pkt, __u32 at,
 				     struct wf_frag_key *fk)
 {
-	fk->at_socket = at_socket != 0;
+	fk->at = at;
 	__builtin_memcpy(fk->addr_src, pkt->key.addr_src, 16);
 	__builtin_memcpy(fk->addr_dst, pkt->key.addr_dst, 16);
 	fk->id = pkt->frag_id;
@@ -67,7 +67,7 @@ static __always_inline __u32 frag_dgram_bytes(const struct wf_pkt *pkt)
  * Before policing. A first fragment: what its buckets are charged. A later
  * one: its datagram's ports and fate, or fail closed.
  */
-static __noinline void frag_before(struct wf_pkt *pkt, __u32 at_socket,
+static __noinline void frag_before(struct wf_pkt *pkt, __u32 at,
 				   struct wf_counters *c)
 {
 	struct wf_frag_key fk = {};
@@ -81,10 +81,10 @@ static __noinline void frag_before(struct wf_pkt *pkt, __u32 at_socket,
 			pkt->charge = frag_dgram_bytes(pkt);
 		return;
 	}
-	frag_key(pkt, at_socket, &fk);
+	frag_key(pkt, at, &fk);
 	f = bpf_map_lookup_elem(&wf_frags, &fk);
 	if (!f) {
-		if (!at_socket) /* counted where the interface's are */
+		if (!at) /* counted where the interface's are (WF_AT_IFACE) */
 			c->frags_no_first++;
 		pkt->l4 = WF_L4_ANY;
 		return;
@@ -102,8 +102,7 @@ static __noinline void frag_before(struct wf_pkt *pkt, __u32 at_socket,
 }
 
 /* After policing a first fragment: leave its ports and fate for the rest. */
-static __noinline void frag_after(struct wf_pkt *pkt, __u32 at_socket,
-				  int dropped)
+static __noinline void frag_after(struct wf_pkt *pkt, __u32 at, int dropped)
 {
 	struct wf_frag_key fk = {};
 	struct wf_frag v = {
@@ -119,7 +118,7 @@ static __noinline void frag_after(struct wf_pkt *pkt, __u32 at_socket,
 		v.verdict = WF_FRAG_PASSED;
 		v.credit = (__s64)pkt->charge - (__s64)pkt_bytes(pkt);
 	}
-	frag_key(pkt, at_socket, &fk);
+	frag_key(pkt, at, &fk);
 	bpf_map_update_elem(&wf_frags, &fk, &v, BPF_ANY);
 }
 

@@ -35,6 +35,12 @@ WF_GLOBAL const volatile __u32 wf_police WF_INIT(0);
  * these, the tc programs only the others, so no packet meets a rule twice.
  */
 WF_GLOBAL const volatile __u64 wf_cg_rules WF_INIT(0);
+/*
+ * The rules placed at netfilter (wf_nf_hook) and at XDP (wf_xdp_ingress):
+ * those hooks enforce only these, tc only what no other hook enforces.
+ */
+WF_GLOBAL const volatile __u64 wf_nf_rules WF_INIT(0);
+WF_GLOBAL const volatile __u64 wf_xdp_rules WF_INIT(0);
 /* The rules that set a TCP congestion control (wf_sockops). */
 WF_GLOBAL const volatile __u64 wf_cc_rules WF_INIT(0);
 /* Any steering route: the egress of path devices steers. */
@@ -182,6 +188,21 @@ WF_GLOBAL struct {
 	__type(key, struct wf_frag_key);
 	__type(value, struct wf_frag);
 } wf_frags SEC(".maps");
+
+/*
+ * wf_nf_progs: 0 -> the running set's wf_nf_hook. A netfilter link cannot
+ * change its program (the kernel has no BPF_LINK_UPDATE for it), so each
+ * link runs wf_nf_entry, which only tail-calls slot 0 here: a reload or a
+ * take-over moves every netfilter hook onto its programs with one map
+ * update, as BPF_LINK_UPDATE does for the other links. A state map (kept
+ * across reloads and pinned, so its entry outlives a kill -9 with persist).
+ */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} wf_nf_progs SEC(".maps");
 
 /* wf_sk_owner: socket -> struct wf_sk_owner (see wf_shared.h). */
 WF_GLOBAL struct {

@@ -39,7 +39,30 @@ enum wf_at {
 	 * interface hook counts.
 	 */
 	WF_AT_SOCKET,
+	/*
+	 * netfilter (netfilter.bpf.c): the rules placed there (wf_nf_rules),
+	 * host-wide, on whole datagrams; counts nothing the interface hook
+	 * counts.
+	 */
+	WF_AT_NETFILTER,
+	/*
+	 * XDP on an interface's ingress (xdp.bpf.c): the rules placed there
+	 * (wf_xdp_rules); what passes meets tc ingress, which accounts it.
+	 */
+	WF_AT_XDP,
 };
+
+/* The rules the hook `at` enforces: each rule at exactly one of them. */
+static __always_inline __u64 at_rules(__u32 at)
+{
+	if (at == WF_AT_SOCKET)
+		return wf_cg_rules;
+	if (at == WF_AT_NETFILTER)
+		return wf_nf_rules;
+	if (at == WF_AT_XDP)
+		return wf_xdp_rules;
+	return ~(wf_cg_rules | wf_nf_rules | wf_xdp_rules);
+}
 
 static __always_inline void count_unparsed(struct wf_counters *c, int parse)
 {
@@ -61,7 +84,7 @@ static __always_inline void count_unparsed(struct wf_counters *c, int parse)
  * keeps one. Only the fields of pkt are known inside, so it takes no
  * pointer but pkt.
  */
-__weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at_socket)
+__weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at)
 {
 	struct wf_counters *c = stats_slot();
 	int policed;
@@ -70,14 +93,13 @@ __weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at_socket)
 	if (!wf_police || !c || !pkt)
 		return WF_POLICED_PASS;
 	if (pkt->frag) {
-		if (!at_socket) /* counted once, by tc, as parse counts are */
+		if (at == WF_AT_IFACE) /* counted once, as parse counts are */
 			c->frags++;
-		frag_before(pkt, at_socket, c);
+		frag_before(pkt, at, c);
 	}
-	policed = police_packet(pkt, wf_now(), c,
-				at_socket ? wf_cg_rules : ~wf_cg_rules);
+	policed = police_packet(pkt, pkt->now, c, at_rules(at));
 	if (pkt->frag)
-		frag_after(pkt, at_socket,
+		frag_after(pkt, at,
 			   (policed & WF_POLICED_MASK) == WF_POLICED_DROP);
 	return policed;
 }
@@ -102,7 +124,10 @@ wf_packet(struct wf_pkt *pkt, int parse, enum wf_at at, __u32 *pace_kbps)
 	/* No address: not IP, or an IP header the stack drops itself. */
 	if (!pkt->key.family)
 		return WF_PASS;
-	policed = wf_police_pkt(pkt, at == WF_AT_SOCKET);
+	/* The coarse clock is not among a netfilter program's helpers; the
+	 * fine one is the same clock, read to the nanosecond. */
+	pkt->now = at == WF_AT_NETFILTER ? wf_now_fine() : wf_now();
+	policed = wf_police_pkt(pkt, at);
 	if (pace_kbps)
 		*pace_kbps = (__u32)policed >> WF_POLICED_SHIFT;
 	policed &= WF_POLICED_MASK;

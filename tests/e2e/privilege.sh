@@ -33,6 +33,16 @@ rules:
     match: { process: wf-udp, dst: $IP_B, direction: egress }
     rate: 8mbit
     burst: 16kB
+  - name: nf-port
+    match: { proto: udp, dport: 9961, direction: egress }
+    rate: 8mbit
+    burst: 16kB
+    at: netfilter
+  - name: xdp-port
+    match: { proto: udp, dport: 9962, direction: ingress }
+    rate: 8mbit
+    burst: 100kB
+    at: xdp
 YAML
 # wf_start with the daemon under the unit's bounding set (exec all the
 # way, so WF_PID is the daemon's).
@@ -54,6 +64,19 @@ wait "$rp"
 got=$(kv received "$(tail -n 1 "$TMP/recv")")
 log "by-process at 8 Mbit/s: $got of 4000 1000-byte datagrams offered at 2x"
 check priv_policing_works test "$got" -gt 1500 -a "$got" -lt 3000
+
+# netfilter links and XDP at these capabilities too (the netfilter program
+# reads the skb's GSO count as kernel memory: CAP_PERFMON, in the unit).
+check priv_netfilter_attached grep -q 'attached to the netfilter hooks' "$TMP/wf.log"
+check priv_xdp_attached grep -q "attached XDP to $IF_A" "$TMP/wf.log"
+$IN_B "$UDP" recv "$IP_B" 9961 4000 1500 > "$TMP/recv" &
+rp=$!
+sleep 0.2
+$IN_A "$UDP" send "$IP_B" 9961 4000 972 2000 > /dev/null
+wait "$rp"
+got=$(kv received "$(tail -n 1 "$TMP/recv")")
+log "netfilter rule at 8 Mbit/s: $got of 4000 1000-byte datagrams offered at 2x"
+check priv_netfilter_policing_works test "$got" -gt 1500 -a "$got" -lt 3000
 
 check priv_pin_dir_0700 test "$(stat -c %a "$PIN")" = 700
 check priv_pins_0600 test -z "$(find "$PIN" -type f ! -perm 0600)"

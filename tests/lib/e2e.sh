@@ -132,7 +132,7 @@ EOF
 # to its pid.
 wf_launch() {
 	local i t0=$SECONDS
-	$1 "$WF" -c "$2" > "$3" 2>&1 &
+	$1 "$WF" ${WF_ARGS:-} -c "$2" > "$3" 2>&1 &
 	LAUNCHED=$!
 	for ((i = 0; i < 300 * TS; i++)); do
 		[ -e "$4/wf_info" ] && return 0

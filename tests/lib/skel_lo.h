@@ -32,6 +32,11 @@ static inline struct wirefisher_bpf *skel_open_cfg(const struct wf_config *cfg,
 	loader_options(skel, cfg);
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, true);
+	/* Except what this kernel cannot load (netfilter: 6.4+). */
+	if (!loader_nf_supported()) {
+		bpf_program__set_autoload(skel->progs.wf_nf_hook, false);
+		bpf_program__set_autoload(skel->progs.wf_nf_entry, false);
+	}
 	skel->rodata->wf_test_clock = (__u32)test_clock;
 	return skel;
 }

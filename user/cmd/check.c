@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 
 #include "cgroup.h"
 #include "docker.h"
 #include "host.h"
+#include "policy.h"
 #include "preflight.h"
 
 static const struct argp_option options[] = { CMD_OPT_CONFIG,
@@ -119,6 +121,51 @@ static void print_iface(int i, const struct wf_host_iface *hi, FILE *out)
 			hi->ifindex, strerror(-hi->l2_len));
 }
 
+/*
+ * Does the running kernel have BPF netfilter links with IP defrag (6.6)?
+ * From its release, as check touches no kernel; the daemon probes.
+ */
+static bool kernel_has_nf(char *release, size_t n)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2) {
+		snprintf(release, n, "?");
+		return false;
+	}
+	snprintf(release, n, "%u.%u", major, minor);
+	return major > 6 || (major == 6 && minor >= 6);
+}
+
+/* Where each rule is enforced on this kernel: one hook per rule. */
+static void print_places(const struct wf_config *cfg, FILE *out)
+{
+	static const char *const why[WF_N_PLACES] = {
+		"on the tc hooks of the listed interfaces",
+		"where the socket is known",
+		"host-wide, IPv4 and IPv6, whole datagrams",
+		"on the ingress of the listed Ethernet interfaces",
+	};
+	char rel[32], key[40];
+	bool nf = kernel_has_nf(rel, sizeof(rel));
+
+	for (int i = 0; i < cfg->n_rules; i++) {
+		const struct wf_cfg_rule *r = &cfg->rules[i];
+		enum wf_place p = policy_place(r, nf);
+
+		snprintf(key, sizeof(key), "rules[%d] enforced at", i);
+		fprintf(out, "%-24s %s: %s (%s)", key, r->name,
+			policy_place_names[p], why[p]);
+		if (policy_nf_fallback(cfg) >> i & 1 && !nf)
+			fprintf(out,
+				"; netfilter needs kernel 6.6, this is %s: "
+				"tc instead",
+				rel);
+		fputc('\n', out);
+	}
+}
+
 /* What only this host can say: interfaces, cgroups, processes, files. */
 static void print_resolved(const struct wf_config *cfg,
 			   const struct wf_host *host, FILE *out)
@@ -128,6 +175,7 @@ static void print_resolved(const struct wf_config *cfg,
 		print_iface(i, &host->ifaces[i], out);
 	for (int i = 0; i < cfg->n_rules; i++)
 		print_rule(cfg, i, &host->rules[i], out);
+	print_places(cfg, out);
 	if (host->cgroup_root[0])
 		fprintf(out, "%-24s %s\n", "cgroup2 mount", host->cgroup_root);
 }

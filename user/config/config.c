@@ -291,15 +291,31 @@ static void parse_pin_dir(struct ctx *c, yaml_node_t *n, const char *path,
 static void parse_policing(struct ctx *c, yaml_node_t *n, const char *path,
 			   struct wf_config *cfg)
 {
-	static const char *const keys[] = { "max_keys", NULL };
+	static const char *const keys[] = { "max_keys", "at", NULL };
+	/* No xdp: it fits only ingress rules, so it is said per rule. */
+	static const char *const ats[] = { "auto", "tc", "netfilter", NULL };
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val;
-	int i = 0;
+	int i = 0, k;
 
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
-	while (cfg_pair_next(c, n, path, keys, &i, &val, sub, sizeof(sub)) >= 0)
-		cfg_get_u32(c, val, sub, &cfg->max_keys, KEYS_MIN, KEYS_MAX);
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
+				  sizeof(sub))) >= 0) {
+		if (k == 0)
+			cfg_get_u32(c, val, sub, &cfg->max_keys, KEYS_MIN,
+				    KEYS_MAX);
+		else
+			cfg_get_enum(c, val, sub, ats, &cfg->police_at);
+	}
+}
+
+/* rules[].at not given: policing.at. */
+static void place_rules(struct wf_config *cfg)
+{
+	for (int i = 0; i < cfg->n_rules; i++)
+		if (cfg->rules[i].at == WF_ATC_UNSET)
+			cfg->rules[i].at = cfg->police_at;
 }
 
 /*
@@ -390,9 +406,10 @@ static void parse_root(struct ctx *c, yaml_node_t *root, struct wf_config *cfg)
 		}
 	}
 	cfg->missing_hook = how;
+	place_rules(cfg);
 	add_path_ifaces(c, cfg);
 	cfg_check_rule_ifaces(c, cfg);
-	if (!have_ifaces && !cfg->steer.n_paths)
+	if (!have_ifaces && !cfg->steer.n_paths && !wf_rules_host_wide(cfg))
 		cfg_report(c, root, "interfaces",
 			   "missing section; list the "
 			   "interfaces to account, e.g. interfaces: [auto]");
@@ -406,6 +423,7 @@ static void config_defaults(struct wf_config *cfg, const char *name)
 	cfg->window_ns = WINDOW_MIN_NS;
 	cfg->max_flows = FLOWS_DEFAULT;
 	cfg->max_keys = KEYS_DEFAULT;
+	cfg->police_at = WF_ATC_TC;
 	cfg->log_level = LOG_INFO;
 	cfg->http.enabled = true;
 	cfg->http.family = 4;

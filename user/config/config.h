@@ -56,6 +56,21 @@ enum wf_per {
 	WF_CFG_PER_FLOW,
 };
 
+/*
+ * Where a rule is enforced (rules[].at, policing.at). One point per rule:
+ * a packet meets each rule at one hook only. AUTO is netfilter where the
+ * kernel has BPF netfilter links with IP defrag (>= 6.6), tc otherwise
+ * (policy_place()). Rules on a cgroup or process are always enforced at
+ * the socket hooks (cgroup_skb), whatever this says.
+ */
+enum wf_at_cfg {
+	WF_ATC_UNSET = -1, /* not given: policing.at */
+	WF_ATC_AUTO,	   /* order matches the words in rules.c */
+	WF_ATC_TC,
+	WF_ATC_NETFILTER,
+	WF_ATC_XDP,
+};
+
 struct wf_cfg_rule {
 	char name[WF_RULE_NAME_MAX + 1];
 	struct wf_prefix src, dst;
@@ -78,6 +93,7 @@ struct wf_cfg_rule {
 	bool burst_default; /* not given: 1/4 s of the rate, >= 64 KiB */
 	enum wf_per per;
 	char cc[16]; /* tcp_congestion: "" or an algorithm name */
+	int at;	     /* enum wf_at_cfg, never UNSET once parsed */
 	struct wf_where where;
 	/* The value of match.cgroup/unit/container/pid/exe, the key the host
 	 * may refuse. */
@@ -186,6 +202,7 @@ struct wf_config {
 	struct wf_cfg_rule rules[WF_CFG_MAX_RULES];
 	int n_rules;
 	uint32_t max_keys; /* per-key buckets (policing.max_keys) */
+	int police_at;	   /* policing.at: rules[].at when not given */
 	int log_level;	   /* enum log_level */
 	int log_format;	   /* enum wf_log_format */
 	struct wf_cfg_http http;
@@ -249,6 +266,24 @@ static inline bool wf_rule_has_process(const struct wf_cfg_rule *r)
 static inline bool wf_rule_at_socket(const struct wf_cfg_rule *r)
 {
 	return wf_rule_has_cgroup(r) || wf_rule_has_process(r);
+}
+
+/*
+ * Can every rule be enforced without an interface list? Rules placed at
+ * netfilter (or auto) that name no interface: then `interfaces` may be
+ * left out (host-wide policing, nothing accounted to flows).
+ */
+static inline bool wf_rules_host_wide(const struct wf_config *cfg)
+{
+	if (!cfg->n_rules)
+		return false;
+	for (int i = 0; i < cfg->n_rules; i++) {
+		const struct wf_cfg_rule *r = &cfg->rules[i];
+
+		if (r->iface[0] || r->at == WF_ATC_TC || r->at == WF_ATC_XDP)
+			return false;
+	}
+	return true;
 }
 
 /* A path's spread share: its weight, else its capacity in kbit/s, else 1. */

@@ -88,7 +88,11 @@ static void print_rule(const struct wf_cfg_rule *r, int i, FILE *out)
 		(unsigned long long)r->burst_bytes,
 		(double)r->burst_bytes * 8000.0 / (double)r->rate_bps,
 		r->burst_default ? ", default: 1/4 s, at least 64 KiB" : "");
+	static const char *const ats[] = { "auto", "tc", "netfilter", "xdp" };
+
 	fprintf(out, "rules[%d].per             %s\n", i, pers[r->per & 3]);
+	fprintf(out, "rules[%d].at              %s\n", i,
+		ats[r->at >= 0 && r->at <= WF_ATC_XDP ? r->at : 0]);
 	if (r->cc[0])
 		fprintf(out, "rules[%d].tcp_congestion  %s\n", i, r->cc);
 	if (r->group[0])

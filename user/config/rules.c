@@ -421,22 +421,43 @@ static void get_cc(struct ctx *c, yaml_node_t *n, const char *path,
 		strcpy(r->cc, s);
 }
 
+/*
+ * at: where the rule is enforced. XDP sees only what arrives; a rule on a
+ * cgroup or process needs the socket, which only cgroup_skb has.
+ */
+static void check_at(struct ctx *c, yaml_node_t *n, const char *path,
+		     const struct wf_cfg_rule *r)
+{
+	if (r->at == WF_ATC_XDP && r->dirs != WF_DIRS_INGRESS)
+		cfg_report(c, n, path,
+			   "xdp sees only what arrives; add match.direction: "
+			   "ingress, or use at: netfilter");
+	if (r->at != WF_ATC_UNSET && r->at != WF_ATC_AUTO &&
+	    wf_rule_at_socket(r))
+		cfg_report(c, n, path,
+			   "a cgroup or process rule is enforced where the "
+			   "packet's socket is known (cgroup_skb); drop at");
+}
+
 static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 		       struct wf_cfg_rule *r)
 {
 	static const char *const keys[] = { "name",	      "match", "rate",
 					    "burst",	      "per",   "group",
-					    "tcp_congestion", NULL };
+					    "tcp_congestion", "at",    NULL };
+	static const char *const ats[] = { "auto", "tc", "netfilter", "xdp",
+					   NULL };
 	static const char *const pers[] = { "rule", "src_ip", "dst_ip", "flow",
 					    NULL };
-	char sub[PATH_MAXLEN], bsub[PATH_MAXLEN] = "";
+	char sub[PATH_MAXLEN], bsub[PATH_MAXLEN] = "", atsub[PATH_MAXLEN] = "";
 	struct burst_in burst = { 0 };
-	yaml_node_t *val;
+	yaml_node_t *val, *at_node = NULL;
 	bool have_rate = false, have_name = false;
 	int i = 0, k, per = 0;
 
 	r->proto = -1;
 	r->dirs = WF_DIRS_BOTH;
+	r->at = WF_ATC_UNSET;
 	r->where = cfg_where(n);
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
@@ -467,9 +488,16 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 		case 6:
 			get_cc(c, val, sub, r);
 			break;
+		case 7:
+			at_node = val;
+			snprintf(atsub, sizeof(atsub), "%s", sub);
+			cfg_get_enum(c, val, sub, ats, &r->at);
+			break;
 		}
 	}
 	r->per = (enum wf_per)per;
+	if (at_node)
+		check_at(c, at_node, atsub, r);
 	if (!have_name)
 		cfg_report(c, n, path,
 			   "missing key \"name\"; every rule needs one "

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "loader_int.h"
@@ -90,6 +91,109 @@ static int take_cg_hooks(struct loader *l, struct loader *prev)
 	return k < N_CG ? -1 : 0;
 }
 
+/*
+ * Netfilter: every link runs wf_nf_entry, which tail-calls wf_nf_progs[0].
+ * So the hand-over is one map update (first: a new link must never find
+ * the slot empty or stale), then the links are taken - from prev, from
+ * pins - or made; none is ever updated.
+ */
+static void nf_keep_old(struct loader *l, struct loader *prev, int map)
+{
+	__u32 zero = 0, id = 0;
+
+	if (prev && prev->skel->rodata->wf_nf_rules) {
+		l->nf_old_prog = bpf_program__fd(prev->skel->progs.wf_nf_hook);
+		return;
+	}
+	/* From pins: by id, which needs CAP_SYS_ADMIN (else no undo). */
+	if (l->adopt && bpf_map_lookup_elem(map, &zero, &id) == 0) {
+		l->nf_old_prog = bpf_prog_get_fd_by_id(id);
+		l->nf_old_owned = l->nf_old_prog >= 0;
+	}
+}
+
+static int take_nf_hooks(struct loader *l, struct loader *prev)
+{
+	int map = bpf_map__fd(l->skel->maps.wf_nf_progs);
+	int prog = bpf_program__fd(l->skel->progs.wf_nf_hook);
+	int entry = bpf_program__fd(l->skel->progs.wf_nf_entry);
+	bool made = false, taken = false;
+	__u32 zero = 0;
+	int k, r = 0;
+
+	if (!l->skel->rodata->wf_nf_rules)
+		return 0;
+	nf_keep_old(l, prev, map);
+	if (bpf_map_update_elem(map, &zero, &prog, BPF_ANY)) {
+		log_error("netfilter: cannot point wf_nf_progs at the new "
+			  "program: %s",
+			  strerror(errno));
+		return -1;
+	}
+	for (k = 0; k < N_NF && !r; k++) {
+		struct hook *h = &l->nf[k];
+		struct hook *from = prev ? &prev->nf[k] : NULL;
+
+		if (!nf_wanted(l->skel, l->cfg, k))
+			continue;
+		if (from && from->fd >= 0)
+			hook_move(h, from);
+		else if (l->adopt)
+			hook_adopt(h, l->cfg->pin_dir);
+		if (h->fd >= 0) {
+			taken |= h->from == HOOK_PINNED;
+			continue;
+		}
+		r = hook_nf_attach(h, entry, k);
+		made |= !r;
+	}
+	if (r) {
+		log_error("attach netfilter %s (priority %d): %s%s",
+			  hook_nf_names[k - 1], WF_NF_PRIORITY, strerror(-r),
+			  r == -EEXIST || r == -EBUSY ?
+				  " - another BPF program holds that priority "
+				  "(another wirefisher with another pin_dir?)" :
+				  "");
+		return -1;
+	}
+	if (made && !prev)
+		log_info("%s netfilter hooks (IPv4 and IPv6, priority %d, IP "
+			 "defrag): host-wide",
+			 taken ? "took over the" : "attached to the",
+			 WF_NF_PRIORITY);
+	else if (taken && !prev)
+		log_info("took over the netfilter hooks (priority %d)",
+			 WF_NF_PRIORITY);
+	return 0;
+}
+
+/* Undo take_nf_hooks(): the old program back in the slot, links back. */
+static void give_back_nf(struct loader *l, struct loader *prev)
+{
+	int map = bpf_map__fd(l->skel->maps.wf_nf_progs);
+	__u32 zero = 0;
+
+	if (l->nf_old_prog >= 0)
+		bpf_map_update_elem(map, &zero, &l->nf_old_prog, BPF_ANY);
+	else if (l->skel->rodata->wf_nf_rules && l->adopt)
+		log_error(
+			"cannot put the previous program back on the "
+			"netfilter hooks: they run the refused set's until the "
+			"next reload or stop");
+	else
+		bpf_map_delete_elem(map, &zero);
+	for (int k = 0; k < N_NF; k++) {
+		struct hook *h = &l->nf[k];
+
+		if (h->fd < 0)
+			continue;
+		if (h->from == HOOK_PREV && prev)
+			hook_move(&prev->nf[k], h);
+		else
+			hook_release(h, NULL, h->from != HOOK_NEW);
+	}
+}
+
 static struct slot *prev_slot(struct loader *prev, const struct slot *s,
 			      int ifindex)
 {
@@ -120,10 +224,49 @@ void slot_release(struct loader *l, struct slot *s, bool keep)
 		return;
 	for (int d = 0; d < 2; d++)
 		hook_release(&s->tc[d], l->cfg->pin_dir, keep);
+	hook_release(&s->xdp, l->cfg->pin_dir, keep);
 	if (!keep && l->skel)
 		bpf_map__delete_elem(l->skel->maps.wf_ifaces, &key, sizeof(key),
 				     0);
 	s->ifindex = 0;
+}
+
+/*
+ * XDP on slot s's ingress, if a rule is placed there: taken over like tc's
+ * links (BPF_LINK_UPDATE works on XDP links), or made. Ethernet only.
+ */
+static int slot_attach_xdp(struct loader *l, struct slot *s, struct slot *ps,
+			   int i, int l2)
+{
+	struct hook *h = &s->xdp;
+	int prog, r;
+	bool generic = false;
+
+	snprintf(h->pin, sizeof(h->pin), "link_xdp_%d", s->ifindex);
+	if (!xdp_wanted(l, s))
+		return 0;
+	if (l2 != 14) {
+		log_error("interfaces[%d]: %s is a layer-3 device: XDP needs "
+			  "Ethernet; place its rules at tc or netfilter",
+			  i, s->name);
+		return -1;
+	}
+	prog = bpf_program__fd(l->skel->progs.wf_xdp_ingress);
+	r = take_hook(h, ps ? &ps->xdp : NULL, l->cfg->pin_dir, l->adopt, prog);
+	if (r > 0) {
+		r = hook_xdp_attach(h, prog, s->ifindex, &generic);
+		if (!r)
+			log_info("attached XDP to %s (%s mode)", s->name,
+				 generic ? "generic: the driver has no native "
+					   "XDP" :
+					   "native");
+	}
+	if (r) {
+		log_error("attach XDP on %s: %s (interfaces[%d])", s->name,
+			  strerror(-r), i);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -175,6 +318,8 @@ static int slot_attach(struct loader *l, struct loader *prev, int i)
 			  hook_dir_names[d - 1], s->name, strerror(-r), i);
 		return -1;
 	}
+	if (slot_attach_xdp(l, s, ps, i, l2) < 0)
+		return -1;
 	if (ps)
 		return 1; /* a reload: the reload's line says it */
 	log_info("%s %s (ifindex %d, %s)",
@@ -212,10 +357,12 @@ static void give_back_all(struct loader *l, struct loader *prev)
 
 		for (int d = 0; d < 2; d++)
 			give_back(&s->tc[d], ps ? &ps->tc[d] : NULL);
+		give_back(&s->xdp, ps ? &ps->xdp : NULL);
 		s->ifindex = 0;
 	}
 	for (int k = 0; k < N_CG; k++)
 		give_back(&l->cg[k], prev ? &prev->cg[k] : NULL);
+	give_back_nf(l, prev);
 }
 
 static bool owns_pin(const struct loader *l, const char *name)
@@ -223,11 +370,18 @@ static bool owns_pin(const struct loader *l, const char *name)
 	for (int k = 0; k < N_CG; k++)
 		if (l->cg[k].fd >= 0 && !strcmp(l->cg[k].pin, name))
 			return true;
-	for (int i = 0; i < l->n_slots; i++)
+	for (int k = 0; k < N_NF; k++)
+		if (l->nf[k].fd >= 0 && !strcmp(l->nf[k].pin, name))
+			return true;
+	for (int i = 0; i < l->n_slots; i++) {
 		for (int d = 0; d < 2; d++)
 			if (l->slots[i].tc[d].fd >= 0 &&
 			    !strcmp(l->slots[i].tc[d].pin, name))
 				return true;
+		if (l->slots[i].xdp.fd >= 0 &&
+		    !strcmp(l->slots[i].xdp.pin, name))
+			return true;
+	}
 	return false;
 }
 
@@ -263,6 +417,7 @@ static void retire(struct loader *l, struct loader *prev)
 			kept |= l->slots[j].ifindex == s->ifindex;
 		for (int d = 0; d < 2; d++)
 			hook_release(&s->tc[d], l->cfg->pin_dir, false);
+		hook_release(&s->xdp, l->cfg->pin_dir, false);
 		if (s->ifindex && !kept)
 			bpf_map__delete_elem(l->skel->maps.wf_ifaces, &key,
 					     sizeof(key), 0);
@@ -270,6 +425,8 @@ static void retire(struct loader *l, struct loader *prev)
 	}
 	for (int k = 0; k < N_CG; k++)
 		hook_release(&prev->cg[k], l->cfg->pin_dir, false);
+	for (int k = 0; k < N_NF; k++)
+		hook_release(&prev->nf[k], l->cfg->pin_dir, false);
 	prev->committed = false; /* its pins are ours now */
 	loader_free(prev);
 }
@@ -300,15 +457,24 @@ void drop_left_filters(struct loader *l)
 
 int loader_commit(struct loader *l, struct loader *prev)
 {
-	if (take_cg_hooks(l, prev) || take_tc_hooks(l, prev)) {
+	__u32 zero = 0;
+
+	if (take_cg_hooks(l, prev) || take_nf_hooks(l, prev) ||
+	    take_tc_hooks(l, prev)) {
 		give_back_all(l, prev);
 		return -1;
 	}
 	for (int k = 0; k < N_CG; k++)
 		hook_settle(&l->cg[k]);
-	for (int i = 0; i < l->n_slots; i++)
+	for (int i = 0; i < l->n_slots; i++) {
 		for (int d = 0; d < 2; d++)
 			hook_settle(&l->slots[i].tc[d]);
+		hook_settle(&l->slots[i].xdp);
+	}
+	/* No netfilter rule now: the slot lets the old program go. */
+	if (!l->skel->rodata->wf_nf_rules)
+		bpf_map_delete_elem(bpf_map__fd(l->skel->maps.wf_nf_progs),
+				    &zero);
 	l->committed = true;
 	if (prev || l->adopt)
 		rescale_buckets(l, prev);
@@ -344,6 +510,7 @@ void loader_sync(struct loader *l)
 				for (int d = 0; d < 2; d++)
 					hook_release(&s->tc[d], l->cfg->pin_dir,
 						     false);
+				hook_release(&s->xdp, l->cfg->pin_dir, false);
 				s->ifindex = 0;
 				log_warn("%s is back but could not be attached; "
 					 "will retry when it changes",
@@ -351,6 +518,7 @@ void loader_sync(struct loader *l)
 			} else if (l->cfg->persist) {
 				for (int d = 0; d < 2; d++)
 					hook_pin(&s->tc[d], l->cfg->pin_dir);
+				hook_pin(&s->xdp, l->cfg->pin_dir);
 			}
 		}
 	}

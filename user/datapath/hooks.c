@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -15,6 +17,18 @@
 #define WF_BPF_TCX_INGRESS   46
 #define WF_BPF_TCX_EGRESS    47
 #define WF_BPF_LINK_TYPE_TCX 11
+/* libbpf 1.1 knows neither netfilter programs nor their links. */
+#define WF_BPF_PROG_TYPE_NETFILTER   32
+#define WF_BPF_NETFILTER	     45
+#define WF_BPF_LINK_TYPE_NETFILTER   10
+#define WF_BPF_F_NETFILTER_IP_DEFRAG 1U
+#define WF_NFPROTO_IPV4		     2
+#define WF_NFPROTO_IPV6		     10
+#define WF_NF_INET_PRE_ROUTING	     0
+#define WF_NF_INET_FORWARD	     2
+#define WF_NF_INET_LOCAL_OUT	     3
+#define WF_XDP_FLAGS_SKB_MODE	     (1U << 1)
+#define WF_XDP_FLAGS_DRV_MODE	     (1U << 2)
 
 #define TC_HANDLE   0x5746 /* "WF": our filters in legacy clsact */
 #define TC_PRIORITY 0x5746
@@ -22,6 +36,10 @@
 const char *const hook_dir_names[2] = { "ingress", "egress" };
 const char *const hook_cg_names[N_CG] = { "cg_ingress", "cg_egress",
 					  "sock_create", "sockops" };
+const char *const hook_nf_names[N_NF] = {
+	"ipv4_prerouting", "ipv4_output", "ipv4_forward",
+	"ipv6_prerouting", "ipv6_output", "ipv6_forward",
+};
 
 static const enum bpf_attach_type cg_types[N_CG] = {
 	BPF_CGROUP_INET_INGRESS,
@@ -113,13 +131,109 @@ int hook_cg_attach(struct hook *h, int prog_fd, int cg_fd, int which)
 	return 0;
 }
 
-/* A pinned link of the kind this hook is: tcx for tc, cgroup otherwise. */
+/*
+ * BPF_LINK_CREATE for a netfilter link, with the netfilter part of union
+ * bpf_attr laid out by hand (libbpf 1.1's headers predate it): pf,
+ * hooknum, priority, flags right after link_create's first four fields.
+ */
+static int nf_link_create(int prog_fd, int pf, int hooknum, int priority)
+{
+	union bpf_attr attr;
+	__u32 *nf = &attr.link_create.target_btf_id;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = (__u32)prog_fd;
+	attr.link_create.attach_type = WF_BPF_NETFILTER;
+	nf[0] = (__u32)pf;
+	nf[1] = (__u32)hooknum;
+	nf[2] = (__u32)priority;
+	nf[3] = WF_BPF_F_NETFILTER_IP_DEFRAG;
+	fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+bool hook_nf_supported(void)
+{
+	static int known = -1;
+	/* r0 = NF_ACCEPT; exit */
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = WF_BPF_NETFILTER);
+	int prog, link;
+
+	if (known >= 0)
+		return known;
+	prog = bpf_prog_load((enum bpf_prog_type)WF_BPF_PROG_TYPE_NETFILTER,
+			     "wf_nf_probe", "GPL", insns, 2, &opts);
+	if (prog < 0) {
+		known = 0; /* no netfilter programs: < 6.4 */
+		return known;
+	}
+	link = nf_link_create(prog, WF_NFPROTO_IPV4, WF_NF_INET_LOCAL_OUT,
+			      WF_NF_PRIORITY + 1);
+	/* Taken by another wirefisher's probe at this instant: it exists. */
+	known = link >= 0 || link == -EEXIST || link == -EBUSY;
+	if (link >= 0)
+		close(link);
+	close(prog);
+	return known;
+}
+
+static const struct {
+	int pf, hooknum;
+} nf_points[N_NF] = {
+	{ WF_NFPROTO_IPV4, WF_NF_INET_PRE_ROUTING },
+	{ WF_NFPROTO_IPV4, WF_NF_INET_LOCAL_OUT },
+	{ WF_NFPROTO_IPV4, WF_NF_INET_FORWARD },
+	{ WF_NFPROTO_IPV6, WF_NF_INET_PRE_ROUTING },
+	{ WF_NFPROTO_IPV6, WF_NF_INET_LOCAL_OUT },
+	{ WF_NFPROTO_IPV6, WF_NF_INET_FORWARD },
+};
+
+int hook_nf_attach(struct hook *h, int prog_fd, int which)
+{
+	int fd = nf_link_create(prog_fd, nf_points[which].pf,
+				nf_points[which].hooknum, WF_NF_PRIORITY);
+
+	if (fd < 0)
+		return fd;
+	h->fd = fd;
+	h->prog = prog_fd;
+	return 0;
+}
+
+int hook_xdp_attach(struct hook *h, int prog_fd, int ifindex, bool *generic)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = WF_XDP_FLAGS_DRV_MODE);
+	int fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+
+	*generic = false;
+	if (fd == -EOPNOTSUPP || fd == -EINVAL) {
+		opts.flags = WF_XDP_FLAGS_SKB_MODE;
+		fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+		*generic = fd >= 0;
+	}
+	if (fd < 0)
+		return fd;
+	h->fd = fd;
+	h->prog = prog_fd;
+	h->ifindex = ifindex;
+	return 0;
+}
+
+/* A pinned link of the kind this hook is, told by its pin's name. */
 static bool link_kind_ok(int fd, const char *pin)
 {
 	struct bpf_link_info info;
 	__u32 len = sizeof(info);
-	__u32 want = strncmp(pin, "link_tc_", 8) ? BPF_LINK_TYPE_CGROUP :
-						   WF_BPF_LINK_TYPE_TCX;
+	__u32 want = !strncmp(pin, "link_tc_", 8) ? WF_BPF_LINK_TYPE_TCX :
+		     !strncmp(pin, "link_nf_", 8) ? WF_BPF_LINK_TYPE_NETFILTER :
+		     !strncmp(pin, "link_xdp_", 9) ? BPF_LINK_TYPE_XDP :
+						     BPF_LINK_TYPE_CGROUP;
 
 	memset(&info, 0, sizeof(info));
 	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&

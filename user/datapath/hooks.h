@@ -42,6 +42,35 @@ enum { HOOK_INGRESS, HOOK_EGRESS };
 /* The cgroup hooks, in the order of hook_cg_names. */
 enum { CG_INGRESS, CG_EGRESS, CG_SOCK_CREATE, CG_SOCKOPS, N_CG };
 
+/*
+ * The netfilter hooks, in the order of hook_nf_names: IPv4 then IPv6, each
+ * PRE_ROUTING (ingress), LOCAL_OUT and FORWARD (egress).
+ */
+enum { NF_V4_PRE, NF_V4_OUT, NF_V4_FWD, NF_V6_PRE, NF_V6_OUT, NF_V6_FWD, N_NF };
+
+/*
+ * Priority of wirefisher's netfilter links: after IP defrag (-400, which
+ * BPF_F_NETFILTER_IP_DEFRAG requires us to follow) and before raw (-300),
+ * conntrack (-200) and every table iptables or nftables makes by name, so
+ * a dropped packet costs no conntrack entry. Odd on purpose: the kernel
+ * refuses a second BPF netfilter link on the same family, hook and
+ * priority, and round numbers are what other tools pick. wirefisher's own
+ * take-over never makes a second link: it keeps the link and changes the
+ * program it tail-calls (wf_nf_progs). The probe uses the next priority.
+ */
+#define WF_NF_PRIORITY (-387)
+
+/* Does this kernel have BPF netfilter links with IP defrag (>= 6.6)?
+ * Probed once (a throw-away program and link). */
+bool hook_nf_supported(void);
+
+/* Netfilter hook `which` (NF_*) running prog_fd, host-wide. */
+int hook_nf_attach(struct hook *h, int prog_fd, int which);
+
+/* XDP on ifindex: native mode, or generic where the driver has none
+ * (*generic set). */
+int hook_xdp_attach(struct hook *h, int prog_fd, int ifindex, bool *generic);
+
 void hook_init(struct hook *h);
 
 /* tc on ifindex: a tcx link, or a netlink filter if *no_tcx (set when the
@@ -89,5 +118,6 @@ void hook_tc_legacy_remove_dir(int ifindex, int dir);
 
 extern const char *const hook_dir_names[2];
 extern const char *const hook_cg_names[N_CG];
+extern const char *const hook_nf_names[N_NF];
 
 #endif /* WF_HOOKS_H */

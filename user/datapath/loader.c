@@ -29,6 +29,7 @@
 #include "loader_int.h"
 #include "log.h"
 #include "pin.h"
+#include "policy.h"
 #include "wirefisher.skel.h"
 
 /*
@@ -49,6 +50,9 @@ static bool tc_legacy_wanted(void)
 	said = true;
 	return true;
 }
+/* libbpf 1.1 has no SEC("netfilter"): the type is set by hand. */
+#define WF_BPF_PROG_TYPE_NETFILTER 32
+#define WF_BPF_NETFILTER	   45
 
 static void init_slots(struct loader *l)
 {
@@ -61,6 +65,7 @@ static void init_slots(struct loader *l)
 		memcpy(s->name, l->host->ifaces[i].name, sizeof(s->name));
 		hook_init(&s->tc[HOOK_INGRESS]);
 		hook_init(&s->tc[HOOK_EGRESS]);
+		hook_init(&s->xdp);
 	}
 }
 
@@ -82,6 +87,37 @@ static int probe_hooks(struct loader *l)
 	return 0;
 }
 
+/*
+ * Rules placed at netfilter on a kernel without its links: one line, and
+ * tc enforces them - on the configured interfaces, so without any there
+ * is nothing that would.
+ */
+static int nf_fallback(const struct wf_config *cfg)
+{
+	__u64 rules = hook_nf_supported() ? 0 : policy_nf_fallback(cfg);
+	char names[256] = "";
+	size_t n = 0;
+
+	if (!rules)
+		return 0;
+	for (int i = 0; i < cfg->n_rules && n < sizeof(names); i++)
+		if (rules >> i & 1)
+			n += (size_t)snprintf(names + n, sizeof(names) - n,
+					      "%s%s", n ? ", " : "",
+					      cfg->rules[i].name);
+	if (!cfg->n_ifaces) {
+		log_error("this kernel has no BPF netfilter links with IP defrag "
+			  "(6.6+) and no interfaces are listed for tc: rules %s "
+			  "would not be enforced; list interfaces",
+			  names);
+		return -1;
+	}
+	log_warn("this kernel has no BPF netfilter links with IP defrag (6.6+): "
+		 "rules %s enforced at tc instead",
+		 names);
+	return 0;
+}
+
 /* ---- prepare: a loaded skeleton with the whole policy, no hooks ---- */
 
 bool cg_wanted(const struct wf_config *cfg, int k)
@@ -97,6 +133,43 @@ bool cg_wanted(const struct wf_config *cfg, int k)
 	}
 }
 
+bool loader_nf_supported(void)
+{
+	return hook_nf_supported();
+}
+
+/* PRE_ROUTING for rules on ingress, LOCAL_OUT and FORWARD for egress. */
+bool nf_wanted(const struct wirefisher_bpf *skel, const struct wf_config *cfg,
+	       int k)
+{
+	__u64 rules = skel->rodata->wf_nf_rules;
+	unsigned dirs = 0;
+
+	for (int i = 0; i < cfg->n_rules; i++)
+		if (rules >> i & 1)
+			dirs |= cfg->rules[i].dirs;
+	if (k == NF_V4_PRE || k == NF_V6_PRE)
+		return dirs & WF_DIRS_INGRESS;
+	return dirs & WF_DIRS_EGRESS;
+}
+
+/* XDP on this interface: a rule placed there can match what it receives. */
+bool xdp_wanted(const struct loader *l, const struct slot *s)
+{
+	__u64 rules = l->skel->rodata->wf_xdp_rules;
+
+	if (!(s->dirs & WF_DIRS_INGRESS))
+		return false;
+	for (int i = 0; i < l->cfg->n_rules; i++) {
+		const struct wf_cfg_rule *r = &l->cfg->rules[i];
+
+		if ((rules >> i & 1) &&
+		    (!r->iface[0] || !strcmp(r->iface, s->name)))
+			return true;
+	}
+	return false;
+}
+
 struct bpf_program *cg_prog(struct wirefisher_bpf *skel, int k)
 {
 	struct bpf_program *p[N_CG] = { skel->progs.wf_cg_ingress,
@@ -109,13 +182,34 @@ struct bpf_program *cg_prog(struct wirefisher_bpf *skel, int k)
 
 void loader_options(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 {
+	bool nf = hook_nf_supported();
+
 	skel->rodata->wf_window_ns = cfg->window_ns;
 	skel->rodata->wf_police = cfg->n_rules > 0;
-	skel->rodata->wf_cg_rules = cgroup_rules(cfg);
+	skel->rodata->wf_cg_rules = policy_rules_at(cfg, WF_PLACE_SOCKET, nf);
+	skel->rodata->wf_nf_rules =
+		policy_rules_at(cfg, WF_PLACE_NETFILTER, nf);
+	skel->rodata->wf_xdp_rules = policy_rules_at(cfg, WF_PLACE_XDP, nf);
 	skel->rodata->wf_cc_rules = cc_rules(cfg);
 	for (int k = 0; k < N_CG; k++)
 		if (!cg_wanted(cfg, k))
 			bpf_program__set_autoload(cg_prog(skel, k), false);
+	bpf_program__set_type(skel->progs.wf_nf_hook,
+			      (enum bpf_prog_type)WF_BPF_PROG_TYPE_NETFILTER);
+	bpf_program__set_type(skel->progs.wf_nf_entry,
+			      (enum bpf_prog_type)WF_BPF_PROG_TYPE_NETFILTER);
+	bpf_program__set_expected_attach_type(skel->progs.wf_nf_hook,
+					      (enum bpf_attach_type)
+						      WF_BPF_NETFILTER);
+	bpf_program__set_expected_attach_type(skel->progs.wf_nf_entry,
+					      (enum bpf_attach_type)
+						      WF_BPF_NETFILTER);
+	if (!skel->rodata->wf_nf_rules) {
+		bpf_program__set_autoload(skel->progs.wf_nf_hook, false);
+		bpf_program__set_autoload(skel->progs.wf_nf_entry, false);
+	}
+	if (!skel->rodata->wf_xdp_rules)
+		bpf_program__set_autoload(skel->progs.wf_xdp_ingress, false);
 	bpf_map__set_max_entries(skel->maps.wf_flows, cfg->max_flows);
 	bpf_map__set_max_entries(skel->maps.wf_keyed, cfg->max_keys);
 	skel->rodata->wf_steer = cfg->steer.n_routes > 0;
@@ -139,7 +233,15 @@ struct loader *loader_prepare(const struct wf_config *cfg,
 		snprintf(l->cg[k].pin, sizeof(l->cg[k].pin), "link_%s",
 			 hook_cg_names[k]);
 	}
+	for (int k = 0; k < N_NF; k++) {
+		hook_init(&l->nf[k]);
+		snprintf(l->nf[k].pin, sizeof(l->nf[k].pin), "link_nf_%s",
+			 hook_nf_names[k]);
+	}
+	l->nf_old_prog = -1;
 	init_slots(l);
+	if (nf_fallback(cfg))
+		goto fail;
 	if (prev) {
 		l->no_tcx = prev->no_tcx;
 	} else {
@@ -223,9 +325,14 @@ static int pin_links(struct loader *l)
 		err = err	      ? err :
 		      l->cfg->persist ? hook_pin(&l->cg[k], dir) :
 					(hook_unpin(&l->cg[k], dir), 0);
+	for (int k = 0; k < N_NF; k++)
+		err = err	      ? err :
+		      l->cfg->persist ? hook_pin(&l->nf[k], dir) :
+					(hook_unpin(&l->nf[k], dir), 0);
 	for (int i = 0; i < l->n_slots; i++)
-		for (int d = 0; d < 2; d++) {
-			struct hook *h = &l->slots[i].tc[d];
+		for (int d = 0; d < 3; d++) {
+			struct hook *h =
+				d < 2 ? &l->slots[i].tc[d] : &l->slots[i].xdp;
 
 			if (h->fd < 0)
 				continue;
@@ -295,6 +402,11 @@ void loader_free(struct loader *l)
 	for (int k = 0; k < N_CG; k++)
 		hook_release(&l->cg[k], l->committed ? l->cfg->pin_dir : NULL,
 			     keep);
+	for (int k = 0; k < N_NF; k++)
+		hook_release(&l->nf[k], l->committed ? l->cfg->pin_dir : NULL,
+			     keep);
+	if (l->nf_old_owned && l->nf_old_prog >= 0)
+		close(l->nf_old_prog);
 	if (l->committed && !keep)
 		pin_dir_clear(l->cfg->pin_dir);
 	wirefisher_bpf__destroy(l->skel);

@@ -73,6 +73,12 @@ int loader_write_policy(struct wirefisher_bpf *skel,
  */
 void loader_options(struct wirefisher_bpf *skel, const struct wf_config *cfg);
 
+/*
+ * Does this kernel have BPF netfilter links with IP defrag (>= 6.6)? If
+ * not, rules placed at netfilter are enforced at tc (policy_place()).
+ */
+bool loader_nf_supported(void);
+
 /* libbpf's own messages (verifier logs) only at -v. */
 void loader_log_libbpf(void);
 

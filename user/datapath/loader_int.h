@@ -22,6 +22,7 @@ struct slot {
 	bool steer;	   /* a steering path device */
 	int ifindex;	   /* 0: not attached */
 	struct hook tc[2]; /* HOOK_INGRESS, HOOK_EGRESS */
+	struct hook xdp;   /* when a rule is placed at XDP */
 };
 
 struct loader {
@@ -35,6 +36,11 @@ struct loader {
 	bool adopt;	      /* take over the hooks pinned by an earlier run */
 	bool committed;	      /* hooks and pins are ours */
 	struct hook cg[N_CG]; /* on the cgroup2 root */
+	struct hook nf[N_NF]; /* host-wide; each runs wf_nf_entry */
+	/* wf_nf_progs[0] before commit, to put back if it fails: prev's
+	 * wf_nf_hook (not owned), or one taken from pins by id (owned). */
+	int nf_old_prog;
+	bool nf_old_owned;
 	/* Rule state slots: held[s] is the rule name in slot s. */
 	char held[WF_RULE_SLOTS][WF_RULE_NAME];
 	int rule_slot[WF_CFG_MAX_RULES];
@@ -49,6 +55,9 @@ struct loader {
 
 /* loader.c */
 bool cg_wanted(const struct wf_config *cfg, int k);
+bool nf_wanted(const struct wirefisher_bpf *skel, const struct wf_config *cfg,
+	       int k);
+bool xdp_wanted(const struct loader *l, const struct slot *s);
 struct bpf_program *cg_prog(struct wirefisher_bpf *skel, int k);
 
 /* maps.c: the policy maps of a new set; rules following the host. */

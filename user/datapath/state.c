@@ -24,11 +24,26 @@
  * tries, routes) are policy, written whole into a new skeleton each time.
  */
 static const char *const state_maps[] = {
-	"wf_flows",	   "wf_stats",	     "wf_ifaces",     "wf_info",
-	"wf_rule_buckets", "wf_keyed",	     "wf_rule_stats", "wf_rule_acct",
-	"wf_sk_owner",	   "wf_steer_flows", "wf_path_flows", "wf_path_retired",
-	"wf_path_status",  "wf_route_ctl",   "wf_frags",      "wf_path_seen",
-	"wf_path_left",	   "wf_sk_pace",
+	"wf_flows",
+	"wf_stats",
+	"wf_ifaces",
+	"wf_info",
+	"wf_rule_buckets",
+	"wf_keyed",
+	"wf_rule_stats",
+	"wf_rule_acct",
+	"wf_sk_owner",
+	"wf_steer_flows",
+	"wf_path_flows",
+	"wf_path_retired",
+	"wf_path_status",
+	"wf_route_ctl",
+	"wf_frags",
+	"wf_path_seen",
+	"wf_path_left",
+	"wf_sk_pace",
+	/* The netfilter links' tail-call slot: the links reference it. */
+	"wf_nf_progs",
 };
 
 /* ---- state maps: the running set's, or the pinned ones ---- */

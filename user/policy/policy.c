@@ -134,3 +134,37 @@ uint64_t policy_rescale_tat(uint64_t tat, uint64_t now,
 		debt = now_rule->burst_ns;
 	return now + (uint64_t)debt;
 }
+
+const char *const policy_place_names[WF_N_PLACES] = { "tc", "cgroup_skb",
+						      "netfilter", "xdp" };
+
+enum wf_place policy_place(const struct wf_cfg_rule *r, bool have_nf)
+{
+	if (wf_rule_at_socket(r))
+		return WF_PLACE_SOCKET;
+	switch (r->at) {
+	case WF_ATC_TC:
+		return WF_PLACE_TC;
+	case WF_ATC_XDP:
+		return WF_PLACE_XDP;
+	default: /* auto, netfilter */
+		return have_nf ? WF_PLACE_NETFILTER : WF_PLACE_TC;
+	}
+}
+
+uint64_t policy_rules_at(const struct wf_config *cfg, enum wf_place at,
+			 bool have_nf)
+{
+	uint64_t mask = 0;
+
+	for (int i = 0; i < cfg->n_rules; i++)
+		if (policy_place(&cfg->rules[i], have_nf) == at)
+			mask |= 1ULL << i;
+	return mask;
+}
+
+uint64_t policy_nf_fallback(const struct wf_config *cfg)
+{
+	return policy_rules_at(cfg, WF_PLACE_NETFILTER, true) &
+	       policy_rules_at(cfg, WF_PLACE_TC, false);
+}

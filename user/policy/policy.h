@@ -56,4 +56,31 @@ uint64_t policy_rescale_tat(uint64_t tat, uint64_t now,
 			    const struct wf_rule *old,
 			    const struct wf_rule *now_rule);
 
+/*
+ * Where a rule is enforced on a kernel that has (have_nf) or lacks BPF
+ * netfilter links with IP defrag: one point per rule. Rules on a cgroup
+ * or process: the socket hooks. at: auto is netfilter where it can be
+ * (README, "Where wirefisher hooks": the cheapest drop for what this host
+ * sends, whole datagrams, no interface list), and at: netfilter falls
+ * back to tc where it cannot.
+ */
+enum wf_place {
+	WF_PLACE_TC,
+	WF_PLACE_SOCKET,
+	WF_PLACE_NETFILTER,
+	WF_PLACE_XDP,
+	WF_N_PLACES,
+};
+
+enum wf_place policy_place(const struct wf_cfg_rule *r, bool have_nf);
+
+/* The rules (bit i: rules[i]) enforced at `at`. */
+uint64_t policy_rules_at(const struct wf_config *cfg, enum wf_place at,
+			 bool have_nf);
+
+/* The rules that asked for netfilter (or auto) but get tc without it. */
+uint64_t policy_nf_fallback(const struct wf_config *cfg);
+
+extern const char *const policy_place_names[WF_N_PLACES];
+
 #endif /* WF_POLICY_H */

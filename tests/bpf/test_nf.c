@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * The netfilter and XDP programs through BPF_PROG_TEST_RUN: which rules
+ * each enforces (one point per rule), the verdicts and exact counts at
+ * the test clock, both families, both directions, and the tail call the
+ * netfilter links run through (wf_nf_progs).
+ *
+ * A netfilter test run takes a whole Ethernet frame (the kernel runs
+ * eth_type_trans on it) and, as ctx_in, a struct nf_hook_state of which
+ * only pf and hook may be set; the device it reports is loopback.
+ */
+#include "fixture.h"
+
+#include "policy.h"
+
+#define V4(s, d) .family = 4, .src = s, .dst = d
+#define V6(s, d) .family = 6, .src = s, .dst = d
+
+#define NF_PRE_ROUTING 0
+#define NF_LOCAL_OUT   3
+
+/* The kernel's struct nf_hook_state, as test_run reads it. */
+struct nf_state {
+	__u8 hook;
+	__u8 pf;
+	__u8 pad[6];
+	__u64 in, out, sk, net, okfn;
+};
+
+static int run_nf(struct bpf_program *prog, const struct pkt *p, int pf,
+		  int hook)
+{
+	struct nf_state st = { .hook = (__u8)hook, .pf = (__u8)pf };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->buf,
+		    .data_size_in = p->len, .ctx_in = &st,
+		    .ctx_size_in = sizeof(st));
+	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+
+	return err ? err : (int)opts.retval;
+}
+
+static int run_xdp(struct wirefisher_bpf *skel, const struct pkt *p)
+{
+	/* data_end is the frame's length: test_run takes it from ctx. */
+	struct xdp_md ctx = { .data_end = p->len,
+			      .ingress_ifindex = LO_IFINDEX };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->buf,
+		    .data_size_in = p->len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx));
+	int err = bpf_prog_test_run_opts(bpf_program__fd(
+						 skel->progs.wf_xdp_ingress),
+					 &opts);
+
+	return err ? err : (int)opts.retval;
+}
+
+static void set_clock(struct wirefisher_bpf *skel, __u64 ns)
+{
+	skel->bss->wf_clock_ns = ns;
+}
+
+#define NF_RULES                                                      \
+	"rules:\n"                                                    \
+	"  - name: dns-nf\n"                                          \
+	"    match: { proto: udp, dport: 53 }\n"                      \
+	"    rate: 8mbit\n"                                           \
+	"    burst: 3000B\n"                                          \
+	"    at: netfilter\n"                                         \
+	"  - name: in-only-nf\n"                                      \
+	"    match: { proto: udp, dport: 54, direction: ingress }\n"  \
+	"    rate: 8mbit\n"                                           \
+	"    burst: 2000B\n"                                          \
+	"    at: netfilter\n"                                         \
+	"  - name: syslog-tc\n"                                       \
+	"    match: { proto: udp, dport: 514 }\n"                     \
+	"    rate: 8mbit\n"                                           \
+	"    burst: 2000B\n"                                          \
+	"  - name: ntp-xdp\n"                                         \
+	"    match: { proto: udp, dport: 123, direction: ingress }\n" \
+	"    rate: 8mbit\n"                                           \
+	"    burst: 2000B\n"                                          \
+	"    at: xdp\n"                                               \
+	"  - name: web-cg\n"                                          \
+	"    match: { cgroup: system.slice, dport: 80 }\n"            \
+	"    rate: 8mbit\n"
+
+static struct wirefisher_bpf *load_nf(struct wf_config *cfg)
+{
+	if (!loader_nf_supported()) {
+		printf("  (skipped: this kernel has no BPF netfilter links with "
+		       "IP defrag; the loader falls back to tc)\n");
+		return NULL;
+	}
+	return load_rules(NF_RULES, 1, cfg);
+}
+
+static void udp(struct pkt *p, int family, __u16 dport, __u16 payload)
+{
+	struct pkt_spec s = { .family = family,
+			      .src = family == 4 ? "10.0.0.1" : "fd00::1",
+			      .dst = family == 4 ? "10.0.0.2" : "fd00::2",
+			      .proto = IPPROTO_UDP,
+			      .sport = 4000,
+			      .dport = dport,
+			      .payload = payload,
+			      .v6_hopopts = family == 6 };
+
+	pkt_build(p, &s);
+}
+
+/* Each rule at one hook: the masks are disjoint and cover every rule. */
+static void test_nf_placement(void)
+{
+	struct wf_config cfg;
+	struct wirefisher_bpf *skel = load_nf(&cfg);
+
+	if (!skel)
+		return;
+	CHECK_EQ_U64(skel->rodata->wf_nf_rules, 0x3);
+	CHECK_EQ_U64(skel->rodata->wf_xdp_rules, 0x8);
+	CHECK_EQ_U64(skel->rodata->wf_cg_rules, 0x10);
+	CHECK_EQ_U64(policy_rules_at(&cfg, WF_PLACE_TC, true), 0x4);
+	/* Without netfilter links, its rules go to tc; the others stay. */
+	CHECK_EQ_U64(policy_rules_at(&cfg, WF_PLACE_TC, false), 0x7);
+	CHECK_EQ_U64(policy_nf_fallback(&cfg), 0x3);
+	wirefisher_bpf__destroy(skel);
+}
+
+/*
+ * LOCAL_OUT, IPv4: a 3000 B bucket passes three 1000 B datagrams, drops
+ * the fourth (NF_DROP = 0), refills after 1 ms at 8 Mbit/s; tc leaves the
+ * rule alone (its counters do not move on a tc run).
+ */
+static void test_nf_local_out_v4(void)
+{
+	struct wf_config cfg;
+	struct wirefisher_bpf *skel = load_nf(&cfg);
+	struct wf_rule_counters rc;
+	struct wf_counters c;
+	struct pkt p;
+	int i, v[5];
+
+	if (!skel)
+		return;
+	udp(&p, 4, 53, 1000 - 28);
+	set_clock(skel, 10 * SEC);
+	for (i = 0; i < 4; i++)
+		v[i] = run_nf(skel->progs.wf_nf_hook, &p, 2, NF_LOCAL_OUT);
+	CHECK_EQ_U64(v[0], 1);
+	CHECK_EQ_U64(v[1], 1);
+	CHECK_EQ_U64(v[2], 1);
+	CHECK_EQ_U64(v[3], 0);
+	set_clock(skel, 10 * SEC + 1000000); /* 1 ms = 1000 B at 8 Mbit/s */
+	v[4] = run_nf(skel->progs.wf_nf_hook, &p, 2, NF_LOCAL_OUT);
+	CHECK_EQ_U64(v[4], 1);
+	rule_counters(skel, 0, &rc);
+	CHECK_EQ_U64(rc.passed, 4);
+	CHECK_EQ_U64(rc.passed_bytes, 4000);
+	CHECK_EQ_U64(rc.dropped, 1);
+	/* tc enforces syslog-tc only: dns-nf does not count this. */
+	CHECK_EQ_U64(run(skel, 1, &p, 0, 1), 0 /* TC_ACT_OK */);
+	rule_counters(skel, 0, &rc);
+	CHECK_EQ_U64(rc.passed + rc.dropped, 5);
+	/* netfilter neither accounts flows nor counts parse results. */
+	counters(skel, &c);
+	CHECK_EQ_U64(c.dropped, 1);
+	CHECK_EQ_U64(c.packets, 1); /* the one tc run */
+	wirefisher_bpf__destroy(skel);
+}
+
+/* IPv6 with a hop-by-hop header; a rule on ingress only sees PRE_ROUTING. */
+static void test_nf_v6_directions(void)
+{
+	struct wf_config cfg;
+	struct wirefisher_bpf *skel = load_nf(&cfg);
+	struct wf_rule_counters rc;
+	struct pkt p;
+
+	if (!skel)
+		return;
+	set_clock(skel, 10 * SEC);
+	udp(&p, 6, 54, 1000 - 56);
+	/* egress: in-only-nf does not match */
+	CHECK_EQ_U64(run_nf(skel->progs.wf_nf_hook, &p, 10, NF_LOCAL_OUT), 1);
+	CHECK_EQ_U64(run_nf(skel->progs.wf_nf_hook, &p, 10, NF_LOCAL_OUT), 1);
+	CHECK_EQ_U64(run_nf(skel->progs.wf_nf_hook, &p, 10, NF_LOCAL_OUT), 1);
+	rule_counters(skel, 1, &rc);
+	CHECK_EQ_U64(rc.passed + rc.dropped, 0);
+	/* ingress: 2000 B of burst, two pass, the third is dropped */
+	CHECK_EQ_U64(run_nf(skel->progs.wf_nf_hook, &p, 10, NF_PRE_ROUTING), 1);
+	CHECK_EQ_U64(run_nf(skel->progs.wf_nf_hook, &p, 10, NF_PRE_ROUTING), 1);
+	CHECK_EQ_U64(run_nf(skel->progs.wf_nf_hook, &p, 10, NF_PRE_ROUTING), 0);
+	rule_counters(skel, 1, &rc);
+	CHECK_EQ_U64(rc.passed, 2);
+	CHECK_EQ_U64(rc.passed_bytes, 2000);
+	CHECK_EQ_U64(rc.dropped, 1);
+	/* and the IPv6 datagram to :53 meets dns-nf at either hook */
+	udp(&p, 6, 53, 1000 - 56);
+	CHECK_EQ_U64(run_nf(skel->progs.wf_nf_hook, &p, 10, NF_PRE_ROUTING), 1);
+	rule_counters(skel, 0, &rc);
+	CHECK_EQ_U64(rc.passed_bytes, 1000);
+	wirefisher_bpf__destroy(skel);
+}
+
+/*
+ * The links run wf_nf_entry, which tail-calls wf_nf_progs[0]: empty, it
+ * accepts; pointed at wf_nf_hook, it polices.
+ */
+static void test_nf_entry_tail_call(void)
+{
+	struct wf_config cfg;
+	struct wirefisher_bpf *skel = load_nf(&cfg);
+	struct wf_rule_counters rc;
+	int map, prog, i, drops = 0;
+	__u32 zero = 0;
+	struct pkt p;
+
+	if (!skel)
+		return;
+	set_clock(skel, 10 * SEC);
+	udp(&p, 4, 53, 1000 - 28);
+	for (i = 0; i < 5; i++)
+		drops += run_nf(skel->progs.wf_nf_entry, &p, 2, NF_LOCAL_OUT) ==
+			 0;
+	CHECK_EQ_U64(drops, 0);
+	rule_counters(skel, 0, &rc);
+	CHECK_EQ_U64(rc.passed + rc.dropped, 0);
+	map = bpf_map__fd(skel->maps.wf_nf_progs);
+	prog = bpf_program__fd(skel->progs.wf_nf_hook);
+	CHECK_EQ_U64(bpf_map_update_elem(map, &zero, &prog, BPF_ANY), 0);
+	for (i = 0; i < 5; i++)
+		drops += run_nf(skel->progs.wf_nf_entry, &p, 2, NF_LOCAL_OUT) ==
+			 0;
+	CHECK_EQ_U64(drops, 2);
+	rule_counters(skel, 0, &rc);
+	CHECK_EQ_U64(rc.passed, 3);
+	CHECK_EQ_U64(rc.dropped, 2);
+	wirefisher_bpf__destroy(skel);
+}
+
+/*
+ * XDP: only the rules placed there, before an skb exists (XDP_DROP = 1,
+ * XDP_PASS = 2); what passes is left to tc ingress to account, and tc
+ * does not police the XDP rule again.
+ */
+static void test_xdp_ingress(void)
+{
+	struct wf_config cfg;
+	struct wirefisher_bpf *skel = load_rules(NF_RULES, 1, &cfg);
+	struct wf_rule_counters rc;
+	struct wf_counters c;
+	struct pkt p;
+
+	if (!skel)
+		return;
+	set_clock(skel, 10 * SEC);
+	udp(&p, 4, 123, 1000 - 28);
+	CHECK_EQ_U64(run_xdp(skel, &p), 2);
+	CHECK_EQ_U64(run_xdp(skel, &p), 2);
+	CHECK_EQ_U64(run_xdp(skel, &p), 1);
+	rule_counters(skel, 3, &rc);
+	CHECK_EQ_U64(rc.passed, 2);
+	CHECK_EQ_U64(rc.dropped, 1);
+	counters(skel, &c);
+	CHECK_EQ_U64(c.packets, 0); /* accounted at tc, not here */
+	CHECK_EQ_U64(c.dropped, 1);
+	/* tc ingress lets it by (the rule is XDP's) and accounts it */
+	CHECK_EQ_U64(run(skel, 0, &p, 0, 1), 0);
+	rule_counters(skel, 3, &rc);
+	CHECK_EQ_U64(rc.passed + rc.dropped, 3);
+	counters(skel, &c);
+	CHECK_EQ_U64(c.packets, 1);
+	/* a rule placed at tc or netfilter is not XDP's */
+	udp(&p, 6, 53, 1000 - 56);
+	CHECK_EQ_U64(run_xdp(skel, &p), 2);
+	udp(&p, 4, 514, 1000 - 28);
+	CHECK_EQ_U64(run_xdp(skel, &p), 2);
+	CHECK_EQ_U64(run_xdp(skel, &p), 2);
+	CHECK_EQ_U64(run_xdp(skel, &p), 2);
+	rule_counters(skel, 2, &rc);
+	CHECK_EQ_U64(rc.passed + rc.dropped, 0);
+	wirefisher_bpf__destroy(skel);
+}
+
+const struct t_case nf_cases[] = {
+	{ "nf_placement", test_nf_placement },
+	{ "nf_local_out_v4", test_nf_local_out_v4 },
+	{ "nf_v6_directions", test_nf_v6_directions },
+	{ "nf_entry_tail_call", test_nf_entry_tail_call },
+	{ "xdp_ingress", test_xdp_ingress },
+	{ NULL, NULL },
+};
