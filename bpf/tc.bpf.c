@@ -7,7 +7,8 @@
  * Sees: everything that crosses the interface - host traffic and forwarded
  * traffic alike - which is why accounting lives here rather than in
  * netfilter LOCAL_IN/LOCAL_OUT (see README, "Where wirefisher hooks").
- * Maps: wf_ifaces (read: link-layer length), wf_flows (read/write),
+ * Maps: wf_ifcache, else wf_ifaces (read: link-layer length), wf_flows
+ * (read/write),
  * wf_stats (per-CPU counters); for policing wf_rules, the prefix tries,
  * wf_rule_buckets / wf_keyed (buckets), wf_rule_stats, wf_rule_acct;
  * for steering wf_steer4/6, wf_routes, wf_steer_flows, wf_path_flows.
@@ -46,16 +47,22 @@ static __always_inline void tc_pull(struct __sk_buff *skb, __u32 l2)
 static __always_inline int tc_describe(struct __sk_buff *skb, __u8 dir,
 				       struct wf_pkt *pkt, __u32 *flags)
 {
-	__u32 ifindex = skb->ifindex;
+	__u32 ifindex = skb->ifindex, slot = ifindex % WF_IFCACHE_SLOTS;
+	struct wf_ifcache *fast = bpf_map_lookup_elem(&wf_ifcache, &slot);
 	struct wf_iface *ifc;
 	__u8 family;
 	__u32 l2;
 
-	ifc = bpf_map_lookup_elem(&wf_ifaces, &ifindex);
-	if (!ifc)
-		return -1;
-	l2 = ifc->l2_len ? ETH_HLEN : 0;
-	*flags = ifc->flags;
+	if (fast && fast->ifindex == ifindex) {
+		l2 = fast->l2_len ? ETH_HLEN : 0;
+		*flags = fast->flags;
+	} else {
+		ifc = bpf_map_lookup_elem(&wf_ifaces, &ifindex);
+		if (!ifc)
+			return -1;
+		l2 = ifc->l2_len ? ETH_HLEN : 0;
+		*flags = ifc->flags;
+	}
 	family = skb_family(skb);
 	if (family)
 		tc_pull(skb, l2);

@@ -254,6 +254,22 @@ struct wf_iface {
 	char name[WF_IFNAMSIZ];
 };
 
+/*
+ * wf_ifcache[ifindex % WF_IFCACHE_SLOTS]: the same facts for the tc
+ * programs' first look. An array lookup is inlined by the verifier, a
+ * hash lookup is a call (several, inside), and calls are what a small
+ * packet's cost is made of (bench/smallpkt.sh); wf_ifaces answers a slot
+ * that holds another ifindex.
+ */
+#define WF_IFCACHE_SLOTS 256
+
+struct wf_ifcache {
+	__u32 ifindex; /* 0: empty */
+	__u32 l2_len;
+	__u32 flags;
+	__u32 pad;
+};
+
 /* ---- steering ------------------------------------------------------ */
 
 #define WF_MAX_PATHS   16 /* paths in the config */

@@ -82,6 +82,18 @@ WF_GLOBAL struct {
 } wf_ifaces SEC(".maps");
 
 /*
+ * wf_ifcache: ifindex % WF_IFCACHE_SLOTS -> struct wf_ifcache, a copy of
+ * wf_ifaces the datapath can read without a call (see wf_shared.h).
+ * Written by the loader with wf_ifaces (iface_publish), per skeleton.
+ */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_IFCACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct wf_ifcache);
+} wf_ifcache SEC(".maps");
+
+/*
  * wf_info: key 0 -> struct wf_info. Written once by the daemon, read by
  * stats; the datapath never touches it.
  */

@@ -94,7 +94,8 @@ static __always_inline enum wf_verdict wf_packet(struct wf_pkt *pkt, int parse,
 	/* No address: not IP, or an IP header the stack drops itself. */
 	if (!pkt->key.family)
 		return WF_PASS;
-	if (wf_police_pkt(pkt, at == WF_AT_SOCKET))
+	/* Tested here too: a call costs even when it returns at once. */
+	if (wf_police && wf_police_pkt(pkt, at == WF_AT_SOCKET))
 		return WF_DROP;
 	/* Flows count what passed: what went on, or came off, the wire. */
 	if (parse == WF_PARSE_OK && at == WF_AT_IFACE) {
