@@ -46,7 +46,7 @@
 #include "loader.h"
 #include "preflight.h"
 
-#define PAYLOAD 18 /* 14 + 20 + 8 + 18 = 60 B frame, 64 B with the FCS */
+#define PAYLOAD	   18 /* 14 + 20 + 8 + 18 = 60 B frame, 64 B with the FCS */
 #define STEER_MARK 0x7766
 
 static unsigned train = 32;
@@ -167,12 +167,12 @@ static struct wirefisher_bpf *load_police64(void)
 	len += (size_t)snprintf(y + len, cap - len,
 				"interfaces: [lo]\nrules:\n");
 	for (i = 0; i < 64; i++)
-		len += (size_t)snprintf(
-			y + len, cap - len,
-			"  - name: r%d\n"
-			"    match: { proto: udp, dport: %d, direction: egress }\n"
-			"    rate: 100gbit\n    burst: 1GB\n",
-			i, i == 63 ? 53 : 2000 + i);
+		len += (size_t)
+			snprintf(y + len, cap - len,
+				 "  - name: r%d\n"
+				 "    match: { proto: udp, dport: %d, direction: egress }\n"
+				 "    rate: 100gbit\n    burst: 1GB\n",
+				 i, i == 63 ? 53 : 2000 + i);
 	skel = load_cfg(y, 65536, 0);
 	free(y);
 	return skel;

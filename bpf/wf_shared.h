@@ -101,7 +101,9 @@ struct wf_counters {
  * the old rules keep theirs until the swap.
  */
 #define WF_RULE_SLOTS (2 * WF_MAX_RULES)
-#define WF_RULE_NAME  32
+/* wf_dport_skip: one entry per destination port. */
+#define WF_PORTS     65536
+#define WF_RULE_NAME 32
 
 /* What a rule's bucket is keyed by. */
 #define WF_PER_RULE   0 /* one bucket for all matching traffic */

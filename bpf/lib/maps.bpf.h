@@ -137,6 +137,21 @@ WF_LPM(wf_src6, struct wf_lpm6);
 WF_LPM(wf_dst6, struct wf_lpm6);
 
 /*
+ * wf_dport_skip: destination port -> __u64 set of rule ids that name
+ * destination ports other than this one (policy_dport_skip). A packet
+ * whose ports were read drops them from its candidates before the rule
+ * walk: 64 rules on 64 ports cost one walk step, not 64. Zero (the empty
+ * map) filters nothing, so a writer that forgets it only costs time.
+ * Written by the loader with the tries; an array, so the lookup is inlined.
+ */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_PORTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} wf_dport_skip SEC(".maps");
+
+/*
  * Rule state is indexed by the rule's slot (wf_rule.slot), which follows its
  * name across reloads: a reload keeps buckets and counters of the rules it
  * keeps. wf_rule_buckets: slot -> the bucket of a `per: rule` rule.

@@ -32,16 +32,23 @@ struct police_walk {
 	__u64 charge;	  /* charged to the buckets (frag.bpf.h) */
 	__u64 candidates; /* from the tries */
 	__u64 matched;	  /* candidates whose other fields match */
+	__u64 todo;	  /* what a walk has yet to visit */
 	int dropped;
 	struct wf_counters *c;
 };
 
-/* bpf_loop body: rule i, if it is a matching candidate. */
-static long police_rule(__u32 i, void *data)
+/* bpf_loop body: the next candidate rule, if it matches. */
+static long police_rule(__u32 n, void *data)
 {
 	struct police_walk *w = data;
-	struct wf_rule *r = match_rule(i, w->candidates, w->pkt);
+	int id = wf_take_lowest(&w->todo);
+	struct wf_rule *r;
+	__u32 i;
 
+	if (id < 0)
+		return 1;
+	i = (__u32)id;
+	r = match_rule(i, w->candidates, w->pkt);
 	if (!r)
 		return 0;
 	w->matched |= 1ULL << i;
@@ -61,15 +68,19 @@ static long police_rule(__u32 i, void *data)
 	return 0;
 }
 
-/* bpf_loop body: count the packet on matched rule i. */
-static long police_count(__u32 i, void *data)
+/* bpf_loop body: count the packet on the next matched rule. */
+static long police_count(__u32 n, void *data)
 {
 	struct police_walk *w = data;
+	int id = wf_take_lowest(&w->todo);
 	struct wf_rule_counters *rc;
 	struct wf_flow *acct;
 	struct wf_rule *r;
-	__u32 slot;
+	__u32 slot, i;
 
+	if (id < 0)
+		return 1;
+	i = (__u32)id;
 	if (i >= WF_MAX_RULES || !(w->matched & (1ULL << i)))
 		return 0;
 	r = bpf_map_lookup_elem(&wf_rules, &i);
@@ -115,10 +126,13 @@ static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 	w.candidates = match_candidates(pkt, rules);
 	if (!w.candidates)
 		return 0;
-	bpf_loop(wf_fls64(w.candidates), police_rule, &w, 0);
+	/* Each walk visits only its set's rules, lowest id first. */
+	w.todo = w.candidates;
+	bpf_loop(WF_MAX_RULES, police_rule, &w, 0);
 	if (!w.matched)
 		return 0;
-	bpf_loop(wf_fls64(w.matched), police_count, &w, 0);
+	w.todo = w.matched;
+	bpf_loop(WF_MAX_RULES, police_count, &w, 0);
 	if (w.dropped) {
 		c->dropped += pkt_segs(pkt);
 		c->dropped_bytes += w.bytes;

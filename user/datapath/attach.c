@@ -122,8 +122,7 @@ int iface_publish(struct wirefisher_bpf *skel, __u32 ifindex,
 	return err;
 }
 
-void iface_unpublish(struct wirefisher_bpf *skel, __u32 ifindex,
-		     bool keep_info)
+void iface_unpublish(struct wirefisher_bpf *skel, __u32 ifindex, bool keep_info)
 {
 	__u32 slot = ifindex % WF_IFCACHE_SLOTS;
 	struct wf_ifcache fast, none = {};

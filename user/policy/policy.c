@@ -134,3 +134,23 @@ uint64_t policy_rescale_tat(uint64_t tat, uint64_t now,
 		debt = now_rule->burst_ns;
 	return now + (uint64_t)debt;
 }
+
+void policy_dport_skip(const struct wf_config *cfg, uint64_t *out)
+{
+	uint64_t named = 0;
+	int i;
+
+	for (i = 0; i < cfg->n_rules; i++)
+		if (cfg->rules[i].has_dport)
+			named |= 1ULL << i;
+	for (i = 0; i < WF_PORTS; i++)
+		out[i] = named;
+	for (i = 0; i < cfg->n_rules; i++) {
+		const struct wf_cfg_rule *r = &cfg->rules[i];
+
+		if (!r->has_dport)
+			continue;
+		for (uint32_t p = r->dport_lo; p <= r->dport_hi; p++)
+			out[p] &= ~(1ULL << i);
+	}
+}
