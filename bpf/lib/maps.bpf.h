@@ -35,6 +35,13 @@ WF_GLOBAL const volatile __u32 wf_police WF_INIT(0);
  * these, the tc programs only the others, so no packet meets a rule twice.
  */
 WF_GLOBAL const volatile __u64 wf_cg_rules WF_INIT(0);
+/*
+ * The rules that name a source / destination prefix: a packet whose
+ * candidates include none of them skips that side's trie, whose answer
+ * would hold every other rule (policy_prefixed).
+ */
+WF_GLOBAL const volatile __u64 wf_src_prefixed WF_INIT(0);
+WF_GLOBAL const volatile __u64 wf_dst_prefixed WF_INIT(0);
 /* The rules that set a TCP congestion control (wf_sockops). */
 WF_GLOBAL const volatile __u64 wf_cc_rules WF_INIT(0);
 /* Any steering route: the egress of path devices steers. */

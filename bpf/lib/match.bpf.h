@@ -40,8 +40,10 @@ static __noinline __u64 lpm_rules(void *trie4, void *trie6,
 }
 
 /*
- * The rules of `rules` whose source and destination prefixes cover pkt,
- * less those whose destination ports exclude pkt's (wf_dport_skip): with
+ * The rules of `rules` whose source and destination prefixes cover pkt
+ * (a trie is asked only if a rule left names a prefix on its side: each
+ * look-up is a call), less those whose destination ports exclude pkt's
+ * (wf_dport_skip): with
  * ports read (WF_L4_PORTS) l4_matches() would refuse them anyway; with
  * ports unknown or absent the filter stays out of l4_matches()' way.
  */
@@ -57,10 +59,11 @@ static __always_inline __u64 match_candidates(const struct wf_pkt *pkt,
 		if (skip)
 			rules &= ~*skip;
 	}
-	if (!rules)
-		return 0;
-	return rules & lpm_rules(&wf_src4, &wf_src6, k, k->addr_src) &
-	       lpm_rules(&wf_dst4, &wf_dst6, k, k->addr_dst);
+	if (rules & wf_src_prefixed)
+		rules &= lpm_rules(&wf_src4, &wf_src6, k, k->addr_src);
+	if (rules & wf_dst_prefixed)
+		rules &= lpm_rules(&wf_dst4, &wf_dst6, k, k->addr_dst);
+	return rules;
 }
 
 static __always_inline int in_range(__u16 v, __u16 lo, __u16 hi)
@@ -182,6 +185,15 @@ static __always_inline __u32 wf_fls64(__u64 x)
 		x >>= 1;
 	}
 	return n + (__u32)x;
+}
+
+/* Bits set in x (the SWAR count: no loop, no branch). */
+static __always_inline __u32 wf_popcount64(__u64 x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (__u32)((x * 0x0101010101010101ULL) >> 56);
 }
 
 /* Bit index of (x & -x) * WF_DEBRUIJN >> 58, a de Bruijn sequence. */

@@ -126,13 +126,16 @@ static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 	w.candidates = match_candidates(pkt, rules);
 	if (!w.candidates)
 		return 0;
-	/* Each walk visits only its set's rules, lowest id first. */
+	/*
+	 * Each walk visits only its set's rules, lowest id first, one step
+	 * each: an extra step to find the set empty is an extra call.
+	 */
 	w.todo = w.candidates;
-	bpf_loop(WF_MAX_RULES, police_rule, &w, 0);
+	bpf_loop(wf_popcount64(w.candidates), police_rule, &w, 0);
 	if (!w.matched)
 		return 0;
 	w.todo = w.matched;
-	bpf_loop(WF_MAX_RULES, police_count, &w, 0);
+	bpf_loop(wf_popcount64(w.matched), police_count, &w, 0);
 	if (w.dropped) {
 		c->dropped += pkt_segs(pkt);
 		c->dropped_bytes += w.bytes;

@@ -127,6 +127,8 @@ static void test_lpm_sets(void)
 	/* No rule names a destination: 0/0 carries them all. */
 	n = policy_lpm(&cfg, 4, 0, e);
 	CHECK(n == 1 && e[0].rules == 0xf, "dst v4: %d entries", n);
+	CHECK_EQ_U64(policy_prefixed(&cfg, 1), 0xb);
+	CHECK_EQ_U64(policy_prefixed(&cfg, 0), 0);
 }
 
 /* The port prefilter skips a rule only on ports its range leaves out. */

@@ -28,6 +28,7 @@
 
 #include "loader_int.h"
 #include "log.h"
+#include "policy.h"
 #include "pin.h"
 #include "wirefisher.skel.h"
 
@@ -94,6 +95,8 @@ void loader_options(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 	skel->rodata->wf_police = cfg->n_rules > 0;
 	skel->rodata->wf_cg_rules = cgroup_rules(cfg);
 	skel->rodata->wf_cc_rules = cc_rules(cfg);
+	skel->rodata->wf_src_prefixed = policy_prefixed(cfg, 1);
+	skel->rodata->wf_dst_prefixed = policy_prefixed(cfg, 0);
 	for (int k = 0; k < N_CG; k++)
 		if (!cg_wanted(cfg, k))
 			bpf_program__set_autoload(cg_prog(skel, k), false);

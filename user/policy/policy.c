@@ -154,3 +154,17 @@ void policy_dport_skip(const struct wf_config *cfg, uint64_t *out)
 			out[p] &= ~(1ULL << i);
 	}
 }
+
+uint64_t policy_prefixed(const struct wf_config *cfg, int src)
+{
+	uint64_t mask = 0;
+
+	for (int r = 0; r < cfg->n_rules; r++) {
+		const struct wf_prefix *p =
+			src ? &cfg->rules[r].src : &cfg->rules[r].dst;
+
+		if (p->family)
+			mask |= 1ULL << r;
+	}
+	return mask;
+}
