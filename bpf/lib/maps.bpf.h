@@ -40,8 +40,14 @@ WF_GLOBAL const volatile __u64 wf_cg_rules WF_INIT(0);
  * candidates include none of them skips that side's trie, whose answer
  * would hold every other rule (policy_prefixed).
  */
-WF_GLOBAL const volatile __u64 wf_src_prefixed WF_INIT(0);
-WF_GLOBAL const volatile __u64 wf_dst_prefixed WF_INIT(0);
+WF_GLOBAL const volatile __u64 wf_src_prefixed WF_INIT(~0ULL);
+WF_GLOBAL const volatile __u64 wf_dst_prefixed WF_INIT(~0ULL);
+/*
+ * The rule ids in use: with no trie asked, nothing else keeps the ids past
+ * the last rule out of a walk. The defaults (all ids, every trie) cost
+ * time, never a rule: a loader that sets none of these stays correct.
+ */
+WF_GLOBAL const volatile __u64 wf_rule_ids WF_INIT(~0ULL);
 /* The rules that set a TCP congestion control (wf_sockops). */
 WF_GLOBAL const volatile __u64 wf_cc_rules WF_INIT(0);
 /* Any steering route: the egress of path devices steers. */

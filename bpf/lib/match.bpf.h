@@ -52,6 +52,7 @@ static __always_inline __u64 match_candidates(const struct wf_pkt *pkt,
 {
 	const struct wf_flow_key *k = &pkt->key;
 
+	rules &= wf_rule_ids;
 	if (pkt->l4 == WF_L4_PORTS) {
 		__u32 port = k->port_dst;
 		__u64 *skip = bpf_map_lookup_elem(&wf_dport_skip, &port);

@@ -25,17 +25,45 @@
 
 struct police_walk {
 	struct wf_pkt *pkt;
-	__u64 charged;	  /* shared (group) buckets already charged */
-	__u64 now;	  /* wf_now_fine(), for the buckets */
-	__u64 acct_now;	  /* wf_now(), for the rule's windowed rates */
-	__u64 bytes;	  /* counted */
-	__u64 charge;	  /* charged to the buckets (frag.bpf.h) */
-	__u64 candidates; /* from the tries */
-	__u64 matched;	  /* candidates whose other fields match */
-	__u64 todo;	  /* what a walk has yet to visit */
+	__u64 charged;	/* shared (group) buckets already charged */
+	__u64 now;	/* wf_now_fine(), for the buckets */
+	__u64 acct_now; /* wf_now(), for the rule's windowed rates */
+	/*
+	 * 32 bits each (a GSO packet's wire bytes are far below 4 GiB):
+	 * this frame and tc egress's steering path share 512 bytes.
+	 */
+	__u32 bytes;   /* counted */
+	__u32 charge;  /* charged to the buckets (frag.bpf.h) */
+	__u64 matched; /* candidates whose other fields match */
+	__u64 todo;    /* the candidates (then the matched) a walk has
+			   * yet to visit */
 	int dropped;
+	int counted; /* police_rule() counted the one matching rule */
 	struct wf_counters *c;
 };
+
+/* Count the packet on matched rule r, with the walk's verdict. */
+static __always_inline void police_count_rule(struct police_walk *w,
+					      const struct wf_rule *r)
+{
+	struct wf_rule_counters *rc;
+	struct wf_flow *acct;
+	__u32 slot = r->slot;
+
+	rc = bpf_map_lookup_elem(&wf_rule_stats, &slot);
+	if (!rc)
+		return;
+	if (w->dropped) {
+		rc->dropped += pkt_segs(w->pkt);
+		rc->dropped_bytes += w->bytes;
+		return;
+	}
+	rc->passed += pkt_segs(w->pkt);
+	rc->passed_bytes += w->bytes;
+	acct = bpf_map_lookup_elem(&wf_rule_acct, &slot);
+	if (acct)
+		acct_add(acct, w->bytes, pkt_segs(w->pkt), w->acct_now);
+}
 
 /* bpf_loop body: the next candidate rule, if it matches. */
 static long police_rule(__u32 n, void *data)
@@ -48,7 +76,7 @@ static long police_rule(__u32 n, void *data)
 	if (id < 0)
 		return 1;
 	i = (__u32)id;
-	r = match_rule(i, w->candidates, w->pkt);
+	r = match_rule(i, 1ULL << i, w->pkt); /* i: one of the candidates */
 	if (!r)
 		return 0;
 	w->matched |= 1ULL << i;
@@ -65,6 +93,14 @@ static long police_rule(__u32 n, void *data)
 	default:
 		w->dropped = 1;
 	}
+	/*
+	 * The last candidate, and the only rule that matched: the verdict is
+	 * final, so count it now and spare police_packet() its second walk.
+	 */
+	if (!w->todo && w->matched == 1ULL << i) {
+		police_count_rule(w, r);
+		w->counted = 1;
+	}
 	return 0;
 }
 
@@ -73,10 +109,8 @@ static long police_count(__u32 n, void *data)
 {
 	struct police_walk *w = data;
 	int id = wf_take_lowest(&w->todo);
-	struct wf_rule_counters *rc;
-	struct wf_flow *acct;
 	struct wf_rule *r;
-	__u32 slot, i;
+	__u32 i;
 
 	if (id < 0)
 		return 1;
@@ -84,22 +118,8 @@ static long police_count(__u32 n, void *data)
 	if (i >= WF_MAX_RULES || !(w->matched & (1ULL << i)))
 		return 0;
 	r = bpf_map_lookup_elem(&wf_rules, &i);
-	if (!r)
-		return 0;
-	slot = r->slot;
-	rc = bpf_map_lookup_elem(&wf_rule_stats, &slot);
-	if (!rc)
-		return 0;
-	if (w->dropped) {
-		rc->dropped += pkt_segs(w->pkt);
-		rc->dropped_bytes += w->bytes;
-		return 0;
-	}
-	rc->passed += pkt_segs(w->pkt);
-	rc->passed_bytes += w->bytes;
-	acct = bpf_map_lookup_elem(&wf_rule_acct, &slot);
-	if (acct)
-		acct_add(acct, w->bytes, pkt_segs(w->pkt), w->acct_now);
+	if (r)
+		police_count_rule(w, r);
 	return 0;
 }
 
@@ -113,7 +133,7 @@ static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 	struct police_walk w = {
 		.pkt = pkt,
 		.acct_now = now,
-		.bytes = pkt_bytes(pkt),
+		.bytes = (__u32)pkt_bytes(pkt),
 		.c = c,
 		/* A later fragment whose first was dropped cannot be used. */
 		.dropped = pkt->fate == WF_FRAG_DROPPED,
@@ -123,19 +143,20 @@ static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 		return 0;
 	w.charge = pkt->charge ? pkt->charge : w.bytes;
 	w.now = wf_now_fine();
-	w.candidates = match_candidates(pkt, rules);
-	if (!w.candidates)
+	w.todo = match_candidates(pkt, rules);
+	if (!w.todo)
 		return 0;
 	/*
 	 * Each walk visits only its set's rules, lowest id first, one step
 	 * each: an extra step to find the set empty is an extra call.
 	 */
-	w.todo = w.candidates;
-	bpf_loop(wf_popcount64(w.candidates), police_rule, &w, 0);
+	bpf_loop(wf_popcount64(w.todo), police_rule, &w, 0);
 	if (!w.matched)
 		return 0;
-	w.todo = w.matched;
-	bpf_loop(wf_popcount64(w.matched), police_count, &w, 0);
+	if (!w.counted) {
+		w.todo = w.matched;
+		bpf_loop(wf_popcount64(w.matched), police_count, &w, 0);
+	}
 	if (w.dropped) {
 		c->dropped += pkt_segs(pkt);
 		c->dropped_bytes += w.bytes;

@@ -53,9 +53,11 @@ static __always_inline void count_unparsed(struct wf_counters *c, int parse)
  * hook) - which is what keeps the tc programs within their budget. Weak,
  * because every entry file that includes this defines it and the linker
  * keeps one. Only the fields of pkt are known inside, so it takes no
- * pointer but pkt.
+ * pointer but pkt. now: wf_now(), read once per packet by the caller
+ * (each read is a helper call).
  */
-__weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at_socket)
+__weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at_socket,
+				    __u64 now)
 {
 	struct wf_counters *c = stats_slot();
 	int dropped;
@@ -68,7 +70,7 @@ __weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at_socket)
 			c->frags++;
 		frag_before(pkt, at_socket, c);
 	}
-	dropped = police_packet(pkt, wf_now(), c,
+	dropped = police_packet(pkt, now, c,
 				at_socket ? wf_cg_rules : ~wf_cg_rules);
 	if (pkt->frag)
 		frag_after(pkt, at_socket, dropped);
@@ -86,6 +88,7 @@ static __always_inline enum wf_verdict wf_packet(struct wf_pkt *pkt, int parse,
 						 enum wf_at at)
 {
 	struct wf_counters *c = stats_slot();
+	__u64 now;
 
 	if (!c)
 		return WF_PASS;
@@ -94,13 +97,14 @@ static __always_inline enum wf_verdict wf_packet(struct wf_pkt *pkt, int parse,
 	/* No address: not IP, or an IP header the stack drops itself. */
 	if (!pkt->key.family)
 		return WF_PASS;
+	now = wf_now();
 	/* Tested here too: a call costs even when it returns at once. */
-	if (wf_police && wf_police_pkt(pkt, at == WF_AT_SOCKET))
+	if (wf_police && wf_police_pkt(pkt, at == WF_AT_SOCKET, now))
 		return WF_DROP;
 	/* Flows count what passed: what went on, or came off, the wire. */
 	if (parse == WF_PARSE_OK && at == WF_AT_IFACE) {
 		frag_unports(pkt);
-		flow_account(pkt, wf_now(), c);
+		flow_account(pkt, now, c);
 	}
 	return WF_PASS;
 }

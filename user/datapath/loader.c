@@ -95,6 +95,9 @@ void loader_options(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 	skel->rodata->wf_police = cfg->n_rules > 0;
 	skel->rodata->wf_cg_rules = cgroup_rules(cfg);
 	skel->rodata->wf_cc_rules = cc_rules(cfg);
+	skel->rodata->wf_rule_ids = cfg->n_rules >= WF_MAX_RULES ?
+					    ~0ULL :
+					    (1ULL << cfg->n_rules) - 1;
 	skel->rodata->wf_src_prefixed = policy_prefixed(cfg, 1);
 	skel->rodata->wf_dst_prefixed = policy_prefixed(cfg, 0);
 	for (int k = 0; k < N_CG; k++)
