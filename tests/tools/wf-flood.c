@@ -15,7 +15,7 @@
  * accepts (or routes back). Stops at COUNT or after MAX_SECS (default 20),
  * whichever comes first. With FLOWS (> 0), packet i reuses the port pair
  * of packet i % FLOWS: from a /32, FLOWS flows in turn (bench/smallpkt.sh).
- * PAYLOAD bytes (default 0, at most 64) follow the UDP header: 18 makes
+ * PAYLOAD bytes (default 0, at most 1472) follow the UDP header: 18 makes
  * the 64-byte Ethernet frame of a small-packet benchmark. Prints one line
  * (cpu_ns_per_pkt: this process's CPU time, which holds the softirq work
  * the kernel did in its context - over a veth, the whole path):
@@ -36,7 +36,7 @@
 
 #define BATCH	    256
 #define PKT_LEN	    (sizeof(struct iphdr) + sizeof(struct udphdr))
-#define PAYLOAD_MAX 64
+#define PAYLOAD_MAX 1472 /* a 1500-byte IP packet */
 
 static unsigned long long now_ns(void)
 {
