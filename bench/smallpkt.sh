@@ -43,7 +43,7 @@ ROUNDS=${ROUNDS:-5}
 N=${N:-400000}	# packets per flood
 FLOOD=$ROOT/build/tests/wf-flood
 FLOOD_NET=10.251.$NET.0/24	# 100-flow and 64-rule floods: one source
-PERSRC_NET=10.$((NET % 50 + 200)).0.0/15	# per-source: 131 072 sources
+PERSRC_NET=10.$((NET % 25 * 2 + 200)).0.0/15	# per-source: 131 072 sources (an even octet: /15)
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 calc() { python3 -c "import sys; print($1)"; }

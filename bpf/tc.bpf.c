@@ -53,16 +53,24 @@ static __always_inline int tc_describe(struct __sk_buff *skb, __u8 dir,
 	__u8 family;
 	__u32 l2;
 
+	__u32 l2_len;
+
 	if (fast && fast->ifindex == ifindex) {
-		l2 = fast->l2_len ? ETH_HLEN : 0;
+		l2_len = fast->l2_len;
 		*flags = fast->flags;
 	} else {
 		ifc = bpf_map_lookup_elem(&wf_ifaces, &ifindex);
 		if (!ifc)
 			return -1;
-		l2 = ifc->l2_len ? ETH_HLEN : 0;
+		l2_len = ifc->l2_len;
 		*flags = ifc->flags;
 	}
+	/*
+	 * One join before l2 is made: two copies of the rest (one per map)
+	 * took 6.1's verifier past its 1M instructions on tc egress.
+	 */
+	barrier_var(l2_len);
+	l2 = l2_len ? ETH_HLEN : 0;
 	family = skb_family(skb);
 	if (family)
 		tc_pull(skb, l2);
