@@ -181,6 +181,7 @@ format:
 bench: setup
 	$(Q)$(MAKE) $(APP) $(TOOL_BINS) $(BENCH_BIN)
 	$(Q)bench/overhead.sh
+	$(Q)bench/smallpkt.sh
 	$(Q)bench/police.sh
 	$(Q)bench/cgroup.sh
 	$(Q)bench/steer.sh

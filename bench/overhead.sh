@@ -6,19 +6,18 @@
 #  1. TCP throughput over a veth between two namespaces (iperf3, unpaced,
 #     RUNS runs of SECS s, bare and with wirefisher attached, interleaved),
 #     median of each.
-#  2. ns per packet of the tc program vs an empty tc program, and with 100
-#     vs 100 000 flows in the table (bench/progbench.c, median of 3 runs).
+#  (ns per packet of the programs, at small packets: bench/smallpkt.sh.)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 # What it runs, checked before anything is measured: a missing helper would
 # otherwise surface minutes later as a Python traceback over empty figures.
 missing=
-for bin in build/wirefisher build/bench/progbench; do
+for bin in build/wirefisher; do
 	[ -x "$ROOT/$bin" ] || missing+=" $bin"
 done
 [ -z "$missing" ] || {
-	echo "overhead: not built:$missing; run make bench (or make build/bench/progbench)" >&2
+	echo "overhead: not built:$missing; run make bench" >&2
 	exit 1
 }
 for tool in iperf3 python3; do
@@ -62,14 +61,4 @@ echo "tcp_bare_gbit_s $bare"
 echo "tcp_accounted_gbit_s $acct"
 echo "tcp_throughput_ratio $(ratio "$acct" "$bare")   (target >= 0.97)"
 
-echo "# BPF_PROG_TEST_RUN, ns per packet, median of 3 runs"
-for i in 1 2 3; do "$ROOT/build/bench/progbench"; done > "$TMP/prog"
-fig() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/prog" | median; }
-for k in empty empty_train16 acct_1_flow acct_100_flows acct_100k_flows \
-	acct_100_flows_train16 acct_100k_flows_train16; do
-	echo "ns_$k $(fig $k)"
-done
-echo "acct_vs_empty_ratio $(ratio "$(fig acct_100_flows_train16)" "$(fig empty_train16)")   (100 flows, 16-packet trains; target <= 6)"
-echo "acct_vs_empty_ratio_single $(ratio "$(fig acct_100_flows)" "$(fig empty)")   (one packet per run, timer cost in both)"
-echo "flows_100k_vs_100_ratio $(ratio "$(fig acct_100k_flows_train16)" "$(fig acct_100_flows_train16)")   (16-packet trains; target <= 1.6)"
-echo "flows_100k_vs_100_ratio_worst $(ratio "$(fig acct_100k_flows)" "$(fig acct_100_flows)")   (every packet a different flow: every lookup a cache miss)"
+# ns per packet of the programs themselves: bench/smallpkt.sh.

@@ -1,24 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * progbench - ns per packet of the accounting path, via BPF_PROG_TEST_RUN.
+ * progbench - ns per packet of the real tc programs on small packets, via
+ * BPF_PROG_TEST_RUN.
  *
- * Every figure is measured the same way: one test run per packet, cycling
- * round-robin through a set of packets, summing the kernel's own per-run
- * duration (so syscall cost is outside the figure, timer cost inside all of
- * them alike). Printed as "name value" lines for bench/overhead.sh.
+ *   progbench [-t TRAIN] [-r ROUNDS] [FIGURE...]
  *
- *   empty            a two-instruction tc program (return TC_ACT_OK)
- *   acct_1_flow      wf_tc_ingress, one flow, always hot
- *   acct_100_flows   wf_tc_ingress cycling through 100 flows
- *   acct_100k_flows  ... through 100 000 flows (map sized for them): every
- *                    packet is another flow, so every lookup misses the
- *                    CPU caches - the worst case
- *   acct_100_flows_train16, acct_100k_flows_train16
- *                    the same flows, 16 packets in a row per flow, as TCP
- *                    sends them in bursts (repeat=16 per test run)
+ * Every figure is measured the same way: the packets of n flows in turn,
+ * TRAIN packets of one flow per test run (`repeat`, the kernel's own timer
+ * around the whole train, so syscall cost is outside the figure and the
+ * timer's two clock reads are shared by TRAIN packets), ROUNDS runs of the
+ * figure interleaved with the other figures (so that a noisy neighbour
+ * hits all of them alike), the median printed. With -t 1 every packet is
+ * another flow: each lookup misses the CPU caches when the table is large,
+ * and the timer's cost is in every figure alike.
+ *
+ * Packets: 64-byte Ethernet frames (46 IP bytes: IPv4 + UDP + 18 bytes),
+ * the smallest a NIC sends. Figures (name ns_per_packet):
+ *
+ *   empty         a two-instruction tc program (return TC_ACT_OK)
+ *   acct_100      wf_tc_ingress, accounting only, 100 flows
+ *   acct_1m       the same through 1 000 000 flows (table 1 048 576)
+ *   police_64     wf_tc_egress with 64 rules, all candidates by prefix
+ *                 (none names one), the last the only one whose port
+ *                 matches; 100 flows; the rate never drops
+ *   persrc_100k   wf_tc_egress with one `per: src_ip` rule, 100 000
+ *                 sources (max_keys 131 072), one flow each
+ *   steer_stay    wf_tc_egress, steering on, 100 flows to a steered prefix
+ *                 whose path is the device the packet is on: the steering
+ *                 look-ups, then accounting (the second half of a steered
+ *                 packet's path: the run at its path device's egress)
+ *   steer_move    the same, the path another device: the steering
+ *                 look-ups and bpf_redirect() (the first half)
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -27,8 +43,21 @@
 #include "../bpf/wf_shared.h"
 #include "../tests/lib/pkt.h"
 #include "../tests/lib/skel_lo.h"
+#include "loader.h"
+#include "preflight.h"
 
-#define RUNS 300000
+#define PAYLOAD	   18 /* 14 + 20 + 8 + 18 = 60 B frame, 64 B with the FCS */
+#define STEER_MARK 0x7766
+
+static unsigned train = 32;
+static unsigned rounds = 5;
+static unsigned long long per_round = 200000; /* packets per round */
+
+static void die(const char *what)
+{
+	fprintf(stderr, "progbench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
 
 static int empty_prog(void)
 {
@@ -43,95 +72,248 @@ static int empty_prog(void)
 			     insns, 2, NULL);
 }
 
-/* Packets of `n` distinct UDP flows (source port and address vary). */
-static struct pkt *make_packets(unsigned n)
+/*
+ * Packets of `n` distinct UDP flows to dport: `nsrc` source addresses
+ * (10.x.y.z), the rest of the variety in the source port.
+ */
+static struct pkt *make_packets(unsigned n, unsigned nsrc, uint16_t dport)
 {
 	struct pkt *p = calloc(n, sizeof(*p));
 	char src[32];
 	unsigned i;
 
-	for (i = 0; p && i < n; i++) {
+	if (!p)
+		die("calloc");
+	for (i = 0; i < n; i++) {
+		unsigned a = i % nsrc;
 		struct pkt_spec s = { .family = 4,
 				      .proto = IPPROTO_UDP,
 				      .src = src,
-				      .dst = "10.0.0.2",
-				      .sport = (uint16_t)(1024 + i % 60000),
-				      .dport = 53,
-				      .payload = 64 };
+				      .dst = "10.200.0.2",
+				      .sport = (uint16_t)(1024 + i / nsrc),
+				      .dport = dport,
+				      .payload = PAYLOAD };
 
-		snprintf(src, sizeof(src), "10.%u.%u.1", (i / 60000) % 256,
-			 (i / 256) % 256);
+		snprintf(src, sizeof(src), "10.%u.%u.%u", 1 + (a >> 16) % 200,
+			 (a >> 8) & 255, a & 255);
 		pkt_build(&p[i], &s);
 	}
 	return p;
 }
 
-/*
- * Mean ns per packet over `runs` packets through `n` packets, `train`
- * packets in a row for each.
- */
-static double measure(int fd, const struct pkt *p, unsigned n, unsigned runs,
-		      unsigned train)
-{
-	unsigned long long total = 0;
-	unsigned i;
-
-	for (i = 0; i < runs / train; i++) {
-		const struct pkt *q = &p[i % n];
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = q->buf,
-			    .data_size_in = q->len, .repeat = (int)train);
-
-		if (bpf_prog_test_run_opts(fd, &opts)) {
-			fprintf(stderr, "progbench: test run: %s\n",
-				strerror(errno));
-			exit(1);
-		}
-		total += opts.duration; /* the mean of the repeats */
-	}
-	return (double)total / (runs / train);
-}
-
-/* Fill the flow table with n flows, then time passes through them. */
-static double acct_ns(unsigned n, unsigned train)
-{
-	struct wirefisher_bpf *skel =
-		skel_load_lo(n < 1024 ? 1024 : n + n / 4, 0, 0, 0);
-	struct pkt *p = make_packets(n);
-	double ns;
+struct fig {
+	const char *name;
+	struct wirefisher_bpf *skel; /* NULL for empty */
 	int fd;
+	struct pkt *p;
+	unsigned n;
+	unsigned long long next; /* packet to send next */
+	double *ns;		 /* one per round */
+};
 
-	if (!skel || !p) {
-		fprintf(stderr, "progbench: cannot load: %s\n",
-			strerror(errno));
-		exit(1);
+/* Mean ns per packet over `count` packets, `tr` per test run. */
+static double measure(struct fig *f, unsigned long long count, unsigned tr)
+{
+	unsigned long long total = 0, runs = count / tr, i;
+
+	for (i = 0; i < runs; i++) {
+		const struct pkt *q = &f->p[f->next++ % f->n];
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = q->buf,
+			    .data_size_in = q->len, .repeat = (int)tr);
+
+		if (bpf_prog_test_run_opts(f->fd, &opts))
+			die(f->name);
+		total += opts.duration; /* the mean over the repeats */
 	}
-	fd = bpf_program__fd(skel->progs.wf_tc_ingress);
-	measure(fd, p, n, n, 1); /* insert every flow once */
-	ns = measure(fd, p, n, RUNS, train);
-	free(p);
-	wirefisher_bpf__destroy(skel);
-	return ns;
+	return (double)total / (double)runs;
 }
 
-int main(void)
+static struct wirefisher_bpf *load_cfg(const char *yaml, unsigned max_flows,
+				       int steer)
 {
-	struct pkt *p = make_packets(100);
-	int fd = empty_prog();
+	static struct wf_config cfg;
+	static struct wf_host host;
+	struct wirefisher_bpf *skel;
 
-	if (fd < 0 || !p) {
-		fprintf(stderr, "progbench: empty program: %s\n",
-			strerror(errno));
-		return 1;
+	if (config_parse("bench.yaml", yaml, strlen(yaml), &cfg, stderr))
+		die("config");
+	cfg.max_flows = max_flows;
+	skel = skel_open_cfg(&cfg, 0);
+	if (!skel)
+		die("open");
+	if (steer) {
+		skel->rodata->wf_steer = 1;
+		skel->rodata->wf_probe_mark = STEER_MARK;
 	}
-	measure(fd, p, 100, 10000, 1); /* warm up */
-	printf("empty %.1f\n", measure(fd, p, 100, RUNS, 1));
-	printf("empty_train16 %.1f\n", measure(fd, p, 100, RUNS, 16));
-	close(fd);
-	free(p);
-	printf("acct_1_flow %.1f\n", acct_ns(1, 1));
-	printf("acct_100_flows %.1f\n", acct_ns(100, 1));
-	printf("acct_100k_flows %.1f\n", acct_ns(100000, 1));
-	printf("acct_100_flows_train16 %.1f\n", acct_ns(100, 16));
-	printf("acct_100k_flows_train16 %.1f\n", acct_ns(100000, 16));
+	skel = skel_finish_lo(skel);
+	if (!skel)
+		die("load");
+	preflight_refresh(&cfg, &host);
+	if (cfg.n_rules && loader_write_policy(skel, &cfg, &host))
+		die("loader_write_policy");
+	return skel;
+}
+
+/* 64 rules on udp ports 2000..2062, then the one for port 53. */
+static struct wirefisher_bpf *load_police64(void)
+{
+	size_t cap = 64 * 160, len = 0;
+	char *y = malloc(cap);
+	struct wirefisher_bpf *skel;
+	int i;
+
+	if (!y)
+		die("malloc");
+	len += (size_t)snprintf(y + len, cap - len,
+				"interfaces: [lo]\nrules:\n");
+	for (i = 0; i < 64; i++)
+		len += (size_t)
+			snprintf(y + len, cap - len,
+				 "  - name: r%d\n"
+				 "    match: { proto: udp, dport: %d, direction: egress }\n"
+				 "    rate: 100gbit\n    burst: 1GB\n",
+				 i, i == 63 ? 53 : 2000 + i);
+	skel = load_cfg(y, 65536, 0);
+	free(y);
+	return skel;
+}
+
+static struct wirefisher_bpf *load_persrc(void)
+{
+	static const char y[] = "interfaces: [lo]\n"
+				"policing: { max_keys: 131072 }\n"
+				"rules:\n"
+				"  - name: per-source\n"
+				"    match: { proto: udp, dport: 53, "
+				"direction: egress }\n"
+				"    rate: 100gbit\n    burst: 1GB\n"
+				"    per: src_ip\n";
+
+	return load_cfg(y, 131072, 0);
+}
+
+/* A route for 10.200.0.0/16 over one path on device `ifindex`. */
+static struct wirefisher_bpf *load_steer(__u32 ifindex)
+{
+	static const char y[] = "interfaces: [lo]\n";
+	struct wirefisher_bpf *skel = load_cfg(y, 65536, 1);
+	struct wf_lpm4 k = { .prefixlen = 16 };
+	struct wf_route r = { .mode = WF_MODE_FAILOVER, .n_paths = 1 };
+	__u64 route = 0;
+	__u32 id = 0;
+
+	inet_pton(AF_INET, "10.200.0.0", &k.addr);
+	r.paths[0].ifindex = ifindex;
+	r.paths[0].usable = 1;
+	r.paths[0].weight = 1;
+	if (bpf_map__update_elem(skel->maps.wf_steer4, &k, sizeof(k), &route,
+				 sizeof(route), 0) ||
+	    bpf_map__update_elem(skel->maps.wf_routes, &id, sizeof(id), &r,
+				 sizeof(r), BPF_ANY))
+		die("steering maps");
+	return skel;
+}
+
+static void fig_setup(struct fig *f)
+{
+	struct bpf_program *prog = NULL;
+	unsigned nsrc = 100;
+	uint16_t dport = 53;
+
+	f->n = 100;
+	if (!strcmp(f->name, "empty")) {
+		f->fd = empty_prog();
+		if (f->fd < 0)
+			die("empty program");
+	} else if (!strcmp(f->name, "acct_100")) {
+		f->skel = load_cfg("interfaces: [lo]\n", 65536, 0);
+	} else if (!strcmp(f->name, "acct_1m")) {
+		f->skel = load_cfg("interfaces: [lo]\n", 1U << 20, 0);
+		f->n = 1000000;
+		nsrc = 50000;
+	} else if (!strcmp(f->name, "police_64")) {
+		f->skel = load_police64();
+	} else if (!strcmp(f->name, "persrc_100k")) {
+		f->skel = load_persrc();
+		f->n = nsrc = 100000;
+	} else if (!strcmp(f->name, "steer_stay")) {
+		f->skel = load_steer(LO_IFINDEX);
+	} else if (!strcmp(f->name, "steer_move")) {
+		f->skel = load_steer(LO_IFINDEX + 1000);
+	} else {
+		fprintf(stderr, "progbench: no figure %s\n", f->name);
+		exit(2);
+	}
+	if (f->skel) {
+		prog = !strcmp(f->name, "acct_100") ||
+				       !strcmp(f->name, "acct_1m") ?
+			       f->skel->progs.wf_tc_ingress :
+			       f->skel->progs.wf_tc_egress;
+		f->fd = bpf_program__fd(prog);
+	}
+	f->p = make_packets(f->n, nsrc, dport);
+	f->ns = calloc(rounds, sizeof(*f->ns));
+	if (!f->ns)
+		die("calloc");
+	/* Every flow (source, bucket) in the tables once, then warm up. */
+	measure(f, f->n, 1);
+	measure(f, per_round / 10, train);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const all[] = { "empty",	  "acct_100",
+					   "acct_1m",	  "police_64",
+					   "persrc_100k", "steer_stay",
+					   "steer_move" };
+	const char *const *names = all;
+	unsigned nfig = sizeof(all) / sizeof(all[0]), i, r;
+	struct fig *f;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "t:r:n:")) != -1) {
+		if (opt == 't')
+			train = (unsigned)atoi(optarg);
+		else if (opt == 'r')
+			rounds = (unsigned)atoi(optarg);
+		else if (opt == 'n')
+			per_round = strtoull(optarg, NULL, 10);
+		else
+			return 2;
+	}
+	if (!train || !rounds || per_round < train)
+		return 2;
+	if (optind < argc) {
+		names = (const char *const *)argv + optind;
+		nfig = (unsigned)(argc - optind);
+	}
+	f = calloc(nfig, sizeof(*f));
+	if (!f)
+		die("calloc");
+	for (i = 0; i < nfig; i++) {
+		f[i].name = names[i];
+		fig_setup(&f[i]);
+	}
+	for (r = 0; r < rounds; r++)
+		for (i = 0; i < nfig; i++)
+			f[i].ns[r] = measure(&f[i], per_round, train);
+	for (i = 0; i < nfig; i++) {
+		qsort(f[i].ns, rounds, sizeof(double), cmp_double);
+		printf("%s %.1f\n", f[i].name, f[i].ns[rounds / 2]);
+		if (f[i].skel)
+			wirefisher_bpf__destroy(f[i].skel);
+		else
+			close(f[i].fd);
+		free(f[i].p);
+		free(f[i].ns);
+	}
+	free(f);
 	return 0;
 }

@@ -101,7 +101,9 @@ struct wf_counters {
  * the old rules keep theirs until the swap.
  */
 #define WF_RULE_SLOTS (2 * WF_MAX_RULES)
-#define WF_RULE_NAME  32
+/* wf_dport_skip: one entry per destination port. */
+#define WF_PORTS     65536
+#define WF_RULE_NAME 32
 
 /* What a rule's bucket is keyed by. */
 #define WF_PER_RULE   0 /* one bucket for all matching traffic */
@@ -265,6 +267,22 @@ struct wf_iface {
 	__u32 l2_len; /* 14 on Ethernet, 0 on TUN (WireGuard) */
 	__u32 flags;  /* WF_IFACE_* */
 	char name[WF_IFNAMSIZ];
+};
+
+/*
+ * wf_ifcache[ifindex % WF_IFCACHE_SLOTS]: the same facts for the tc
+ * programs' first look. An array lookup is inlined by the verifier, a
+ * hash lookup is a call (several, inside), and calls are what a small
+ * packet's cost is made of (bench/smallpkt.sh); wf_ifaces answers a slot
+ * that holds another ifindex.
+ */
+#define WF_IFCACHE_SLOTS 256
+
+struct wf_ifcache {
+	__u32 ifindex; /* 0: empty */
+	__u32 l2_len;
+	__u32 flags;
+	__u32 pad;
 };
 
 /* ---- steering ------------------------------------------------------ */

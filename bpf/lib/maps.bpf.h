@@ -41,6 +41,19 @@ WF_GLOBAL const volatile __u64 wf_cg_rules WF_INIT(0);
  */
 WF_GLOBAL const volatile __u64 wf_nf_rules WF_INIT(0);
 WF_GLOBAL const volatile __u64 wf_xdp_rules WF_INIT(0);
+/*
+ * The rules that name a source / destination prefix: a packet whose
+ * candidates include none of them skips that side's trie, whose answer
+ * would hold every other rule (policy_prefixed).
+ */
+WF_GLOBAL const volatile __u64 wf_src_prefixed WF_INIT(~0ULL);
+WF_GLOBAL const volatile __u64 wf_dst_prefixed WF_INIT(~0ULL);
+/*
+ * The rule ids in use: with no trie asked, nothing else keeps the ids past
+ * the last rule out of a walk. The defaults (all ids, every trie) cost
+ * time, never a rule: a loader that sets none of these stays correct.
+ */
+WF_GLOBAL const volatile __u64 wf_rule_ids WF_INIT(~0ULL);
 /* The rules that set a TCP congestion control (wf_sockops). */
 WF_GLOBAL const volatile __u64 wf_cc_rules WF_INIT(0);
 /* Any steering route: the egress of path devices steers. */
@@ -88,6 +101,18 @@ WF_GLOBAL struct {
 } wf_ifaces SEC(".maps");
 
 /*
+ * wf_ifcache: ifindex % WF_IFCACHE_SLOTS -> struct wf_ifcache, a copy of
+ * wf_ifaces the datapath can read without a call (see wf_shared.h).
+ * Written by the loader with wf_ifaces (iface_publish), per skeleton.
+ */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_IFCACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct wf_ifcache);
+} wf_ifcache SEC(".maps");
+
+/*
  * wf_info: key 0 -> struct wf_info. Written once by the daemon, read by
  * stats; the datapath never touches it.
  */
@@ -129,6 +154,21 @@ WF_LPM(wf_src4, struct wf_lpm4);
 WF_LPM(wf_dst4, struct wf_lpm4);
 WF_LPM(wf_src6, struct wf_lpm6);
 WF_LPM(wf_dst6, struct wf_lpm6);
+
+/*
+ * wf_dport_skip: destination port -> __u64 set of rule ids that name
+ * destination ports other than this one (policy_dport_skip). A packet
+ * whose ports were read drops them from its candidates before the rule
+ * walk: 64 rules on 64 ports cost one walk step, not 64. Zero (the empty
+ * map) filters nothing, so a writer that forgets it only costs time.
+ * Written by the loader with the tries; an array, so the lookup is inlined.
+ */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_PORTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} wf_dport_skip SEC(".maps");
 
 /*
  * Rule state is indexed by the rule's slot (wf_rule.slot), which follows its

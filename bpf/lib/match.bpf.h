@@ -39,14 +39,32 @@ static __noinline __u64 lpm_rules(void *trie4, void *trie6,
 	return set ? *set : 0;
 }
 
-/* The rules of `rules` whose source and destination prefixes cover pkt. */
+/*
+ * The rules of `rules` whose source and destination prefixes cover pkt
+ * (a trie is asked only if a rule left names a prefix on its side: each
+ * look-up is a call), less those whose destination ports exclude pkt's
+ * (wf_dport_skip): with
+ * ports read (WF_L4_PORTS) l4_matches() would refuse them anyway; with
+ * ports unknown or absent the filter stays out of l4_matches()' way.
+ */
 static __always_inline __u64 match_candidates(const struct wf_pkt *pkt,
 					      __u64 rules)
 {
 	const struct wf_flow_key *k = &pkt->key;
 
-	return rules & lpm_rules(&wf_src4, &wf_src6, k, k->addr_src) &
-	       lpm_rules(&wf_dst4, &wf_dst6, k, k->addr_dst);
+	rules &= wf_rule_ids;
+	if (pkt->l4 == WF_L4_PORTS) {
+		__u32 port = k->port_dst;
+		__u64 *skip = bpf_map_lookup_elem(&wf_dport_skip, &port);
+
+		if (skip)
+			rules &= ~*skip;
+	}
+	if (rules & wf_src_prefixed)
+		rules &= lpm_rules(&wf_src4, &wf_src6, k, k->addr_src);
+	if (rules & wf_dst_prefixed)
+		rules &= lpm_rules(&wf_dst4, &wf_dst6, k, k->addr_dst);
+	return rules;
 }
 
 static __always_inline int in_range(__u16 v, __u16 lo, __u16 hi)
@@ -168,6 +186,41 @@ static __always_inline __u32 wf_fls64(__u64 x)
 		x >>= 1;
 	}
 	return n + (__u32)x;
+}
+
+/* Bits set in x (the SWAR count: no loop, no branch). */
+static __always_inline __u32 wf_popcount64(__u64 x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (__u32)((x * 0x0101010101010101ULL) >> 56);
+}
+
+/* Bit index of (x & -x) * WF_DEBRUIJN >> 58, a de Bruijn sequence. */
+#define WF_DEBRUIJN 0x03f79d71b4cb0a89ULL
+static const __u8 wf_debruijn_bit[64] = {
+	0,  1,	48, 2,	57, 49, 28, 3,	61, 58, 50, 42, 38, 29, 17, 4,
+	62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
+	63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
+	46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9,	13, 8,	7,  6,
+};
+
+/*
+ * The lowest rule id in *todo, taken out of it; -1 when empty. Walks
+ * visit only the rules in a set, in id (config) order. A table look-up,
+ * not wf_fls64()'s branches: the verifier (6.8+) walks a bpf_loop body
+ * until its states repeat, and branches on *todo would make it track
+ * every value *todo takes - a value read from the table it cannot know.
+ */
+static __always_inline int wf_take_lowest(__u64 *todo)
+{
+	__u64 x = *todo;
+
+	if (!x)
+		return -1;
+	*todo = x & (x - 1);
+	return wf_debruijn_bit[((x & -x) * WF_DEBRUIJN) >> 58];
 }
 
 struct match_first_walk {

@@ -82,7 +82,8 @@ static __always_inline void count_unparsed(struct wf_counters *c, int parse)
  * hook) - which is what keeps the tc programs within their budget. Weak,
  * because every entry file that includes this defines it and the linker
  * keeps one. Only the fields of pkt are known inside, so it takes no
- * pointer but pkt.
+ * pointer but pkt. pkt->now: the clock, read once per packet by the
+ * caller (each read is a helper call).
  */
 __weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at)
 {
@@ -125,9 +126,10 @@ wf_packet(struct wf_pkt *pkt, int parse, enum wf_at at, __u32 *pace_kbps)
 	if (!pkt->key.family)
 		return WF_PASS;
 	/* The coarse clock is not among a netfilter program's helpers; the
-	 * fine one is the same clock, read to the nanosecond. */
+	 * fine one is the same clock, read to the nanosecond. Read once. */
 	pkt->now = at == WF_AT_NETFILTER ? wf_now_fine() : wf_now();
-	policed = wf_police_pkt(pkt, at);
+	/* Tested here too: a call costs even when it returns at once. */
+	policed = wf_police ? wf_police_pkt(pkt, at) : WF_POLICED_PASS;
 	if (pace_kbps)
 		*pace_kbps = (__u32)policed >> WF_POLICED_SHIFT;
 	policed &= WF_POLICED_MASK;
@@ -136,7 +138,7 @@ wf_packet(struct wf_pkt *pkt, int parse, enum wf_at at, __u32 *pace_kbps)
 	/* Flows count what passed: what went on, or came off, the wire. */
 	if (parse == WF_PARSE_OK && at == WF_AT_IFACE) {
 		frag_unports(pkt);
-		flow_account(pkt, wf_now(), c);
+		flow_account(pkt, pkt->now, c);
 	}
 	return policed == WF_POLICED_LOW ? WF_PASS_LOW : WF_PASS;
 }

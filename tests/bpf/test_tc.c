@@ -343,7 +343,7 @@ static void test_unknown_interface(void)
 	CHECK(skel, "load: %s", strerror(errno));
 	if (!skel)
 		return;
-	bpf_map__delete_elem(skel->maps.wf_ifaces, &idx, sizeof(idx), 0);
+	iface_unpublish(skel, idx, false);
 	pkt_build(&p, &s);
 	CHECK(run(skel, 0, &p, 0, 1) == 0, "verdict");
 	counters(skel, &c);

@@ -92,14 +92,14 @@ out=$("$WF" mesh --help 2>&1)
 check unknown_command_help_exit [ $? -eq 64 ]
 check unknown_command_help_message grep -q "unknown command 'mesh'" <<< "$out"
 
-# bench/overhead.sh without its helper built says what to build, before it
-# measures anything (no Python traceback over empty figures).
+# bench/smallpkt.sh without its helpers built says what to build, before
+# it measures anything (no Python traceback over empty figures).
 mkdir -p "$TMP/tree/bench" "$TMP/tree/build"
-cp "$ROOT/bench/overhead.sh" "$TMP/tree/bench/"
+cp "$ROOT/bench/smallpkt.sh" "$TMP/tree/bench/"
 ln -s "$ROOT/tests" "$TMP/tree/tests"
 ln -s "$WF" "$TMP/tree/build/wirefisher"
-out=$(bash "$TMP/tree/bench/overhead.sh" 2>&1)
+out=$(bash "$TMP/tree/bench/smallpkt.sh" 2>&1)
 check bench_unbuilt_exit [ $? -eq 1 ]
-check bench_unbuilt_message grep -q "not built: build/bench/progbench; run make bench" <<< "$out"
+check bench_unbuilt_message grep -q "not built: build/bench/progbench build/tests/wf-flood; run make bench" <<< "$out"
 check bench_unbuilt_no_traceback bash -c "! grep -q Traceback <<< \"\$1\"" _ "$out"
 finish

@@ -75,9 +75,7 @@ static inline struct wirefisher_bpf *skel_finish_lo(struct wirefisher_bpf *skel)
 	if (!skel)
 		return NULL;
 	lo.flags = skel->rodata->wf_steer ? WF_IFACE_STEER : 0;
-	if (wirefisher_bpf__load(skel) ||
-	    bpf_map__update_elem(skel->maps.wf_ifaces, &idx, sizeof(idx), &lo,
-				 sizeof(lo), BPF_ANY)) {
+	if (wirefisher_bpf__load(skel) || iface_publish(skel, idx, &lo)) {
 		wirefisher_bpf__destroy(skel);
 		return NULL;
 	}

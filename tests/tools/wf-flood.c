@@ -3,7 +3,7 @@
  * wf-flood - a bounded flood of UDP packets, each on a new 5-tuple, for the
  * flow-table fault test.
  *
- *   wf-flood DST SRC_NET/LEN COUNT [SEED [MAX_SECS]]
+ *   wf-flood DST SRC_NET/LEN COUNT [SEED [MAX_SECS [FLOWS [PAYLOAD]]]]
  *
  * Sends COUNT IPv4/UDP packets (no payload) to DST from a raw socket
  * (IPPROTO_RAW: we write the IP header), as fast as the kernel takes them,
@@ -13,8 +13,13 @@
  * share a 5-tuple. The packets are routed by DST, so they leave by the
  * interface that reaches it; the source range must be one the far side
  * accepts (or routes back). Stops at COUNT or after MAX_SECS (default 20),
- * whichever comes first, and prints one line:
- *   sent=N secs=S pps=P
+ * whichever comes first. With FLOWS (> 0), packet i reuses the port pair
+ * of packet i % FLOWS: from a /32, FLOWS flows in turn (bench/smallpkt.sh).
+ * PAYLOAD bytes (default 0, at most 1472) follow the UDP header: 18 makes
+ * the 64-byte Ethernet frame of a small-packet benchmark. Prints one line
+ * (cpu_ns_per_pkt: this process's CPU time, which holds the softirq work
+ * the kernel did in its context - over a veth, the whole path):
+ *   sent=N secs=S pps=P cpu_ns_per_pkt=C
  * Needs CAP_NET_RAW.
  */
 #include <arpa/inet.h>
@@ -29,8 +34,9 @@
 #include <time.h>
 #include <sys/socket.h>
 
-#define BATCH	256
-#define PKT_LEN (sizeof(struct iphdr) + sizeof(struct udphdr))
+#define BATCH	    256
+#define PKT_LEN	    (sizeof(struct iphdr) + sizeof(struct udphdr))
+#define PAYLOAD_MAX 1472 /* a 1500-byte IP packet */
 
 static unsigned long long now_ns(void)
 {
@@ -65,7 +71,8 @@ static uint32_t mix32(uint32_t x)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: wf-flood DST SRC_NET/LEN COUNT [SEED [MAX_SECS]]\n"
+		"usage: wf-flood DST SRC_NET/LEN COUNT [SEED [MAX_SECS [FLOWS "
+		"[PAYLOAD]]]]\n"
 		"  COUNT UDP packets to DST, each on its own 5-tuple, sources "
 		"random in SRC_NET/LEN\n");
 	return 2;
@@ -73,7 +80,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	static unsigned char pkts[BATCH][PKT_LEN];
+	static unsigned char pkts[BATCH][PKT_LEN + PAYLOAD_MAX];
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_in dst = { .sin_family = AF_INET };
@@ -81,7 +88,10 @@ int main(int argc, char **argv)
 	uint64_t rng;
 	uint32_t host_mask, base, salt;
 	unsigned long long t0, deadline, secs = 20;
-	long count, sent = 0;
+	long count, sent = 0, flows = 0;
+	unsigned payload = 0;
+	struct timespec cpu;
+	double cpu_ns;
 	char *slash;
 	int fd, len, i;
 
@@ -89,7 +99,7 @@ int main(int argc, char **argv)
 		usage();
 		return 0;
 	}
-	if (argc < 4 || argc > 6)
+	if (argc < 4 || argc > 8)
 		return usage();
 	slash = strchr(argv[2], '/');
 	if (inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1 || !slash)
@@ -102,7 +112,12 @@ int main(int argc, char **argv)
 	rng = argc > 4 ? strtoull(argv[4], NULL, 0) : 1;
 	if (argc > 5)
 		secs = strtoull(argv[5], NULL, 0);
-	if (count < 0 || count > 0xffffffffL)
+	if (argc > 6)
+		flows = atol(argv[6]);
+	if (argc > 7)
+		payload = (unsigned)atoi(argv[7]);
+	if (count < 0 || count > 0xffffffffL || flows < 0 ||
+	    payload > PAYLOAD_MAX)
 		return usage();
 	salt = (uint32_t)rng; /* fixed per run: keeps the port mix a bijection */
 	host_mask = len == 32 ? 0 : 0xffffffffU >> len;
@@ -122,12 +137,13 @@ int main(int argc, char **argv)
 		ip->ihl = 5;
 		ip->ttl = 64;
 		ip->protocol = IPPROTO_UDP;
-		ip->tot_len = htons(PKT_LEN);
+		ip->tot_len = htons((uint16_t)(PKT_LEN + payload));
 		ip->id = htons(1); /* non-zero: the kernel leaves it alone */
 		ip->daddr = dst.sin_addr.s_addr;
-		udp->len = htons(sizeof(*udp)); /* checksum 0: none (IPv4) */
+		/* checksum 0: none (IPv4) */
+		udp->len = htons((uint16_t)(sizeof(*udp) + payload));
 		iov[i].iov_base = pkts[i];
-		iov[i].iov_len = PKT_LEN;
+		iov[i].iov_len = PKT_LEN + payload;
 		memset(&msgs[i], 0, sizeof(msgs[i]));
 		msgs[i].msg_hdr.msg_name = &dst;
 		msgs[i].msg_hdr.msg_namelen = sizeof(dst);
@@ -144,7 +160,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			struct iphdr *ip = (struct iphdr *)pkts[i];
 			struct udphdr *udp = (struct udphdr *)(ip + 1);
-			uint32_t ports = mix32((uint32_t)(sent + i) ^ salt);
+			long k = flows ? (sent + i) % flows : sent + i;
+			uint32_t ports = mix32((uint32_t)k ^ salt);
 
 			ip->saddr = htonl(
 				base | ((uint32_t)next_rand(&rng) & host_mask));
@@ -169,7 +186,10 @@ int main(int argc, char **argv)
 		sent += n;
 	}
 	t0 = now_ns() - t0;
-	printf("sent=%ld secs=%.3f pps=%.0f\n", sent, (double)t0 / 1e9,
-	       t0 ? (double)sent * 1e9 / (double)t0 : 0.0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+	cpu_ns = (double)cpu.tv_sec * 1e9 + (double)cpu.tv_nsec;
+	printf("sent=%ld secs=%.3f pps=%.0f cpu_ns_per_pkt=%.0f\n", sent,
+	       (double)t0 / 1e9, t0 ? (double)sent * 1e9 / (double)t0 : 0.0,
+	       sent ? cpu_ns / (double)sent : 0.0);
 	return 0;
 }

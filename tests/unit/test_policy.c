@@ -127,6 +127,34 @@ static void test_lpm_sets(void)
 	/* No rule names a destination: 0/0 carries them all. */
 	n = policy_lpm(&cfg, 4, 0, e);
 	CHECK(n == 1 && e[0].rules == 0xf, "dst v4: %d entries", n);
+	CHECK_EQ_U64(policy_prefixed(&cfg, 1), 0xb);
+	CHECK_EQ_U64(policy_prefixed(&cfg, 0), 0);
+}
+
+/* The port prefilter skips a rule only on ports its range leaves out. */
+static void test_dport_skip(void)
+{
+	static uint64_t skip[WF_PORTS];
+	struct wf_config cfg;
+
+	if (parse("interfaces: [lo]\nrules:\n"
+		  "  - name: a\n    match: { proto: udp, dport: 53 }\n"
+		  "    rate: 1mbit\n"
+		  "  - name: b\n    match: { dport: 1000-2000 }\n    rate: 1mbit\n"
+		  "  - name: c\n    match: { sport: 53 }\n    rate: 1mbit\n"
+		  "  - name: d\n    rate: 1mbit\n"
+		  "  - name: e\n    match: { dport: 65535 }\n    rate: 1mbit\n",
+		  &cfg))
+		return;
+	policy_dport_skip(&cfg, skip);
+	/* Never c (source port only) nor d (no ports). */
+	CHECK_EQ_U64(skip[0], 0x13);
+	CHECK_EQ_U64(skip[53], 0x12);
+	CHECK_EQ_U64(skip[999], 0x13);
+	CHECK_EQ_U64(skip[1000], 0x11);
+	CHECK_EQ_U64(skip[2000], 0x11);
+	CHECK_EQ_U64(skip[2001], 0x13);
+	CHECK_EQ_U64(skip[65535], 0x03);
 }
 
 static void test_size(void)
@@ -308,6 +336,7 @@ const struct t_case policy_cases[] = { { "rescale", test_rescale },
 				       { "tb_cost", test_tb_cost },
 				       { "rule_abi", test_rule_abi },
 				       { "lpm_sets", test_lpm_sets },
+				       { "dport_skip", test_dport_skip },
 				       { "size", test_size },
 				       { "shadowed", test_shadowed },
 				       { "small_burst", test_small_burst },

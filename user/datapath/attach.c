@@ -204,16 +204,51 @@ static struct slot *prev_slot(struct loader *prev, const struct slot *s,
 	return NULL;
 }
 
+int iface_publish(struct wirefisher_bpf *skel, __u32 ifindex,
+		  const struct wf_iface *info)
+{
+	struct wf_ifcache fast = { .ifindex = ifindex,
+				   .l2_len = info->l2_len,
+				   .flags = info->flags };
+	__u32 slot = ifindex % WF_IFCACHE_SLOTS;
+	int err = bpf_map__update_elem(skel->maps.wf_ifaces, &ifindex,
+				       sizeof(ifindex), info, sizeof(*info),
+				       BPF_ANY);
+
+	/*
+	 * The last interface published in a slot holds it; one it displaced
+	 * is answered by wf_ifaces, as any miss is.
+	 */
+	if (!err)
+		err = bpf_map__update_elem(skel->maps.wf_ifcache, &slot,
+					   sizeof(slot), &fast, sizeof(fast),
+					   BPF_ANY);
+	return err;
+}
+
+void iface_unpublish(struct wirefisher_bpf *skel, __u32 ifindex, bool keep_info)
+{
+	__u32 slot = ifindex % WF_IFCACHE_SLOTS;
+	struct wf_ifcache fast, none = {};
+
+	if (!bpf_map__lookup_elem(skel->maps.wf_ifcache, &slot, sizeof(slot),
+				  &fast, sizeof(fast), 0) &&
+	    fast.ifindex == ifindex)
+		bpf_map__update_elem(skel->maps.wf_ifcache, &slot, sizeof(slot),
+				     &none, sizeof(none), BPF_ANY);
+	if (!keep_info)
+		bpf_map__delete_elem(skel->maps.wf_ifaces, &ifindex,
+				     sizeof(ifindex), 0);
+}
+
 /* Tell the datapath how to parse this interface before hooking it. */
 static int publish_iface(struct loader *l, struct slot *s, int l2_len)
 {
 	struct wf_iface info = { .l2_len = (__u32)l2_len,
 				 .flags = s->steer ? WF_IFACE_STEER : 0 };
-	__u32 key = (__u32)s->ifindex;
 
 	memcpy(info.name, s->name, sizeof(s->name));
-	return bpf_map__update_elem(l->skel->maps.wf_ifaces, &key, sizeof(key),
-				    &info, sizeof(info), BPF_ANY);
+	return iface_publish(l->skel, (__u32)s->ifindex, &info);
 }
 
 void slot_release(struct loader *l, struct slot *s, bool keep)
@@ -226,8 +261,7 @@ void slot_release(struct loader *l, struct slot *s, bool keep)
 		hook_release(&s->tc[d], l->cfg->pin_dir, keep);
 	hook_release(&s->xdp, l->cfg->pin_dir, keep);
 	if (!keep && l->skel)
-		bpf_map__delete_elem(l->skel->maps.wf_ifaces, &key, sizeof(key),
-				     0);
+		iface_unpublish(l->skel, key, false);
 	s->ifindex = 0;
 }
 
@@ -419,8 +453,7 @@ static void retire(struct loader *l, struct loader *prev)
 			hook_release(&s->tc[d], l->cfg->pin_dir, false);
 		hook_release(&s->xdp, l->cfg->pin_dir, false);
 		if (s->ifindex && !kept)
-			bpf_map__delete_elem(l->skel->maps.wf_ifaces, &key,
-					     sizeof(key), 0);
+			iface_unpublish(l->skel, key, false);
 		s->ifindex = 0;
 	}
 	for (int k = 0; k < N_CG; k++)

@@ -28,6 +28,7 @@
 
 #include "loader_int.h"
 #include "log.h"
+#include "policy.h"
 #include "pin.h"
 #include "policy.h"
 #include "wirefisher.skel.h"
@@ -191,6 +192,11 @@ void loader_options(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 		policy_rules_at(cfg, WF_PLACE_NETFILTER, nf);
 	skel->rodata->wf_xdp_rules = policy_rules_at(cfg, WF_PLACE_XDP, nf);
 	skel->rodata->wf_cc_rules = cc_rules(cfg);
+	skel->rodata->wf_rule_ids = cfg->n_rules >= WF_MAX_RULES ?
+					    ~0ULL :
+					    (1ULL << cfg->n_rules) - 1;
+	skel->rodata->wf_src_prefixed = policy_prefixed(cfg, 1);
+	skel->rodata->wf_dst_prefixed = policy_prefixed(cfg, 0);
 	for (int k = 0; k < N_CG; k++)
 		if (!cg_wanted(cfg, k))
 			bpf_program__set_autoload(cg_prog(skel, k), false);

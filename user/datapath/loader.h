@@ -82,6 +82,17 @@ bool loader_nf_supported(void);
 /* libbpf's own messages (verifier logs) only at -v. */
 void loader_log_libbpf(void);
 
+/*
+ * Tell the datapath how to parse interface ifindex (wf_ifaces and its
+ * cache, wf_ifcache), and forget it again - from the cache only, with
+ * keep_info (the info outlives this skeleton: persist).
+ */
+struct wf_iface;
+int iface_publish(struct wirefisher_bpf *skel, __u32 ifindex,
+		  const struct wf_iface *info);
+void iface_unpublish(struct wirefisher_bpf *skel, __u32 ifindex,
+		     bool keep_info);
+
 /* The loaded skeleton, for the steering loop's maps. */
 struct wirefisher_bpf *loader_skel(struct loader *l);
 

@@ -16,6 +16,7 @@ _Static_assert(sizeof(struct wf_counters) == 15 * 8, "wf_counters");
 _Static_assert(sizeof(struct wf_frag_key) == 40, "wf_frag_key");
 _Static_assert(sizeof(struct wf_frag) == 16, "wf_frag");
 _Static_assert(sizeof(struct wf_iface) == 24, "wf_iface");
+_Static_assert(sizeof(struct wf_ifcache) == 16, "wf_ifcache");
 _Static_assert(sizeof(struct wf_info) == 48, "wf_info");
 _Static_assert(sizeof(struct wf_rule) == 160, "wf_rule");
 _Static_assert(sizeof(struct wf_sk_owner) == 32, "wf_sk_owner");

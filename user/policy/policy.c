@@ -168,3 +168,37 @@ uint64_t policy_nf_fallback(const struct wf_config *cfg)
 	return policy_rules_at(cfg, WF_PLACE_NETFILTER, true) &
 	       policy_rules_at(cfg, WF_PLACE_TC, false);
 }
+
+void policy_dport_skip(const struct wf_config *cfg, uint64_t *out)
+{
+	uint64_t named = 0;
+	int i;
+
+	for (i = 0; i < cfg->n_rules; i++)
+		if (cfg->rules[i].has_dport)
+			named |= 1ULL << i;
+	for (i = 0; i < WF_PORTS; i++)
+		out[i] = named;
+	for (i = 0; i < cfg->n_rules; i++) {
+		const struct wf_cfg_rule *r = &cfg->rules[i];
+
+		if (!r->has_dport)
+			continue;
+		for (uint32_t p = r->dport_lo; p <= r->dport_hi; p++)
+			out[p] &= ~(1ULL << i);
+	}
+}
+
+uint64_t policy_prefixed(const struct wf_config *cfg, int src)
+{
+	uint64_t mask = 0;
+
+	for (int r = 0; r < cfg->n_rules; r++) {
+		const struct wf_prefix *p =
+			src ? &cfg->rules[r].src : &cfg->rules[r].dst;
+
+		if (p->family)
+			mask |= 1ULL << r;
+	}
+	return mask;
+}

@@ -46,6 +46,20 @@ int policy_lpm(const struct wf_config *cfg, int family, int src,
 	       struct policy_lpm out[POLICY_LPM_MAX]);
 
 /*
+ * The rules that name a source (src = 1) or destination (0) prefix: the
+ * datapath skips a trie whose answer could remove none of its candidates.
+ */
+uint64_t policy_prefixed(const struct wf_config *cfg, int src);
+
+/*
+ * The datapath's port prefilter (wf_dport_skip): out[port] has bit i set
+ * when rules[i] names destination ports and `port` is not among them, so
+ * no packet whose ports were read can match it there. out holds
+ * WF_PORTS entries; ports no rule names stay 0 (filter nothing).
+ */
+void policy_dport_skip(const struct wf_config *cfg, uint64_t *out);
+
+/*
  * A bucket's state (tat_ns, bpf_ktime_get_ns time) kept across a reload
  * that changed its rule's rate or burst: the bytes it owed at the old rate
  * are owed at the new one, but never more than the new bucket holds. (The
