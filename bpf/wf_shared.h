@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define WF_ABI_VERSION 11
+#define WF_ABI_VERSION 12
 
 #define WF_FAMILY_IPV4 4
 #define WF_FAMILY_IPV6 6
@@ -261,8 +261,9 @@ struct wf_iface {
 #define WF_ROUTE_PATHS 8  /* paths one route may use */
 #define WF_NO_PATH     0xff
 
-#define WF_MODE_FAILOVER 0
-#define WF_MODE_SPREAD	 1
+#define WF_MODE_FAILOVER  0
+#define WF_MODE_SPREAD	  1
+#define WF_MODE_AGGREGATE 2 /* every flow over all usable paths */
 
 #define WF_ROUTE_PINNED 0x1 /* `wirefisher switch --via`: active is fixed */
 
@@ -306,6 +307,28 @@ struct wf_steer_flow {
 	__u32 route;
 	__u8 path; /* id in the config's path list */
 	__u8 pad[3];
+};
+
+/*
+ * wf_agg_flows: one flow of an aggregate route (same key as wf_steer_flows)
+ * and where its packet scheduler stands (bpf/lib/aggregate.bpf.h). The
+ * flow sends bursts of about wf_agg_burst x weight / the route's largest
+ * weight bytes on one path, then moves to the usable path with the least
+ * virtual time: bytes sent on a path x 65536 / its weight.
+ */
+struct wf_agg_flow {
+	__u64 vt[WF_ROUTE_PATHS]; /* per index of the route's paths[] */
+	__u32 route;		  /* the route the state belongs to */
+	__u32 sent;		  /* bytes of the burst under way */
+	__u8 cur;		  /* paths[] index of that burst */
+	__u8 pad[7];
+};
+
+/* wf_agg_stats[path id], per CPU: what aggregate routes sent by a path. */
+struct wf_agg_counters {
+	__u64 packets;
+	__u64 bytes;
+	__u64 bursts; /* bursts begun on the path */
 };
 
 #define WF_PATH_DOWN	0

@@ -19,5 +19,6 @@ int main(int argc, char **argv)
 	rc |= t_run("bpf", cgroup_cases, filter);
 	rc |= t_run("bpf", hooks_cases, filter);
 	rc |= t_run("bpf", bypass_cases, filter);
+	rc |= t_run("bpf", agg_cases, filter);
 	return rc;
 }

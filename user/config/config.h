@@ -94,6 +94,7 @@ struct wf_cfg_rule {
 enum wf_steer_mode {
 	WF_STEER_FAILOVER, /* order matches WF_MODE_* in the ABI */
 	WF_STEER_SPREAD,
+	WF_STEER_AGGREGATE,
 };
 
 struct wf_cfg_path {
@@ -143,6 +144,7 @@ struct wf_cfg_steering {
 	int n_routes;
 	struct wf_cfg_probe probe;
 	uint32_t max_flows;	  /* sticky flow table */
+	uint32_t agg_burst;	  /* aggregate: burst on the fastest path, B */
 	char on_change[PATH_MAX]; /* hook command, or "" */
 	struct wf_where where;
 };

@@ -187,11 +187,21 @@ void cfg_print_steering(const struct wf_config *cfg, FILE *out)
 		}
 		fputc('\n', out);
 	}
+	for (i = 0; i < st->n_routes; i++)
+		if (st->routes[i].mode == WF_STEER_AGGREGATE) {
+			fprintf(out,
+				"steering.aggregate_burst %u B on the fastest "
+				"path, in proportion on the others\n",
+				st->agg_burst);
+			break;
+		}
 	for (i = 0; i < st->n_routes; i++) {
 		const struct wf_cfg_route *r = &st->routes[i];
 
 		fprintf(out, "steering.routes[%d]      %s:", i,
-			r->mode == WF_STEER_SPREAD ? "spread" : "failover");
+			r->mode == WF_STEER_AGGREGATE ? "aggregate" :
+			r->mode == WF_STEER_SPREAD    ? "spread" :
+							"failover");
 		for (j = 0; j < r->n_to; j++) {
 			inet_ntop(r->to[j].family == 4 ? AF_INET : AF_INET6,
 				  r->to[j].addr, a, sizeof(a));

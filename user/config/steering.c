@@ -19,12 +19,18 @@
 #include <string.h>
 
 #include "reader.h"
+#include "units.h"
 
 #define INTERVAL_MIN_NS	   10000000ULL /* 10 ms: below, probes are load */
 #define INTERVAL_MAX_NS	   10000000000ULL
 #define STEER_FLOWS_MIN	   256
 #define STEER_FLOWS_MAX	   (1U << 22)
 #define STEER_PREFIXES_MAX 128 /* wf_steer4/6 hold 2*64+1 */
+/* Aggregate bursts: one full packet at least; past 1 MB a move to another
+ * path reorders by more than TCP's reordering window at these rates. */
+#define AGG_BURST_MIN	   1500
+#define AGG_BURST_MAX	   1000000
+#define AGG_BURST_DEFAULT  16384
 
 void cfg_steering_defaults(struct wf_config *cfg)
 {
@@ -50,6 +56,29 @@ void cfg_steering_defaults(struct wf_config *cfg)
 	p->down_after = 3;
 	p->up_after = 3;
 	cfg->steer.max_flows = 65536;
+	cfg->steer.agg_burst = AGG_BURST_DEFAULT;
+}
+
+/* aggregate_burst: a size in bytes. */
+static void get_agg_burst(struct ctx *c, yaml_node_t *n, const char *path,
+			  uint32_t *out)
+{
+	const char *s = cfg_scalar(c, n, path);
+	char why[UNITS_WHY_MAX];
+	uint64_t b;
+
+	if (!s)
+		return;
+	if (units_size(s, &b, why, sizeof(why))) {
+		cfg_report(c, n, path, "%s", why);
+		return;
+	}
+	if (b < AGG_BURST_MIN || b > AGG_BURST_MAX) {
+		cfg_report(c, n, path,
+			   "\"%s\" is out of range; write 1500B to 1MB", s);
+		return;
+	}
+	*out = (uint32_t)b;
 }
 
 /* A plain number in [min, max], or a percentage of 1 ("50%") if pct. */
@@ -395,7 +424,7 @@ static void check_shares(struct ctx *c, yaml_node_t *n, const char *path,
 {
 	int with = 0, without = 0;
 
-	if (r->mode != WF_STEER_SPREAD)
+	if (r->mode != WF_STEER_SPREAD && r->mode != WF_STEER_AGGREGATE)
 		return;
 	for (int j = 0; j < r->n_paths; j++) {
 		const struct wf_cfg_path *p = &st->paths[r->paths[j]];
@@ -405,8 +434,9 @@ static void check_shares(struct ctx *c, yaml_node_t *n, const char *path,
 	}
 	if (with && without)
 		cfg_report(c, n, path,
-			   "spread shares: give every path without a "
-			   "weight a capacity, or none of them");
+			   "%s shares: give every path without a "
+			   "weight a capacity, or none of them",
+			   r->mode == WF_STEER_SPREAD ? "spread" : "aggregate");
 }
 
 static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
@@ -414,7 +444,8 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_cfg_route *r)
 {
 	static const char *const keys[] = { "to", "via", "mode", NULL };
-	static const char *const modes[] = { "failover", "spread", NULL };
+	static const char *const modes[] = { "failover", "spread", "aggregate",
+					     NULL };
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val;
 	int i = 0, k, mode = WF_STEER_FAILOVER;
@@ -448,6 +479,10 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 		cfg_report(c, n, path,
 			   "a route with no paths; name at least one "
 			   "in via:");
+	else if (r->mode == WF_STEER_AGGREGATE && r->n_paths < 2)
+		cfg_report(c, n, path,
+			   "mode aggregate spreads each flow over several "
+			   "paths; name at least two in via: (or use failover)");
 }
 
 static bool prefixes_overlap(const struct wf_prefix *a,
@@ -514,8 +549,10 @@ static void parse_routes(struct ctx *c, yaml_node_t *n, const char *path,
 void cfg_parse_steering(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_config *cfg)
 {
-	static const char *const keys[] = { "probe",	 "paths",     "routes",
-					    "on_change", "max_flows", NULL };
+	static const char *const keys[] = { "probe",	 "paths",
+					    "routes",	 "on_change",
+					    "max_flows", "aggregate_burst",
+					    NULL };
 	struct wf_cfg_steering *st = &cfg->steer;
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val, *routes = NULL;
@@ -553,6 +590,9 @@ void cfg_parse_steering(struct ctx *c, yaml_node_t *n, const char *path,
 		case 4:
 			cfg_get_u32(c, val, sub, &st->max_flows,
 				    STEER_FLOWS_MIN, STEER_FLOWS_MAX);
+			break;
+		case 5:
+			get_agg_burst(c, val, sub, &st->agg_burst);
 			break;
 		}
 	}

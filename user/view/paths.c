@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 
 #include "format.h"
+#include "stats.h"
 
 int paths_open(struct paths_view *v, const char *dir)
 {
@@ -73,9 +74,14 @@ static void read_status(struct paths_view *v)
 					&v->st[i]) ||
 		    !v->st[i].configured)
 			break;
+		stats_sum_percpu(v->pins.fd[PIN_AGG_STATS], i, &v->agg[i],
+				 sizeof(v->agg[i]));
 		v->n++;
 	}
 }
+
+_Static_assert(sizeof(struct wf_agg_counters) % sizeof(__u64) == 0,
+	       "wf_agg_counters must be __u64 counters only");
 
 void paths_read(struct paths_view *v)
 {
@@ -99,8 +105,11 @@ const char *paths_mode(const struct paths_view *v, int r)
 {
 	const struct route_view *rv = &v->routes[r];
 
-	return rv->have_r && rv->r.mode == WF_MODE_SPREAD ? "spread" :
-							    "failover";
+	if (!rv->have_r)
+		return "failover";
+	return rv->r.mode == WF_MODE_AGGREGATE ? "aggregate" :
+	       rv->r.mode == WF_MODE_SPREAD    ? "spread" :
+						 "failover";
 }
 
 bool paths_pinned(const struct paths_view *v, int r)

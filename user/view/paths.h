@@ -33,6 +33,8 @@ struct paths_view {
 	struct view_pins pins;
 	struct wf_path_status st[WF_MAX_PATHS];
 	int n; /* configured paths */
+	/* what aggregate routes sent by each path (wf_agg_stats, summed) */
+	struct wf_agg_counters agg[WF_MAX_PATHS];
 	struct route_view routes[WF_MAX_ROUTES];
 };
 
@@ -53,7 +55,7 @@ const char *paths_active(const struct paths_view *v, int r);
  */
 int paths_find_route(const struct paths_view *v, const char *prefix);
 
-/* "spread" or "failover" of route r. */
+/* "aggregate", "spread" or "failover" of route r. */
 const char *paths_mode(const struct paths_view *v, int r);
 
 /* Is route r pinned to one path by hand (switch --via)? */

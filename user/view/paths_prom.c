@@ -79,6 +79,20 @@ static double get_rate(const struct wf_path_status *s)
 	return s->rate_bps / 8.0;
 }
 
+/* A counter of every path from what aggregate routes sent by it. */
+static void agg_counter(FILE *o, const char *name, const char *help,
+			const struct paths_view *v, size_t field)
+{
+	char l[PROM_LABELS_MAX];
+	__u64 val;
+
+	prom_family(o, name, "counter", help);
+	for (int i = 0; i < v->n; i++) {
+		memcpy(&val, (const char *)&v->agg[i] + field, sizeof(val));
+		prom_u64(o, name, path_labels(l, sizeof(l), &v->st[i]), val);
+	}
+}
+
 /* One sample per path and state, 1 for the state it is in. */
 static void path_states(FILE *o, const struct paths_view *v)
 {
@@ -167,6 +181,15 @@ void paths_print_metrics(FILE *o, const struct paths_view *v)
 		     "Probe rounds with "
 		     "no answer in time.",
 		     v, offsetof(struct wf_path_status, probes_lost));
+	agg_counter(o, "wirefisher_path_aggregate_packets_total",
+		    "Packets of aggregate routes sent by the path.", v,
+		    offsetof(struct wf_agg_counters, packets));
+	agg_counter(o, "wirefisher_path_aggregate_bytes_total",
+		    "IP bytes of aggregate routes sent by the path.", v,
+		    offsetof(struct wf_agg_counters, bytes));
+	agg_counter(o, "wirefisher_path_aggregate_bursts_total",
+		    "Bursts of aggregate routes begun on the path.", v,
+		    offsetof(struct wf_agg_counters, bursts));
 	path_handshakes(o, v);
 	route_paths(o, v);
 }

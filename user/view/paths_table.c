@@ -55,6 +55,23 @@ static void path_wide(FILE *o, const struct wf_path_status *s)
 		(unsigned long long)s->flows, rate, ago);
 }
 
+/* The usable paths of route r, by name, sep between; "-" if none. */
+static void usable_list(FILE *o, const struct paths_view *v, int r,
+			const char *sep)
+{
+	const struct route_view *rv = &v->routes[r];
+	int n = 0;
+
+	for (int j = 0; j < rv->r.n_paths && j < WF_ROUTE_PATHS; j++) {
+		const struct wf_route_path *p = &rv->r.paths[j];
+
+		if (p->usable && p->path < v->n)
+			fprintf(o, "%s%s", n++ ? sep : "", v->st[p->path].name);
+	}
+	if (!n)
+		fputc('-', o);
+}
+
 void paths_print_table(FILE *o, const struct paths_view *v, int width)
 {
 	bool narrow = width > 0 && width < 120;
@@ -70,14 +87,24 @@ void paths_print_table(FILE *o, const struct paths_view *v, int width)
 	for (int i = 0; i < v->n; i++)
 		(narrow ? path_narrow : path_wide)(o, &v->st[i]);
 	fprintf(o, "\n%-32s %-9s %s\n", "ROUTE", "MODE", "VIA");
-	for (int r = 0; r < WF_MAX_ROUTES; r++)
-		if (v->routes[r].used)
-			fprintf(o, "%-32s %-9s %s%s\n", v->routes[r].to,
-				paths_mode(v, r), paths_active(v, r),
+	for (int r = 0; r < WF_MAX_ROUTES; r++) {
+		const struct route_view *rv = &v->routes[r];
+
+		if (!rv->used)
+			continue;
+		fprintf(o, "%-32s %-9s ", rv->to, paths_mode(v, r));
+		if (rv->have_r && rv->r.mode == WF_MODE_AGGREGATE &&
+		    !paths_pinned(v, r))
+			usable_list(o, v, r, "+");
+		else
+			fprintf(o, "%s%s", paths_active(v, r),
 				paths_pinned(v, r) ? " (pinned by hand)" : "");
+		fputc('\n', o);
+	}
 }
 
-static void path_json(FILE *o, const struct wf_path_status *s)
+static void path_json(FILE *o, const struct wf_path_status *s,
+		      const struct wf_agg_counters *agg)
 {
 	fputs("{\"name\":", o);
 	json_str(o, s->name);
@@ -87,7 +114,7 @@ static void path_json(FILE *o, const struct wf_path_status *s)
 		",\"state\":\"%s\",\"rtt_ms\":%.3f,\"jitter_ms\":%.3f,"
 		"\"loss\":%.4f,\"score\":%.3f,\"flows\":%llu,\"rate_bps\":%llu,"
 		"\"probes_sent\":%llu,\"probes_lost\":%llu,"
-		"\"last_change_unix\":%.3f,\"handshake_age_s\":%lld}",
+		"\"last_change_unix\":%.3f,\"handshake_age_s\":%lld",
 		steer_state_name(s->state), s->rtt_ns / 1e6, s->jitter_ns / 1e6,
 		s->loss_ppm / 1e6,
 		s->score_milli == NO_SCORE ? -1.0 : s->score_milli / 1e3,
@@ -95,6 +122,12 @@ static void path_json(FILE *o, const struct wf_path_status *s)
 		(unsigned long long)s->probes_sent,
 		(unsigned long long)s->probes_lost, s->changed_unix_ns / 1e9,
 		(long long)s->handshake_age_s);
+	fprintf(o,
+		",\"aggregate\":{\"packets\":%llu,\"bytes\":%llu,"
+		"\"bursts\":%llu}}",
+		(unsigned long long)agg->packets,
+		(unsigned long long)agg->bytes,
+		(unsigned long long)agg->bursts);
 }
 
 static void route_json(FILE *o, const struct paths_view *v, int r)
@@ -130,7 +163,7 @@ void paths_print_json(FILE *o, const struct paths_view *v)
 	for (int i = 0; i < v->n; i++) {
 		if (i)
 			fputc(',', o);
-		path_json(o, &v->st[i]);
+		path_json(o, &v->st[i], &v->agg[i]);
 	}
 	fputs("],\"routes\":[", o);
 	for (int r = 0; r < WF_MAX_ROUTES; r++) {

@@ -18,6 +18,7 @@ const char *const view_pin_names[PIN_N] = {
 	[PIN_ROUTE_CTL] = "wf_route_ctl",
 	[PIN_STEER4] = "wf_steer4",
 	[PIN_STEER6] = "wf_steer6",
+	[PIN_AGG_STATS] = "wf_agg_stats",
 };
 
 int view_pins_open(struct view_pins *p, const char *dir, unsigned mask)

@@ -23,6 +23,7 @@ enum view_pin {
 	PIN_ROUTE_CTL,
 	PIN_STEER4,
 	PIN_STEER6,
+	PIN_AGG_STATS,
 	PIN_N
 };
 
@@ -33,7 +34,8 @@ enum view_pin {
 	 PIN_BIT(PIN_RULE_ACCT))
 #define VIEW_PATH_PINS                                    \
 	(PIN_BIT(PIN_PATH_STATUS) | PIN_BIT(PIN_ROUTES) | \
-	 PIN_BIT(PIN_ROUTE_CTL) | PIN_BIT(PIN_STEER4) | PIN_BIT(PIN_STEER6))
+	 PIN_BIT(PIN_ROUTE_CTL) | PIN_BIT(PIN_STEER4) |   \
+	 PIN_BIT(PIN_STEER6) | PIN_BIT(PIN_AGG_STATS))
 
 /* Every name a daemon pins starts so (the HTTP endpoint finds its maps). */
 #define VIEW_PIN_PREFIX "wf_"
