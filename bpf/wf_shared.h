@@ -310,25 +310,20 @@ struct wf_steer_flow {
 };
 
 /*
- * wf_agg_flows: one flow of an aggregate route (same key as wf_steer_flows)
- * and where its packet scheduler stands (bpf/lib/aggregate.bpf.h). The
- * flow sends bursts of about wf_agg_burst x weight / the route's largest
- * weight bytes on one path, then moves to the usable path with the least
- * virtual time: bytes sent on a path x 65536 / its weight.
+ * Aggregate routes (bpf/lib/aggregate.bpf.h). wf_agg_paths[path id],
+ * written by the daemon for the paths of aggregate routes: the path's
+ * declared capacity as transmit time per byte, and its one-way base delay.
  */
-struct wf_agg_flow {
-	__u64 vt[WF_ROUTE_PATHS]; /* per index of the route's paths[] */
-	__u32 route;		  /* the route the state belongs to */
-	__u32 sent;		  /* bytes of the burst under way */
-	__u8 cur;		  /* paths[] index of that burst */
-	__u8 pad[7];
+struct wf_agg_path {
+	__u64 ns_per_byte; /* (1e9 << WF_TB_SHIFT) / capacity in bytes/s;
+			    * 0: not in an aggregate route */
+	__u64 delay_ns;	   /* half the lowest RTT the prober saw lately */
 };
 
 /* wf_agg_stats[path id], per CPU: what aggregate routes sent by a path. */
 struct wf_agg_counters {
 	__u64 packets;
 	__u64 bytes;
-	__u64 bursts; /* bursts begun on the path */
 };
 
 #define WF_PATH_DOWN	0

@@ -4,43 +4,63 @@
  * (`mode: aggregate`), so that a single connection can go faster than one
  * link.
  *
- * The scheduler is weighted round robin in bursts, kept exact by virtual
- * time (start-time fair queueing at burst granularity): a flow sends a
- * burst of about wf_agg_burst x weight / (the route's largest usable
- * weight) bytes on one path, then moves to the usable path that has the
- * least virtual time, where a path's virtual time grows by
- * bytes x 65536 / weight for every packet it carries. Each full burst
- * advances a path's virtual time by the same amount whatever its weight, so
- * paths take turns and carry bytes in proportion to their weights, exactly
- * over any whole number of rounds (tests/bpf/test_aggregate.c), packet
- * sizes and overshoot included. A path that was unusable for a while is
- * let back in at most two bursts behind the others, not with a backlog.
+ * Each packet goes by the usable path on which it would arrive first
+ * ("earliest delivery path first"): the datapath keeps, per path, a model
+ * of the path's queue - when the bytes already sent by it will have left,
+ * at the path's declared capacity (wf_agg_queue) - and adds the path's
+ * one-way base delay (wf_agg_paths, from the prober's lowest recent RTT).
+ * Arrival = max(queue end, now) + the packet's own transmit time + delay.
  *
- * Why bursts: each move to another path can reorder the flow by as much as
- * the paths' queues differ; bursts keep moves few, and shares in
- * proportion to capacity keep the queues alike. What it cannot do without
- * fq/EDT (absent on the kernels wirefisher is measured on) is hold packets
- * back to equalise unequal path delays: a path slower by d reorders by d.
+ * Why not round robin in bursts: a sender faster than the links hands a
+ * burst to each path at once, the paths drain them in parallel, and the
+ * receiver sees the bursts interleaved - reordered by a burst's transmit
+ * time, 16 ms for 16 kB at 8 Mbit/s, far past what TCP tolerates (RACK's
+ * window is a quarter of the minimum RTT): measured here, one cubic flow
+ * over 3 x 8 Mbit/s got 10-11 Mbit/s with 1000+ spurious retransmissions
+ * at burst sizes 4-64 kB. Choosing by arrival time keeps arrivals in the
+ * order packets were sent as long as the model holds; it splits a
+ * backlogged sender's bytes in proportion to capacity, fills the
+ * lowest-delay path first when there is no backlog, and uses a path that
+ * is d slower only once the others' queues are d deep - the delay
+ * equalisation that fq/EDT would do by holding packets, done by choice of
+ * path instead (this host has no fq).
  *
- * Concurrency: the state of one flow is updated without atomics. One flow's
- * packets are sent one at a time in practice (TCP sends under its socket
- * lock); two CPUs sending the same flow at once can at worst add a packet
- * to a burst or lose one packet's virtual time, which only nudges shares.
+ * The model is only as good as the declared capacities: a path slower than
+ * declared builds a real queue the model does not see, and traffic of other
+ * routes on the same device is not in it. A modelled queue never grows past
+ * WF_AGG_HORIZON_NS ahead of now (a real one would drop), so an overload
+ * does not leave the model busy long after it ended.
+ *
+ * A packet moved to another path device meets the steering program again
+ * at that device's egress; choosing afresh there could move it once more
+ * (and again, until the kernel's transmit recursion limit drops it). The
+ * second pass runs nested in the first's redirect, on the same CPU with
+ * bottom halves off, so a per-CPU note of the move (wf_agg_hop: device and
+ * length) recognises it: the packet stays, and the note is cleared.
+ *
+ * Concurrency: a path's queue end is one __u64 claimed by compare-and-swap
+ * (CPUs sending by the same path serialise on it); the choice reads the
+ * others without a lock, so two CPUs may choose the same path at once,
+ * which costs one packet's place in the order, nothing else.
  */
 #ifndef WF_AGGREGATE_BPF_H
 #define WF_AGGREGATE_BPF_H
 
+#include "atomic.bpf.h"
 #include "maps.bpf.h"
+#include "time.bpf.h"
 
-#define WF_AGG_VT_SHIFT 16
+/*
+ * Bytes a packet costs on a path beyond its IP length: WireGuard's 32
+ * (header and tag) and up to 15 of padding, the underlay's UDP and IPv4
+ * headers and an Ethernet header - what a link's rate is counted against.
+ */
+#define WF_AGG_OVERHEAD	  80
+#define WF_AGG_HORIZON_NS (500 * 1000000ULL)
+#define WF_AGG_CAS_TRIES  4
 
-static __always_inline __u64 agg_cost(__u32 len, __u32 weight)
-{
-	return ((__u64)len << WF_AGG_VT_SHIFT) / (weight ? weight : 1);
-}
-
-/* Count a packet of len bytes on path id, which began a burst or not. */
-static __always_inline void agg_count(__u8 path, __u32 len, int burst)
+/* What aggregate routes sent by path id. */
+static __always_inline void agg_count(__u8 path, __u32 len)
 {
 	__u32 id = path;
 	struct wf_agg_counters *ac = bpf_map_lookup_elem(&wf_agg_stats, &id);
@@ -49,81 +69,83 @@ static __always_inline void agg_count(__u8 path, __u32 len, int burst)
 		return;
 	ac->packets++;
 	ac->bytes += len;
-	ac->bursts += burst;
+}
+
+/* When the modelled queue of path id empties after now, or now. */
+static __always_inline __u64 agg_queue_end(__u64 *q, __u64 now)
+{
+	__u64 end = *q;
+
+	if (end < now)
+		return now;
+	if (end > now + WF_AGG_HORIZON_NS)
+		return now + WF_AGG_HORIZON_NS;
+	return end;
+}
+
+/* The per-CPU note of a move: (device << 32) | length, or 0. */
+static __always_inline __u64 agg_hop(__u32 ifindex, __u32 len)
+{
+	return ((__u64)ifindex << 32) | len;
 }
 
 /*
- * The ifindex a packet of len IP bytes of flow key (dir egress, ifindex 0)
- * on aggregate route id leaves by, or 0 when no path of the route is usable.
+ * The ifindex a packet of len IP bytes, at the egress of device ifindex, on
+ * aggregate route id leaves by, or 0 when no path of the route is usable
+ * (or none has a capacity).
  * A global function: the verifier checks it once, on its own, which keeps
  * the steering egress program within 6.1's budget.
  */
-__weak __noinline __u32 wf_agg_pick(const struct wf_flow_key *key, __u32 len,
-				    __u32 id)
+__weak __noinline __u32 wf_agg_pick(__u32 len, __u32 id, __u32 ifindex)
 {
-	struct wf_agg_flow fresh = { .route = id, .cur = WF_NO_PATH };
-	__u64 vhi = 0, lag, best_vt = ~0ULL;
-	struct wf_counters *c = stats_slot();
-	struct wf_agg_flow *st;
+	__u64 now = wf_now_fine(), best_at = ~0ULL, cost = 0, at, end, next;
+	struct wf_agg_path *ap;
 	struct wf_route *r;
-	__u32 wmax = 1;
-	int i, best = -1, cur, began = 0;
+	__u64 *q, *best_q = NULL;
+	__u32 pid, zero = 0;
+	__u64 *hop = bpf_map_lookup_elem(&wf_agg_hop, &zero);
+	int i, best = -1;
 
-	if (!key || !c)
+	if (!hop)
 		return 0;
+	if (*hop && *hop == agg_hop(ifindex, len)) {
+		*hop = 0; /* moved here by the pass that chose it */
+		return ifindex;
+	}
+	*hop = 0;
 	r = bpf_map_lookup_elem(&wf_routes, &id);
 	if (!r)
 		return 0;
-	st = bpf_map_lookup_elem(&wf_agg_flows, key);
-	if (!st || st->route != id) {
-		bpf_map_update_elem(&wf_agg_flows, key, &fresh, BPF_ANY);
-		st = bpf_map_lookup_elem(&wf_agg_flows, key);
-		if (!st)
-			return 0;
-		c->steer_flows++;
-	}
 	for (i = 0; i < WF_ROUTE_PATHS; i++) {
 		if (i >= r->n_paths)
 			break;
 		if (!r->paths[i].usable)
 			continue;
-		if (r->paths[i].weight > wmax)
-			wmax = r->paths[i].weight;
-		if (st->vt[i] > vhi)
-			vhi = st->vt[i];
-	}
-	cur = st->cur;
-	/* The burst under way goes on while its path is usable. */
-	if (cur < WF_ROUTE_PATHS && cur < r->n_paths && r->paths[cur].usable &&
-	    st->sent < (__u64)wf_agg_burst * r->paths[cur].weight / wmax)
-		goto send;
-	/* A new burst: the usable path furthest behind; ties by order. */
-	lag = 2 * agg_cost(wf_agg_burst, wmax);
-	for (i = 0; i < WF_ROUTE_PATHS; i++) {
-		if (i >= r->n_paths)
-			break;
-		if (!r->paths[i].usable)
+		pid = r->paths[i].path;
+		ap = bpf_map_lookup_elem(&wf_agg_paths, &pid);
+		q = bpf_map_lookup_elem(&wf_agg_queue, &pid);
+		if (!ap || !q || !ap->ns_per_byte)
 			continue;
-		if (st->vt[i] + lag < vhi)
-			st->vt[i] = vhi - lag;
-		if (st->vt[i] < best_vt) {
-			best_vt = st->vt[i];
+		next = wf_tb_cost(len + WF_AGG_OVERHEAD, ap->ns_per_byte);
+		at = agg_queue_end(q, now) + next + ap->delay_ns;
+		if (at < best_at) {
+			best_at = at;
 			best = i;
+			best_q = q;
+			cost = next;
 		}
 	}
-	if (best < 0 || best >= WF_ROUTE_PATHS)
+	if (best < 0 || best >= WF_ROUTE_PATHS || !best_q)
 		return 0;
-	cur = best;
-	st->cur = (__u8)best;
-	st->sent = 0;
-	began = 1;
-send:
-	if (cur < 0 || cur >= WF_ROUTE_PATHS)
-		return 0;
-	st->sent += len;
-	st->vt[cur] += agg_cost(len, r->paths[cur].weight);
-	agg_count(r->paths[cur].path, len, began);
-	return r->paths[cur].ifindex;
+	for (i = 0; i < WF_AGG_CAS_TRIES; i++) {
+		end = *best_q;
+		if (wf_update(best_q, end, agg_queue_end(&end, now) + cost))
+			break;
+	}
+	agg_count(r->paths[best].path, len);
+	if (r->paths[best].ifindex != ifindex)
+		*hop = agg_hop(r->paths[best].ifindex, len);
+	return r->paths[best].ifindex;
 }
 
 #endif /* WF_AGGREGATE_BPF_H */

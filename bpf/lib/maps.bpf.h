@@ -41,8 +41,6 @@ WF_GLOBAL const volatile __u64 wf_cc_rules WF_INIT(0);
 WF_GLOBAL const volatile __u32 wf_steer WF_INIT(0);
 /* Packets with this mark (the prober's) are never steered. */
 WF_GLOBAL const volatile __u32 wf_probe_mark WF_INIT(0);
-/* Aggregate routes: a flow's burst on its fastest path, in bytes. */
-WF_GLOBAL const volatile __u32 wf_agg_burst WF_INIT(16384);
 /* Tests only: read the time from wf_clock_ns instead of the kernel clock. */
 WF_GLOBAL const volatile __u32 wf_test_clock WF_INIT(0);
 WF_GLOBAL __u64 wf_clock_ns;
@@ -254,16 +252,36 @@ WF_GLOBAL struct {
 
 /* ---- aggregate routes (bpf/lib/aggregate.bpf.h) ---- */
 
+/* path id -> its capacity and base delay; written by the daemon only. */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_MAX_PATHS);
+	__type(key, __u32);
+	__type(value, struct wf_agg_path);
+} wf_agg_paths SEC(".maps");
+
 /*
- * Flows of aggregate routes -> their packet scheduler. Written and read by
- * the datapath alone; LRU, sized like wf_steer_flows (steering.max_flows).
+ * path id -> when the modelled queue of the path empties (bpf_ktime_get_ns),
+ * written by the datapath only, by compare-and-swap; readers may look.
  */
 WF_GLOBAL struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct wf_flow_key);
-	__type(value, struct wf_agg_flow);
-} wf_agg_flows SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_MAX_PATHS);
+	__type(key, __u32);
+	__type(value, __u64);
+} wf_agg_queue SEC(".maps");
+
+/*
+ * key 0 -> the move the aggregate scheduler just made on this CPU (see
+ * aggregate.bpf.h), so that the moved packet is not scheduled again at the
+ * egress it was moved to. Datapath only; per CPU.
+ */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} wf_agg_hop SEC(".maps");
 
 /* path id -> what aggregate routes sent by it, per CPU; readers sum. */
 WF_GLOBAL struct {

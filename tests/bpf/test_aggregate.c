@@ -1,24 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * The aggregate packet scheduler (bpf/lib/aggregate.bpf.h) through
- * BPF_PROG_TEST_RUN: one flow sent packet by packet through the egress
- * program with a route written as the daemon writes it; wf_agg_stats says
- * what each path carried, exactly. wf_agg_burst is its default, 16384 B.
+ * The aggregate scheduler (bpf/lib/aggregate.bpf.h) through
+ * BPF_PROG_TEST_RUN, on the test clock: one flow sent packet by packet
+ * through the egress program with a route and path models written as the
+ * daemon writes them; wf_agg_stats says exactly what each path carried.
+ * A 1028-byte IP packet costs (1028 + 80 overhead) x 8 = 8864 ns per Mbit/s
+ * of capacity: 1.108 ms at 8 Mbit/s.
  */
 #include <linux/pkt_cls.h>
 
 #include "fixture.h"
 
 #define IFX(p) (100 + (p)) /* the made-up device of path p */
-#define BURST  16384
+#define T0     (10 * SEC)
 
 static struct wirefisher_bpf *load_agg(void)
 {
-	return skel_load_lo(1024, 1, 0, 0x7766);
+	struct wirefisher_bpf *skel = skel_load_lo(1024, 1, 0, 0x7766);
+
+	if (skel)
+		skel->bss->wf_clock_ns = T0;
+	return skel;
 }
 
 static void route_agg(struct wirefisher_bpf *skel, int n, unsigned usable,
-		      const __u32 *w, __u8 flags)
+		      __u8 flags)
 {
 	struct wf_route r = { .mode = WF_MODE_AGGREGATE,
 			      .n_paths = (__u8)n,
@@ -29,11 +35,25 @@ static void route_agg(struct wirefisher_bpf *skel, int n, unsigned usable,
 		r.paths[p].ifindex = IFX(p);
 		r.paths[p].path = (__u8)p;
 		r.paths[p].usable = !!(usable & (1u << p));
-		r.paths[p].weight = w[p];
+		r.paths[p].weight = 1;
 	}
 	CHECK(!bpf_map__update_elem(skel->maps.wf_routes, &id, sizeof(id), &r,
 				    sizeof(r), BPF_ANY),
 	      "route");
+}
+
+/* Path p's model: capacity in Mbit/s, one-way delay in microseconds. */
+static void model(struct wirefisher_bpf *skel, __u32 p, __u64 mbit,
+		  __u64 delay_us)
+{
+	struct wf_agg_path v = {
+		.ns_per_byte = (8000ULL / mbit) << WF_TB_SHIFT,
+		.delay_ns = delay_us * 1000,
+	};
+
+	CHECK(!bpf_map__update_elem(skel->maps.wf_agg_paths, &p, sizeof(p), &v,
+				    sizeof(v), BPF_ANY),
+	      "model %u", p);
 }
 
 static void prefixes(struct wirefisher_bpf *skel)
@@ -83,14 +103,13 @@ static void agg_of(struct wirefisher_bpf *skel, __u32 path,
 }
 
 /*
- * Weights 8:4:2 (capacities in kbit/s) and 1028-byte IP packets: bursts of
- * 16, 8 and 4 packets (the first to reach 16384, 8192, 4096 bytes), taken
- * in turn. Over 10 whole rounds: 160/80/40 packets, 10 bursts each.
+ * A backlogged sender (the clock stands still) over 8 + 4 + 2 Mbit/s: each
+ * packet goes where it arrives first, which splits bytes in proportion to
+ * capacity - exactly 8:4:2 over every 14 packets of one size.
  */
 static void test_exact_shares(void)
 {
 	struct wirefisher_bpf *skel = load_agg();
-	const __u32 w[3] = { 8000, 4000, 2000 };
 	const __u64 want[3] = { 160, 80, 40 };
 	struct wf_agg_counters a[3];
 	struct wf_counters c;
@@ -100,7 +119,10 @@ static void test_exact_shares(void)
 	if (!skel)
 		return;
 	prefixes(skel);
-	route_agg(skel, 3, 0x7, w, 0);
+	route_agg(skel, 3, 0x7, 0);
+	model(skel, 0, 8, 0);
+	model(skel, 1, 4, 0);
+	model(skel, 2, 2, 0);
 	for (int i = 0; i < 280; i++)
 		redirected += send_one(skel, 4, 4000, 1000) == TC_ACT_REDIRECT;
 	CHECK_EQ_U64(redirected, 280);
@@ -108,88 +130,81 @@ static void test_exact_shares(void)
 		agg_of(skel, p, &a[p]);
 		CHECK_EQ_U64(a[p].packets, want[p]);
 		CHECK_EQ_U64(a[p].bytes, want[p] * 1028);
-		CHECK_EQ_U64(a[p].bursts, 10);
 	}
 	counters(skel, &c);
-	CHECK_EQ_U64(c.steer_flows, 1); /* one flow, one scheduler */
 	CHECK_EQ_U64(c.steered, 280);
 	wirefisher_bpf__destroy(skel);
 }
 
 /*
- * Packets of mixed sizes over equal paths (IPv6): bursts end past 16384
- * bytes, and virtual time carries the overshoot, so after any number of
- * packets no path is more than one burst plus a packet ahead of another.
+ * Two 8 Mbit/s paths, the second 5 ms slower (IPv6). A sender slower than
+ * one path uses only the faster; a burst goes to the slower path only once
+ * the faster one's queue is 5 ms deep: packet 6 (6 x 1.108 ms > 1.108 + 5).
  */
-static void test_mixed_sizes_v6(void)
+static void test_delay_first_v6(void)
 {
 	struct wirefisher_bpf *skel = load_agg();
-	const __u32 w[2] = { 1, 1 };
-	const __u16 sizes[5] = { 1200, 64, 900, 1400, 300 };
 	struct wf_agg_counters a[2];
-	__u64 total = 0;
 
 	CHECK(skel, "load: %s", strerror(errno));
 	if (!skel)
 		return;
 	prefixes(skel);
-	route_agg(skel, 2, 0x3, w, 0);
-	for (int i = 0; i < 1000; i++) {
-		CHECK_EQ_U64(send_one(skel, 6, 4001, sizes[i % 5]),
-			     TC_ACT_REDIRECT);
-		total += sizes[i % 5] + 48; /* IPv6 + UDP headers */
+	route_agg(skel, 2, 0x3, 0);
+	model(skel, 0, 8, 0);
+	model(skel, 1, 8, 5000);
+	/* 1008-byte payload + 48 bytes of IPv6 and UDP = 1056... use 980:
+	 * 980 + 48 = 1028, as over IPv4. One packet per 10 ms: path 0 only. */
+	for (int i = 0; i < 50; i++) {
+		CHECK_EQ_U64(send_one(skel, 6, 4001, 980), TC_ACT_REDIRECT);
+		skel->bss->wf_clock_ns += 10 * 1000000ULL;
 	}
+	agg_of(skel, 1, &a[1]);
+	CHECK_EQ_U64(a[1].packets, 0);
+	skel->bss->wf_clock_ns += SEC; /* queues empty */
+	for (int i = 0; i < 5; i++)
+		send_one(skel, 6, 4001, 980);
+	agg_of(skel, 1, &a[1]);
+	CHECK_EQ_U64(a[1].packets, 0);
+	send_one(skel, 6, 4001, 980);
 	agg_of(skel, 0, &a[0]);
 	agg_of(skel, 1, &a[1]);
-	CHECK_EQ_U64(a[0].bytes + a[1].bytes, total);
-	CHECK(llabs((long long)a[0].bytes - (long long)a[1].bytes) <=
-		      BURST + 1448,
-	      "%llu vs %llu bytes", (unsigned long long)a[0].bytes,
-	      (unsigned long long)a[1].bytes);
+	CHECK_EQ_U64(a[0].packets, 55);
+	CHECK_EQ_U64(a[1].packets, 1);
 	wirefisher_bpf__destroy(skel);
 }
 
 /*
- * A path that stops being usable gets nothing from the next packet on; when
- * it comes back it catches up by at most two bursts, not by all it missed.
+ * A path that stops being usable gets nothing from the next packet on; the
+ * modelled queues never run more than the horizon (500 ms) ahead.
  */
-static void test_path_leaves_and_returns(void)
+static void test_path_leaves_and_horizon(void)
 {
 	struct wirefisher_bpf *skel = load_agg();
-	const __u32 w[3] = { 1, 1, 1 };
-	struct wf_agg_counters before[3], mid[3], after[3];
+	struct wf_agg_counters before, after;
+	__u64 end;
+	__u32 p0 = 0;
 
 	CHECK(skel, "load: %s", strerror(errno));
 	if (!skel)
 		return;
 	prefixes(skel);
-	route_agg(skel, 3, 0x7, w, 0);
-	/* 1028-byte packets: 16 to a burst, 48 to a round. */
-	for (int i = 0; i < 48 * 2; i++)
-		send_one(skel, 4, 4002, 1000);
+	route_agg(skel, 3, 0x7, 0);
 	for (__u32 p = 0; p < 3; p++)
-		agg_of(skel, p, &before[p]);
-	CHECK_EQ_U64(before[1].packets, 32);
-	route_agg(skel, 3, 0x5, w, 0); /* path 1 unusable */
-	for (int i = 0; i < 32 * 10; i++)
+		model(skel, p, 8, 0);
+	for (int i = 0; i < 30; i++)
 		send_one(skel, 4, 4002, 1000);
-	for (__u32 p = 0; p < 3; p++)
-		agg_of(skel, p, &mid[p]);
-	CHECK_EQ_U64(mid[1].packets, before[1].packets);
-	CHECK_EQ_U64(mid[0].packets - before[0].packets, 160);
-	CHECK_EQ_U64(mid[2].packets - before[2].packets, 160);
-	route_agg(skel, 3, 0x7, w, 0); /* back */
-	for (int i = 0; i < 48 * 4; i++)
+	agg_of(skel, 1, &before);
+	CHECK_EQ_U64(before.packets, 10);
+	route_agg(skel, 3, 0x5, 0); /* path 1 unusable */
+	for (int i = 0; i < 1000; i++)
 		send_one(skel, 4, 4002, 1000);
-	for (__u32 p = 0; p < 3; p++)
-		agg_of(skel, p, &after[p]);
-	/* 4 rounds' worth: 64 each when fair; path 1 at most 2 bursts more. */
-	CHECK(after[1].packets - mid[1].packets <= 64 + 32,
-	      "path 1 caught up by %llu packets",
-	      (unsigned long long)(after[1].packets - mid[1].packets));
-	CHECK(after[0].packets - mid[0].packets >= 32,
-	      "path 0 starved: %llu",
-	      (unsigned long long)(after[0].packets - mid[0].packets));
+	agg_of(skel, 1, &after);
+	CHECK_EQ_U64(after.packets, before.packets);
+	bpf_map__lookup_elem(skel->maps.wf_agg_queue, &p0, sizeof(p0), &end,
+			     sizeof(end), 0);
+	CHECK(end <= T0 + 500 * 1000000ULL + 1108000,
+	      "queue end %llu ns ahead", (unsigned long long)(end - T0));
 	wirefisher_bpf__destroy(skel);
 }
 
@@ -197,7 +212,6 @@ static void test_path_leaves_and_returns(void)
 static void test_none_and_pinned(void)
 {
 	struct wirefisher_bpf *skel = load_agg();
-	const __u32 w[2] = { 1, 1 };
 	struct wf_agg_counters a;
 	struct wf_counters c;
 	struct wf_route r;
@@ -207,11 +221,13 @@ static void test_none_and_pinned(void)
 	if (!skel)
 		return;
 	prefixes(skel);
-	route_agg(skel, 2, 0x0, w, 0);
+	model(skel, 0, 8, 0);
+	model(skel, 1, 8, 0);
+	route_agg(skel, 2, 0x0, 0);
 	CHECK_EQ_U64(send_one(skel, 4, 4003, 100), TC_ACT_OK);
 	counters(skel, &c);
 	CHECK_EQ_U64(c.steer_no_path, 1);
-	route_agg(skel, 2, 0x3, w, WF_ROUTE_PINNED);
+	route_agg(skel, 2, 0x3, WF_ROUTE_PINNED);
 	bpf_map__lookup_elem(skel->maps.wf_routes, &id, sizeof(id), &r,
 			     sizeof(r), 0);
 	r.active = 1;
@@ -226,8 +242,8 @@ static void test_none_and_pinned(void)
 
 const struct t_case agg_cases[] = {
 	{ "agg_exact_shares", test_exact_shares },
-	{ "agg_mixed_sizes_v6", test_mixed_sizes_v6 },
-	{ "agg_path_leaves_and_returns", test_path_leaves_and_returns },
+	{ "agg_delay_first_v6", test_delay_first_v6 },
+	{ "agg_path_leaves_and_horizon", test_path_leaves_and_horizon },
 	{ "agg_none_and_pinned", test_none_and_pinned },
 	{ NULL, NULL },
 };

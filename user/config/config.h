@@ -144,7 +144,6 @@ struct wf_cfg_steering {
 	int n_routes;
 	struct wf_cfg_probe probe;
 	uint32_t max_flows;	  /* sticky flow table */
-	uint32_t agg_burst;	  /* aggregate: burst on the fastest path, B */
 	char on_change[PATH_MAX]; /* hook command, or "" */
 	struct wf_where where;
 };

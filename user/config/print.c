@@ -187,14 +187,6 @@ void cfg_print_steering(const struct wf_config *cfg, FILE *out)
 		}
 		fputc('\n', out);
 	}
-	for (i = 0; i < st->n_routes; i++)
-		if (st->routes[i].mode == WF_STEER_AGGREGATE) {
-			fprintf(out,
-				"steering.aggregate_burst %u B on the fastest "
-				"path, in proportion on the others\n",
-				st->agg_burst);
-			break;
-		}
 	for (i = 0; i < st->n_routes; i++) {
 		const struct wf_cfg_route *r = &st->routes[i];
 

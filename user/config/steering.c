@@ -19,18 +19,12 @@
 #include <string.h>
 
 #include "reader.h"
-#include "units.h"
 
 #define INTERVAL_MIN_NS	   10000000ULL /* 10 ms: below, probes are load */
 #define INTERVAL_MAX_NS	   10000000000ULL
 #define STEER_FLOWS_MIN	   256
 #define STEER_FLOWS_MAX	   (1U << 22)
 #define STEER_PREFIXES_MAX 128 /* wf_steer4/6 hold 2*64+1 */
-/* Aggregate bursts: one full packet at least; past 1 MB a move to another
- * path reorders by more than TCP's reordering window at these rates. */
-#define AGG_BURST_MIN	   1500
-#define AGG_BURST_MAX	   1000000
-#define AGG_BURST_DEFAULT  16384
 
 void cfg_steering_defaults(struct wf_config *cfg)
 {
@@ -56,29 +50,6 @@ void cfg_steering_defaults(struct wf_config *cfg)
 	p->down_after = 3;
 	p->up_after = 3;
 	cfg->steer.max_flows = 65536;
-	cfg->steer.agg_burst = AGG_BURST_DEFAULT;
-}
-
-/* aggregate_burst: a size in bytes. */
-static void get_agg_burst(struct ctx *c, yaml_node_t *n, const char *path,
-			  uint32_t *out)
-{
-	const char *s = cfg_scalar(c, n, path);
-	char why[UNITS_WHY_MAX];
-	uint64_t b;
-
-	if (!s)
-		return;
-	if (units_size(s, &b, why, sizeof(why))) {
-		cfg_report(c, n, path, "%s", why);
-		return;
-	}
-	if (b < AGG_BURST_MIN || b > AGG_BURST_MAX) {
-		cfg_report(c, n, path,
-			   "\"%s\" is out of range; write 1500B to 1MB", s);
-		return;
-	}
-	*out = (uint32_t)b;
 }
 
 /* A plain number in [min, max], or a percentage of 1 ("50%") if pct. */
@@ -424,7 +395,18 @@ static void check_shares(struct ctx *c, yaml_node_t *n, const char *path,
 {
 	int with = 0, without = 0;
 
-	if (r->mode != WF_STEER_SPREAD && r->mode != WF_STEER_AGGREGATE)
+	if (r->mode == WF_STEER_AGGREGATE) {
+		for (int j = 0; j < r->n_paths; j++)
+			if (!st->paths[r->paths[j]].capacity_bps)
+				cfg_report(c, n, path,
+					   "mode aggregate sends each packet by the "
+					   "path where it arrives first, which needs "
+					   "every path's rate: give path \"%s\" a "
+					   "capacity (e.g. capacity: 8mbit)",
+					   st->paths[r->paths[j]].name);
+		return;
+	}
+	if (r->mode != WF_STEER_SPREAD)
 		return;
 	for (int j = 0; j < r->n_paths; j++) {
 		const struct wf_cfg_path *p = &st->paths[r->paths[j]];
@@ -434,9 +416,8 @@ static void check_shares(struct ctx *c, yaml_node_t *n, const char *path,
 	}
 	if (with && without)
 		cfg_report(c, n, path,
-			   "%s shares: give every path without a "
-			   "weight a capacity, or none of them",
-			   r->mode == WF_STEER_SPREAD ? "spread" : "aggregate");
+			   "spread shares: give every path without a "
+			   "weight a capacity, or none of them");
 }
 
 static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
@@ -549,10 +530,8 @@ static void parse_routes(struct ctx *c, yaml_node_t *n, const char *path,
 void cfg_parse_steering(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_config *cfg)
 {
-	static const char *const keys[] = { "probe",	 "paths",
-					    "routes",	 "on_change",
-					    "max_flows", "aggregate_burst",
-					    NULL };
+	static const char *const keys[] = { "probe",	 "paths",     "routes",
+					    "on_change", "max_flows", NULL };
 	struct wf_cfg_steering *st = &cfg->steer;
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val, *routes = NULL;
@@ -590,9 +569,6 @@ void cfg_parse_steering(struct ctx *c, yaml_node_t *n, const char *path,
 		case 4:
 			cfg_get_u32(c, val, sub, &st->max_flows,
 				    STEER_FLOWS_MIN, STEER_FLOWS_MAX);
-			break;
-		case 5:
-			get_agg_burst(c, val, sub, &st->agg_burst);
 			break;
 		}
 	}

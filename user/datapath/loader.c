@@ -101,10 +101,8 @@ void loader_options(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 	bpf_map__set_max_entries(skel->maps.wf_keyed, cfg->max_keys);
 	skel->rodata->wf_steer = cfg->steer.n_routes > 0;
 	skel->rodata->wf_probe_mark = cfg->steer.probe.mark;
-	skel->rodata->wf_agg_burst = cfg->steer.agg_burst;
 	bpf_map__set_max_entries(skel->maps.wf_steer_flows,
 				 cfg->steer.max_flows);
-	bpf_map__set_max_entries(skel->maps.wf_agg_flows, cfg->steer.max_flows);
 }
 
 struct loader *loader_prepare(const struct wf_config *cfg,

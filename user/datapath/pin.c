@@ -246,7 +246,8 @@ static const struct pin_shape {
 	SHAPE(wf_path_status, ARRAY, __u32, struct wf_path_status),
 	SHAPE(wf_route_ctl, ARRAY, __u32, struct wf_route_ctl),
 	SHAPE(wf_frags, LRU_HASH, struct wf_frag_key, struct wf_frag),
-	SHAPE(wf_agg_flows, LRU_HASH, struct wf_flow_key, struct wf_agg_flow),
+	SHAPE(wf_agg_paths, ARRAY, __u32, struct wf_agg_path),
+	SHAPE(wf_agg_queue, ARRAY, __u32, __u64),
 	SHAPE(wf_agg_stats, PERCPU_ARRAY, __u32, struct wf_agg_counters),
 #undef SHAPE
 };

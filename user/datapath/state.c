@@ -27,8 +27,8 @@ static const char *const state_maps[] = {
 	"wf_flows",	   "wf_stats",	     "wf_ifaces",     "wf_info",
 	"wf_rule_buckets", "wf_keyed",	     "wf_rule_stats", "wf_rule_acct",
 	"wf_sk_owner",	   "wf_steer_flows", "wf_path_flows", "wf_path_retired",
-	"wf_path_status",  "wf_route_ctl",   "wf_frags",      "wf_agg_flows",
-	"wf_agg_stats",
+	"wf_path_status",  "wf_route_ctl",   "wf_frags",      "wf_agg_stats",
+	"wf_agg_queue",
 };
 
 /* ---- state maps: the running set's, or the pinned ones ---- */

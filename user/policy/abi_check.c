@@ -31,5 +31,5 @@ _Static_assert(sizeof(struct wf_steer_flow) == 40, "wf_steer_flow");
 _Static_assert(sizeof(struct wf_path_status) == 128, "wf_path_status");
 _Static_assert(offsetof(struct wf_path_status, rtt_ns) == 56, "rtt_ns");
 _Static_assert(sizeof(struct wf_route_ctl) == 8, "wf_route_ctl");
-_Static_assert(sizeof(struct wf_agg_flow) == 8 * 8 + 16, "wf_agg_flow");
-_Static_assert(sizeof(struct wf_agg_counters) == 24, "wf_agg_counters");
+_Static_assert(sizeof(struct wf_agg_path) == 16, "wf_agg_path");
+_Static_assert(sizeof(struct wf_agg_counters) == 16, "wf_agg_counters");

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 
 #include "format.h"
@@ -66,16 +67,40 @@ static void read_routes(struct paths_view *v)
 					     &v->routes[r].r);
 }
 
+/* CLOCK_MONOTONIC: the clock of bpf_ktime_get_ns(). */
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void read_agg(struct paths_view *v, __u32 i, uint64_t now)
+{
+	__u64 end = 0;
+
+	stats_sum_percpu(v->pins.fd[PIN_AGG_STATS], i, &v->agg[i],
+			 sizeof(v->agg[i]));
+	if (bpf_map_lookup_elem(v->pins.fd[PIN_AGG_PATHS], &i,
+				&v->agg_path[i]))
+		memset(&v->agg_path[i], 0, sizeof(v->agg_path[i]));
+	if (bpf_map_lookup_elem(v->pins.fd[PIN_AGG_QUEUE], &i, &end))
+		end = 0;
+	v->agg_queue_ns[i] = end > now ? end - now : 0;
+}
+
 static void read_status(struct paths_view *v)
 {
+	uint64_t now = mono_ns();
+
 	v->n = 0;
 	for (__u32 i = 0; i < WF_MAX_PATHS; i++) {
 		if (bpf_map_lookup_elem(v->pins.fd[PIN_PATH_STATUS], &i,
 					&v->st[i]) ||
 		    !v->st[i].configured)
 			break;
-		stats_sum_percpu(v->pins.fd[PIN_AGG_STATS], i, &v->agg[i],
-				 sizeof(v->agg[i]));
+		read_agg(v, i, now);
 		v->n++;
 	}
 }

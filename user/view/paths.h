@@ -33,8 +33,11 @@ struct paths_view {
 	struct view_pins pins;
 	struct wf_path_status st[WF_MAX_PATHS];
 	int n; /* configured paths */
-	/* what aggregate routes sent by each path (wf_agg_stats, summed) */
+	/* aggregate routes: what they sent by each path (wf_agg_stats,
+	 * summed), the path's model, and its modelled queue in ns */
 	struct wf_agg_counters agg[WF_MAX_PATHS];
+	struct wf_agg_path agg_path[WF_MAX_PATHS];
+	uint64_t agg_queue_ns[WF_MAX_PATHS];
 	struct route_view routes[WF_MAX_ROUTES];
 };
 

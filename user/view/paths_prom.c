@@ -93,6 +93,21 @@ static void agg_counter(FILE *o, const char *name, const char *help,
 	}
 }
 
+/* The modelled queue of each path of an aggregate route. */
+static void agg_queue(FILE *o, const struct paths_view *v)
+{
+	char l[PROM_LABELS_MAX];
+
+	prom_family(o, "wirefisher_path_aggregate_queue_seconds", "gauge",
+		    "How long the aggregate scheduler's model of the path's "
+		    "queue takes to drain.");
+	for (int i = 0; i < v->n; i++)
+		if (v->agg_path[i].ns_per_byte)
+			prom_f64(o, "wirefisher_path_aggregate_queue_seconds",
+				 path_labels(l, sizeof(l), &v->st[i]),
+				 v->agg_queue_ns[i] / 1e9);
+}
+
 /* One sample per path and state, 1 for the state it is in. */
 static void path_states(FILE *o, const struct paths_view *v)
 {
@@ -187,9 +202,7 @@ void paths_print_metrics(FILE *o, const struct paths_view *v)
 	agg_counter(o, "wirefisher_path_aggregate_bytes_total",
 		    "IP bytes of aggregate routes sent by the path.", v,
 		    offsetof(struct wf_agg_counters, bytes));
-	agg_counter(o, "wirefisher_path_aggregate_bursts_total",
-		    "Bursts of aggregate routes begun on the path.", v,
-		    offsetof(struct wf_agg_counters, bursts));
+	agg_queue(o, v);
 	path_handshakes(o, v);
 	route_paths(o, v);
 }

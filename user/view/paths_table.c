@@ -103,9 +103,12 @@ void paths_print_table(FILE *o, const struct paths_view *v, int width)
 	}
 }
 
-static void path_json(FILE *o, const struct wf_path_status *s,
-		      const struct wf_agg_counters *agg)
+static void path_json(FILE *o, const struct paths_view *v, int i)
 {
+	const struct wf_path_status *s = &v->st[i];
+	const struct wf_agg_counters *agg = &v->agg[i];
+	const struct wf_agg_path *ap = &v->agg_path[i];
+
 	fputs("{\"name\":", o);
 	json_str(o, s->name);
 	fputs(",\"device\":", o);
@@ -122,12 +125,16 @@ static void path_json(FILE *o, const struct wf_path_status *s,
 		(unsigned long long)s->probes_sent,
 		(unsigned long long)s->probes_lost, s->changed_unix_ns / 1e9,
 		(long long)s->handshake_age_s);
+	/* The capacity back from ns per byte: exact to a few bit/s. */
 	fprintf(o,
-		",\"aggregate\":{\"packets\":%llu,\"bytes\":%llu,"
-		"\"bursts\":%llu}}",
+		",\"aggregate\":{\"capacity_bps\":%.0f,\"delay_ms\":%.3f,"
+		"\"queue_ms\":%.3f,\"packets\":%llu,\"bytes\":%llu}}",
+		ap->ns_per_byte ? 8e9 * (double)(1ULL << WF_TB_SHIFT) /
+					  (double)ap->ns_per_byte :
+				  0.0,
+		ap->delay_ns / 1e6, v->agg_queue_ns[i] / 1e6,
 		(unsigned long long)agg->packets,
-		(unsigned long long)agg->bytes,
-		(unsigned long long)agg->bursts);
+		(unsigned long long)agg->bytes);
 }
 
 static void route_json(FILE *o, const struct paths_view *v, int r)
@@ -163,7 +170,7 @@ void paths_print_json(FILE *o, const struct paths_view *v)
 	for (int i = 0; i < v->n; i++) {
 		if (i)
 			fputc(',', o);
-		path_json(o, &v->st[i], &v->agg[i]);
+		path_json(o, v, i);
 	}
 	fputs("],\"routes\":[", o);
 	for (int r = 0; r < WF_MAX_ROUTES; r++) {

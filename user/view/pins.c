@@ -19,6 +19,8 @@ const char *const view_pin_names[PIN_N] = {
 	[PIN_STEER4] = "wf_steer4",
 	[PIN_STEER6] = "wf_steer6",
 	[PIN_AGG_STATS] = "wf_agg_stats",
+	[PIN_AGG_PATHS] = "wf_agg_paths",
+	[PIN_AGG_QUEUE] = "wf_agg_queue",
 };
 
 int view_pins_open(struct view_pins *p, const char *dir, unsigned mask)

@@ -24,6 +24,8 @@ enum view_pin {
 	PIN_STEER4,
 	PIN_STEER6,
 	PIN_AGG_STATS,
+	PIN_AGG_PATHS,
+	PIN_AGG_QUEUE,
 	PIN_N
 };
 
@@ -35,7 +37,8 @@ enum view_pin {
 #define VIEW_PATH_PINS                                    \
 	(PIN_BIT(PIN_PATH_STATUS) | PIN_BIT(PIN_ROUTES) | \
 	 PIN_BIT(PIN_ROUTE_CTL) | PIN_BIT(PIN_STEER4) |   \
-	 PIN_BIT(PIN_STEER6) | PIN_BIT(PIN_AGG_STATS))
+	 PIN_BIT(PIN_STEER6) | PIN_BIT(PIN_AGG_STATS) |   \
+	 PIN_BIT(PIN_AGG_PATHS) | PIN_BIT(PIN_AGG_QUEUE))
 
 /* Every name a daemon pins starts so (the HTTP endpoint finds its maps). */
 #define VIEW_PIN_PREFIX "wf_"
