@@ -165,7 +165,7 @@ static void test_steering_values(void)
 	CHECK(p->down_after == 4 && p->up_after == 5, "k, m");
 	CHECK(!strcmp(st->on_change, "/usr/local/bin/wf-notify"), "hook");
 	CHECK_EQ_U64(st->max_flows, 4096);
-	CHECK(st->n_paths == 2 && st->n_routes == 2, "%d paths %d routes",
+	CHECK(st->n_paths == 3 && st->n_routes == 3, "%d paths %d routes",
 	      st->n_paths, st->n_routes);
 	CHECK(st->paths[0].n_targets == 2 &&
 		      st->paths[0].targets[1].family == 6,
@@ -179,9 +179,13 @@ static void test_steering_values(void)
 	CHECK(st->routes[1].mode == WF_STEER_FAILOVER &&
 		      st->routes[1].to[0].len == 32,
 	      "route 1");
+	CHECK(st->routes[2].mode == WF_STEER_AGGREGATE &&
+		      st->routes[2].n_paths == 2 &&
+		      st->paths[2].capacity_bps == 4000000,
+	      "route 2");
 	/* Path devices are attached (egress at least) without being listed. */
-	CHECK(cfg.n_ifaces == 3 && cfg.ifaces[1].steer && cfg.ifaces[2].steer &&
-		      !cfg.ifaces[0].steer,
+	CHECK(cfg.n_ifaces == 4 && cfg.ifaces[1].steer && cfg.ifaces[2].steer &&
+		      cfg.ifaces[3].steer && !cfg.ifaces[0].steer,
 	      "%d interfaces", cfg.n_ifaces);
 	free(out);
 }
