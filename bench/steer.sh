@@ -8,7 +8,8 @@
 #      longest silence in a 1000/s UDP stream) vs the prober's interval;
 #   3. three TCP flows over three tunnels capped at 8 Mbit/s: wirefisher's
 #      spread vs an ECMP multipath route (L4 hash), as a share of the
-#      summed capacity, mean of ROUNDS.
+#      summed capacity, mean of ROUNDS;
+#   4. one TCP flow over three tunnels, mode aggregate (bench/steer_aggregate.sh).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib/e2e.sh"
@@ -100,3 +101,7 @@ for ((r = 0; r < ROUNDS; r++)); do
 done
 echo "spread $(stat mean "${sp[@]}") % of capacity | ECMP $(stat mean "${ec[@]}") %"
 echo "  runs: spread ${sp[*]} | ECMP ${ec[*]}"
+
+# 4. one TCP flow over three tunnels (mode aggregate): its own lab, with
+# every path through a delaying relay.
+bash "$ROOT/bench/steer_aggregate.sh"

@@ -153,8 +153,8 @@ static void test_delay_first_v6(void)
 	route_agg(skel, 2, 0x3, 0);
 	model(skel, 0, 8, 0);
 	model(skel, 1, 8, 5000);
-	/* 1008-byte payload + 48 bytes of IPv6 and UDP = 1056... use 980:
-	 * 980 + 48 = 1028, as over IPv4. One packet per 10 ms: path 0 only. */
+	/* 980 bytes + 48 of IPv6 and UDP headers = 1028, as over IPv4 above.
+	 * One packet per 10 ms: path 0 only. */
 	for (int i = 0; i < 50; i++) {
 		CHECK_EQ_U64(send_one(skel, 6, 4001, 980), TC_ACT_REDIRECT);
 		skel->bss->wf_clock_ns += 10 * 1000000ULL;
@@ -203,8 +203,8 @@ static void test_path_leaves_and_horizon(void)
 	CHECK_EQ_U64(after.packets, before.packets);
 	bpf_map__lookup_elem(skel->maps.wf_agg_queue, &p0, sizeof(p0), &end,
 			     sizeof(end), 0);
-	CHECK(end <= T0 + 500 * 1000000ULL + 1108000,
-	      "queue end %llu ns ahead", (unsigned long long)(end - T0));
+	CHECK(end <= T0 + 500 * 1000000ULL + 1108000, "queue end %llu ns ahead",
+	      (unsigned long long)(end - T0));
 	wirefisher_bpf__destroy(skel);
 }
 

@@ -63,7 +63,8 @@ void agg_publish(struct steering *s, uint64_t now)
 						 << WF_TB_SHIFT) /
 						(cp->capacity_bps / 8));
 		v.delay_ns = s->agg.min_ns[i] / 2;
-		if (s->agg.have[i] && !memcmp(&v, &s->agg.written[i], sizeof(v)))
+		if (s->agg.have[i] &&
+		    !memcmp(&v, &s->agg.written[i], sizeof(v)))
 			continue;
 		err = bpf_map__update_elem(s->skel->maps.wf_agg_paths, &key,
 					   sizeof(key), &v, sizeof(v), BPF_ANY);

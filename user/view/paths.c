@@ -82,8 +82,7 @@ static void read_agg(struct paths_view *v, __u32 i, uint64_t now)
 
 	stats_sum_percpu(v->pins.fd[PIN_AGG_STATS], i, &v->agg[i],
 			 sizeof(v->agg[i]));
-	if (bpf_map_lookup_elem(v->pins.fd[PIN_AGG_PATHS], &i,
-				&v->agg_path[i]))
+	if (bpf_map_lookup_elem(v->pins.fd[PIN_AGG_PATHS], &i, &v->agg_path[i]))
 		memset(&v->agg_path[i], 0, sizeof(v->agg_path[i]));
 	if (bpf_map_lookup_elem(v->pins.fd[PIN_AGG_QUEUE], &i, &end))
 		end = 0;
