@@ -326,6 +326,52 @@ struct wf_agg_counters {
 	__u64 bytes;
 };
 
+/*
+ * Duplicated traffic (bpf/lib/dedup.bpf.h). One selector: the packets a
+ * route sends twice, matched as a rule's match is (a zero mask or a zero
+ * field: any). Addresses in network byte order, ports in host order.
+ */
+#define WF_DUP_SELS 4
+
+struct wf_dup_sel {
+	__u32 src[4], src_mask[4];
+	__u32 dst[4], dst_mask[4];
+	__u16 sport_lo, sport_hi;
+	__u16 dport_lo, dport_hi;
+	__u8 family; /* WF_FAMILY_*, 0: either */
+	__u8 proto;  /* 0: any */
+	__u8 pad[6];
+};
+
+/*
+ * wf_dups[route id], written by the daemon as one value (a hash without
+ * preallocation, as wf_routes): the selectors, and the two best usable
+ * paths a selected packet leaves by - the first as the original, the
+ * second as a copy (ifindex 0: only one path is usable, no copy).
+ */
+struct wf_dup {
+	__u32 ifindex[2];
+	__u8 path[2]; /* path ids of ifindex[] */
+	__u8 n_sel;
+	__u8 pad;
+	__u32 pad2;
+	struct wf_dup_sel sel[WF_DUP_SELS];
+};
+
+/* wf_dedup: one packet content (hash) of one route, recently seen. */
+struct wf_dedup_key {
+	__u64 hash;
+	__u32 route;
+	__u32 pad;
+};
+
+/* wf_dup_stats[path id], per CPU. */
+struct wf_dup_counters {
+	__u64 copies;  /* second copies sent by the path */
+	__u64 passed;  /* selected packets that arrived by it and passed */
+	__u64 dropped; /* ... arrived by it as another path's duplicate */
+};
+
 #define WF_PATH_DOWN	0
 #define WF_PATH_UP	1
 #define WF_PATH_ABSENT	2 /* its device is not there */

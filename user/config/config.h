@@ -108,12 +108,25 @@ struct wf_cfg_path {
 	struct wf_where where;
 };
 
+#define WF_CFG_DUP_SELS 4 /* = WF_DUP_SELS */
+
+/* A duplicate: selector - what a route sends by its two best paths. */
+struct wf_cfg_dup {
+	struct wf_prefix src, dst; /* family 0: any */
+	int proto;		   /* -1: any */
+	bool has_sport, has_dport;
+	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
+	struct wf_where where;
+};
+
 struct wf_cfg_route {
 	struct wf_prefix to[WF_CFG_ROUTE_TO];
 	int n_to;
 	int paths[WF_CFG_ROUTE_PATHS]; /* indices into steering.paths */
 	int n_paths;
 	enum wf_steer_mode mode;
+	struct wf_cfg_dup dup[WF_CFG_DUP_SELS]; /* duplicate: */
+	int n_dup;
 	struct wf_where where;
 };
 

@@ -208,8 +208,10 @@ struct steering *steering_open(const struct wf_config *cfg,
 	s->last_second = now;
 	s->settle_ns = now + s->st->probe.interval_ns;
 	/* The new routes map is empty: fill it before any packet meets it. */
-	for (int r = 0; r < s->st->n_routes; r++)
+	for (int r = 0; r < s->st->n_routes; r++) {
 		publish_route(s, r);
+		dup_publish(s, r);
+	}
 	agg_publish(s, now);
 	return s;
 }
@@ -310,6 +312,7 @@ void steering_run(struct steering *s, const struct pollfd *pfd, int n)
 		apply_ctl(s, r);
 		decide(s, r, now);
 		publish_route(s, r);
+		dup_publish(s, r);
 	}
 	agg_publish(s, now);
 	publish_status(s);

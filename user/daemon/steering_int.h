@@ -81,6 +81,8 @@ struct steering {
 	uint64_t settle_ns; /* first decisions wait for every first answer */
 	struct flow_walk walk;
 	struct agg_state agg;
+	struct wf_dup dup_written[WF_CFG_MAX_ROUTES]; /* duplicate.c */
+	bool dup_have[WF_CFG_MAX_ROUTES];
 	int fd_path[STEERING_FDS]; /* steering_fds: pfd -> path ... */
 	bool fd_wg[STEERING_FDS];  /* ... and a UAPI query, not a probe */
 };
@@ -91,6 +93,9 @@ const char *route_str(const struct wf_cfg_route *rc, char *buf, size_t n);
 
 /* aggregate.c */
 void agg_publish(struct steering *s, uint64_t now);
+
+/* duplicate.c */
+void dup_publish(struct steering *s, int r);
 
 /* probe.c */
 void open_probe(struct steering *s, int i);

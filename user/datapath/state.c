@@ -28,7 +28,7 @@ static const char *const state_maps[] = {
 	"wf_rule_buckets", "wf_keyed",	     "wf_rule_stats", "wf_rule_acct",
 	"wf_sk_owner",	   "wf_steer_flows", "wf_path_flows", "wf_path_retired",
 	"wf_path_status",  "wf_route_ctl",   "wf_frags",      "wf_agg_stats",
-	"wf_agg_queue",
+	"wf_agg_queue",	   "wf_dedup",	     "wf_dup_stats",
 };
 
 /* ---- state maps: the running set's, or the pinned ones ---- */

@@ -33,3 +33,7 @@ _Static_assert(offsetof(struct wf_path_status, rtt_ns) == 56, "rtt_ns");
 _Static_assert(sizeof(struct wf_route_ctl) == 8, "wf_route_ctl");
 _Static_assert(sizeof(struct wf_agg_path) == 16, "wf_agg_path");
 _Static_assert(sizeof(struct wf_agg_counters) == 16, "wf_agg_counters");
+_Static_assert(sizeof(struct wf_dup_sel) == 80, "wf_dup_sel");
+_Static_assert(sizeof(struct wf_dup) == 16 + 4 * 80, "wf_dup");
+_Static_assert(sizeof(struct wf_dedup_key) == 16, "wf_dedup_key");
+_Static_assert(sizeof(struct wf_dup_counters) == 24, "wf_dup_counters");
