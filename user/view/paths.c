@@ -60,11 +60,16 @@ static void read_routes(struct paths_view *v)
 			append_prefix(&v->routes[id], WF_FAMILY_IPV6, k6.addr,
 				      k6.prefixlen);
 	}
-	for (__u32 r = 0; r < WF_MAX_ROUTES; r++)
+	for (__u32 r = 0; r < WF_MAX_ROUTES; r++) {
 		v->routes[r].have_r =
 			v->routes[r].used &&
 			!bpf_map_lookup_elem(v->pins.fd[PIN_ROUTES], &r,
 					     &v->routes[r].r);
+		v->routes[r].have_d =
+			v->routes[r].used &&
+			!bpf_map_lookup_elem(v->pins.fd[PIN_DUPS], &r,
+					     &v->routes[r].d);
+	}
 }
 
 /* CLOCK_MONOTONIC: the clock of bpf_ktime_get_ns(). */
@@ -87,6 +92,8 @@ static void read_agg(struct paths_view *v, __u32 i, uint64_t now)
 	if (bpf_map_lookup_elem(v->pins.fd[PIN_AGG_QUEUE], &i, &end))
 		end = 0;
 	v->agg_queue_ns[i] = end > now ? end - now : 0;
+	stats_sum_percpu(v->pins.fd[PIN_DUP_STATS], i, &v->dup[i],
+			 sizeof(v->dup[i]));
 }
 
 static void read_status(struct paths_view *v)
@@ -106,6 +113,8 @@ static void read_status(struct paths_view *v)
 
 _Static_assert(sizeof(struct wf_agg_counters) % sizeof(__u64) == 0,
 	       "wf_agg_counters must be __u64 counters only");
+_Static_assert(sizeof(struct wf_dup_counters) % sizeof(__u64) == 0,
+	       "wf_dup_counters must be __u64 counters only");
 
 void paths_read(struct paths_view *v)
 {

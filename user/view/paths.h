@@ -27,6 +27,8 @@ struct route_view {
 	char to[256]; /* "10.99.0.0/24,fd00:99::/64" */
 	struct wf_route r;
 	bool have_r;
+	struct wf_dup d; /* the route's duplicate selectors and paths */
+	bool have_d;
 };
 
 struct paths_view {
@@ -38,6 +40,8 @@ struct paths_view {
 	struct wf_agg_counters agg[WF_MAX_PATHS];
 	struct wf_agg_path agg_path[WF_MAX_PATHS];
 	uint64_t agg_queue_ns[WF_MAX_PATHS];
+	/* duplicate selectors: copies sent and arrivals kept or dropped */
+	struct wf_dup_counters dup[WF_MAX_PATHS];
 	struct route_view routes[WF_MAX_ROUTES];
 };
 

@@ -93,6 +93,20 @@ static void agg_counter(FILE *o, const char *name, const char *help,
 	}
 }
 
+/* A counter of every path from the duplicator's counts. */
+static void dup_counter(FILE *o, const char *name, const char *help,
+			const struct paths_view *v, size_t field)
+{
+	char l[PROM_LABELS_MAX];
+	__u64 val;
+
+	prom_family(o, name, "counter", help);
+	for (int i = 0; i < v->n; i++) {
+		memcpy(&val, (const char *)&v->dup[i] + field, sizeof(val));
+		prom_u64(o, name, path_labels(l, sizeof(l), &v->st[i]), val);
+	}
+}
+
 /* The modelled queue of each path of an aggregate route. */
 static void agg_queue(FILE *o, const struct paths_view *v)
 {
@@ -203,6 +217,16 @@ void paths_print_metrics(FILE *o, const struct paths_view *v)
 		    "IP bytes of aggregate routes sent by the path.", v,
 		    offsetof(struct wf_agg_counters, bytes));
 	agg_queue(o, v);
+	dup_counter(o, "wirefisher_path_duplicate_copies_total",
+		    "Second copies of selected packets sent by the path.", v,
+		    offsetof(struct wf_dup_counters, copies));
+	dup_counter(o, "wirefisher_path_duplicate_passed_total",
+		    "Selected packets that arrived by the path first and "
+		    "passed.",
+		    v, offsetof(struct wf_dup_counters, passed));
+	dup_counter(o, "wirefisher_path_duplicate_dropped_total",
+		    "Second copies that arrived by the path and were dropped.",
+		    v, offsetof(struct wf_dup_counters, dropped));
 	path_handshakes(o, v);
 	route_paths(o, v);
 }

@@ -128,13 +128,36 @@ static void path_json(FILE *o, const struct paths_view *v, int i)
 	/* The capacity back from ns per byte: exact to a few bit/s. */
 	fprintf(o,
 		",\"aggregate\":{\"capacity_bps\":%.0f,\"delay_ms\":%.3f,"
-		"\"queue_ms\":%.3f,\"packets\":%llu,\"bytes\":%llu}}",
+		"\"queue_ms\":%.3f,\"packets\":%llu,\"bytes\":%llu}",
 		ap->ns_per_byte ? 8e9 * (double)(1ULL << WF_TB_SHIFT) /
 					  (double)ap->ns_per_byte :
 				  0.0,
 		ap->delay_ns / 1e6, v->agg_queue_ns[i] / 1e6,
 		(unsigned long long)agg->packets,
 		(unsigned long long)agg->bytes);
+	fprintf(o,
+		",\"duplicate\":{\"copies\":%llu,\"passed\":%llu,"
+		"\"dropped\":%llu}",
+		(unsigned long long)v->dup[i].copies,
+		(unsigned long long)v->dup[i].passed,
+		(unsigned long long)v->dup[i].dropped);
+	fputc('}', o);
+}
+
+/* "duplicate":[first, second] - the paths selected packets leave by. */
+static void dup_json(FILE *o, const struct paths_view *v, int r)
+{
+	const struct route_view *rv = &v->routes[r];
+
+	fputs("\"duplicate\":[", o);
+	for (int k = 0; rv->have_d && rv->d.n_sel && k < 2; k++) {
+		if (!rv->d.ifindex[k] || rv->d.path[k] >= v->n)
+			continue;
+		if (k && rv->d.ifindex[0])
+			fputc(',', o);
+		json_str(o, v->st[rv->d.path[k]].name);
+	}
+	fputc(']', o);
 }
 
 static void route_json(FILE *o, const struct paths_view *v, int r)
@@ -146,8 +169,9 @@ static void route_json(FILE *o, const struct paths_view *v, int r)
 	json_str(o, rv->to);
 	fprintf(o, ",\"mode\":\"%s\",\"via\":", paths_mode(v, r));
 	json_str(o, paths_active(v, r));
-	fprintf(o, ",\"pinned\":%s,\"usable\":[",
-		paths_pinned(v, r) ? "true" : "false");
+	fprintf(o, ",\"pinned\":%s,", paths_pinned(v, r) ? "true" : "false");
+	dup_json(o, v, r);
+	fputs(",\"usable\":[", o);
 	for (int j = 0; rv->have_r && j < rv->r.n_paths && j < WF_ROUTE_PATHS;
 	     j++) {
 		const struct wf_route_path *p = &rv->r.paths[j];

@@ -21,6 +21,8 @@ const char *const view_pin_names[PIN_N] = {
 	[PIN_AGG_STATS] = "wf_agg_stats",
 	[PIN_AGG_PATHS] = "wf_agg_paths",
 	[PIN_AGG_QUEUE] = "wf_agg_queue",
+	[PIN_DUPS] = "wf_dups",
+	[PIN_DUP_STATS] = "wf_dup_stats",
 };
 
 int view_pins_open(struct view_pins *p, const char *dir, unsigned mask)

@@ -26,6 +26,8 @@ enum view_pin {
 	PIN_AGG_STATS,
 	PIN_AGG_PATHS,
 	PIN_AGG_QUEUE,
+	PIN_DUPS,
+	PIN_DUP_STATS,
 	PIN_N
 };
 
@@ -38,7 +40,7 @@ enum view_pin {
 	(PIN_BIT(PIN_PATH_STATUS) | PIN_BIT(PIN_ROUTES) |                     \
 	 PIN_BIT(PIN_ROUTE_CTL) | PIN_BIT(PIN_STEER4) | PIN_BIT(PIN_STEER6) | \
 	 PIN_BIT(PIN_AGG_STATS) | PIN_BIT(PIN_AGG_PATHS) |                    \
-	 PIN_BIT(PIN_AGG_QUEUE))
+	 PIN_BIT(PIN_AGG_QUEUE) | PIN_BIT(PIN_DUPS) | PIN_BIT(PIN_DUP_STATS))
 
 /* Every name a daemon pins starts so (the HTTP endpoint finds its maps). */
 #define VIEW_PIN_PREFIX "wf_"
