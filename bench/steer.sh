@@ -9,7 +9,9 @@
 #   3. three TCP flows over three tunnels capped at 8 Mbit/s: wirefisher's
 #      spread vs an ECMP multipath route (L4 hash), as a share of the
 #      summed capacity, mean of ROUNDS;
-#   4. one TCP flow over three tunnels, mode aggregate (bench/steer_aggregate.sh).
+#   4. one TCP flow over three tunnels, mode aggregate (bench/steer_aggregate.sh);
+#   5. duplicate selectors: loss over cuts, added latency, BPF cost
+#      (bench/steer_duplicate.sh).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib/e2e.sh"
@@ -105,3 +107,6 @@ echo "  runs: spread ${sp[*]} | ECMP ${ec[*]}"
 # 4. one TCP flow over three tunnels (mode aggregate): its own lab, with
 # every path through a delaying relay.
 bash "$ROOT/bench/steer_aggregate.sh"
+
+# 5. duplicate selectors: zero loss over cuts, added latency, BPF cost.
+bash "$ROOT/bench/steer_duplicate.sh"

@@ -49,7 +49,7 @@
 #define WF_DEDUP_TRIES	   4
 
 /* Returned by wf_dup_egress(): not selected, steer as usual. */
-#define WF_DUP_NO   (-1)
+#define WF_DUP_NO (-1)
 /* A copy moved here by the duplicator: account it, do not steer it. */
 #define WF_DUP_HERE (-2)
 
@@ -172,7 +172,8 @@ static __always_inline __u64 dedup_hash(struct __sk_buff *skb,
 		h = dedup_mix(h, pkt->key.addr_src[i]);
 		h = dedup_mix(h, pkt->key.addr_dst[i]);
 	}
-	h = dedup_mix(h, ((__u64)pkt->len << 16) | ((__u64)pkt->key.proto << 8) |
+	h = dedup_mix(h, ((__u64)pkt->len << 16) |
+				 ((__u64)pkt->key.proto << 8) |
 				 pkt->key.family);
 	if (pkt->key.family == WF_FAMILY_IPV4 &&
 	    !bpf_skb_load_bytes(skb, 4, &idfrag, sizeof(idfrag)))

@@ -118,10 +118,11 @@ static int lab_send(struct lab *l, int egress, __u32 ifindex, int family,
 	pkt_build(&p, &s);
 	opts.data_in = p.buf;
 	opts.data_size_in = p.len;
-	if (bpf_prog_test_run_opts(
-		    bpf_program__fd(egress ? l->skel->progs.wf_tc_egress :
-					     l->skel->progs.wf_tc_ingress),
-		    &opts))
+	if (bpf_prog_test_run_opts(bpf_program__fd(
+					   egress ?
+						   l->skel->progs.wf_tc_egress :
+						   l->skel->progs.wf_tc_ingress),
+				   &opts))
 		return -errno;
 	return (int)opts.retval;
 }
@@ -140,9 +141,8 @@ static struct wf_dup_counters dup_of(struct lab *l, __u32 path)
  * the client arriving by its paths are deduplicated. */
 #define CLIENT "10.96.0.2"
 #define SERVER "10.99.0.1"
-#define IN(l, dev, sport, dport, payload)                                \
-	lab_send(l, 0, (l)->ifx[dev], 4, CLIENT, SERVER, sport, dport, \
-		 payload)
+#define IN(l, dev, sport, dport, payload) \
+	lab_send(l, 0, (l)->ifx[dev], 4, CLIENT, SERVER, sport, dport, payload)
 
 static void dedup_case(struct lab *l)
 {

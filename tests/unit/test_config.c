@@ -183,6 +183,15 @@ static void test_steering_values(void)
 		      st->routes[2].n_paths == 2 &&
 		      st->paths[2].capacity_bps == 4000000,
 	      "route 2");
+	CHECK(st->routes[2].n_dup == 2 && st->routes[2].dup[0].proto == 17 &&
+		      st->routes[2].dup[0].has_dport &&
+		      st->routes[2].dup[0].dport_lo == 5060 &&
+		      st->routes[2].dup[0].dport_hi == 5061 &&
+		      !st->routes[2].dup[0].has_sport &&
+		      st->routes[2].dup[1].src.len == 24 &&
+		      st->routes[2].dup[1].dst.len == 24 &&
+		      st->routes[2].dup[1].sport_lo == 4000,
+	      "route 2 duplicate");
 	/* Path devices are attached (egress at least) without being listed. */
 	CHECK(cfg.n_ifaces == 4 && cfg.ifaces[1].steer && cfg.ifaces[2].steer &&
 		      cfg.ifaces[3].steer && !cfg.ifaces[0].steer,

@@ -202,6 +202,11 @@ void cfg_print_steering(const struct wf_config *cfg, FILE *out)
 		fprintf(out, " via");
 		for (j = 0; j < r->n_paths; j++)
 			fprintf(out, " %s", st->paths[r->paths[j]].name);
+		if (r->n_dup)
+			fprintf(out,
+				"; %d duplicate selector(s): sent by the two "
+				"best paths at once",
+				r->n_dup);
 		fputc('\n', out);
 	}
 }

@@ -265,12 +265,12 @@ static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 			break;
 		case 3:
 			r->has_sport = cfg_get_ports(c, val, sub, &r->sport_lo,
-						 &r->sport_hi);
+						     &r->sport_hi);
 			port_node = val;
 			break;
 		case 4:
 			r->has_dport = cfg_get_ports(c, val, sub, &r->dport_lo,
-						 &r->dport_hi);
+						     &r->dport_hi);
 			port_node = val;
 			break;
 		case 5:

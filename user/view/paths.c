@@ -65,10 +65,9 @@ static void read_routes(struct paths_view *v)
 			v->routes[r].used &&
 			!bpf_map_lookup_elem(v->pins.fd[PIN_ROUTES], &r,
 					     &v->routes[r].r);
-		v->routes[r].have_d =
-			v->routes[r].used &&
-			!bpf_map_lookup_elem(v->pins.fd[PIN_DUPS], &r,
-					     &v->routes[r].d);
+		v->routes[r].have_d = v->routes[r].used &&
+				      !bpf_map_lookup_elem(v->pins.fd[PIN_DUPS],
+							   &r, &v->routes[r].d);
 	}
 }
 
