@@ -6,7 +6,8 @@
 # tunnel in the same run (the target, >= 0.85 of the sum, is measured by
 # bench/steer.sh, not asserted on this shared machine) - every path must
 # carry its share (`paths --json`), and cutting a path mid-flow must leave
-# the flow going over the others. Then 8 + 4 + 2 Mbit/s with the third
+# the flow going over the others, and a reload mid-flow must not stop the
+# aggregation. Then 8 + 4 + 2 Mbit/s with the third
 # path 10 ms slower each way: the bytes follow the capacities (the slow
 # path is used less: only once the others' queues are 10 ms deep), and the
 # flow still beats the fastest path alone.
@@ -84,6 +85,18 @@ wglab_heal 2
 cut=$(cat "$TMP/cut")
 log "path 2 cut 2 s into a ${SECS} s flow: $cut Mbit/s; bytes before $before, after $after"
 check agg_survives_cut python3 -c "import sys; sys.exit(not $cut >= 0.8 * $one)"
+
+# A reload (SIGHUP) in the middle of a flow: the flow goes on aggregated.
+wait_all_up 100
+iperf_mbit 10.99.0.1 5201 $SECS -C cubic > "$TMP/reload" &
+ip_pid=$!
+sleep 2
+kill -HUP "$WF_PID"
+wait "$ip_pid"
+rl=$(cat "$TMP/reload")
+log "reload 2 s into a ${SECS} s flow: $rl Mbit/s"
+check agg_reload_applied grep -q '^wirefisher: reloaded' "$TMP/wf.log"
+check agg_survives_reload python3 -c "import sys; sys.exit(not $rl >= 1.5 * $one)"
 wf_stop
 
 # Unequal: 8 + 4 + 2 Mbit/s, the third path 10 ms slower each way.
