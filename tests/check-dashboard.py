@@ -57,6 +57,12 @@ METRICS = {
     "wirefisher_path_probes_total",
     "wirefisher_path_probes_lost_total",
     "wirefisher_path_handshake_age_seconds",
+    "wirefisher_path_aggregate_packets_total",
+    "wirefisher_path_aggregate_bytes_total",
+    "wirefisher_path_aggregate_queue_seconds",
+    "wirefisher_path_duplicate_copies_total",
+    "wirefisher_path_duplicate_passed_total",
+    "wirefisher_path_duplicate_dropped_total",
     "wirefisher_route_path",                    # {route,path}
     "wirefisher_steered_packets_total",
     "wirefisher_steer_no_path_packets_total",
