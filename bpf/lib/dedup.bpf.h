@@ -184,7 +184,11 @@ static __always_inline __u64 dedup_hash(struct __sk_buff *skb,
 		n = WF_DEDUP_BYTES;
 	for (i = 0; i < WF_DEDUP_BYTES / 8; i++)
 		buf[i] = 0;
-	if (n && off < 0xffff && bpf_skb_load_bytes(skb, off, buf, n))
+	/* ((n - 1) & 63) + 1 is n for n in 1..64, in a form whose bounds
+	 * every verifier tracks (a clamp alone loses them on 6.1). */
+	if (n && off < 0xffff &&
+	    bpf_skb_load_bytes(skb, off, buf,
+			       ((n - 1) & (WF_DEDUP_BYTES - 1)) + 1))
 		return 0;
 	for (i = 0; i < WF_DEDUP_BYTES / 8; i++)
 		h = dedup_mix(h, buf[i]);
