@@ -37,9 +37,9 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 MAKEFLAGS += --no-print-directory
 endif
 
-LIBS_PC := libbpf yaml-0.1 libmicrohttpd
+LIBS_PC := libbpf yaml-0.1 libmicrohttpd libsodium
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
-PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lyaml -lmicrohttpd)
+PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lyaml -lmicrohttpd -lsodium)
 
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g

@@ -10,7 +10,8 @@
  * Maps: wf_ifaces (read: link-layer length), wf_flows (read/write),
  * wf_stats (per-CPU counters); for policing wf_rules, the prefix tries,
  * wf_rule_buckets / wf_keyed (buckets), wf_rule_stats, wf_rule_acct;
- * for steering wf_steer4/6, wf_routes, wf_steer_flows, wf_path_flows.
+ * for steering wf_steer4/6, wf_routes, wf_steer_flows, wf_path_flows,
+ * wf_path_retired, wf_path_left, wf_flowlet, and wf_path_seen (stamps).
  * Does: the rules with no cgroup or process (WF_AT_IFACE: cgroup.bpf.c
  * enforces the others), the parse counters, and flow accounting.
  * Steering: at the egress of a path device (WF_IFACE_STEER) a packet to a
@@ -27,6 +28,7 @@
 #include "lib/compat.bpf.h"
 #include "lib/dedup.bpf.h"
 #include "lib/maps.bpf.h"
+#include "lib/pathrx.bpf.h"
 #include "lib/skb.bpf.h"
 #include "lib/steer.bpf.h"
 #include "lib/verdict.bpf.h"
@@ -114,15 +116,27 @@ static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
 	return TC_ACT_OK;
 }
 
+/*
+ * The path stamps (pathrx.bpf.h) come first, where nothing but skb is live
+ * across the call: later, the call would spill registers into a frame that
+ * is at the stack limit. So a packet steered away from the device the
+ * kernel routed it to is stamped as sent there too (and again where it
+ * leaves): its anchor path counts as carrying traffic, which only means
+ * that its silence is watched.
+ */
 SEC("tc")
 int wf_tc_ingress(struct __sk_buff *skb)
 {
+	if (wf_steer)
+		wf_path_stamp(skb->ifindex, WF_DIR_INGRESS);
 	return tc_handle(skb, WF_DIR_INGRESS);
 }
 
 SEC("tc")
 int wf_tc_egress(struct __sk_buff *skb)
 {
+	if (wf_steer && skb->mark != wf_probe_mark)
+		wf_path_stamp(skb->ifindex, WF_DIR_EGRESS);
 	return tc_handle(skb, WF_DIR_EGRESS);
 }
 

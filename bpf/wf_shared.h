@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define WF_ABI_VERSION 12
+#define WF_ABI_VERSION 13
 
 #define WF_FAMILY_IPV4 4
 #define WF_FAMILY_IPV6 6
@@ -399,6 +399,10 @@ struct wf_path_status {
 	__u64 rate_bps;	       /* the device's transmit rate, bits/s */
 	__u64 changed_unix_ns; /* CLOCK_REALTIME of the last state change */
 	__s64 handshake_age_s; /* WireGuard; -1 when not readable */
+	__u64 quiet_ns;	       /* since the device last received a packet */
+	__u64 suspected;       /* silences that set off a probe burst */
+	__u64 silence_downs;   /* ... whose burst went unanswered: down */
+	__u64 flowlet_moves;   /* spread flows moved off it in an idle gap */
 };
 
 /*
@@ -408,6 +412,19 @@ struct wf_path_status {
 struct wf_route_ctl {
 	__u32 pin;
 	__u32 seq; /* bumped by each switch request */
+};
+
+/*
+ * wf_path_seen[ifindex of a path device]: when the device last sent a
+ * packet that was not a probe, and last received any packet, on the
+ * datapath's clock (CLOCK_MONOTONIC_COARSE). The daemon makes the entries;
+ * the tc programs stamp them (bpf/lib/pathrx.bpf.h). A path that has sent
+ * since it last heard anything, and has heard nothing for longer than its
+ * silence limit, is suspected at once (user/policy/steer.h).
+ */
+struct wf_path_seen {
+	__u64 tx_ns;
+	__u64 rx_ns;
 };
 
 /*

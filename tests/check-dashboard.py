@@ -63,6 +63,11 @@ METRICS = {
     "wirefisher_path_duplicate_copies_total",
     "wirefisher_path_duplicate_passed_total",
     "wirefisher_path_duplicate_dropped_total",
+    "wirefisher_path_quiet_seconds",
+    "wirefisher_path_suspected_total",
+    "wirefisher_path_silence_downs_total",
+    "wirefisher_path_flowlet_moves_total",
+    "wirefisher_route_flowlet_gap_seconds",     # {route}
     "wirefisher_route_path",                    # {route,path}
     "wirefisher_steered_packets_total",
     "wirefisher_steer_no_path_packets_total",

@@ -9,7 +9,7 @@ OUT=${OUT:-build}
 APP=$OUT/wirefisher
 MAN8=tools/wirefisher.8
 MAN5=tools/wirefisher.yaml.5
-COMMANDS="run check stats paths switch reload down"
+COMMANDS="run check stats paths switch reload down mesh"
 failed=0
 
 # result NAME DETAILS: PASS when DETAILS is empty, else FAIL and DETAILS.

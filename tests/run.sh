@@ -24,6 +24,8 @@ DPFUZZ_SECS=${DPFUZZ_SECS:-45}
 # Runner time-outs are multiplied by this: tests/vm/run.sh sets it in its
 # VMs, where TCG makes everything several times slower.
 WF_TIME_SCALE=${WF_TIME_SCALE:-1}
+# What of a runner's output is shown: results and indented details; all of
+# it with WF_SHOW= (tests/vm/guest.sh: the VM's log is lost at power-off).
 log=$(mktemp /tmp/wf-tests.XXXXXX)
 trap 'rm -f "$log"' EXIT
 
@@ -50,7 +52,7 @@ run_step() {
 	echo "== $name"
 	fails=$(grep -c '^FAIL ' "$log")
 	timeout --kill-after=10 $((limit * WF_TIME_SCALE)) "$@" 2>&1 | tee -a "$log" |
-		grep -E '^(PASS|FAIL) |^  ' || true
+		grep -E "${WF_SHOW-^(PASS|FAIL|SKIP) |^  }" || true
 	rc=${PIPESTATUS[0]}
 	# A runner that crashed or timed out is a failure even if it printed
 	# no FAIL line.
@@ -171,6 +173,6 @@ done
 passed=$(grep -c '^PASS ' "$log")
 failed=$(grep -c '^FAIL ' "$log")
 echo
-grep '^FAIL ' "$log" | sed 's/^/  /'
+grep -E '^(FAIL|SKIP) ' "$log" | sed 's/^/  /'
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

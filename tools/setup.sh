@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="make gcc clang libbpf-dev libelf-dev zlib1g-dev libyaml-dev libmicrohttpd-dev
-pkg-config bpftool iproute2 iputils-ping iperf3 util-linux procps python3
+libsodium-dev pkg-config bpftool iproute2 iputils-ping iperf3 util-linux procps python3
 nftables iptables wireguard-go wireguard-tools libclang-rt-dev curl
 prometheus clang-format"
 # The kernel lab (tests/vm/run.sh): qemu, a static busybox, cpio and xz for

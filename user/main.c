@@ -24,7 +24,7 @@ static const struct command {
 	{ "run", cmd_run },	  { "check", cmd_check },
 	{ "stats", cmd_stats },	  { "paths", cmd_paths },
 	{ "switch", cmd_switch }, { "reload", cmd_reload },
-	{ "down", cmd_down },
+	{ "down", cmd_down },	  { "mesh", cmd_mesh },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -82,7 +82,7 @@ static int unknown(const char *word)
 		fprintf(stderr, "; did you mean '%s'?\n", near);
 	else
 		fprintf(stderr, "; commands: run, check, stats, paths, switch, "
-				"reload, down (wirefisher --help)\n");
+				"reload, down, mesh (wirefisher --help)\n");
 	return EXIT_USAGE;
 }
 

@@ -332,6 +332,43 @@ WF_GLOBAL struct {
 	__type(key, __u32);
 	__type(value, __u64[8]);
 } wf_dedup_buf SEC(".maps");
+/*
+ * wf_path_seen: ifindex of a path device -> struct wf_path_seen (last sent,
+ * last received). The daemon makes one entry per present path device (and
+ * deletes it when the device goes); the tc programs only look up and store
+ * (bpf/lib/pathrx.bpf.h). Fixed: twice the paths, for devices re-made.
+ */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * WF_MAX_PATHS);
+	__type(key, __u32);
+	__type(value, struct wf_path_seen);
+} wf_path_seen SEC(".maps");
+
+/*
+ * wf_path_left: path id -> spread flows the datapath moved off the path in
+ * an idle gap (bpf/lib/flowlet.bpf.h); live flows on a path are assigned -
+ * retired - left. Written by the datapath alone; the daemon reads it when a
+ * count of wf_steer_flows starts, as it reads wf_path_flows.
+ */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_MAX_PATHS);
+	__type(key, __u32);
+	__type(value, __u64);
+} wf_path_left SEC(".maps");
+
+/*
+ * wf_flowlet: route id -> the idle gap (ns) after which one of its spread
+ * flows may move to a less loaded path; 0: never. Written by the daemon
+ * (from the paths' measured delays), read by the datapath.
+ */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_MAX_ROUTES);
+	__type(key, __u32);
+	__type(value, __u64);
+} wf_flowlet SEC(".maps");
 
 static __always_inline struct wf_counters *stats_slot(void)
 {

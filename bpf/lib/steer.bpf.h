@@ -49,11 +49,15 @@ static __always_inline int route_find(const struct wf_route *r, __u8 path)
 static __always_inline __u64 path_cost(const struct wf_route_path *p)
 {
 	__u32 id = p->path;
-	__u64 *flows = bpf_map_lookup_elem(&wf_path_flows, &id);
-	__u64 *gone = bpf_map_lookup_elem(&wf_path_retired, &id);
-	__u64 n = flows ? *flows : 0, r = gone ? *gone : 0;
 	__u32 w = p->weight ? p->weight : 1;
+	__u64 *v = bpf_map_lookup_elem(&wf_path_flows, &id);
+	__u64 n = v ? *v : 0, r;
 
+	/* One pointer at a time: fewer registers, no spill (stack limit). */
+	v = bpf_map_lookup_elem(&wf_path_retired, &id);
+	r = v ? *v : 0;
+	v = bpf_map_lookup_elem(&wf_path_left, &id); /* flowlet.bpf.h */
+	r += v ? *v : 0;
 	n = n > r ? n - r : 0;
 
 	/* Flows first: ones starting together have no measured load yet. */
@@ -80,10 +84,13 @@ static __always_inline int route_pick_spread(const struct wf_route *r)
 	return best;
 }
 
+/* Needs path_cost() and route_pick_spread() above. */
+#include "flowlet.bpf.h"
+
 static __always_inline int route_pick(const struct wf_route *r)
 {
 	if (r->mode == WF_MODE_SPREAD && !(r->flags & WF_ROUTE_PINNED))
-		return route_pick_spread(r);
+		return wf_spread_pick(r); /* flowlet.bpf.h */
 	if (r->active < WF_ROUTE_PATHS && r->active < r->n_paths &&
 	    r->paths[r->active].usable)
 		return r->active;
@@ -129,6 +136,7 @@ static __always_inline __u32 steer_packet(const struct wf_pkt *pkt, __u64 now,
 	__u64 *rid;
 	__u32 id;
 	int idx = -1;
+	__u64 idle;
 
 	rid = steer_route_id(&key);
 	if (!rid)
@@ -161,9 +169,13 @@ static __always_inline __u32 steer_packet(const struct wf_pkt *pkt, __u64 now,
 	if (fl) {
 		__sync_fetch_and_add(&fl->bytes, pkt->len);
 		__sync_fetch_and_add(&fl->packets, 1);
+		idle = now > fl->last_ns ? now - fl->last_ns : 0;
 		fl->last_ns = now;
+		/* Last: nothing but r is live across the call (the stack). */
+		if (r->mode == WF_MODE_SPREAD)
+			idx = wf_flowlet_move(r, fl, idx, idle);
 	}
-	if (idx >= WF_ROUTE_PATHS)
+	if (idx < 0 || idx >= WF_ROUTE_PATHS)
 		return 0;
 	return r->paths[idx].ifindex;
 }

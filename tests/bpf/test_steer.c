@@ -242,11 +242,225 @@ static void test_ipv6_and_stay(void)
 	wirefisher_bpf__destroy(skel);
 }
 
+/* ---- flowlets (bpf/lib/flowlet.bpf.h) ---- */
+
+#define MSEC 1000000ULL
+
+static __u64 path_u64(struct bpf_map *map, __u32 path)
+{
+	__u64 v = 0;
+
+	bpf_map__lookup_elem(map, &path, sizeof(path), &v, sizeof(v), 0);
+	return v;
+}
+
+static void set_gap(struct wirefisher_bpf *skel, __u32 route, __u64 gap)
+{
+	CHECK(!bpf_map__update_elem(skel->maps.wf_flowlet, &route,
+				    sizeof(route), &gap, sizeof(gap), BPF_ANY),
+	      "wf_flowlet");
+}
+
+/*
+ * Six flows start while one of three paths is usable; the other two come
+ * up. A flow moves only after an idle gap longer than the route's flowlet
+ * gap, only to a path that leaves it better off: they end 2/2/2 exactly,
+ * and the moves are counted off path 0 (wf_path_left) and onto the others
+ * (wf_path_flows). A flow that never pauses that long never moves.
+ */
+static void test_flowlet_rebalance(void)
+{
+	struct wirefisher_bpf *skel = load_steer();
+	int per[3] = { 0 };
+	__u64 t = 100 * SEC;
+
+	CHECK(skel, "load: %s", strerror(errno));
+	if (!skel)
+		return;
+	add_prefix4(skel, "10.99.0.0", 24, 0);
+	set_route(skel, 0, WF_MODE_SPREAD, 3, 0x1, 0, NULL);
+	set_gap(skel, 0, 50 * MSEC);
+	skel->bss->wf_clock_ns = t;
+	for (__u16 f = 0; f < 6; f++)
+		send4(skel, "10.99.0.9", 4000 + f);
+	for (__u16 f = 0; f < 6; f++)
+		CHECK_EQ_U64(path_of(skel, 4, "10.99.0.9", 4000 + f), 0);
+	set_route(skel, 0, WF_MODE_SPREAD, 3, 0x7, 0, NULL);
+	/* 40 ms later: within the gap, nobody moves. */
+	skel->bss->wf_clock_ns = t += 40 * MSEC;
+	for (__u16 f = 0; f < 6; f++)
+		send4(skel, "10.99.0.9", 4000 + f);
+	for (__u16 f = 0; f < 6; f++)
+		CHECK_EQ_U64(path_of(skel, 4, "10.99.0.9", 4000 + f), 0);
+	/* Flow 4005 keeps sending every 10 ms; the others pause 60 ms. */
+	for (int i = 0; i < 6; i++) {
+		skel->bss->wf_clock_ns = t += 10 * MSEC;
+		send4(skel, "10.99.0.9", 4005);
+	}
+	for (__u16 f = 0; f < 5; f++)
+		send4(skel, "10.99.0.9", 4000 + f);
+	CHECK_EQ_U64(path_of(skel, 4, "10.99.0.9", 4005), 0);
+	for (__u16 f = 0; f < 6; f++)
+		per[path_of(skel, 4, "10.99.0.9", 4000 + f) & 3]++;
+	CHECK(per[0] == 2 && per[1] == 2 && per[2] == 2, "%d/%d/%d", per[0],
+	      per[1], per[2]);
+	CHECK_EQ_U64(path_u64(skel->maps.wf_path_left, 0), 4);
+	CHECK_EQ_U64(path_u64(skel->maps.wf_path_flows, 1), 2);
+	CHECK_EQ_U64(path_u64(skel->maps.wf_path_flows, 2), 2);
+	/* Balanced: another pause moves nothing (no trading back and forth). */
+	skel->bss->wf_clock_ns = t += 200 * MSEC;
+	for (__u16 f = 0; f < 6; f++)
+		send4(skel, "10.99.0.9", 4000 + f);
+	CHECK_EQ_U64(path_u64(skel->maps.wf_path_left, 0), 4);
+	CHECK_EQ_U64(path_u64(skel->maps.wf_path_left, 1), 0);
+	CHECK_EQ_U64(path_u64(skel->maps.wf_path_left, 2), 0);
+	wirefisher_bpf__destroy(skel);
+}
+
+/* Gap 0 (off, or failover): a pause moves nothing. */
+static void test_flowlet_off(void)
+{
+	struct wirefisher_bpf *skel = load_steer();
+	__u64 t = 100 * SEC;
+
+	CHECK(skel, "load: %s", strerror(errno));
+	if (!skel)
+		return;
+	add_prefix4(skel, "10.99.0.0", 24, 0);
+	set_route(skel, 0, WF_MODE_SPREAD, 2, 0x1, 0, NULL);
+	skel->bss->wf_clock_ns = t;
+	send4(skel, "10.99.0.9", 4100);
+	send4(skel, "10.99.0.9", 4101);
+	set_route(skel, 0, WF_MODE_SPREAD, 2, 0x3, 0, NULL);
+	skel->bss->wf_clock_ns = t += 10 * SEC;
+	send4(skel, "10.99.0.9", 4100);
+	send4(skel, "10.99.0.9", 4101);
+	CHECK_EQ_U64(path_of(skel, 4, "10.99.0.9", 4100), 0);
+	CHECK_EQ_U64(path_of(skel, 4, "10.99.0.9", 4101), 0);
+	CHECK_EQ_U64(path_u64(skel->maps.wf_path_left, 0), 0);
+	wirefisher_bpf__destroy(skel);
+}
+
+/* The same over IPv6: a route of the IPv6 trie, one flow moves after a
+ * pause once a second path is usable. */
+static void test_flowlet_ipv6(void)
+{
+	struct wirefisher_bpf *skel = load_steer();
+	struct wf_lpm6 k = { .prefixlen = 64 };
+	__u64 route = 1, t = 100 * SEC;
+	int per[2] = { 0 };
+
+	CHECK(skel, "load: %s", strerror(errno));
+	if (!skel)
+		return;
+	inet_pton(AF_INET6, "fd99::", k.addr);
+	bpf_map__update_elem(skel->maps.wf_steer6, &k, sizeof(k), &route,
+			     sizeof(route), 0);
+	set_route(skel, 1, WF_MODE_SPREAD, 2, 0x1, 0, NULL);
+	set_gap(skel, 1, 20 * MSEC);
+	skel->bss->wf_clock_ns = t;
+	send_mark(skel, 6, "fd99::7", 1000, 0);
+	send_mark(skel, 6, "fd99::7", 1001, 0);
+	set_route(skel, 1, WF_MODE_SPREAD, 2, 0x3, 0, NULL);
+	skel->bss->wf_clock_ns = t += 30 * MSEC;
+	send_mark(skel, 6, "fd99::7", 1000, 0);
+	send_mark(skel, 6, "fd99::7", 1001, 0);
+	per[path_of(skel, 6, "fd99::7", 1000) & 1]++;
+	per[path_of(skel, 6, "fd99::7", 1001) & 1]++;
+	CHECK(per[0] == 1 && per[1] == 1, "%d/%d", per[0], per[1]);
+	CHECK_EQ_U64(path_u64(skel->maps.wf_path_left, 0), 1);
+	wirefisher_bpf__destroy(skel);
+}
+
+/* ---- path stamps (bpf/lib/pathrx.bpf.h) ---- */
+
+static int run_ingress(struct wirefisher_bpf *skel, int family, const char *src)
+{
+	struct pkt p;
+	struct pkt_spec s = { .family = family,
+			      .proto = IPPROTO_UDP,
+			      .src = src,
+			      .dst = family == 4 ? "10.96.0.2" : "fd96::2",
+			      .sport = 5000,
+			      .dport = 1000,
+			      .payload = 100 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	pkt_build(&p, &s);
+	opts.data_in = p.buf;
+	opts.data_size_in = p.len;
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.wf_tc_ingress),
+				   &opts))
+		return -errno;
+	return (int)opts.retval;
+}
+
+static struct wf_path_seen seen_of(struct wirefisher_bpf *skel, __u32 ifx)
+{
+	struct wf_path_seen v = { ~0ULL, ~0ULL };
+
+	bpf_map__lookup_elem(skel->maps.wf_path_seen, &ifx, sizeof(ifx), &v,
+			     sizeof(v), 0);
+	return v;
+}
+
+/*
+ * A path device's entry (made by the daemon) gets the time of the last
+ * packet sent - not a probe - and of the last received, IPv4 and IPv6; a
+ * device with no entry gets none.
+ */
+static void test_path_stamps(void)
+{
+	struct wirefisher_bpf *skel = load_steer();
+	struct wf_path_seen zero = { 0 }, v;
+	__u32 lo = LO_IFINDEX;
+
+	CHECK(skel, "load: %s", strerror(errno));
+	if (!skel)
+		return;
+	skel->bss->wf_clock_ns = 100 * SEC;
+	send4(skel, "10.99.0.5", 1000);
+	run_ingress(skel, 4, "10.99.0.5");
+	CHECK(bpf_map__lookup_elem(skel->maps.wf_path_seen, &lo, sizeof(lo), &v,
+				   sizeof(v), 0) != 0,
+	      "an entry made by the datapath");
+	CHECK(!bpf_map__update_elem(skel->maps.wf_path_seen, &lo, sizeof(lo),
+				    &zero, sizeof(zero), BPF_NOEXIST),
+	      "wf_path_seen");
+	skel->bss->wf_clock_ns = 101 * SEC;
+	send4(skel, "10.99.0.5", 1000);
+	v = seen_of(skel, lo);
+	CHECK_EQ_U64(v.tx_ns, 101 * SEC);
+	CHECK_EQ_U64(v.rx_ns, 0);
+	skel->bss->wf_clock_ns = 102 * SEC;
+	CHECK_EQ_U64(run_ingress(skel, 4, "10.99.0.5"), TC_ACT_OK);
+	v = seen_of(skel, lo);
+	CHECK_EQ_U64(v.tx_ns, 101 * SEC);
+	CHECK_EQ_U64(v.rx_ns, 102 * SEC);
+	/* A probe is no traffic: the silence check must not wait on it. */
+	skel->bss->wf_clock_ns = 103 * SEC;
+	send_mark(skel, 4, "10.99.0.5", 1000, MARK);
+	CHECK_EQ_U64(seen_of(skel, lo).tx_ns, 101 * SEC);
+	/* IPv6, both ways. */
+	skel->bss->wf_clock_ns = 104 * SEC;
+	send_mark(skel, 6, "fd99::7", 1000, 0);
+	skel->bss->wf_clock_ns = 105 * SEC;
+	run_ingress(skel, 6, "fd99::7");
+	v = seen_of(skel, lo);
+	CHECK_EQ_U64(v.tx_ns, 104 * SEC);
+	CHECK_EQ_U64(v.rx_ns, 105 * SEC);
+	wirefisher_bpf__destroy(skel);
+}
+
 const struct t_case steer_cases[] = {
 	{ "steer_failover_sticky", test_failover_sticky },
 	{ "steer_no_usable_path", test_no_usable_path },
 	{ "steer_spread_fills_paths", test_spread_fills_paths },
 	{ "steer_probe_mark_and_pin", test_probe_mark_and_pin },
 	{ "steer_ipv6_and_stay", test_ipv6_and_stay },
+	{ "steer_flowlet_rebalance", test_flowlet_rebalance },
+	{ "steer_flowlet_off", test_flowlet_off },
+	{ "steer_flowlet_ipv6", test_flowlet_ipv6 },
+	{ "steer_path_stamps", test_path_stamps },
 	{ NULL, NULL },
 };

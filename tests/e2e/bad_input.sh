@@ -47,7 +47,7 @@ check bad_not_root_no_libbpf_dump bash -c "! grep -q libbpf <<< \"\$1\"" _ "$out
 
 # A second instance on the same pin directory is refused; the first lives on.
 wf_start "$TMP/good.yaml" || fail bad_second_start "first daemon did not start"
-out=$($IN_A timeout 20 "$WF" -c "$TMP/good.yaml" 2>&1)
+out=$($IN_A timeout $((20 * TS)) "$WF" -c "$TMP/good.yaml" 2>&1)
 rc=$?
 check bad_second_instance_exit [ $rc -eq 1 ]
 check bad_second_instance_message grep -q "another wirefisher (pid $WF_PID) is running on $PIN" <<< "$out"

@@ -144,14 +144,14 @@ done
 # The limited cgroup removed while running: the daemon lives on and says so
 # once; made again at the same path (a new cgroup id), the rule follows it.
 rmdir "$CG/a/child" "$CG/a"
-for ((i = 0; i < 30; i++)); do
+for ((i = 0; i < 30 * TS; i++)); do
 	grep -q "rules\[0\] (cg-a-out): no cgroup" "$TMP/wf.log" && break
 	sleep 0.1
 done
 check cgroup_removed_logged_once [ "$(grep -c "rules\[0\] (cg-a-out): no cgroup" "$TMP/wf.log")" = 1 ]
 check cgroup_removed_daemon_alive kill -0 "$WF_PID"
 mkdir -p "$CG/a"
-for ((i = 0; i < 30; i++)); do
+for ((i = 0; i < 30 * TS; i++)); do
 	grep -q "rules\[0\] (cg-a-out): cgroup is there again" "$TMP/wf.log" && break
 	sleep 0.1
 done

@@ -196,7 +196,7 @@ for ((i = 0; i < 30; i++)); do
 done
 # Carrier back and neighbours resolved (bounded), then more than one of the
 # daemon's 1 s link checks.
-for ((i = 0; i < 20; i++)); do
+for ((i = 0; i < 20 * TS; i++)); do
 	$IN_A ping -c1 -W1 "$IP_B" > /dev/null 2>&1 && break
 	sleep 0.1
 done

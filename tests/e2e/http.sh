@@ -84,7 +84,7 @@ check http_route_path [ "$(metric wirefisher_route_path 'path="p1"')" = 1 ]
 # link-layer address, which getifaddrs() skipped).
 # Measured once a second: wait for it (bounded).
 path_rate() { get "$URL/metrics" | awk '/^wirefisher_path_transmit_bytes_per_second\{path="p1"/ { print ($2 > 0) }'; }
-for ((i = 0; i < 30; i++)); do [ "$(path_rate)" = 1 ] && break; sleep 0.1; done
+for ((i = 0; i < 30 * TS; i++)); do [ "$(path_rate)" = 1 ] && break; sleep 0.1; done
 check http_path_rate_measured [ "$(path_rate)" = 1 ]
 check http_top_flows_bounded [ "$(grep -c '^wirefisher_top_flow_bytes{' "$TMP/metrics")" -le 3 ]
 check http_top_flow_rank1 grep -q '^wirefisher_top_flow_rate_bytes_per_second{rank="1",' "$TMP/metrics"
@@ -168,7 +168,7 @@ assert 3 <= len(lines) <= 40, len(lines)' "$TMP/wf.log"
 
 # A listen address other than loopback needs http.allow_remote: true.
 printf 'interfaces:\n  - name: %s\npin_dir: %s\nhttp:\n  listen: 0.0.0.0:9476\n' "$IF_A" "$PIN-3" > "$TMP/remote.yaml"
-$IN_A timeout 20 "$WF" -c "$TMP/remote.yaml" > "$TMP/remote.log" 2>&1
+$IN_A timeout $((20 * TS)) "$WF" -c "$TMP/remote.yaml" > "$TMP/remote.log" 2>&1
 check http_remote_listen_refused [ $? -eq 1 ]
 check http_remote_listen_message grep -q "http.listen: \"0.0.0.0:9476\" is not a loopback address" "$TMP/remote.log"
 rmdir "$PIN-3" 2>/dev/null
@@ -177,7 +177,7 @@ rmdir "$PIN-3" 2>/dev/null
 # nothing left behind.
 PROGS_BEFORE=$(wf_prog_count)
 printf 'interfaces:\n  - name: %s\npin_dir: %s\n' "$IF_A" "$PIN-2" > "$TMP/two.yaml"
-$IN_A timeout 20 "$WF" -c "$TMP/two.yaml" > "$TMP/two.log" 2>&1
+$IN_A timeout $((20 * TS)) "$WF" -c "$TMP/two.yaml" > "$TMP/two.log" 2>&1
 check http_port_in_use_exit_1 [ $? -eq 1 ]
 check http_port_in_use_message grep -q "http.listen: cannot listen on 127.0.0.1:9475: Address already in use" "$TMP/two.log"
 check http_port_in_use_no_pins [ ! -e "$PIN-2" ]

@@ -29,7 +29,7 @@ flood_range_up || { fail http_bounds_setup "cannot set up the flood's range"; fi
 write_config "$TMP/wf.yaml" "accounting:
   max_flows: $MAX_FLOWS"
 wf_start "$TMP/wf.yaml" || { fail http_bounds_start "daemon did not start"; finish; }
-for ((i = 0; i < 50; i++)); do
+for ((i = 0; i < 50 * TS; i++)); do
 	[ "$(scrape "$URL/health" | cut -d' ' -f1)" = 200 ] && break
 	sleep 0.1
 done
@@ -76,7 +76,7 @@ EOF
 $IN_A python3 "$TMP/idle.py" > "$TMP/idle.out" 2>&1 &
 IDLE_PID=$!
 BG_PIDS+=($IDLE_PID)
-for ((i = 0; i < 50; i++)); do grep -q ready "$TMP/idle.out" && break; sleep 0.1; done
+for ((i = 0; i < 50 * TS; i++)); do grep -q ready "$TMP/idle.out" && break; sleep 0.1; done
 sleep 0.2
 read -r code secs <<< "$(scrape "$URL/metrics")"
 log "a scrape with 80 idle connections open: HTTP $code in $secs s"

@@ -20,7 +20,7 @@ for delay in 0 0.01 0.03 0.06 0.1 0.2 0.4; do
 	done
 	sleep $delay
 	kill -INT $pid
-	if ! wait_gone $pid 100; then
+	if ! wait_gone $pid $((100 * TS)); then
 		kill -KILL $pid
 		fail "life_sigint_at_${delay}s" "still running 10 s after SIGINT: $(cat "$TMP/int.log")"
 		wait $pid
@@ -59,7 +59,7 @@ $IN_A ip addr add "$IP_A/24" dev "$IF_A"
 $IN_B ip addr add "$IP_B/24" dev "$IF_B"
 $IN_A ip link set "$IF_A" up
 $IN_B ip link set "$IF_B" up
-for ((i = 0; i < 30; i++)); do
+for ((i = 0; i < 30 * TS; i++)); do
 	[ "$(grep -c "attached to $IF_A" "$TMP/wf.log")" -ge 2 ] && break
 	sleep 0.1
 done
@@ -80,7 +80,7 @@ printf 'interfaces:\n  - name: %s\n  - name: wfopt0\n    optional: true\npin_dir
 wf_start "$TMP/opt.yaml" || fail life_optional_start "daemon did not start"
 check life_optional_warned grep -q "wfopt0 is not here yet" "$TMP/wf.log"
 $IN_A ip link add wfopt0 type veth peer name wfopt1
-for ((i = 0; i < 30; i++)); do
+for ((i = 0; i < 30 * TS; i++)); do
 	grep -q "attached to wfopt0" "$TMP/wf.log" && break
 	sleep 0.1
 done

@@ -87,7 +87,7 @@ STOPPED=()
 # ---- stderr into a pipe whose reader goes away --------------------------
 $IN_A "$WF" -c "$TMP/c.yaml" > >(head -1 > "$TMP/head.out") 2>&1 &
 WF_PID=$!
-for ((i = 0; i < 100; i++)); do
+for ((i = 0; i < 100 * TS; i++)); do
 	[ -e "$PIN/wf_info" ] && break
 	kill -0 "$WF_PID" 2>/dev/null || break
 	sleep 0.1

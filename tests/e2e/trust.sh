@@ -34,7 +34,7 @@ check pin_other_type_refused grep -q "another layout" <<< "$out"
 running() { [ "$(stats_json 2>/dev/null | json 'd["pid"]' 2>/dev/null)" = "$WF_PID" ]; }
 write_config "$TMP/wf.yaml"
 wf_start "$TMP/wf.yaml"
-for ((i = 0; i < 100; i++)); do running && break; sleep 0.1; done
+for ((i = 0; i < 100 * TS; i++)); do running && break; sleep 0.1; done
 check pin_other_shape_daemon_starts running
 grep -q "stale pins" "$TMP/wf.log" || log "no stale-pin line in: $(cat "$TMP/wf.log")"
 wf_stop

@@ -2,7 +2,8 @@
 # wglab.sh - WireGuard paths between ns A (client) and ns B (server) for the
 # steering tests. Source it after e2e.sh and call netns_up first.
 #
-# Path k (1-based) is a veth underlay plus one wireguard-go tunnel:
+# Path k (1-based) is a veth underlay plus one wireguard-go tunnel (or a
+# kernel WireGuard one, WG_IMPL=kernel):
 #
 #   direct: A u$k 192.168.k.1/24 <-> B u$k 192.168.k.2/24
 #   relay:  A u$k 192.168.k.1/24 <-> R r${k}a 192.168.k.2/24
@@ -34,15 +35,31 @@ RELAY_PID=()	# wf-relay of path k
 PIN_S=$PIN-s	# the server-side daemon's pins
 WF_S_PID=	# ... and its pid
 
+# WG_IMPL=kernel (set before wglab_up): the tunnels are kernel WireGuard
+# devices (`ip link add NAME type wireguard`; Debian's kernels have the
+# module, this host has not: wglab_kernel_ok tells) instead of wireguard-go.
+WG_IMPL=${WG_IMPL:-go}
+
+# wglab_kernel_ok: can this kernel make a WireGuard device? (tried in A)
+wglab_kernel_ok() {
+	modprobe wireguard 2> /dev/null
+	$IN_A ip link add wfkwg0 type wireguard 2> /dev/null || return 1
+	$IN_A ip link del wfkwg0
+}
+
 # wg_start IN NAME: run wireguard-go in a namespace; wait (bounded) for its
-# control socket, which `wg set` needs.
+# control socket, which `wg set` needs. With WG_IMPL=kernel: the device.
 wg_start() {
 	local i
+	if [ "$WG_IMPL" = kernel ]; then
+		$1 ip link add "$2" type wireguard
+		return
+	fi
 	$1 wireguard-go -f "$2" > "$TMP/$2.log" 2>&1 &
 	WG_PIDS+=($!)
 	WG_PID_OF[$2]=$!
 	BG_PIDS+=($!)
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 50 * TS; i++)); do
 		[ -S "/var/run/wireguard/$2.sock" ] && return 0
 		sleep 0.1
 	done
@@ -117,7 +134,7 @@ wglab_client() {
 }
 
 # wglab_up KIND... : build paths 1..N (KIND direct or relay) and wait
-# (bounded, 10 s) until every tunnel and the service address answer.
+# (bounded, 10 s x TS) until every tunnel and the service address answer.
 wglab_up() {
 	local k ns end
 	[ $# -ge 1 ] && [ $# -le 3 ] || { log "wglab_up: 1 to 3 paths"; return 1; }
@@ -146,7 +163,7 @@ wglab_up() {
 	$IN_A ip route add 10.99.0.0/24 dev "${WG_C[1]}" src 10.96.0.2 || return 1
 
 	# The first ping of a tunnel also makes its handshake.
-	end=$((SECONDS + 10))
+	end=$((SECONDS + 10 * TS))
 	for ((k = 1; k <= $#; k++)); do
 		until $IN_A ping -c1 -W1 10.96.$k.1 > /dev/null 2>&1; do
 			[ $SECONDS -lt $end ] || { log "wglab: no ping over tunnel $k"; return 1; }
@@ -179,7 +196,7 @@ wglab_relay() {
 	echo "$*" > "$TMP/relay$k.ctrl"
 	n=$(grep -c '^wf-relay: drop=' "$TMP/relay$k.log")
 	kill -HUP "${RELAY_PID[$k]}" || return 1
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 50 * TS; i++)); do
 		[ "$(grep -c '^wf-relay: drop=' "$TMP/relay$k.log")" -gt "$n" ] && return 0
 		sleep 0.02
 	done

@@ -20,5 +20,6 @@ int main(int argc, char **argv)
 	rc |= t_run("steer", steer_cases, filter);
 	rc |= t_run("prom", prom_cases, filter);
 	rc |= t_run("trust", trust_cases, filter);
+	rc |= t_run("mesh", mesh_cases, filter);
 	return rc;
 }

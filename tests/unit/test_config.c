@@ -163,6 +163,8 @@ static void test_steering_values(void)
 	CHECK(p->unusable_loss == 0.3 && p->factor == 2, "loss, factor");
 	CHECK_EQ_U64(p->hold_ns, 10000000000ULL);
 	CHECK(p->down_after == 4 && p->up_after == 5, "k, m");
+	CHECK_EQ_U64(p->silence_ns, 400000000ULL);
+	CHECK_EQ_U64(st->routes[0].flowlet_ns, 30000000ULL);
 	CHECK(!strcmp(st->on_change, "/usr/local/bin/wf-notify"), "hook");
 	CHECK_EQ_U64(st->max_flows, 4096);
 	CHECK(st->n_paths == 3 && st->n_routes == 3, "%d paths %d routes",

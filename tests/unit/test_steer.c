@@ -245,13 +245,17 @@ struct sim {
 		uint64_t nonce, at;
 	} ans[SIM_PENDING];
 	unsigned n_ans, sent;
+	uint64_t last_rx; /* an answer last reached the prober */
 };
 
 static void sim_feed(struct sim *m, const struct round_result *r, int n,
 		     uint64_t t)
 {
 	for (int i = 0; i < n; i++)
-		if (r[i].late)
+		if (r[i].burst)
+			steer_burst(&m->p, m->pc, r[i].answered, r[i].late,
+				    r[i].rtt_ns, t);
+		else if (r[i].late)
 			steer_late(&m->p, m->pc, r[i].rtt_ns, t);
 		else
 			steer_round(&m->p, m->pc, r[i].answered, r[i].rtt_ns,
@@ -269,6 +273,7 @@ static void sim_answers(struct sim *m, uint64_t t)
 			m->ans[k++] = m->ans[i];
 			continue;
 		}
+		m->last_rx = t;
 		if (rounds_answer(&m->w, m->ans[i].seq, m->ans[i].nonce, t, &r))
 			sim_feed(m, &r, 1, t);
 	}
@@ -417,6 +422,172 @@ static void test_round_overwritten(void)
 	rounds_free(&w);
 }
 
+/* ---- failure noticed from traffic ---- */
+
+/*
+ * The cause seen in the lab: after an outage heals, wireguard-go sends the
+ * packets it held, and the answer to a probe of the outage comes back ~800
+ * ms late. Taken as an RTT sample it held the auto timeout near its 1 s cap
+ * for ~10 s (a second failure was then noticed late). Now a late answer
+ * while down is no sample, and one while up counts at most 4 x the timeout.
+ */
+static void test_outage_late_answer(void)
+{
+	static struct wf_config cfg;
+	const struct wf_cfg_probe *pc;
+	struct steer_path p;
+	uint64_t t = 0, old_t;
+
+	probe_cfg(&cfg, "interval: 200ms");
+	pc = &cfg.steer.probe;
+	steer_path_init(&p, 0);
+	rounds(&p, &cfg, 20, true, MS, &t);
+	CHECK_EQ_U64(steer_timeout(&p, pc), 25 * MS);
+	/* An outage: down after k rounds; its leftover answer, then heal. */
+	rounds(&p, &cfg, 5, false, 0, &t);
+	CHECK_EQ_U64(p.state, WF_PATH_DOWN);
+	steer_late(&p, pc, 800 * MS, t);
+	rounds(&p, &cfg, 2, true, MS, &t);
+	CHECK_EQ_U64(p.state, WF_PATH_UP); /* the late answer + 2 = m */
+	CHECK(steer_timeout(&p, pc) <= 26 * MS, "timeout %llu ms after heal",
+	      (unsigned long long)(steer_timeout(&p, pc) / MS));
+	/* A short outage (not down) with a leftover: at most 4 x timeout. */
+	old_t = steer_timeout(&p, pc);
+	rounds(&p, &cfg, 2, false, 0, &t);
+	steer_late(&p, pc, 800 * MS, t);
+	CHECK_EQ_U64(p.state, WF_PATH_UP);
+	CHECK(steer_timeout(&p, pc) <= 3 * old_t,
+	      "timeout %llu ms after one late answer",
+	      (unsigned long long)(steer_timeout(&p, pc) / MS));
+	/* ... and within 4 s of 1 ms answers, back near the floor. */
+	rounds(&p, &cfg, 20, true, MS, &t);
+	CHECK(steer_timeout(&p, pc) <= 40 * MS, "timeout %llu ms",
+	      (unsigned long long)(steer_timeout(&p, pc) / MS));
+}
+
+static void test_silence_rules(void)
+{
+	static struct wf_config cfg, off, fixed;
+	const struct wf_cfg_probe *pc = &cfg.steer.probe;
+	struct steer_path p;
+	uint64_t t = 0, lim;
+
+	probe_cfg(&cfg, "interval: 200ms");
+	probe_cfg(&off, "silence: off");
+	probe_cfg(&fixed, "silence: 300ms");
+	steer_path_init(&p, 0);
+	CHECK(!steer_suspect(&p, 0, 10 * SECOND, 225 * MS), "probing");
+	rounds(&p, &cfg, 20, true, MS, &t);
+	lim = steer_silence_limit(&p, pc);
+	CHECK_EQ_U64(lim, 225 * MS); /* interval + timeout */
+	CHECK_EQ_U64(steer_silence_limit(&p, &off.steer.probe), 0);
+	CHECK_EQ_U64(steer_silence_limit(&p, &fixed.steer.probe), 300 * MS);
+	CHECK(!steer_suspect(&p, 0, 10 * SECOND, 0), "off");
+	CHECK(!steer_suspect(&p, 0, lim, lim), "at the limit");
+	CHECK(!steer_suspect(&p, 500 * MS, 400 * MS, lim), "idle path");
+	CHECK(steer_suspect(&p, 1 * MS, lim + 1, lim), "silent path");
+	CHECK(!steer_suspect(&p, 1 * MS, lim + 1, lim), "suspected twice");
+	CHECK_EQ_U64(p.suspected, 1);
+	/* Two burst rounds lost, the third answered: cleared, still up. */
+	CHECK(!steer_burst(&p, pc, false, false, 0, t), "changed");
+	CHECK(!steer_burst(&p, pc, false, false, 0, t), "changed");
+	CHECK(!steer_burst(&p, pc, true, false, 2 * MS, t), "changed");
+	CHECK(!p.suspect && p.state == WF_PATH_UP, "not cleared");
+	/* An answer of the normal cadence clears it too; a lost burst round
+	 * after that is moot. */
+	CHECK(steer_suspect(&p, 0, lim + 1, lim), "suspect again");
+	rounds(&p, &cfg, 1, true, MS, &t);
+	CHECK(!p.suspect, "an answer did not clear the suspicion");
+	for (int i = 0; i < STEER_BURST; i++)
+		steer_burst(&p, pc, false, false, 0, t);
+	CHECK_EQ_U64(p.state, WF_PATH_UP);
+	/* Every burst round lost: down at once, counted, m answers to return. */
+	CHECK(steer_suspect(&p, 0, lim + 1, lim), "suspect a third time");
+	for (int i = 0; i < STEER_BURST - 1; i++)
+		CHECK(!steer_burst(&p, pc, false, false, 0, t), "early");
+	CHECK(steer_burst(&p, pc, false, false, 0, t), "no change");
+	CHECK_EQ_U64(p.state, WF_PATH_DOWN);
+	CHECK_EQ_U64(p.silence_downs, 1);
+	CHECK(!steer_suspect(&p, 0, 10 * SECOND, lim), "a down path suspected");
+	rounds(&p, &cfg, 2, true, MS, &t);
+	CHECK_EQ_U64(p.state, WF_PATH_DOWN);
+	rounds(&p, &cfg, 1, true, MS, &t);
+	CHECK_EQ_U64(p.state, WF_PATH_UP);
+}
+
+/*
+ * A path carrying a stream dies at a random moment of its probe cycle, on
+ * a 1 ms clock driven as daemon/detect.c drives it: what it hears is the
+ * answers to its probes (every 200 ms, 5 ms RTT) and nothing else (a
+ * one-way stream). It goes down within limit + burst after its last answer
+ * - 2 x interval after the cut at most - where k rounds took up to timeout
+ * + k intervals (625 ms).
+ */
+static void silence_down(uint64_t cut_phase)
+{
+	static struct wf_config cfg;
+	struct sim *m = calloc(1, sizeof(*m));
+	const struct wf_cfg_probe *pc = &cfg.steer.probe;
+	uint64_t t, dead = 2000 * MS + cut_phase, down_at = 0;
+	uint64_t burst_next = 0;
+	int burst_left = 0;
+	struct round_result r[64];
+
+	probe_cfg(&cfg, "interval: 200ms");
+	m->pc = pc;
+	steer_path_init(&m->p, 0);
+	CHECK(rounds_init(&m->w,
+			  rounds_size(pc->interval_ns, steer_timeout_max(pc)),
+			  100) == 0,
+	      "rounds_init");
+	m->dead_from = dead;
+	for (t = 0; t < dead + 2 * SECOND && !down_at; t += MS) {
+		sim_tick(m, t);
+		/* The stream sends every tick: tx_ago 0. */
+		if (m->last_rx &&
+		    steer_suspect(&m->p, 0, t - m->last_rx,
+				  steer_silence_limit(&m->p, pc))) {
+			burst_left = STEER_BURST;
+			burst_next = t;
+		}
+		if (burst_left && t >= burst_next) {
+			bool over;
+			uint64_t nonce = 0xb0057000ULL + t;
+			uint16_t seq =
+				rounds_open(&m->w, t, steer_timeout(&m->p, pc),
+					    nonce, &over, r);
+
+			if (over)
+				sim_feed(m, r, 1, t);
+			rounds_mark_burst(&m->w, seq);
+			if (t < m->dead_from && m->n_ans < SIM_PENDING)
+				m->ans[m->n_ans++] =
+					(typeof(m->ans[0])){ seq, nonce,
+							     t + SIM_RTT };
+			burst_left--;
+			burst_next = t + steer_burst_gap(&m->p, pc);
+		}
+		if (m->p.state == WF_PATH_DOWN)
+			down_at = t;
+	}
+	CHECK(down_at > dead, "phase %llu ms: down at %.3f s, before the cut",
+	      (unsigned long long)(cut_phase / MS), down_at / 1e9);
+	CHECK(down_at <= dead + 2 * pc->interval_ns,
+	      "phase %llu ms: down %.0f ms after the cut (2 x interval: %.0f)",
+	      (unsigned long long)(cut_phase / MS), (down_at - dead) / 1e6,
+	      2 * pc->interval_ns / 1e6);
+	CHECK(m->p.silence_downs == 1, "phase %llu ms: not the silence",
+	      (unsigned long long)(cut_phase / MS));
+	rounds_free(&m->w);
+	free(m);
+}
+
+static void test_silence_down(void)
+{
+	for (uint64_t ph = 0; ph < 200 * MS; ph += 25 * MS)
+		silence_down(ph);
+}
+
 const struct t_case steer_cases[] = {
 	{ "down_up", test_down_up },
 	{ "late_answers", test_late_answers },
@@ -426,5 +597,8 @@ const struct t_case steer_cases[] = {
 	{ "dead_path_down", test_dead_path_down },
 	{ "round_nonce", test_round_nonce },
 	{ "round_overwritten", test_round_overwritten },
+	{ "outage_late_answer", test_outage_late_answer },
+	{ "silence_rules", test_silence_rules },
+	{ "silence_down", test_silence_down },
 	{ NULL, NULL },
 };

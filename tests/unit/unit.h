@@ -11,5 +11,6 @@ extern const struct t_case policy_cases[];
 extern const struct t_case steer_cases[];
 extern const struct t_case prom_cases[];
 extern const struct t_case trust_cases[];
+extern const struct t_case mesh_cases[];
 
 #endif

@@ -30,9 +30,20 @@ mount -t tmpfs -o mode=1777 tmp /tmp
 if [ -n "$keep" ]; then
 	mkdir -p "$keep" && mount --bind /mnt/wf-repo "$keep"
 fi
+# devtmpfs has no /dev/fd (udev makes it): bash's <(...) needs it.
+ln -sfn /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs shm /dev/shm
+# What udev makes on a booted system and devtmpfs does not: bash's process
+# substitution needs /dev/fd (wg-quick runs `wg setconf IF <(...)`).
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+for i in 0:stdin 1:stdout 2:stderr; do
+	[ -e "/dev/${i#*:}" ] || ln -s "/proc/self/fd/${i%%:*}" "/dev/${i#*:}"
+done
 ip link set lo up
 
 # What the host lacks: the tests probe for netem, fq and kernel WireGuard.
@@ -41,6 +52,9 @@ for m in tun veth wireguard sch_netem sch_fq; do
 done
 
 cd "$WF_VM_REPO" || exit
+# All of each runner's output on the console, not only results: there is
+# no other copy once the VM is off.
+export WF_SHOW=
 echo "wf-vm: kernel $(uname -r), $(nproc) CPUs, layers: $WF_VM_LAYERS"
 # shellcheck disable=SC2086
 tests/run.sh $WF_VM_LAYERS

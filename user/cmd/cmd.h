@@ -26,6 +26,7 @@ int cmd_paths(int argc, char **argv);
 int cmd_switch(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 int cmd_down(int argc, char **argv);
+int cmd_mesh(int argc, char **argv);
 
 /* The keys of the long options with no short form. */
 enum {

@@ -26,7 +26,7 @@ int cmd_run(int argc, char **argv)
 		"then remove every hook and pin it made (unless persist). SIGHUP "
 		"reloads the config.\v"
 		"Commands: run (default), check, reload, down, stats, paths, "
-		"switch. `wirefisher COMMAND --help` describes each.",
+		"switch, mesh. `wirefisher COMMAND --help` describes each.",
 		NULL,
 		NULL,
 		NULL

@@ -425,7 +425,7 @@ static void config_defaults(struct wf_config *cfg, const char *name)
 }
 
 /* Report a libyaml scanner/parser error at its mark. */
-static void report_syntax(struct ctx *c, yaml_parser_t *p)
+void cfg_report_syntax(struct ctx *c, yaml_parser_t *p)
 {
 	yaml_mark_t m = p->problem_mark;
 
@@ -458,7 +458,7 @@ int config_parse(const char *name, const char *text, size_t len,
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		report_syntax(&c, &parser);
+		cfg_report_syntax(&c, &parser);
 		yaml_parser_delete(&parser);
 		return c.errors;
 	}
@@ -473,7 +473,7 @@ int config_parse(const char *name, const char *text, size_t len,
 		parse_root(&c, root, cfg);
 		/* A second document would be silently ignored: refuse it. */
 		if (!yaml_parser_load(&parser, &extra)) {
-			report_syntax(&c, &parser);
+			cfg_report_syntax(&c, &parser);
 		} else {
 			yaml_node_t *r2 = yaml_document_get_root_node(&extra);
 

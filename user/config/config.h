@@ -127,8 +127,15 @@ struct wf_cfg_route {
 	enum wf_steer_mode mode;
 	struct wf_cfg_dup dup[WF_CFG_DUP_SELS]; /* duplicate: */
 	int n_dup;
+	/* spread: a flow idle this long may move to a less loaded path;
+	 * WF_CFG_AUTO: the paths' delay spread + margin, WF_CFG_OFF: never */
+	uint64_t flowlet_ns;
 	struct wf_where where;
 };
+
+/* Durations that may also be `auto` or `off`. */
+#define WF_CFG_AUTO 0
+#define WF_CFG_OFF  UINT64_MAX
 
 /* Probing and scoring; defaults from the smart-routing design. */
 struct wf_cfg_probe {
@@ -148,6 +155,9 @@ struct wf_cfg_probe {
 	uint64_t hold_ns;     /* ... for this long */
 	uint32_t down_after;  /* k lost probes in a row: down */
 	uint32_t up_after;    /* m answered probes in a row: up again */
+	/* A path that sent but heard nothing this long is suspected (a probe
+	 * burst decides); WF_CFG_AUTO: interval + timeout, WF_CFG_OFF. */
+	uint64_t silence_ns;
 };
 
 struct wf_cfg_steering {

@@ -171,6 +171,14 @@ void cfg_print_steering(const struct wf_config *cfg, FILE *out)
 		"steering.score", p->w_rtt, p->rtt_cap, p->w_loss, p->w_jitter,
 		p->jitter_cap, p->unusable_loss * 100, p->factor,
 		(unsigned long long)(p->hold_ns / 1000000));
+	if (p->silence_ns == WF_CFG_OFF)
+		fprintf(out, "%-24s off\n", "steering.probe.silence");
+	else if (p->silence_ns == WF_CFG_AUTO)
+		fprintf(out, "%-24s auto (interval + timeout)\n",
+			"steering.probe.silence");
+	else
+		fprintf(out, "%-24s %llu ms\n", "steering.probe.silence",
+			(unsigned long long)(p->silence_ns / 1000000));
 	for (i = 0; i < st->n_paths; i++) {
 		const struct wf_cfg_path *pa = &st->paths[i];
 
@@ -202,6 +210,13 @@ void cfg_print_steering(const struct wf_config *cfg, FILE *out)
 		fprintf(out, " via");
 		for (j = 0; j < r->n_paths; j++)
 			fprintf(out, " %s", st->paths[r->paths[j]].name);
+		if (r->mode == WF_STEER_SPREAD && r->flowlet_ns == WF_CFG_OFF)
+			fprintf(out, ", flowlet off");
+		else if (r->mode == WF_STEER_SPREAD && r->flowlet_ns)
+			fprintf(out, ", flowlet %llu ms",
+				(unsigned long long)(r->flowlet_ns / 1000000));
+		else if (r->mode == WF_STEER_SPREAD)
+			fprintf(out, ", flowlet auto");
 		if (r->n_dup)
 			fprintf(out,
 				"; %d duplicate selector(s): sent by the two "

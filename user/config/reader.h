@@ -39,6 +39,8 @@ static inline struct wf_where cfg_where(const yaml_node_t *n)
 void __attribute__((format(printf, 4, 5)))
 cfg_report(struct ctx *c, const yaml_node_t *n, const char *path,
 	   const char *fmt, ...);
+/* A libyaml scanner or parser error, at its mark. */
+void cfg_report_syntax(struct ctx *c, yaml_parser_t *p);
 bool cfg_expect_kind(struct ctx *c, const yaml_node_t *n, const char *path,
 		     yaml_node_type_t type, const char *want);
 const char *cfg_scalar(struct ctx *c, const yaml_node_t *n, const char *path);

@@ -49,6 +49,7 @@ void cfg_steering_defaults(struct wf_config *cfg)
 	p->hold_ns = 5000000000ULL;
 	p->down_after = 3;
 	p->up_after = 3;
+	p->silence_ns = WF_CFG_AUTO;
 	cfg->steer.max_flows = 65536;
 }
 
@@ -110,6 +111,24 @@ static void get_timeout(struct ctx *c, yaml_node_t *n, const char *path,
 		cfg_get_duration(c, n, path, out, 1000000ULL, INTERVAL_MAX_NS);
 }
 
+/* A duration in [min, max], or auto (WF_CFG_AUTO) or off (WF_CFG_OFF). */
+static void get_auto_off(struct ctx *c, yaml_node_t *n, const char *path,
+			 uint64_t *out, uint64_t min, uint64_t max)
+{
+	const char *s = cfg_scalar(c, n, path);
+
+	if (s && !strcmp(s, "auto"))
+		*out = WF_CFG_AUTO;
+	else if (s && !strcmp(s, "off"))
+		*out = WF_CFG_OFF;
+	else if (s && (*s < '0' || *s > '9'))
+		cfg_report(c, n, path,
+			   "\"%s\": write a duration (e.g. 300ms), auto or off",
+			   s);
+	else if (s)
+		cfg_get_duration(c, n, path, out, min, max);
+}
+
 /* An SO_MARK: 1 to 0xffffffff, decimal or 0x hex. */
 static void get_mark(struct ctx *c, yaml_node_t *n, const char *path,
 		     uint32_t *out)
@@ -134,13 +153,14 @@ static void get_mark(struct ctx *c, yaml_node_t *n, const char *path,
 static void parse_probe(struct ctx *c, yaml_node_t *n, const char *path,
 			struct wf_cfg_probe *p)
 {
-	static const char *const keys[] = {
-		"interval",	 "timeout",	  "window",
-		"rtt_gain",	 "jitter_gain",	  "mark",
-		"rtt_weight",	 "loss_weight",	  "jitter_weight",
-		"unusable_loss", "switch_factor", "hold",
-		"down_after",	 "up_after",	  NULL
-	};
+	static const char *const keys[] = { "interval",	     "timeout",
+					    "window",	     "rtt_gain",
+					    "jitter_gain",   "mark",
+					    "rtt_weight",    "loss_weight",
+					    "jitter_weight", "unusable_loss",
+					    "switch_factor", "hold",
+					    "down_after",    "up_after",
+					    "silence",	     NULL };
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val;
 	int i = 0, k;
@@ -195,6 +215,10 @@ static void parse_probe(struct ctx *c, yaml_node_t *n, const char *path,
 			break;
 		case 13:
 			cfg_get_u32(c, val, sub, &p->up_after, 1, 100);
+			break;
+		case 14:
+			get_auto_off(c, val, sub, &p->silence_ns,
+				     INTERVAL_MIN_NS, INTERVAL_MAX_NS);
 			break;
 		}
 	}
@@ -485,8 +509,8 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 			const struct wf_cfg_steering *st,
 			struct wf_cfg_route *r)
 {
-	static const char *const keys[] = { "to", "via", "mode", "duplicate",
-					    NULL };
+	static const char *const keys[] = { "to",	 "via",	    "mode",
+					    "duplicate", "flowlet", NULL };
 	yaml_node_t *dup_node = NULL;
 	static const char *const modes[] = { "failover", "spread", "aggregate",
 					     NULL };
@@ -494,6 +518,8 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 	yaml_node_t *val;
 	int i = 0, k, mode = WF_STEER_FAILOVER;
 	bool have_via = false, have_to = false;
+	yaml_node_t *flowlet = NULL;
+	char fsub[PATH_MAXLEN] = "";
 
 	r->where = cfg_where(n);
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
@@ -508,10 +534,20 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 			have_via = true, get_via(c, val, sub, st, r);
 		else if (k == 2)
 			cfg_get_enum(c, val, sub, modes, &mode);
-		else
+		else if (k == 3)
 			dup_node = val, parse_dups(c, val, sub, r);
+		else
+			flowlet = val, snprintf(fsub, sizeof(fsub), "%s", sub);
 	}
 	r->mode = (enum wf_steer_mode)mode;
+	r->flowlet_ns = WF_CFG_AUTO;
+	if (flowlet && r->mode != WF_STEER_SPREAD)
+		cfg_report(c, flowlet, fsub,
+			   "only a spread route moves running flows; "
+			   "drop flowlet: or write mode: spread");
+	else if (flowlet)
+		get_auto_off(c, flowlet, fsub, &r->flowlet_ns, 1000000ULL,
+			     INTERVAL_MAX_NS);
 	check_shares(c, n, path, st, r);
 	if (!have_to)
 		cfg_report(c, n, path,

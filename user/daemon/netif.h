@@ -71,4 +71,12 @@ void netif_wg_query_close(struct wg_query *q);
 /* Has the device a wireguard-go control socket? */
 bool netif_is_wireguard_go(const char *name);
 
+/*
+ * A kernel WireGuard device's handshake age (wgnl.c), asked through
+ * WireGuard's generic netlink family: 0 and *age in seconds (-2: no
+ * handshake yet), or -1: no such family (module not loaded) or the device
+ * is no kernel WireGuard one.
+ */
+int netif_wg_kernel_age(const char *name, long long *age);
+
 #endif /* WF_NETIF_H */

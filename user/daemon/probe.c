@@ -89,13 +89,24 @@ void feed(struct steering *s, int i, const struct round_result *r, int n,
 {
 	for (int k = 0; k < n; k++) {
 		int old = s->paths[i].state;
-		bool changed =
-			r[k].late ?
-				steer_late(&s->paths[i], &s->st->probe,
-					   r[k].rtt_ns, now) :
-				steer_round(&s->paths[i], &s->st->probe,
-					    r[k].answered, r[k].rtt_ns, now);
+		uint64_t downs = s->paths[i].silence_downs;
+		bool changed;
 
+		if (r[k].burst)
+			changed = steer_burst(&s->paths[i], &s->st->probe,
+					      r[k].answered, r[k].late,
+					      r[k].rtt_ns, now);
+		else if (r[k].late)
+			changed = steer_late(&s->paths[i], &s->st->probe,
+					     r[k].rtt_ns, now);
+		else
+			changed = steer_round(&s->paths[i], &s->st->probe,
+					      r[k].answered, r[k].rtt_ns, now);
+		if (s->paths[i].silence_downs != downs)
+			log_info("path %s (%s): no answer to a burst of %d "
+				 "probes after its silence",
+				 s->st->paths[i].name, s->st->paths[i].device,
+				 STEER_BURST);
 		if (changed)
 			path_changed(s, i, old);
 	}
@@ -110,6 +121,8 @@ void follow_device(struct steering *s, int i, uint64_t now)
 	if (ifindex == s->ifindex[i])
 		return;
 	s->ifindex[i] = ifindex;
+	seen_follow(s, i);
+	s->burst_left[i] = 0;
 	prober_close(&s->probes[i]);
 	if (ifindex)
 		open_probe(s, i);

@@ -155,17 +155,31 @@ static void send_echo(const struct prober *p, const struct wf_prefix *t,
 	/* A failed send (device going away, no route) is a lost round. */
 }
 
-int prober_send(struct prober *p, uint64_t now, uint64_t timeout_ns,
-		struct round_result *lost)
+static int send_round(struct prober *p, uint64_t now, uint64_t timeout_ns,
+		      bool burst, struct round_result *lost)
 {
 	uint64_t nonce = random_u64();
 	bool overwritten;
 	uint16_t seq = rounds_open(&p->rounds, now, timeout_ns, nonce,
 				   &overwritten, lost);
 
+	if (burst)
+		rounds_mark_burst(&p->rounds, seq);
 	for (int i = 0; i < p->n_targets; i++)
 		send_echo(p, &p->targets[i], seq, nonce);
 	return overwritten;
+}
+
+int prober_send(struct prober *p, uint64_t now, uint64_t timeout_ns,
+		struct round_result *lost)
+{
+	return send_round(p, now, timeout_ns, false, lost);
+}
+
+int prober_send_burst(struct prober *p, uint64_t now, uint64_t timeout_ns,
+		      struct round_result *lost)
+{
+	return send_round(p, now, timeout_ns, true, lost);
 }
 
 /* The echo reply in buf, or NULL. IPv4 raw sockets include the IP header. */

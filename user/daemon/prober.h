@@ -55,6 +55,10 @@ void prober_close(struct prober *p);
 int prober_send(struct prober *p, uint64_t now, uint64_t timeout_ns,
 		struct round_result *lost);
 
+/* The same for one round of a silence burst (its results say burst). */
+int prober_send_burst(struct prober *p, uint64_t now, uint64_t timeout_ns,
+		      struct round_result *lost);
+
 /* Read (at most PROBER_READS datagrams of) what fd holds; fill up to max
  * results. Returns how many. */
 int prober_read(struct prober *p, int fd, uint64_t now,

@@ -133,11 +133,18 @@ static void walk_begin(struct steering *s, bool forget)
 	struct flow_walk *w = &s->walk;
 	struct timespec ts;
 
-	for (__u32 i = 0; i < (__u32)s->st->n_paths; i++)
+	for (__u32 i = 0; i < (__u32)s->st->n_paths; i++) {
 		if (bpf_map__lookup_elem(s->skel->maps.wf_path_flows, &i,
 					 sizeof(i), &w->assigned[i],
 					 sizeof(w->assigned[i]), 0))
 			w->assigned[i] = 0;
+		/* Flows moved off in idle gaps (flowlet.bpf.h) left it. */
+		if (bpf_map__lookup_elem(s->skel->maps.wf_path_left, &i,
+					 sizeof(i), &w->left[i],
+					 sizeof(w->left[i]), 0))
+			w->left[i] = 0;
+		s->moves[i] = w->left[i];
+	}
 	memset(w->counts, 0, sizeof(w->counts));
 	/* The datapath stamps flows with the coarse clock. */
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
@@ -165,6 +172,8 @@ static void forget_end(struct steering *s)
 				     &zero, sizeof(zero), BPF_ANY);
 		bpf_map__update_elem(s->skel->maps.wf_path_retired, &i,
 				     sizeof(i), &zero, sizeof(zero), BPF_ANY);
+		bpf_map__update_elem(s->skel->maps.wf_path_left, &i, sizeof(i),
+				     &zero, sizeof(zero), BPF_ANY);
 		if ((int)i >= s->st->n_paths)
 			bpf_map__update_elem(s->skel->maps.wf_path_status, &i,
 					     sizeof(i), &none, sizeof(none),
@@ -184,9 +193,10 @@ static void walk_end(struct steering *s)
 		return;
 	}
 	for (__u32 i = 0; i < (__u32)s->st->n_paths; i++) {
-		__u64 retired = w->assigned[i] > w->counts[i] ?
-					w->assigned[i] - w->counts[i] :
-					0;
+		/* live = assigned - retired - left (steer.bpf.h path_cost) */
+		__u64 gone = w->counts[i] + w->left[i];
+		__u64 retired =
+			w->assigned[i] > gone ? w->assigned[i] - gone : 0;
 
 		s->flows[i] = w->counts[i];
 		bpf_map__update_elem(s->skel->maps.wf_path_retired, &i,
@@ -265,7 +275,8 @@ void wg_answer(struct steering *s, int i)
 
 /*
  * Once a second: ask wireguard-go for the handshake age; the answer comes
- * through the main loop's poll (wg_answer). One that did not answer the
+ * through the main loop's poll (wg_answer). A device with no wireguard-go
+ * socket is asked the kernel's WireGuard instead, by generic netlink. One that did not answer the
  * last question in WG_QUERY_NS is not asked again until it has: its
  * accept queue would only fill. The age stays what it was last told.
  */
@@ -273,6 +284,7 @@ static void wg_ask(struct steering *s, int i, uint64_t now)
 {
 	const struct wf_cfg_path *cp = &s->st->paths[i];
 	struct wg_query *q = &s->wg[i];
+	long long age;
 
 	if (q->fd >= 0) {
 		if (now < q->deadline_ns)
@@ -288,8 +300,13 @@ static void wg_ask(struct steering *s, int i, uint64_t now)
 			return; /* still there: keep waiting for this answer */
 		netif_wg_query_close(q);
 	}
-	if (netif_wg_query_start(q, cp->device, now + WG_QUERY_NS))
-		set_hs_age(s, i, -1); /* kernel WireGuard, plain TUN, gone */
+	if (netif_wg_query_start(q, cp->device, now + WG_QUERY_NS) == 0)
+		return;
+	/* No wireguard-go there: kernel WireGuard answers by netlink, at
+	 * once; a plain TUN or a device gone has no age. */
+	if (netif_wg_kernel_age(cp->device, &age))
+		age = -1;
+	set_hs_age(s, i, age);
 }
 
 void measure_paths(struct steering *s, uint64_t now)
@@ -349,6 +366,10 @@ void publish_status(struct steering *s)
 		v.rate_bps = s->rate_bps[i];
 		v.changed_unix_ns = s->changed_unix[i];
 		v.handshake_age_s = s->hs_age[i];
+		v.quiet_ns = s->quiet_ns[i];
+		v.suspected = p->suspected;
+		v.silence_downs = p->silence_downs;
+		v.flowlet_moves = s->moves[i];
 		bpf_map__update_elem(s->skel->maps.wf_path_status, &i,
 				     sizeof(i), &v, sizeof(v), BPF_ANY);
 	}

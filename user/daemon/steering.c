@@ -139,6 +139,18 @@ static bool renumbered(const struct steering *s)
 }
 
 /* Path i's prober, state and counters. -1 on error (logged). */
+/* Where a path's handshake age comes from, for its start-up line. */
+static const char *wg_kind(const char *dev)
+{
+	long long age;
+
+	if (netif_is_wireguard_go(dev))
+		return " (wireguard-go)";
+	if (netif_wg_kernel_age(dev, &age) == 0)
+		return " (kernel WireGuard)";
+	return " (no WireGuard found: no handshake age)";
+}
+
 static int open_path(struct steering *s, int i, uint64_t now, bool quiet)
 {
 	const struct wf_cfg_path *cp = &s->st->paths[i];
@@ -164,9 +176,7 @@ static int open_path(struct steering *s, int i, uint64_t now, bool quiet)
 			 cp->name, cp->device, cp->n_targets,
 			 (unsigned long long)(s->st->probe.interval_ns /
 					      1000000),
-			 !netif_is_wireguard_go(cp->device) ?
-				 " (not wireguard-go: no handshake age)" :
-				 "");
+			 wg_kind(cp->device));
 	return 0;
 }
 
@@ -211,8 +221,11 @@ struct steering *steering_open(const struct wf_config *cfg,
 	for (int r = 0; r < s->st->n_routes; r++) {
 		publish_route(s, r);
 		dup_publish(s, r);
+		publish_flowlet(s, r);
 	}
 	agg_publish(s, now);
+	for (int i = 0; i < s->st->n_paths; i++)
+		seen_follow(s, i);
 	return s;
 }
 
@@ -264,6 +277,8 @@ uint64_t steering_wait_ns(const struct steering *s)
 	if (s->walk.active && now + FLOW_WALK_NS < next)
 		next = now + FLOW_WALK_NS;
 
+	if (silence_next_ns(s) < next)
+		next = silence_next_ns(s);
 	for (int i = 0; i < s->st->n_paths; i++) {
 		uint64_t d = prober_next_deadline(&s->probes[i]);
 
@@ -301,6 +316,8 @@ void steering_run(struct steering *s, const struct pollfd *pfd, int n)
 	for (int i = 0; i < s->st->n_paths; i++)
 		follow_device(s, i, now);
 	probe_paths(s, now);
+	silence_check(s, now);
+	burst_send(s, now);
 	if (now >= s->next_second) {
 		s->next_second = now + SECOND;
 		measure_paths(s, now);
@@ -313,6 +330,7 @@ void steering_run(struct steering *s, const struct pollfd *pfd, int n)
 		decide(s, r, now);
 		publish_route(s, r);
 		dup_publish(s, r);
+		publish_flowlet(s, r);
 	}
 	agg_publish(s, now);
 	publish_status(s);

@@ -43,6 +43,7 @@ struct flow_walk {
 	__u32 token;	      /* hash maps resume at a bucket: a u32 */
 	uint64_t now;	      /* CLOCK_MONOTONIC_COARSE at the start */
 	uint64_t counts[WF_CFG_MAX_PATHS], assigned[WF_CFG_MAX_PATHS];
+	uint64_t left[WF_CFG_MAX_PATHS]; /* wf_path_left at the start */
 	struct wf_flow_key keys[FLOW_BATCH];
 	struct wf_steer_flow vals[FLOW_BATCH];
 };
@@ -83,6 +84,17 @@ struct steering {
 	struct agg_state agg;
 	struct wf_dup dup_written[WF_CFG_MAX_ROUTES]; /* duplicate.c */
 	bool dup_have[WF_CFG_MAX_ROUTES];
+	/* detect.c: silence and bursts, flowlet gaps */
+	int seen_ifindex[WF_CFG_MAX_PATHS]; /* its wf_path_seen entry */
+	bool seen_made[WF_CFG_MAX_PATHS];
+	uint64_t quiet_ns[WF_CFG_MAX_PATHS];   /* heard nothing this long */
+	uint64_t silence_at[WF_CFG_MAX_PATHS]; /* its limit runs out; 0 */
+	int burst_left[WF_CFG_MAX_PATHS];      /* burst rounds to send ... */
+	uint64_t burst_next[WF_CFG_MAX_PATHS]; /* ... the next one then */
+	uint64_t suspect_rx_ago[WF_CFG_MAX_PATHS]; /* silence when suspected */
+	uint64_t moves[WF_CFG_MAX_PATHS];	   /* wf_path_left */
+	uint64_t flowlet_gap[WF_CFG_MAX_ROUTES];
+	bool flowlet_made[WF_CFG_MAX_ROUTES];
 	int fd_path[STEERING_FDS]; /* steering_fds: pfd -> path ... */
 	bool fd_wg[STEERING_FDS];  /* ... and a UAPI query, not a probe */
 };
@@ -113,5 +125,12 @@ void flows_step(struct steering *s);
 void flows_forget(struct steering *s);
 void wg_answer(struct steering *s, int i);
 void publish_status(struct steering *s);
+
+/* detect.c */
+void seen_follow(struct steering *s, int i);
+void silence_check(struct steering *s, uint64_t now);
+void burst_send(struct steering *s, uint64_t now);
+uint64_t silence_next_ns(const struct steering *s);
+void publish_flowlet(struct steering *s, int r);
 
 #endif /* WF_STEERING_INT_H */

@@ -160,6 +160,8 @@ static int slot_attach(struct loader *l, struct loader *prev, int i)
 			 hook_dir_names[d]);
 		if (!(s->dirs & (1u << d)))
 			continue;
+		h->ifindex = ifindex;
+		h->dir = d;
 		prog = bpf_program__fd(d == HOOK_INGRESS ?
 					       l->skel->progs.wf_tc_ingress :
 					       l->skel->progs.wf_tc_egress);
@@ -272,6 +274,30 @@ static void retire(struct loader *l, struct loader *prev)
 	loader_free(prev);
 }
 
+/* Does this set hook (ifindex, dir) with a netlink filter? */
+static bool hooks_legacy(const struct loader *l, int ifindex, int dir)
+{
+	for (int i = 0; i < l->n_slots; i++)
+		if (l->slots[i].ifindex == ifindex &&
+		    l->slots[i].tc[dir].legacy)
+			return true;
+	return false;
+}
+
+/*
+ * Netlink filters of an earlier run (killed, or stopped with persist) on
+ * devices or directions this run does not hook: nothing else would ever
+ * remove them, since they need no pin to stay.
+ */
+void drop_left_filters(struct loader *l)
+{
+	for (int i = 0; i < l->n_left_tc; i++)
+		for (int d = 0; d < 2; d++)
+			if (!hooks_legacy(l, l->left_tc[i], d))
+				hook_tc_legacy_remove_dir(l->left_tc[i], d);
+	l->n_left_tc = 0;
+}
+
 int loader_commit(struct loader *l, struct loader *prev)
 {
 	if (take_cg_hooks(l, prev) || take_tc_hooks(l, prev)) {
@@ -288,6 +314,7 @@ int loader_commit(struct loader *l, struct loader *prev)
 		rescale_buckets(l, prev);
 	if (l->adopt)
 		drop_other_link_pins(l);
+	drop_left_filters(l);
 	if (prev)
 		retire(l, prev);
 	return 0;

@@ -71,6 +71,11 @@ void hook_tc_legacy_remove(int ifindex)
 	tc_legacy_detach(ifindex, HOOK_EGRESS);
 }
 
+void hook_tc_legacy_remove_dir(int ifindex, int dir)
+{
+	tc_legacy_detach(ifindex, dir);
+}
+
 int hook_tc_attach(struct hook *h, int prog_fd, int ifindex, int dir,
 		   bool *no_tcx)
 {
@@ -121,10 +126,29 @@ static bool link_kind_ok(int fd, const char *pin)
 	       info.type == want;
 }
 
+/* The program id of our netlink filter on (ifindex, dir); 0 if none. */
+static __u32 tc_legacy_prog_id(int ifindex, int dir)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = dir == HOOK_INGRESS ? BPF_TC_INGRESS :
+							  BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE,
+		    .priority = TC_PRIORITY);
+
+	return bpf_tc_query(&hook, &opts) ? 0 : opts.prog_id;
+}
+
 int hook_adopt(struct hook *h, const char *dir)
 {
 	int fd = pin_open(dir, h->pin);
 
+	/* No link pinned: on a kernel without tcx the hook an earlier run
+	 * kept is its netlink filter, which needs no pin to stay. */
+	if (fd < 0 && h->ifindex > 0 && tc_legacy_prog_id(h->ifindex, h->dir)) {
+		h->legacy = true;
+		h->from = HOOK_PINNED;
+		return 1;
+	}
 	if (fd < 0)
 		return 0;
 	if (!link_kind_ok(fd, h->pin)) {
@@ -152,6 +176,19 @@ static int link_prog(int link_fd)
 	return bpf_prog_get_fd_by_id(info.prog_id);
 }
 
+/* What the hook runs now, as a new fd of ours; -1 if it cannot be told. */
+static int current_prog(const struct hook *h)
+{
+	if (h->prog >= 0)
+		return fcntl(h->prog, F_DUPFD_CLOEXEC, 0);
+	if (h->fd >= 0)
+		return link_prog(h->fd);
+	if (h->legacy) /* a filter taken over: by id, as link_prog() */
+		return bpf_prog_get_fd_by_id(
+			tc_legacy_prog_id(h->ifindex, h->dir));
+	return -1;
+}
+
 int hook_update(struct hook *h, int prog_fd)
 {
 	int err;
@@ -159,10 +196,7 @@ int hook_update(struct hook *h, int prog_fd)
 	/* Keep what it runs now, for hook_undo(): a program we loaded (the
 	 * running set's) by a reference of our own, else by the link's id. */
 	if (h->old_prog < 0) {
-		h->old_prog = h->prog >= 0 ?
-				      fcntl(h->prog, F_DUPFD_CLOEXEC, 0) :
-			      h->fd >= 0 ? link_prog(h->fd) :
-					   -1;
+		h->old_prog = current_prog(h);
 		h->was = h->prog;
 	}
 	if (h->legacy)

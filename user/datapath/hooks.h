@@ -9,9 +9,12 @@
  * hook and no packet passes unhooked. A pinned link outlives the daemon
  * (persist: true); an unpinned one goes with its last fd.
  *
- * Kernels without tcx (< 6.6) get netlink clsact filters instead, which
- * outlive the process whatever we do: those are replaced in place and
- * deleted by hand.
+ * Kernels without tcx (< 6.6), or WIREFISHER_TC=legacy, get netlink
+ * clsact filters instead (handle and priority 0x5746), which outlive the
+ * process whatever we do: those are replaced in place (NLM_F_REPLACE, one
+ * step as well), deleted by hand on a stop without persist and by
+ * `wirefisher down`, and a restart takes over the ones a killed or
+ * persistent run left (found by query, not by pin).
  */
 #ifndef WF_HOOKS_H
 #define WF_HOOKS_H
@@ -49,7 +52,10 @@ int hook_tc_attach(struct hook *h, int prog_fd, int ifindex, int dir,
 /* Cgroup hook `which` (CG_*) on the cgroup2 directory cg_fd. */
 int hook_cg_attach(struct hook *h, int prog_fd, int cg_fd, int which);
 
-/* Take the link pinned as dir/h->pin, if there is one: 1 taken, 0 none. */
+/*
+ * Take the link pinned as dir/h->pin, if there is one, or (tc, h->ifindex
+ * and h->dir set) our netlink filter left on that device: 1 taken, 0 none.
+ */
 int hook_adopt(struct hook *h, const char *dir);
 
 /*
@@ -76,8 +82,10 @@ void hook_release(struct hook *h, const char *dir, bool keep);
 /* Move a hook to another holder (src keeps its name, nothing else). */
 void hook_move(struct hook *dst, struct hook *src);
 
-/* Delete our netlink filters on ifindex, if any (wirefisher down). */
+/* Delete our netlink filters on ifindex, if any (wirefisher down), or
+ * only the one of direction dir (HOOK_*). */
 void hook_tc_legacy_remove(int ifindex);
+void hook_tc_legacy_remove_dir(int ifindex, int dir);
 
 extern const char *const hook_dir_names[2];
 extern const char *const hook_cg_names[N_CG];

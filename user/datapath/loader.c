@@ -31,6 +31,25 @@
 #include "pin.h"
 #include "wirefisher.skel.h"
 
+/*
+ * WIREFISHER_TC=legacy: netlink clsact filters even where the kernel has
+ * tcx, the path every kernel before 6.6 takes - so that it can be tested
+ * (and used beside tools that expect clsact filters) on newer ones.
+ */
+static bool tc_legacy_wanted(void)
+{
+	const char *v = getenv("WIREFISHER_TC");
+	static bool said;
+
+	if (!v || strcmp(v, "legacy"))
+		return false;
+	if (!said)
+		log_info("WIREFISHER_TC=legacy: tc hooks are netlink clsact "
+			 "filters, not tcx links");
+	said = true;
+	return true;
+}
+
 static void init_slots(struct loader *l)
 {
 	l->n_slots = l->cfg->n_ifaces;
@@ -125,10 +144,12 @@ struct loader *loader_prepare(const struct wf_config *cfg,
 			 hook_cg_names[k]);
 	}
 	init_slots(l);
-	if (prev)
+	if (prev) {
 		l->no_tcx = prev->no_tcx;
-	else
+	} else {
+		l->no_tcx = tc_legacy_wanted();
 		inspect_pins(l);
+	}
 	l->skel = wirefisher_bpf__open();
 	if (!l->skel) {
 		log_error("cannot open the BPF object: %s", strerror(errno));

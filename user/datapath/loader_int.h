@@ -40,6 +40,11 @@ struct loader {
 	int rule_slot[WF_CFG_MAX_RULES];
 	bool rule_fresh[WF_CFG_MAX_RULES];
 	__u64 cg_ids[WF_MAX_RULES]; /* cgroup id each rule last matched */
+	/* Devices an earlier run hooked (its pinned wf_ifaces): netlink
+	 * filters it left there that this run does not replace are deleted
+	 * once it is committed. */
+	int left_tc[256];
+	int n_left_tc;
 };
 
 /* loader.c */
@@ -64,5 +69,6 @@ void rescale_buckets(struct loader *l, const struct loader *prev);
 
 /* attach.c */
 void slot_release(struct loader *l, struct slot *s, bool keep);
+void drop_left_filters(struct loader *l);
 
 #endif /* WF_LOADER_INT_H */

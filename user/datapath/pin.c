@@ -251,6 +251,10 @@ static const struct pin_shape {
 	SHAPE(wf_dups, HASH, __u32, struct wf_dup),
 	SHAPE(wf_dup_stats, PERCPU_ARRAY, __u32, struct wf_dup_counters),
 	SHAPE(wf_agg_stats, PERCPU_ARRAY, __u32, struct wf_agg_counters),
+	SHAPE(wf_dedup, LRU_HASH, struct wf_dedup_key, __u64),
+	SHAPE(wf_path_seen, HASH, __u32, struct wf_path_seen),
+	SHAPE(wf_path_left, ARRAY, __u32, __u64),
+	SHAPE(wf_flowlet, ARRAY, __u32, __u64),
 #undef SHAPE
 };
 

@@ -28,7 +28,8 @@ static const char *const state_maps[] = {
 	"wf_rule_buckets", "wf_keyed",	     "wf_rule_stats", "wf_rule_acct",
 	"wf_sk_owner",	   "wf_steer_flows", "wf_path_flows", "wf_path_retired",
 	"wf_path_status",  "wf_route_ctl",   "wf_frags",      "wf_agg_stats",
-	"wf_agg_queue",	   "wf_dedup",	     "wf_dup_stats",
+	"wf_agg_queue",	   "wf_dedup",	     "wf_dup_stats",  "wf_path_seen",
+	"wf_path_left",
 };
 
 /* ---- state maps: the running set's, or the pinned ones ---- */
@@ -189,10 +190,31 @@ static bool has_link_pins(const char *dir)
 	return found;
 }
 
+/* The devices the earlier run hooked, from its pinned wf_ifaces. */
+static void left_devices(struct loader *l)
+{
+	int fd = pin_open(l->cfg->pin_dir, "wf_ifaces");
+	__u32 key, next;
+	void *prev = NULL;
+	int max = (int)(sizeof(l->left_tc) / sizeof(l->left_tc[0]));
+
+	while (fd >= 0 && l->n_left_tc < max &&
+	       bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		l->left_tc[l->n_left_tc++] = (int)key;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 /*
  * We hold the directory's lock, so whoever pinned there is gone. Hooks it
- * left pinned (persist: true) with this layout: take them over. Pins of
- * another layout, or maps without hooks (a crash without persist): remove.
+ * kept (persist: true) with this layout: take them over - pinned links,
+ * or on a kernel without tcx its netlink filters, which stay attached
+ * with no pin (told by wf_info's persist). Pins of another layout, or
+ * maps without hooks (a crash without persist): remove. Either way the
+ * filters it left on devices this run does not hook go once it runs.
  */
 void inspect_pins(struct loader *l)
 {
@@ -201,7 +223,10 @@ void inspect_pins(struct loader *l)
 	bool have = pin_read_info(dir, &info) == 0;
 	int n;
 
-	if (have && info.abi_version == WF_ABI_VERSION && has_link_pins(dir)) {
+	if (have && info.abi_version == WF_ABI_VERSION)
+		left_devices(l);
+	if (have && info.abi_version == WF_ABI_VERSION &&
+	    (info.persist || has_link_pins(dir))) {
 		l->adopt = true;
 		log_info("taking over the hooks and maps pinned in %s by an "
 			 "earlier run",

@@ -65,6 +65,7 @@ uint16_t rounds_open(struct probe_rounds *w, uint64_t now, uint64_t timeout_ns,
 	if (*overwritten) {
 		lost->answered = false;
 		lost->late = false;
+		lost->burst = r->burst;
 		lost->rtt_ns = 0;
 	}
 	/* The ring holds the last `size` rounds: older ones are gone. */
@@ -73,9 +74,18 @@ uint16_t rounds_open(struct probe_rounds *w, uint64_t now, uint64_t timeout_ns,
 	r->seq = seq;
 	r->nonce = nonce;
 	r->state = ROUND_OPEN;
+	r->burst = false;
 	r->sent_ns = now;
 	r->deadline_ns = now + timeout_ns;
 	return seq;
+}
+
+void rounds_mark_burst(struct probe_rounds *w, uint16_t seq)
+{
+	struct probe_round *r = slot_of(w, seq);
+
+	if (r->seq == seq && r->state == ROUND_OPEN)
+		r->burst = true;
 }
 
 int rounds_answer(struct probe_rounds *w, uint16_t seq, uint64_t nonce,
@@ -87,6 +97,7 @@ int rounds_answer(struct probe_rounds *w, uint16_t seq, uint64_t nonce,
 		return 0;
 	out->answered = true;
 	out->late = r->state == ROUND_EXPIRED;
+	out->burst = r->burst;
 	/* A clock read before the send (the caller's `now`) is no RTT < 0. */
 	out->rtt_ns = now > r->sent_ns ? now - r->sent_ns : 0;
 	r->state = ROUND_FREE;
@@ -118,6 +129,7 @@ int rounds_expire(struct probe_rounds *w, uint64_t now,
 		r->state = ROUND_EXPIRED;
 		out[got].answered = false;
 		out[got].late = false;
+		out[got].burst = r->burst;
 		out[got].rtt_ns = 0;
 		got++;
 	}

@@ -33,6 +33,7 @@ struct probe_round {
 	uint64_t sent_ns, deadline_ns;
 	uint16_t seq;
 	uint8_t state; /* ROUND_* */
+	bool burst;    /* sent by a silence burst (steer_suspect) */
 };
 
 struct probe_rounds {
@@ -45,7 +46,8 @@ struct probe_rounds {
 /* Outcome of one round, for steer_round() / steer_late(). */
 struct round_result {
 	bool answered;
-	bool late; /* the answer to a round already declared lost */
+	bool late;  /* the answer to a round already declared lost */
+	bool burst; /* the round was one of a silence burst */
 	uint64_t rtt_ns;
 };
 
@@ -71,6 +73,9 @@ void rounds_reset(struct probe_rounds *w);
 uint16_t rounds_open(struct probe_rounds *w, uint64_t now, uint64_t timeout_ns,
 		     uint64_t nonce, bool *overwritten,
 		     struct round_result *lost);
+
+/* Mark round seq (just opened) as one of a silence burst. */
+void rounds_mark_burst(struct probe_rounds *w, uint16_t seq);
 
 /*
  * An answer (seq, nonce) at now. Returns 1 with *out filled if it closes a

@@ -77,6 +77,7 @@ static bool round_answered(struct steer_path *p, const struct wf_cfg_probe *pc,
 {
 	p->good_run++;
 	p->lost_run = 0;
+	p->suspect = false; /* heard: whatever burst is out is moot */
 	rtt_sample(p, pc, (double)rtt_ns);
 	/* At start-up nothing has failed yet: the first answer will do. */
 	if (p->state == WF_PATH_PROBING ||
@@ -120,17 +121,111 @@ static void window_unlose(struct steer_path *p, const struct wf_cfg_probe *pc)
 	}
 }
 
+/*
+ * A late answer says the path delivers; how long it took is believed only
+ * in part. After an outage heals, wireguard-go sends the packets it held
+ * during it, and their answers come back late by the outage's length (~800
+ * ms seen): taken as RTT samples, one of them held the auto timeout at its
+ * 1 s cap for ~10 s, so a second failure then was noticed late. So: no
+ * sample while the path is down or suspect (the answer is a leftover of the
+ * outage, as Karn's rule ignores retransmitted segments), and otherwise at
+ * most 4 x the timeout, which still doubles the timeout with each late
+ * answer of a path that really became slower.
+ */
+#define LATE_SAMPLE_MAX 4.0
+
+static bool late_answered(struct steer_path *p, const struct wf_cfg_probe *pc,
+			  uint64_t rtt_ns, uint64_t now)
+{
+	double rtt = (double)rtt_ns;
+
+	p->good_run++;
+	p->lost_run = 0;
+	if (p->state != WF_PATH_DOWN && !p->suspect)
+		rtt_sample(p, pc,
+			   fmin(rtt, LATE_SAMPLE_MAX *
+					     (double)steer_timeout(p, pc)));
+	if (p->state == WF_PATH_PROBING ||
+	    (p->state == WF_PATH_DOWN && p->good_run >= pc->up_after))
+		return set_state(p, WF_PATH_UP, now);
+	return false;
+}
+
 bool steer_late(struct steer_path *p, const struct wf_cfg_probe *pc,
 		uint64_t rtt_ns, uint64_t now)
 {
 	window_unlose(p, pc);
 	if (p->lost)
 		p->lost--;
-	return round_answered(p, pc, rtt_ns, now);
+	return late_answered(p, pc, rtt_ns, now);
+}
+
+uint64_t steer_silence_limit(const struct steer_path *p,
+			     const struct wf_cfg_probe *pc)
+{
+	if (pc->silence_ns == WF_CFG_OFF)
+		return 0;
+	if (pc->silence_ns != WF_CFG_AUTO)
+		return pc->silence_ns;
+	return pc->interval_ns + steer_timeout(p, pc);
+}
+
+bool steer_suspect(struct steer_path *p, uint64_t tx_ago, uint64_t rx_ago,
+		   uint64_t limit)
+{
+	if (!limit || p->state != WF_PATH_UP || p->suspect)
+		return false;
+	/* Sent nothing since it last heard: an idle path, the rounds judge. */
+	if (tx_ago >= rx_ago || rx_ago <= limit)
+		return false;
+	p->suspect = true;
+	p->burst_lost = 0;
+	p->suspected++;
+	return true;
+}
+
+void steer_heard(struct steer_path *p)
+{
+	p->suspect = false;
+}
+
+uint64_t steer_burst_gap(const struct steer_path *p,
+			 const struct wf_cfg_probe *pc)
+{
+	uint64_t gap = steer_timeout(p, pc) / 2, floor = pc->interval_ns / 8;
+
+	/* Spread over an eighth of the interval at least: a stall of a few
+	 * tens of ms (a busy host) must not lose all three. */
+	if (floor < 2000000ULL)
+		floor = 2000000ULL;
+	return gap < floor ? floor : gap;
+}
+
+bool steer_burst(struct steer_path *p, const struct wf_cfg_probe *pc,
+		 bool answered, bool late, uint64_t rtt_ns, uint64_t now)
+{
+	if (late)
+		return late_answered(p, pc, rtt_ns, now);
+	if (answered) {
+		p->suspect = false;
+		rtt_sample(p, pc, (double)rtt_ns);
+		return false;
+	}
+	if (!p->suspect || ++p->burst_lost < STEER_BURST)
+		return false;
+	p->suspect = false;
+	if (p->state != WF_PATH_UP)
+		return false;
+	p->silence_downs++;
+	p->good_run = 0;
+	if (p->lost_run < pc->down_after)
+		p->lost_run = pc->down_after;
+	return set_state(p, WF_PATH_DOWN, now);
 }
 
 bool steer_set_absent(struct steer_path *p, bool absent, uint64_t now)
 {
+	p->suspect = false;
 	if (absent)
 		return set_state(p, WF_PATH_ABSENT, now);
 	if (p->state != WF_PATH_ABSENT)
@@ -289,6 +384,35 @@ bool steer_decide(struct steer_route *r, const struct wf_cfg_route *rc,
 	if (now - r->better_since < st->probe.hold_ns)
 		return false;
 	return move_to(r, best, now);
+}
+
+uint64_t steer_flowlet_gap(const struct steer_route *r,
+			   const struct wf_cfg_route *rc,
+			   const struct wf_cfg_steering *st,
+			   const struct steer_path *paths)
+{
+	double lo = INFINITY, hi = 0, jit = 0, gap;
+	int usable = 0;
+
+	if (rc->mode != WF_STEER_SPREAD || rc->flowlet_ns == WF_CFG_OFF)
+		return 0;
+	if (rc->flowlet_ns != WF_CFG_AUTO)
+		return rc->flowlet_ns;
+	for (int j = 0; j < rc->n_paths; j++) {
+		const struct steer_path *p = &paths[rc->paths[j]];
+
+		if (!steer_route_usable(r, rc, st, paths, j) || !p->have_rtt)
+			continue;
+		usable++;
+		lo = fmin(lo, p->rtt_ns);
+		hi = fmax(hi, p->rtt_ns);
+		jit = fmax(jit, p->jitter_ns);
+	}
+	if (usable < 2)
+		return 0;
+	gap = hi - lo + 4 * jit + (double)STEER_FLOWLET_MARGIN;
+	return gap > (double)STEER_FLOWLET_MAX ? STEER_FLOWLET_MAX :
+						 (uint64_t)gap;
 }
 
 bool steer_route_usable(const struct steer_route *r,

@@ -43,6 +43,10 @@ struct steer_path {
 	uint64_t rounds, lost;
 	uint64_t changed_ns; /* when state last changed (monotonic) */
 	bool stale;	     /* WireGuard handshake too old: not usable */
+	/* Silence (steer_suspect): a burst of probes is out; all lost: down */
+	bool suspect;
+	uint32_t burst_lost;
+	uint64_t suspected, silence_downs; /* how often, for readers */
 };
 
 struct steer_route {
@@ -86,6 +90,46 @@ uint64_t steer_timeout(const struct steer_path *p,
 /* The longest steer_timeout() can be under pc: what rounds_size() needs. */
 uint64_t steer_timeout_max(const struct wf_cfg_probe *pc);
 
+/*
+ * Failure noticed from traffic. A path that has sent since it last heard
+ * anything, and has heard nothing for steer_silence_limit(), is suspected:
+ * the caller sends STEER_BURST probe rounds at once (steer_burst_gap()
+ * apart, each with the usual timeout) and feeds their outcomes to
+ * steer_burst(); if every one is lost the path is down then, not after
+ * down_after rounds of the normal cadence. Any answer clears it.
+ *
+ * The auto limit is interval + timeout: on a healthy path the answer to
+ * the next probe round comes within that of the last packet heard, even
+ * if no other traffic comes back (a one-way stream).
+ */
+#define STEER_BURST 3
+
+/* The silence limit under pc, or 0 when silence detection is off. */
+uint64_t steer_silence_limit(const struct steer_path *p,
+			     const struct wf_cfg_probe *pc);
+
+/*
+ * The path sent at tx_ago ns ago and last heard rx_ago ns ago (UINT64_MAX:
+ * never). Returns true if it becomes suspect now: up, not suspect already,
+ * sent since it last heard, silent for longer than limit.
+ */
+bool steer_suspect(struct steer_path *p, uint64_t tx_ago, uint64_t rx_ago,
+		   uint64_t limit);
+
+/* The suspect path received something (not only a probe's answer): it is
+ * not silent any more; the burst's outcome no longer matters. */
+void steer_heard(struct steer_path *p);
+
+/* The spacing of the burst's rounds: half the timeout, at least an
+ * eighth of the interval (and 2 ms). */
+uint64_t steer_burst_gap(const struct steer_path *p,
+			 const struct wf_cfg_probe *pc);
+
+/* One burst round's outcome (late: answered after its deadline). Returns
+ * true if the state changed. */
+bool steer_burst(struct steer_path *p, const struct wf_cfg_probe *pc,
+		 bool answered, bool late, uint64_t rtt_ns, uint64_t now);
+
 void steer_route_init(struct steer_route *r);
 
 /*
@@ -101,6 +145,20 @@ bool steer_route_usable(const struct steer_route *r,
 			const struct wf_cfg_route *rc,
 			const struct wf_cfg_steering *st,
 			const struct steer_path *paths, int idx);
+
+/*
+ * The flowlet gap of spread route rc now, in ns (0: off): configured, or
+ * auto: the spread of its usable paths' RTTs, plus 4 x their largest
+ * jitter, plus STEER_FLOWLET_MARGIN (two ticks of the datapath's clock and
+ * some). A flow idle that long has nothing left in flight on its path that
+ * a packet on another could overtake. Off with fewer than two usable paths.
+ */
+#define STEER_FLOWLET_MARGIN 10000000ULL /* 10 ms */
+#define STEER_FLOWLET_MAX    1000000000ULL
+uint64_t steer_flowlet_gap(const struct steer_route *r,
+			   const struct wf_cfg_route *rc,
+			   const struct wf_cfg_steering *st,
+			   const struct steer_path *paths);
 
 const char *steer_state_name(int state);
 

@@ -68,6 +68,10 @@ static void read_routes(struct paths_view *v)
 		v->routes[r].have_d = v->routes[r].used &&
 				      !bpf_map_lookup_elem(v->pins.fd[PIN_DUPS],
 							   &r, &v->routes[r].d);
+		if (v->routes[r].used &&
+		    bpf_map_lookup_elem(v->pins.fd[PIN_FLOWLET], &r,
+					&v->routes[r].flowlet_ns))
+			v->routes[r].flowlet_ns = 0;
 	}
 }
 

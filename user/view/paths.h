@@ -29,6 +29,7 @@ struct route_view {
 	bool have_r;
 	struct wf_dup d; /* the route's duplicate selectors and paths */
 	bool have_d;
+	__u64 flowlet_ns; /* spread: the idle gap for a move; 0: none */
 };
 
 struct paths_view {

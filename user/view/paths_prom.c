@@ -122,6 +122,11 @@ static void agg_queue(FILE *o, const struct paths_view *v)
 				 v->agg_queue_ns[i] / 1e9);
 }
 
+static double get_quiet(const struct wf_path_status *s)
+{
+	return s->quiet_ns / 1e9;
+}
+
 /* One sample per path and state, 1 for the state it is in. */
 static void path_states(FILE *o, const struct paths_view *v)
 {
@@ -145,8 +150,9 @@ static void path_handshakes(FILE *o, const struct paths_view *v)
 {
 	char l[PROM_LABELS_MAX];
 
-	prom_family(o, "wirefisher_path_handshake_age_seconds", "gauge",
-		    "Age of the WireGuard session (wireguard-go only).");
+	prom_family(
+		o, "wirefisher_path_handshake_age_seconds", "gauge",
+		"Age of the newest WireGuard handshake (wireguard-go or kernel).");
 	for (int i = 0; i < v->n; i++)
 		if (v->st[i].handshake_age_s >= 0)
 			prom_u64(o, "wirefisher_path_handshake_age_seconds",
@@ -173,6 +179,28 @@ static void route_paths(FILE *o, const struct paths_view *v)
 			 prom_labels(l, sizeof(l), 2, "route", first, "path",
 				     via),
 			 1);
+	}
+}
+
+/* Each spread route's flowlet gap; labelled by its first prefix. */
+static void route_flowlets(FILE *o, const struct paths_view *v)
+{
+	char l[PROM_LABELS_MAX], first[64];
+
+	prom_family(o, "wirefisher_route_flowlet_gap_seconds", "gauge",
+		    "Spread: the idle gap after which a flow may move to a "
+		    "less loaded path (0: none now).");
+	for (int r = 0; r < WF_MAX_ROUTES; r++) {
+		const char *to = v->routes[r].to;
+
+		if (!v->routes[r].used || !v->routes[r].have_r ||
+		    v->routes[r].r.mode != WF_MODE_SPREAD)
+			continue;
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(to, ","),
+			 to);
+		prom_f64(o, "wirefisher_route_flowlet_gap_seconds",
+			 prom_labels(l, sizeof(l), 1, "route", first),
+			 v->routes[r].flowlet_ns / 1e9);
 	}
 }
 
@@ -210,6 +238,19 @@ void paths_print_metrics(FILE *o, const struct paths_view *v)
 		     "Probe rounds with "
 		     "no answer in time.",
 		     v, offsetof(struct wf_path_status, probes_lost));
+	path_gauge(o, "wirefisher_path_quiet_seconds",
+		   "Time since the path device last received a packet.", v,
+		   get_quiet);
+	path_counter(o, "wirefisher_path_suspected_total",
+		     "Silences (sent, heard nothing past the limit) that set "
+		     "off a probe burst.",
+		     v, offsetof(struct wf_path_status, suspected));
+	path_counter(o, "wirefisher_path_silence_downs_total",
+		     "Silences whose probe burst went unanswered: path down.",
+		     v, offsetof(struct wf_path_status, silence_downs));
+	path_counter(o, "wirefisher_path_flowlet_moves_total",
+		     "Spread flows moved off the path in an idle gap.", v,
+		     offsetof(struct wf_path_status, flowlet_moves));
 	agg_counter(o, "wirefisher_path_aggregate_packets_total",
 		    "Packets of aggregate routes sent by the path.", v,
 		    offsetof(struct wf_agg_counters, packets));
@@ -229,4 +270,5 @@ void paths_print_metrics(FILE *o, const struct paths_view *v)
 		    v, offsetof(struct wf_dup_counters, dropped));
 	path_handshakes(o, v);
 	route_paths(o, v);
+	route_flowlets(o, v);
 }

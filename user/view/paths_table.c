@@ -117,14 +117,19 @@ static void path_json(FILE *o, const struct paths_view *v, int i)
 		",\"state\":\"%s\",\"rtt_ms\":%.3f,\"jitter_ms\":%.3f,"
 		"\"loss\":%.4f,\"score\":%.3f,\"flows\":%llu,\"rate_bps\":%llu,"
 		"\"probes_sent\":%llu,\"probes_lost\":%llu,"
-		"\"last_change_unix\":%.3f,\"handshake_age_s\":%lld",
+		"\"last_change_unix\":%.3f,\"handshake_age_s\":%lld,"
+		"\"quiet_ms\":%.1f,\"suspected\":%llu,\"silence_downs\":%llu,"
+		"\"flowlet_moves\":%llu",
 		steer_state_name(s->state), s->rtt_ns / 1e6, s->jitter_ns / 1e6,
 		s->loss_ppm / 1e6,
 		s->score_milli == NO_SCORE ? -1.0 : s->score_milli / 1e3,
 		(unsigned long long)s->flows, (unsigned long long)s->rate_bps,
 		(unsigned long long)s->probes_sent,
 		(unsigned long long)s->probes_lost, s->changed_unix_ns / 1e9,
-		(long long)s->handshake_age_s);
+		(long long)s->handshake_age_s, s->quiet_ns / 1e6,
+		(unsigned long long)s->suspected,
+		(unsigned long long)s->silence_downs,
+		(unsigned long long)s->flowlet_moves);
 	/* The capacity back from ns per byte: exact to a few bit/s. */
 	fprintf(o,
 		",\"aggregate\":{\"capacity_bps\":%.0f,\"delay_ms\":%.3f,"
@@ -169,7 +174,8 @@ static void route_json(FILE *o, const struct paths_view *v, int r)
 	json_str(o, rv->to);
 	fprintf(o, ",\"mode\":\"%s\",\"via\":", paths_mode(v, r));
 	json_str(o, paths_active(v, r));
-	fprintf(o, ",\"pinned\":%s,", paths_pinned(v, r) ? "true" : "false");
+	fprintf(o, ",\"pinned\":%s,\"flowlet_ms\":%.1f,",
+		paths_pinned(v, r) ? "true" : "false", rv->flowlet_ns / 1e6);
 	dup_json(o, v, r);
 	fputs(",\"usable\":[", o);
 	for (int j = 0; rv->have_r && j < rv->r.n_paths && j < WF_ROUTE_PATHS;

@@ -23,6 +23,7 @@ const char *const view_pin_names[PIN_N] = {
 	[PIN_AGG_QUEUE] = "wf_agg_queue",
 	[PIN_DUPS] = "wf_dups",
 	[PIN_DUP_STATS] = "wf_dup_stats",
+	[PIN_FLOWLET] = "wf_flowlet",
 };
 
 int view_pins_open(struct view_pins *p, const char *dir, unsigned mask)
