@@ -94,6 +94,7 @@ BPFT_BIN := $(OUT)/tests/bpf-tests
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(OUT)/tests/%,$(TOOL_SRCS))
 BENCH_BIN := $(OUT)/bench/progbench
+STEERBENCH_BIN := $(OUT)/bench/steerbench
 
 # Sanitizer and fuzzing builds of the host code (tests/run.sh runs both).
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -179,7 +180,7 @@ format:
 	$(Q)clang-format -i --style=file $(FORMAT_SRCS)
 
 bench: setup
-	$(Q)$(MAKE) $(APP) $(TOOL_BINS) $(BENCH_BIN)
+	$(Q)$(MAKE) $(APP) $(TOOL_BINS) $(BENCH_BIN) $(STEERBENCH_BIN)
 	$(Q)bench/overhead.sh
 	$(Q)bench/smallpkt.sh
 	$(Q)bench/police.sh
@@ -240,6 +241,11 @@ $(OUT)/tests/%: $(OUT)/tests/tools/%.o
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BENCH_BIN): bench/progbench.c $(LIB_OBJS) $(SKEL) | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(INC_ALL) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+# The steering programs' cost (bench/steer.sh): aggregate, duplicate, dedup.
+$(STEERBENCH_BIN): bench/steerbench.c $(LIB_OBJS) $(SKEL) | $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(INC_ALL) $< $(LIB_OBJS) $(LDLIBS) -o $@
 

@@ -18,6 +18,9 @@
 #   6. false failovers: bulk TCP both ways over two healthy tunnels (one
 #      capped, so a queue builds) for SOAK_SECS, the silence check off
 #      and on (SOAK_SILENCE).
+#   7. one TCP flow over three tunnels, mode aggregate (bench/steer_aggregate.sh);
+#   8. duplicate selectors: loss over cuts, added latency, BPF cost
+#      (bench/steer_duplicate.sh).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib/e2e.sh"
@@ -26,7 +29,7 @@ SECS=${SECS:-5}
 ROUNDS=${ROUNDS:-5}
 TRIALS=${TRIALS:-20}
 SOAK_SECS=${SOAK_SECS:-600}
-SECTIONS=${SECTIONS:-1 2 3 4 5 6}
+SECTIONS=${SECTIONS:-1 2 3 4 5 6 7 8}
 
 netns_up > /dev/null || exit 1
 wglab_up direct relay relay || exit 1
@@ -249,4 +252,15 @@ if [[ " $SECTIONS " == *" 6 "* ]]; then
 	kill -INT "$WF_S_PID"; wait_gone "$WF_S_PID" 50; WF_S_PID=
 	wglab_uncap 1
 	done
+fi
+
+# 7. one TCP flow over three tunnels (mode aggregate): its own lab, with
+# every path through a delaying relay.
+if [[ " $SECTIONS " == *" 7 "* ]]; then
+	bash "$ROOT/bench/steer_aggregate.sh"
+fi
+
+# 8. duplicate selectors: zero loss over cuts, added latency, BPF cost.
+if [[ " $SECTIONS " == *" 8 "* ]]; then
+	bash "$ROOT/bench/steer_duplicate.sh"
 fi

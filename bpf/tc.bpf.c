@@ -18,10 +18,16 @@
  * Steering: at the egress of a path device (WF_IFACE_STEER) a packet to a
  * steered prefix is first moved to its path's device with bpf_redirect();
  * it is policed and accounted there, at that device's egress, not here.
- * Verdict: WF_DROP (a policing rule refused the packet) -> TC_ACT_SHOT,
- * everything else -> TC_ACT_OK.
+ * Aggregate routes choose that device per packet (lib/aggregate.bpf.h:
+ * wf_agg_paths, wf_agg_queue, wf_agg_stats, wf_agg_hop); packets a route's
+ * duplicate selectors pick are also cloned to a second path, and at the
+ * ingress of path devices their second copies are dropped (lib/dedup.bpf.h:
+ * wf_dups, wf_dedup, wf_dup_stats, wf_dedup_buf).
+ * Verdict: WF_DROP (a policing rule refused the packet) or a duplicate's
+ * second copy -> TC_ACT_SHOT, everything else -> TC_ACT_OK.
  */
 #include "lib/compat.bpf.h"
+#include "lib/dedup.bpf.h"
 #include "lib/maps.bpf.h"
 #include "lib/pathrx.bpf.h"
 #include "lib/skb.bpf.h"
@@ -79,6 +85,14 @@ static __always_inline int tc_steer(struct __sk_buff *skb, struct wf_pkt *pkt)
 
 	if (!c)
 		return -1;
+	if (wf_dup_on) {
+		int act = wf_dup_egress(skb, pkt);
+
+		if (act == WF_DUP_HERE)
+			return -1;
+		if (act != WF_DUP_NO)
+			return act;
+	}
 	to = steer_packet(pkt, wf_now(), c);
 	if (!to || to == skb->ifindex)
 		return -1;
@@ -94,6 +108,9 @@ static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
 
 	if (parse < 0)
 		return TC_ACT_OK;
+	if (parse == WF_PARSE_OK && wf_dup_on && dir == WF_DIR_INGRESS &&
+	    (flags & WF_IFACE_STEER) && wf_dup_ingress(skb, &pkt))
+		return TC_ACT_SHOT;
 	if (parse == WF_PARSE_OK && wf_steer && dir == WF_DIR_EGRESS &&
 	    (flags & WF_IFACE_STEER) && skb->mark != wf_probe_mark) {
 		int act = tc_steer(skb, &pkt);

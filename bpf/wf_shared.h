@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define WF_ABI_VERSION 12
+#define WF_ABI_VERSION 13
 
 #define WF_FAMILY_IPV4 4
 #define WF_FAMILY_IPV6 6
@@ -292,8 +292,9 @@ struct wf_ifcache {
 #define WF_ROUTE_PATHS 8  /* paths one route may use */
 #define WF_NO_PATH     0xff
 
-#define WF_MODE_FAILOVER 0
-#define WF_MODE_SPREAD	 1
+#define WF_MODE_FAILOVER  0
+#define WF_MODE_SPREAD	  1
+#define WF_MODE_AGGREGATE 2 /* every flow over all usable paths */
 
 #define WF_ROUTE_PINNED 0x1 /* `wirefisher switch --via`: active is fixed */
 
@@ -337,6 +338,69 @@ struct wf_steer_flow {
 	__u32 route;
 	__u8 path; /* id in the config's path list */
 	__u8 pad[3];
+};
+
+/*
+ * Aggregate routes (bpf/lib/aggregate.bpf.h). wf_agg_paths[path id],
+ * written by the daemon for the paths of aggregate routes: the path's
+ * declared capacity as transmit time per byte, and its one-way base delay.
+ */
+struct wf_agg_path {
+	__u64 ns_per_byte; /* (1e9 << WF_TB_SHIFT) / capacity in bytes/s;
+			    * 0: not in an aggregate route */
+	__u64 delay_ns;	   /* half the lowest RTT the prober saw lately */
+};
+
+/* wf_agg_stats[path id], per CPU: what aggregate routes sent by a path. */
+struct wf_agg_counters {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/*
+ * Duplicated traffic (bpf/lib/dedup.bpf.h). One selector: the packets a
+ * route sends twice, matched as a rule's match is (a zero mask or a zero
+ * field: any). Addresses in network byte order, ports in host order.
+ */
+#define WF_DUP_SELS 4
+
+struct wf_dup_sel {
+	__u32 src[4], src_mask[4];
+	__u32 dst[4], dst_mask[4];
+	__u16 sport_lo, sport_hi;
+	__u16 dport_lo, dport_hi;
+	__u8 family; /* WF_FAMILY_*, 0: either */
+	__u8 proto;  /* 0: any */
+	__u8 pad[6];
+};
+
+/*
+ * wf_dups[route id], written by the daemon as one value (a hash without
+ * preallocation, as wf_routes): the selectors, and the two best usable
+ * paths a selected packet leaves by - the first as the original, the
+ * second as a copy (ifindex 0: only one path is usable, no copy).
+ */
+struct wf_dup {
+	__u32 ifindex[2];
+	__u8 path[2]; /* path ids of ifindex[] */
+	__u8 n_sel;
+	__u8 pad;
+	__u32 pad2;
+	struct wf_dup_sel sel[WF_DUP_SELS];
+};
+
+/* wf_dedup: one packet content (hash) of one route, recently seen. */
+struct wf_dedup_key {
+	__u64 hash;
+	__u32 route;
+	__u32 pad;
+};
+
+/* wf_dup_stats[path id], per CPU. */
+struct wf_dup_counters {
+	__u64 copies;  /* second copies sent by the path */
+	__u64 passed;  /* selected packets that arrived by it and passed */
+	__u64 dropped; /* ... arrived by it as another path's duplicate */
 };
 
 #define WF_PATH_DOWN	0

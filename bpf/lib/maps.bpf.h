@@ -60,6 +60,8 @@ WF_GLOBAL const volatile __u64 wf_cc_rules WF_INIT(0);
 WF_GLOBAL const volatile __u32 wf_steer WF_INIT(0);
 /* Packets with this mark (the prober's) are never steered. */
 WF_GLOBAL const volatile __u32 wf_probe_mark WF_INIT(0);
+/* Some route duplicates packets: path devices copy and deduplicate. */
+WF_GLOBAL const volatile __u32 wf_dup_on WF_INIT(0);
 /* Tests only: read the time from wf_clock_ns instead of the kernel clock. */
 WF_GLOBAL const volatile __u32 wf_test_clock WF_INIT(0);
 WF_GLOBAL __u64 wf_clock_ns;
@@ -319,6 +321,86 @@ WF_GLOBAL struct {
 	__type(value, struct wf_route_ctl);
 } wf_route_ctl SEC(".maps");
 
+/* ---- aggregate routes (bpf/lib/aggregate.bpf.h) ---- */
+
+/* path id -> its capacity and base delay; written by the daemon only. */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_MAX_PATHS);
+	__type(key, __u32);
+	__type(value, struct wf_agg_path);
+} wf_agg_paths SEC(".maps");
+
+/*
+ * path id -> when the modelled queue of the path empties (bpf_ktime_get_ns),
+ * written by the datapath only, by compare-and-swap; readers may look.
+ */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WF_MAX_PATHS);
+	__type(key, __u32);
+	__type(value, __u64);
+} wf_agg_queue SEC(".maps");
+
+/*
+ * key 0 -> the move the aggregate scheduler or the duplicator just made on
+ * this CPU (see aggregate.bpf.h), so that the moved packet is not steered
+ * again at the egress it was moved to. Datapath only; per CPU.
+ */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} wf_agg_hop SEC(".maps");
+
+/* path id -> what aggregate routes sent by it, per CPU; readers sum. */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, WF_MAX_PATHS);
+	__type(key, __u32);
+	__type(value, struct wf_agg_counters);
+} wf_agg_stats SEC(".maps");
+
+/* ---- duplicated traffic (bpf/lib/dedup.bpf.h) ---- */
+
+/* route id -> struct wf_dup; written by the daemon as one value. */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, WF_MAX_ROUTES);
+	__type(key, __u32);
+	__type(value, struct wf_dup);
+} wf_dups SEC(".maps");
+
+/*
+ * Packet contents recently received by path devices -> how many times each
+ * of the route's paths delivered it and when last (dedup.bpf.h); datapath
+ * only, by compare-and-swap. LRU: an entry matters for WF_DEDUP_WINDOW_NS;
+ * sized by steering.max_flows.
+ */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct wf_dedup_key);
+	__type(value, __u64);
+} wf_dedup SEC(".maps");
+
+/* path id -> copies sent, copies passed and dropped on arrival; per CPU. */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, WF_MAX_PATHS);
+	__type(key, __u32);
+	__type(value, struct wf_dup_counters);
+} wf_dup_stats SEC(".maps");
+
+/* key 0 -> 64 bytes of scratch for the dedup hash; per CPU. */
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[8]);
+} wf_dedup_buf SEC(".maps");
 /*
  * wf_path_seen: ifindex of a path device -> struct wf_path_seen (last sent,
  * last received). The daemon makes one entry per present path device (and

@@ -11,6 +11,7 @@
 #ifndef WF_STEER_BPF_H
 #define WF_STEER_BPF_H
 
+#include "aggregate.bpf.h"
 #include "maps.bpf.h"
 #include "parse.bpf.h"
 
@@ -146,6 +147,13 @@ static __always_inline __u32 steer_packet(const struct wf_pkt *pkt, __u64 now,
 		return 0;
 	key.dir = WF_DIR_EGRESS;
 	key.ifindex = 0;
+	if (r->mode == WF_MODE_AGGREGATE && !(r->flags & WF_ROUTE_PINNED)) {
+		__u32 to = wf_agg_pick(pkt->len, id, pkt->key.ifindex);
+
+		if (!to)
+			c->steer_no_path++;
+		return to;
+	}
 	fl = bpf_map_lookup_elem(&wf_steer_flows, &key);
 	if (fl && fl->route == id && !(r->flags & WF_ROUTE_PINNED))
 		idx = route_find(r, fl->path);

@@ -29,6 +29,8 @@ extern const struct t_case cgroup_cases[];
 extern const struct t_case hooks_cases[];
 extern const struct t_case bypass_cases[];
 extern const struct t_case nf_cases[];
+extern const struct t_case agg_cases[];
+extern const struct t_case dedup_cases[];
 
 /* Move this process into cgroup dir (a path); 0 or -1 with errno. */
 static inline int cg_join(const char *dir)

@@ -20,5 +20,7 @@ int main(int argc, char **argv)
 	rc |= t_run("bpf", hooks_cases, filter);
 	rc |= t_run("bpf", bypass_cases, filter);
 	rc |= t_run("bpf", nf_cases, filter);
+	rc |= t_run("bpf", agg_cases, filter);
+	rc |= t_run("bpf", dedup_cases, filter);
 	return rc;
 }

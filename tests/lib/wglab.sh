@@ -253,7 +253,10 @@ wglab_down() {
 # route 10.99.0.0/24, probe the server's tunnel addresses) or B (SIDE s:
 # route 10.96.0.2, probe the client's), over the paths numbered in PATHS
 # ("1 2"), path k with priority k-1 unless MODE ends in "-equal"; PROBE is
-# the probe: mapping's content, EXTRA one more steering: line.
+# the probe: mapping's content, EXTRA one more steering: line. With
+# STEER_CAPS set ("8mbit 4mbit 2mbit", by path number) each path declares
+# that capacity; with STEER_DUP set (a selector, "{ proto: udp, dport: 9 }")
+# the route duplicates what it picks.
 steer_yaml() {
 	local pin=$1 side=$2 mode=${3%-equal} k names=() prio=0
 	local to=10.99.0.0/24 far=1 dev
@@ -267,11 +270,13 @@ steer_yaml() {
 		dev=${WG_C[$k]}
 		[ "$side" = s ] && dev=${WG_S[$k]}
 		[ "$3" = "${3%-equal}" ] && prio=$((k - 1))
-		echo "    - { name: p$k, device: $dev, targets: [10.96.$k.$far], priority: $prio }"
+		local cap=
+		[ -n "${STEER_CAPS:-}" ] && cap=", capacity: $(cut -d' ' -f"$k" <<< "$STEER_CAPS")"
+		echo "    - { name: p$k, device: $dev, targets: [10.96.$k.$far], priority: $prio$cap }"
 		names+=("p$k")
 	done
 	local IFS=,
-	echo "  routes: [ { to: $to, via: [${names[*]}], mode: $mode } ]"
+	echo "  routes: [ { to: $to, via: [${names[*]}], mode: $mode${STEER_DUP:+, duplicate: $STEER_DUP} } ]"
 }
 
 # wf_server_start CONFIG: the far end's daemon, in B, steering the replies

@@ -12,6 +12,11 @@
  * Both print one line of key=value pairs: datagrams, payload bytes, and for
  * recv the payload rate between the first and the last datagram and the
  * longest silence between two datagrams (an outage, for failover tests).
+ * A payload of 16 bytes or more starts with the datagram's sequence number
+ * (1..COUNT) and its send time (CLOCK_MONOTONIC ns, which namespaces
+ * share): recv then also prints how many distinct datagrams came, how many
+ * came more than once, and the one-way latency (median, 99th percentile,
+ * worst).
  * Loops are bounded by COUNT and, for recv, by the idle timeout.
  */
 #include <arpa/inet.h>
@@ -116,6 +121,13 @@ static int do_send(int argc, char **argv)
 		 * firewall's drop (EPERM, nftables output) is a sent datagram
 		 * that did not get out: count it and go on.
 		 */
+		if (size >= 16) {
+			unsigned long long seq = (unsigned long long)i + 1,
+					   t = now_ns();
+
+			memcpy(buf, &seq, 8);
+			memcpy(buf + 8, &t, 8);
+		}
 		while (send(fd, buf, (size_t)size, 0) < 0 && errno != EPERM)
 			if (errno != ENOBUFS && errno != EAGAIN &&
 			    errno != ECONNREFUSED)
@@ -126,6 +138,14 @@ static int do_send(int argc, char **argv)
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a,
+			   y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int do_recv(int argc, char **argv)
 {
 	struct sockaddr_storage addr;
@@ -134,12 +154,21 @@ static int do_recv(int argc, char **argv)
 	unsigned long long first = 0, last = 0, gap = 0;
 	static char buf[65536];
 	int af, fd, one = 1, rcvbuf = 8 << 20;
+	long distinct = 0, dups = 0, nlat = 0;
+	unsigned char *seen;
+	unsigned long long *lat;
 
 	if (argc < 4)
 		return 2;
 	af = make_addr(argv[0], atoi(argv[1]), &addr, &alen);
 	count = atol(argv[2]);
 	idle_ms = atol(argv[3]);
+	if (count < 0 || count > 100000000)
+		return 2;
+	seen = calloc((size_t)count + 1, 1);
+	lat = calloc((size_t)count + 1, sizeof(*lat));
+	if (!seen || !lat)
+		die("calloc");
 	fd = socket(af, SOCK_DGRAM, 0);
 	if (fd < 0)
 		die("socket");
@@ -166,13 +195,39 @@ static int do_recv(int argc, char **argv)
 			first = last;
 		got++;
 		bytes += n;
+		if (n >= 16) {
+			unsigned long long seq, t;
+
+			memcpy(&seq, buf, 8);
+			memcpy(&t, buf + 8, 8);
+			if (seq >= 1 && seq <= (unsigned long long)count &&
+			    seen[seq]) {
+				dups++;
+				continue;
+			}
+			/* ... or a datagram of another sender: a new one */
+			if (seq >= 1 && seq <= (unsigned long long)count)
+				seen[seq] = 1;
+			if (nlat <= count && last >= t)
+				lat[nlat++] = last - t;
+		}
+		distinct++;
 	}
 	printf("received=%ld payload_bytes=%ld secs=%.6f rate_payload_Bps=%.0f "
-	       "max_gap_ms=%.1f\n",
+	       "max_gap_ms=%.1f distinct=%ld dups=%ld",
 	       got, bytes, (double)(last - first) / 1e9,
 	       last > first ? (double)bytes * 1e9 / (double)(last - first) :
 			      0.0,
-	       (double)gap / 1e6);
+	       (double)gap / 1e6, distinct, dups);
+	if (nlat) {
+		qsort(lat, (size_t)nlat, sizeof(*lat), cmp_u64);
+		printf(" lat_p50_us=%.1f lat_p99_us=%.1f lat_max_us=%.1f",
+		       lat[nlat / 2] / 1e3, lat[(nlat * 99) / 100] / 1e3,
+		       lat[nlat - 1] / 1e3);
+	}
+	printf("\n");
+	free(seen);
+	free(lat);
 	return 0;
 }
 

@@ -167,7 +167,7 @@ static void test_steering_values(void)
 	CHECK_EQ_U64(st->routes[0].flowlet_ns, 30000000ULL);
 	CHECK(!strcmp(st->on_change, "/usr/local/bin/wf-notify"), "hook");
 	CHECK_EQ_U64(st->max_flows, 4096);
-	CHECK(st->n_paths == 2 && st->n_routes == 2, "%d paths %d routes",
+	CHECK(st->n_paths == 3 && st->n_routes == 3, "%d paths %d routes",
 	      st->n_paths, st->n_routes);
 	CHECK(st->paths[0].n_targets == 2 &&
 		      st->paths[0].targets[1].family == 6,
@@ -181,9 +181,22 @@ static void test_steering_values(void)
 	CHECK(st->routes[1].mode == WF_STEER_FAILOVER &&
 		      st->routes[1].to[0].len == 32,
 	      "route 1");
+	CHECK(st->routes[2].mode == WF_STEER_AGGREGATE &&
+		      st->routes[2].n_paths == 2 &&
+		      st->paths[2].capacity_bps == 4000000,
+	      "route 2");
+	CHECK(st->routes[2].n_dup == 2 && st->routes[2].dup[0].proto == 17 &&
+		      st->routes[2].dup[0].has_dport &&
+		      st->routes[2].dup[0].dport_lo == 5060 &&
+		      st->routes[2].dup[0].dport_hi == 5061 &&
+		      !st->routes[2].dup[0].has_sport &&
+		      st->routes[2].dup[1].src.len == 24 &&
+		      st->routes[2].dup[1].dst.len == 24 &&
+		      st->routes[2].dup[1].sport_lo == 4000,
+	      "route 2 duplicate");
 	/* Path devices are attached (egress at least) without being listed. */
-	CHECK(cfg.n_ifaces == 3 && cfg.ifaces[1].steer && cfg.ifaces[2].steer &&
-		      !cfg.ifaces[0].steer,
+	CHECK(cfg.n_ifaces == 4 && cfg.ifaces[1].steer && cfg.ifaces[2].steer &&
+		      cfg.ifaces[3].steer && !cfg.ifaces[0].steer,
 	      "%d interfaces", cfg.n_ifaces);
 	free(out);
 }

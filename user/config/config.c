@@ -324,6 +324,10 @@ static void place_rules(struct wf_config *cfg)
  */
 static void add_path_ifaces(struct ctx *c, struct wf_config *cfg)
 {
+	bool dups = false;
+
+	for (int r = 0; r < cfg->steer.n_routes; r++)
+		dups |= cfg->steer.routes[r].n_dup > 0;
 	for (int i = 0; i < cfg->steer.n_paths; i++) {
 		const struct wf_cfg_path *p = &cfg->steer.paths[i];
 		struct wf_cfg_iface *ifc = NULL;
@@ -349,6 +353,8 @@ static void add_path_ifaces(struct ctx *c, struct wf_config *cfg)
 		ifc->steer = true;
 		ifc->optional = false;
 		ifc->dirs |= WF_DIRS_EGRESS; /* where steering happens */
+		if (dups) /* where second copies are dropped */
+			ifc->dirs |= WF_DIRS_INGRESS;
 	}
 }
 

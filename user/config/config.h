@@ -111,6 +111,7 @@ struct wf_cfg_rule {
 enum wf_steer_mode {
 	WF_STEER_FAILOVER, /* order matches WF_MODE_* in the ABI */
 	WF_STEER_SPREAD,
+	WF_STEER_AGGREGATE,
 };
 
 struct wf_cfg_path {
@@ -124,12 +125,25 @@ struct wf_cfg_path {
 	struct wf_where where;
 };
 
+#define WF_CFG_DUP_SELS 4 /* = WF_DUP_SELS */
+
+/* A duplicate: selector - what a route sends by its two best paths. */
+struct wf_cfg_dup {
+	struct wf_prefix src, dst; /* family 0: any */
+	int proto;		   /* -1: any */
+	bool has_sport, has_dport;
+	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
+	struct wf_where where;
+};
+
 struct wf_cfg_route {
 	struct wf_prefix to[WF_CFG_ROUTE_TO];
 	int n_to;
 	int paths[WF_CFG_ROUTE_PATHS]; /* indices into steering.paths */
 	int n_paths;
 	enum wf_steer_mode mode;
+	struct wf_cfg_dup dup[WF_CFG_DUP_SELS]; /* duplicate: */
+	int n_dup;
 	/* spread: a flow idle this long may move to a less loaded path;
 	 * WF_CFG_AUTO: the paths' delay spread + margin, WF_CFG_OFF: never */
 	uint64_t flowlet_ns;

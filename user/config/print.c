@@ -205,7 +205,9 @@ void cfg_print_steering(const struct wf_config *cfg, FILE *out)
 		const struct wf_cfg_route *r = &st->routes[i];
 
 		fprintf(out, "steering.routes[%d]      %s:", i,
-			r->mode == WF_STEER_SPREAD ? "spread" : "failover");
+			r->mode == WF_STEER_AGGREGATE ? "aggregate" :
+			r->mode == WF_STEER_SPREAD    ? "spread" :
+							"failover");
 		for (j = 0; j < r->n_to; j++) {
 			inet_ntop(r->to[j].family == 4 ? AF_INET : AF_INET6,
 				  r->to[j].addr, a, sizeof(a));
@@ -221,6 +223,11 @@ void cfg_print_steering(const struct wf_config *cfg, FILE *out)
 				(unsigned long long)(r->flowlet_ns / 1000000));
 		else if (r->mode == WF_STEER_SPREAD)
 			fprintf(out, ", flowlet auto");
+		if (r->n_dup)
+			fprintf(out,
+				"; %d duplicate selector(s): sent by the two "
+				"best paths at once",
+				r->n_dup);
 		fputc('\n', out);
 	}
 }

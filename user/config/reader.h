@@ -68,6 +68,10 @@ void cfg_get_ifname(struct ctx *c, yaml_node_t *n, const char *path,
 		    struct wf_cfg_iface *ifc);
 void cfg_get_rate(struct ctx *c, yaml_node_t *n, const char *path,
 		  uint64_t *out);
+/* A port or "low-high" (false: reported); a protocol name or number. */
+bool cfg_get_ports(struct ctx *c, yaml_node_t *n, const char *path,
+		   uint16_t *lo, uint16_t *hi);
+void cfg_get_proto(struct ctx *c, yaml_node_t *n, const char *path, int *out);
 
 /* rules[] (rules.c); the interfaces rules name must be listed. */
 void cfg_parse_rules(struct ctx *c, yaml_node_t *n, const char *path,

@@ -23,8 +23,8 @@
 #define BURST_DEFAULT_MIN (64ULL << 10)
 
 /* "80" or "1000-2000". */
-static bool get_ports(struct ctx *c, yaml_node_t *n, const char *path,
-		      uint16_t *lo, uint16_t *hi)
+bool cfg_get_ports(struct ctx *c, yaml_node_t *n, const char *path,
+		   uint16_t *lo, uint16_t *hi)
 {
 	const char *s = cfg_scalar(c, n, path);
 	unsigned long a, b;
@@ -56,7 +56,7 @@ static bool get_ports(struct ctx *c, yaml_node_t *n, const char *path,
 	return true;
 }
 
-static void get_proto(struct ctx *c, yaml_node_t *n, const char *path, int *out)
+void cfg_get_proto(struct ctx *c, yaml_node_t *n, const char *path, int *out)
 {
 	static const struct {
 		const char *name;
@@ -292,16 +292,16 @@ static void parse_match(struct ctx *c, yaml_node_t *n, const char *path,
 			cfg_get_prefix(c, val, sub, &r->dst);
 			break;
 		case 2:
-			get_proto(c, val, sub, &r->proto);
+			cfg_get_proto(c, val, sub, &r->proto);
 			break;
 		case 3:
-			r->has_sport = get_ports(c, val, sub, &r->sport_lo,
-						 &r->sport_hi);
+			r->has_sport = cfg_get_ports(c, val, sub, &r->sport_lo,
+						     &r->sport_hi);
 			port_node = val;
 			break;
 		case 4:
-			r->has_dport = get_ports(c, val, sub, &r->dport_lo,
-						 &r->dport_hi);
+			r->has_dport = cfg_get_ports(c, val, sub, &r->dport_lo,
+						     &r->dport_hi);
 			port_node = val;
 			break;
 		case 5:

@@ -419,6 +419,17 @@ static void check_shares(struct ctx *c, yaml_node_t *n, const char *path,
 {
 	int with = 0, without = 0;
 
+	if (r->mode == WF_STEER_AGGREGATE) {
+		for (int j = 0; j < r->n_paths; j++)
+			if (!st->paths[r->paths[j]].capacity_bps)
+				cfg_report(c, n, path,
+					   "mode aggregate sends each packet by the "
+					   "path where it arrives first, which needs "
+					   "every path's rate: give path \"%s\" a "
+					   "capacity (e.g. capacity: 8mbit)",
+					   st->paths[r->paths[j]].name);
+		return;
+	}
 	if (r->mode != WF_STEER_SPREAD)
 		return;
 	for (int j = 0; j < r->n_paths; j++) {
@@ -433,13 +444,76 @@ static void check_shares(struct ctx *c, yaml_node_t *n, const char *path,
 			   "weight a capacity, or none of them");
 }
 
+/* One duplicate: selector: src, dst, proto, sport, dport, as rules match. */
+static void parse_dup(struct ctx *c, yaml_node_t *n, const char *path,
+		      struct wf_cfg_dup *d)
+{
+	static const char *const keys[] = { "src",   "dst",   "proto",
+					    "sport", "dport", NULL };
+	yaml_node_t *val, *port_node = NULL;
+	char sub[PATH_MAXLEN];
+	int i = 0, k;
+
+	d->proto = -1;
+	d->where = cfg_where(n);
+	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE,
+			     "a mapping, e.g. { proto: udp, dport: 5060 }"))
+		return;
+	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
+				  sizeof(sub))) >= 0) {
+		if (k == 0)
+			cfg_get_prefix(c, val, sub, &d->src);
+		else if (k == 1)
+			cfg_get_prefix(c, val, sub, &d->dst);
+		else if (k == 2)
+			cfg_get_proto(c, val, sub, &d->proto);
+		else if (k == 3)
+			port_node = val,
+			d->has_sport = cfg_get_ports(c, val, sub, &d->sport_lo,
+						     &d->sport_hi);
+		else
+			port_node = val,
+			d->has_dport = cfg_get_ports(c, val, sub, &d->dport_lo,
+						     &d->dport_hi);
+	}
+	if (d->src.family && d->dst.family && d->src.family != d->dst.family)
+		cfg_report(c, n, path,
+			   "src is IPv%d but dst is IPv%d; no packet is both",
+			   d->src.family, d->dst.family);
+	if (port_node && d->proto != -1 && d->proto != 6 && d->proto != 17)
+		cfg_report(c, port_node, path,
+			   "ports need proto tcp or udp (or no proto: then "
+			   "tcp and udp)");
+}
+
+/* duplicate: one selector, or a list of up to WF_CFG_DUP_SELS. */
+static void parse_dups(struct ctx *c, yaml_node_t *n, const char *path,
+		       struct wf_cfg_route *r)
+{
+	char sub[PATH_MAXLEN];
+	yaml_node_t *item;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		parse_dup(c, n, path, &r->dup[0]);
+		r->n_dup = 1;
+		return;
+	}
+	while ((item = cfg_item(c, n, path, r->n_dup, WF_CFG_DUP_SELS,
+				"selectors", sub, sizeof(sub))))
+		parse_dup(c, item, sub, &r->dup[r->n_dup++]);
+	if (!r->n_dup)
+		cfg_report(c, n, path, "empty list");
+}
+
 static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 			const struct wf_cfg_steering *st,
 			struct wf_cfg_route *r)
 {
-	static const char *const keys[] = { "to", "via", "mode", "flowlet",
-					    NULL };
-	static const char *const modes[] = { "failover", "spread", NULL };
+	static const char *const keys[] = { "to",	 "via",	    "mode",
+					    "duplicate", "flowlet", NULL };
+	yaml_node_t *dup_node = NULL;
+	static const char *const modes[] = { "failover", "spread", "aggregate",
+					     NULL };
 	char sub[PATH_MAXLEN];
 	yaml_node_t *val;
 	int i = 0, k, mode = WF_STEER_FAILOVER;
@@ -460,6 +534,8 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 			have_via = true, get_via(c, val, sub, st, r);
 		else if (k == 2)
 			cfg_get_enum(c, val, sub, modes, &mode);
+		else if (k == 3)
+			dup_node = val, parse_dups(c, val, sub, r);
 		else
 			flowlet = val, snprintf(fsub, sizeof(fsub), "%s", sub);
 	}
@@ -485,6 +561,14 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 		cfg_report(c, n, path,
 			   "a route with no paths; name at least one "
 			   "in via:");
+	else if (dup_node && r->n_paths < 2)
+		cfg_report(c, dup_node, path,
+			   "duplicate sends each selected packet by two paths "
+			   "at once; name at least two in via:");
+	else if (r->mode == WF_STEER_AGGREGATE && r->n_paths < 2)
+		cfg_report(c, n, path,
+			   "mode aggregate spreads each flow over several "
+			   "paths; name at least two in via: (or use failover)");
 }
 
 static bool prefixes_overlap(const struct wf_prefix *a,

@@ -84,8 +84,9 @@ void publish_route(struct steering *s, int r)
 	__u32 key = (__u32)r;
 	int err;
 
-	v.mode =
-		rc->mode == WF_STEER_SPREAD ? WF_MODE_SPREAD : WF_MODE_FAILOVER;
+	v.mode = rc->mode == WF_STEER_AGGREGATE ? WF_MODE_AGGREGATE :
+		 rc->mode == WF_STEER_SPREAD	? WF_MODE_SPREAD :
+						  WF_MODE_FAILOVER;
 	v.n_paths = (__u8)rc->n_paths;
 	v.active = sr->active < 0 ? WF_NO_PATH : (__u8)sr->active;
 	v.flags = sr->pinned >= 0 ? WF_ROUTE_PINNED : 0;

@@ -103,6 +103,8 @@ static void carry_over(struct steering *s, const struct steering *prev)
 		s->tx_last[i] = prev->tx_last[j];
 		s->hs_age[i] = prev->hs_age[j];
 		s->next_round[i] = prev->next_round[j];
+		s->agg.min_ns[i] = prev->agg.min_ns[j];
+		s->agg.min_at[i] = prev->agg.min_at[j];
 	}
 	for (int r = 0; prev && r < s->st->n_routes; r++) {
 		int j = same_route(prev, s, r);
@@ -218,8 +220,10 @@ struct steering *steering_open(const struct wf_config *cfg,
 	/* The new routes map is empty: fill it before any packet meets it. */
 	for (int r = 0; r < s->st->n_routes; r++) {
 		publish_route(s, r);
+		dup_publish(s, r);
 		publish_flowlet(s, r);
 	}
+	agg_publish(s, now);
 	for (int i = 0; i < s->st->n_paths; i++)
 		seen_follow(s, i);
 	return s;
@@ -325,7 +329,9 @@ void steering_run(struct steering *s, const struct pollfd *pfd, int n)
 		apply_ctl(s, r);
 		decide(s, r, now);
 		publish_route(s, r);
+		dup_publish(s, r);
 		publish_flowlet(s, r);
 	}
+	agg_publish(s, now);
 	publish_status(s);
 }

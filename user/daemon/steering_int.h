@@ -48,6 +48,15 @@ struct flow_walk {
 	struct wf_steer_flow vals[FLOW_BATCH];
 };
 
+/* What aggregate.c keeps of each path between rounds. */
+struct agg_state {
+	uint64_t min_ns[WF_CFG_MAX_PATHS]; /* lowest RTT in the window ... */
+	uint64_t min_at[WF_CFG_MAX_PATHS]; /* ... seen then */
+	uint64_t rounds[WF_CFG_MAX_PATHS]; /* the round last sampled */
+	struct wf_agg_path written[WF_CFG_MAX_PATHS];
+	bool have[WF_CFG_MAX_PATHS];
+};
+
 struct steering {
 	const struct wf_config *cfg;
 	const struct wf_cfg_steering *st;
@@ -72,6 +81,9 @@ struct steering {
 	uint64_t next_second, last_second;
 	uint64_t settle_ns; /* first decisions wait for every first answer */
 	struct flow_walk walk;
+	struct agg_state agg;
+	struct wf_dup dup_written[WF_CFG_MAX_ROUTES]; /* duplicate.c */
+	bool dup_have[WF_CFG_MAX_ROUTES];
 	/* detect.c: silence and bursts, flowlet gaps */
 	int seen_ifindex[WF_CFG_MAX_PATHS]; /* its wf_path_seen entry */
 	bool seen_made[WF_CFG_MAX_PATHS];
@@ -90,6 +102,12 @@ struct steering {
 /* steering.c */
 uint64_t unix_ns(void);
 const char *route_str(const struct wf_cfg_route *rc, char *buf, size_t n);
+
+/* aggregate.c */
+void agg_publish(struct steering *s, uint64_t now);
+
+/* duplicate.c */
+void dup_publish(struct steering *s, int r);
 
 /* probe.c */
 void open_probe(struct steering *s, int i);

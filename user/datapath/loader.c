@@ -222,6 +222,10 @@ void loader_options(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 	skel->rodata->wf_probe_mark = cfg->steer.probe.mark;
 	bpf_map__set_max_entries(skel->maps.wf_steer_flows,
 				 cfg->steer.max_flows);
+	bpf_map__set_max_entries(skel->maps.wf_dedup, cfg->steer.max_flows);
+	for (int r = 0; r < cfg->steer.n_routes; r++)
+		if (cfg->steer.routes[r].n_dup)
+			skel->rodata->wf_dup_on = 1;
 }
 
 struct loader *loader_prepare(const struct wf_config *cfg,

@@ -40,6 +40,10 @@ static const char *const state_maps[] = {
 	"wf_route_ctl",
 	"wf_frags",
 	"wf_path_seen",
+	"wf_agg_stats",
+	"wf_agg_queue",
+	"wf_dedup",
+	"wf_dup_stats",
 	"wf_path_left",
 	"wf_sk_pace",
 	/* The netfilter links' tail-call slot: the links reference it. */

@@ -426,8 +426,9 @@ bool steer_route_usable(const struct steer_route *r,
 		return true; /* by hand: the user's call, even if down */
 	if (!steer_usable(&paths[p], &st->probe))
 		return false;
-	/* Spread fills the best tier; lower tiers wait as failover would. */
-	if (rc->mode == WF_STEER_SPREAD)
+	/* Spread and aggregate fill the best tier; lower tiers wait as
+	 * failover would. */
+	if (rc->mode == WF_STEER_SPREAD || rc->mode == WF_STEER_AGGREGATE)
 		return st->paths[p].priority == best_tier(rc, st, paths);
 	return true;
 }

@@ -8,9 +8,11 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 
 #include "format.h"
+#include "stats.h"
 
 int paths_open(struct paths_view *v, const char *dir)
 {
@@ -63,6 +65,9 @@ static void read_routes(struct paths_view *v)
 			v->routes[r].used &&
 			!bpf_map_lookup_elem(v->pins.fd[PIN_ROUTES], &r,
 					     &v->routes[r].r);
+		v->routes[r].have_d = v->routes[r].used &&
+				      !bpf_map_lookup_elem(v->pins.fd[PIN_DUPS],
+							   &r, &v->routes[r].d);
 		if (v->routes[r].used &&
 		    bpf_map_lookup_elem(v->pins.fd[PIN_FLOWLET], &r,
 					&v->routes[r].flowlet_ns))
@@ -70,17 +75,49 @@ static void read_routes(struct paths_view *v)
 	}
 }
 
+/* CLOCK_MONOTONIC: the clock of bpf_ktime_get_ns(). */
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void read_agg(struct paths_view *v, __u32 i, uint64_t now)
+{
+	__u64 end = 0;
+
+	stats_sum_percpu(v->pins.fd[PIN_AGG_STATS], i, &v->agg[i],
+			 sizeof(v->agg[i]));
+	if (bpf_map_lookup_elem(v->pins.fd[PIN_AGG_PATHS], &i, &v->agg_path[i]))
+		memset(&v->agg_path[i], 0, sizeof(v->agg_path[i]));
+	if (bpf_map_lookup_elem(v->pins.fd[PIN_AGG_QUEUE], &i, &end))
+		end = 0;
+	v->agg_queue_ns[i] = end > now ? end - now : 0;
+	stats_sum_percpu(v->pins.fd[PIN_DUP_STATS], i, &v->dup[i],
+			 sizeof(v->dup[i]));
+}
+
 static void read_status(struct paths_view *v)
 {
+	uint64_t now = mono_ns();
+
 	v->n = 0;
 	for (__u32 i = 0; i < WF_MAX_PATHS; i++) {
 		if (bpf_map_lookup_elem(v->pins.fd[PIN_PATH_STATUS], &i,
 					&v->st[i]) ||
 		    !v->st[i].configured)
 			break;
+		read_agg(v, i, now);
 		v->n++;
 	}
 }
+
+_Static_assert(sizeof(struct wf_agg_counters) % sizeof(__u64) == 0,
+	       "wf_agg_counters must be __u64 counters only");
+_Static_assert(sizeof(struct wf_dup_counters) % sizeof(__u64) == 0,
+	       "wf_dup_counters must be __u64 counters only");
 
 void paths_read(struct paths_view *v)
 {
@@ -104,8 +141,11 @@ const char *paths_mode(const struct paths_view *v, int r)
 {
 	const struct route_view *rv = &v->routes[r];
 
-	return rv->have_r && rv->r.mode == WF_MODE_SPREAD ? "spread" :
-							    "failover";
+	if (!rv->have_r)
+		return "failover";
+	return rv->r.mode == WF_MODE_AGGREGATE ? "aggregate" :
+	       rv->r.mode == WF_MODE_SPREAD    ? "spread" :
+						 "failover";
 }
 
 bool paths_pinned(const struct paths_view *v, int r)

@@ -27,6 +27,8 @@ struct route_view {
 	char to[256]; /* "10.99.0.0/24,fd00:99::/64" */
 	struct wf_route r;
 	bool have_r;
+	struct wf_dup d; /* the route's duplicate selectors and paths */
+	bool have_d;
 	__u64 flowlet_ns; /* spread: the idle gap for a move; 0: none */
 };
 
@@ -34,6 +36,13 @@ struct paths_view {
 	struct view_pins pins;
 	struct wf_path_status st[WF_MAX_PATHS];
 	int n; /* configured paths */
+	/* aggregate routes: what they sent by each path (wf_agg_stats,
+	 * summed), the path's model, and its modelled queue in ns */
+	struct wf_agg_counters agg[WF_MAX_PATHS];
+	struct wf_agg_path agg_path[WF_MAX_PATHS];
+	uint64_t agg_queue_ns[WF_MAX_PATHS];
+	/* duplicate selectors: copies sent and arrivals kept or dropped */
+	struct wf_dup_counters dup[WF_MAX_PATHS];
 	struct route_view routes[WF_MAX_ROUTES];
 };
 
@@ -54,7 +63,7 @@ const char *paths_active(const struct paths_view *v, int r);
  */
 int paths_find_route(const struct paths_view *v, const char *prefix);
 
-/* "spread" or "failover" of route r. */
+/* "aggregate", "spread" or "failover" of route r. */
 const char *paths_mode(const struct paths_view *v, int r);
 
 /* Is route r pinned to one path by hand (switch --via)? */

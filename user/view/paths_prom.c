@@ -79,6 +79,49 @@ static double get_rate(const struct wf_path_status *s)
 	return s->rate_bps / 8.0;
 }
 
+/* A counter of every path from what aggregate routes sent by it. */
+static void agg_counter(FILE *o, const char *name, const char *help,
+			const struct paths_view *v, size_t field)
+{
+	char l[PROM_LABELS_MAX];
+	__u64 val;
+
+	prom_family(o, name, "counter", help);
+	for (int i = 0; i < v->n; i++) {
+		memcpy(&val, (const char *)&v->agg[i] + field, sizeof(val));
+		prom_u64(o, name, path_labels(l, sizeof(l), &v->st[i]), val);
+	}
+}
+
+/* A counter of every path from the duplicator's counts. */
+static void dup_counter(FILE *o, const char *name, const char *help,
+			const struct paths_view *v, size_t field)
+{
+	char l[PROM_LABELS_MAX];
+	__u64 val;
+
+	prom_family(o, name, "counter", help);
+	for (int i = 0; i < v->n; i++) {
+		memcpy(&val, (const char *)&v->dup[i] + field, sizeof(val));
+		prom_u64(o, name, path_labels(l, sizeof(l), &v->st[i]), val);
+	}
+}
+
+/* The modelled queue of each path of an aggregate route. */
+static void agg_queue(FILE *o, const struct paths_view *v)
+{
+	char l[PROM_LABELS_MAX];
+
+	prom_family(o, "wirefisher_path_aggregate_queue_seconds", "gauge",
+		    "How long the aggregate scheduler's model of the path's "
+		    "queue takes to drain.");
+	for (int i = 0; i < v->n; i++)
+		if (v->agg_path[i].ns_per_byte)
+			prom_f64(o, "wirefisher_path_aggregate_queue_seconds",
+				 path_labels(l, sizeof(l), &v->st[i]),
+				 v->agg_queue_ns[i] / 1e9);
+}
+
 static double get_quiet(const struct wf_path_status *s)
 {
 	return s->quiet_ns / 1e9;
@@ -208,6 +251,23 @@ void paths_print_metrics(FILE *o, const struct paths_view *v)
 	path_counter(o, "wirefisher_path_flowlet_moves_total",
 		     "Spread flows moved off the path in an idle gap.", v,
 		     offsetof(struct wf_path_status, flowlet_moves));
+	agg_counter(o, "wirefisher_path_aggregate_packets_total",
+		    "Packets of aggregate routes sent by the path.", v,
+		    offsetof(struct wf_agg_counters, packets));
+	agg_counter(o, "wirefisher_path_aggregate_bytes_total",
+		    "IP bytes of aggregate routes sent by the path.", v,
+		    offsetof(struct wf_agg_counters, bytes));
+	agg_queue(o, v);
+	dup_counter(o, "wirefisher_path_duplicate_copies_total",
+		    "Second copies of selected packets sent by the path.", v,
+		    offsetof(struct wf_dup_counters, copies));
+	dup_counter(o, "wirefisher_path_duplicate_passed_total",
+		    "Selected packets that arrived by the path first and "
+		    "passed.",
+		    v, offsetof(struct wf_dup_counters, passed));
+	dup_counter(o, "wirefisher_path_duplicate_dropped_total",
+		    "Second copies that arrived by the path and were dropped.",
+		    v, offsetof(struct wf_dup_counters, dropped));
 	path_handshakes(o, v);
 	route_paths(o, v);
 	route_flowlets(o, v);

@@ -55,6 +55,23 @@ static void path_wide(FILE *o, const struct wf_path_status *s)
 		(unsigned long long)s->flows, rate, ago);
 }
 
+/* The usable paths of route r, by name, sep between; "-" if none. */
+static void usable_list(FILE *o, const struct paths_view *v, int r,
+			const char *sep)
+{
+	const struct route_view *rv = &v->routes[r];
+	int n = 0;
+
+	for (int j = 0; j < rv->r.n_paths && j < WF_ROUTE_PATHS; j++) {
+		const struct wf_route_path *p = &rv->r.paths[j];
+
+		if (p->usable && p->path < v->n)
+			fprintf(o, "%s%s", n++ ? sep : "", v->st[p->path].name);
+	}
+	if (!n)
+		fputc('-', o);
+}
+
 void paths_print_table(FILE *o, const struct paths_view *v, int width)
 {
 	bool narrow = width > 0 && width < 120;
@@ -70,15 +87,28 @@ void paths_print_table(FILE *o, const struct paths_view *v, int width)
 	for (int i = 0; i < v->n; i++)
 		(narrow ? path_narrow : path_wide)(o, &v->st[i]);
 	fprintf(o, "\n%-32s %-9s %s\n", "ROUTE", "MODE", "VIA");
-	for (int r = 0; r < WF_MAX_ROUTES; r++)
-		if (v->routes[r].used)
-			fprintf(o, "%-32s %-9s %s%s\n", v->routes[r].to,
-				paths_mode(v, r), paths_active(v, r),
+	for (int r = 0; r < WF_MAX_ROUTES; r++) {
+		const struct route_view *rv = &v->routes[r];
+
+		if (!rv->used)
+			continue;
+		fprintf(o, "%-32s %-9s ", rv->to, paths_mode(v, r));
+		if (rv->have_r && rv->r.mode == WF_MODE_AGGREGATE &&
+		    !paths_pinned(v, r))
+			usable_list(o, v, r, "+");
+		else
+			fprintf(o, "%s%s", paths_active(v, r),
 				paths_pinned(v, r) ? " (pinned by hand)" : "");
+		fputc('\n', o);
+	}
 }
 
-static void path_json(FILE *o, const struct wf_path_status *s)
+static void path_json(FILE *o, const struct paths_view *v, int i)
 {
+	const struct wf_path_status *s = &v->st[i];
+	const struct wf_agg_counters *agg = &v->agg[i];
+	const struct wf_agg_path *ap = &v->agg_path[i];
+
 	fputs("{\"name\":", o);
 	json_str(o, s->name);
 	fputs(",\"device\":", o);
@@ -89,7 +119,7 @@ static void path_json(FILE *o, const struct wf_path_status *s)
 		"\"probes_sent\":%llu,\"probes_lost\":%llu,"
 		"\"last_change_unix\":%.3f,\"handshake_age_s\":%lld,"
 		"\"quiet_ms\":%.1f,\"suspected\":%llu,\"silence_downs\":%llu,"
-		"\"flowlet_moves\":%llu}",
+		"\"flowlet_moves\":%llu",
 		steer_state_name(s->state), s->rtt_ns / 1e6, s->jitter_ns / 1e6,
 		s->loss_ppm / 1e6,
 		s->score_milli == NO_SCORE ? -1.0 : s->score_milli / 1e3,
@@ -100,6 +130,39 @@ static void path_json(FILE *o, const struct wf_path_status *s)
 		(unsigned long long)s->suspected,
 		(unsigned long long)s->silence_downs,
 		(unsigned long long)s->flowlet_moves);
+	/* The capacity back from ns per byte: exact to a few bit/s. */
+	fprintf(o,
+		",\"aggregate\":{\"capacity_bps\":%.0f,\"delay_ms\":%.3f,"
+		"\"queue_ms\":%.3f,\"packets\":%llu,\"bytes\":%llu}",
+		ap->ns_per_byte ? 8e9 * (double)(1ULL << WF_TB_SHIFT) /
+					  (double)ap->ns_per_byte :
+				  0.0,
+		ap->delay_ns / 1e6, v->agg_queue_ns[i] / 1e6,
+		(unsigned long long)agg->packets,
+		(unsigned long long)agg->bytes);
+	fprintf(o,
+		",\"duplicate\":{\"copies\":%llu,\"passed\":%llu,"
+		"\"dropped\":%llu}",
+		(unsigned long long)v->dup[i].copies,
+		(unsigned long long)v->dup[i].passed,
+		(unsigned long long)v->dup[i].dropped);
+	fputc('}', o);
+}
+
+/* "duplicate":[first, second] - the paths selected packets leave by. */
+static void dup_json(FILE *o, const struct paths_view *v, int r)
+{
+	const struct route_view *rv = &v->routes[r];
+
+	fputs("\"duplicate\":[", o);
+	for (int k = 0; rv->have_d && rv->d.n_sel && k < 2; k++) {
+		if (!rv->d.ifindex[k] || rv->d.path[k] >= v->n)
+			continue;
+		if (k && rv->d.ifindex[0])
+			fputc(',', o);
+		json_str(o, v->st[rv->d.path[k]].name);
+	}
+	fputc(']', o);
 }
 
 static void route_json(FILE *o, const struct paths_view *v, int r)
@@ -111,8 +174,10 @@ static void route_json(FILE *o, const struct paths_view *v, int r)
 	json_str(o, rv->to);
 	fprintf(o, ",\"mode\":\"%s\",\"via\":", paths_mode(v, r));
 	json_str(o, paths_active(v, r));
-	fprintf(o, ",\"pinned\":%s,\"flowlet_ms\":%.1f,\"usable\":[",
+	fprintf(o, ",\"pinned\":%s,\"flowlet_ms\":%.1f,",
 		paths_pinned(v, r) ? "true" : "false", rv->flowlet_ns / 1e6);
+	dup_json(o, v, r);
+	fputs(",\"usable\":[", o);
 	for (int j = 0; rv->have_r && j < rv->r.n_paths && j < WF_ROUTE_PATHS;
 	     j++) {
 		const struct wf_route_path *p = &rv->r.paths[j];
@@ -135,7 +200,7 @@ void paths_print_json(FILE *o, const struct paths_view *v)
 	for (int i = 0; i < v->n; i++) {
 		if (i)
 			fputc(',', o);
-		path_json(o, &v->st[i]);
+		path_json(o, v, i);
 	}
 	fputs("],\"routes\":[", o);
 	for (int r = 0; r < WF_MAX_ROUTES; r++) {

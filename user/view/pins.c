@@ -18,6 +18,11 @@ const char *const view_pin_names[PIN_N] = {
 	[PIN_ROUTE_CTL] = "wf_route_ctl",
 	[PIN_STEER4] = "wf_steer4",
 	[PIN_STEER6] = "wf_steer6",
+	[PIN_AGG_STATS] = "wf_agg_stats",
+	[PIN_AGG_PATHS] = "wf_agg_paths",
+	[PIN_AGG_QUEUE] = "wf_agg_queue",
+	[PIN_DUPS] = "wf_dups",
+	[PIN_DUP_STATS] = "wf_dup_stats",
 	[PIN_FLOWLET] = "wf_flowlet",
 };
 

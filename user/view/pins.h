@@ -23,6 +23,11 @@ enum view_pin {
 	PIN_ROUTE_CTL,
 	PIN_STEER4,
 	PIN_STEER6,
+	PIN_AGG_STATS,
+	PIN_AGG_PATHS,
+	PIN_AGG_QUEUE,
+	PIN_DUPS,
+	PIN_DUP_STATS,
 	PIN_FLOWLET,
 	PIN_N
 };
@@ -32,9 +37,11 @@ enum view_pin {
 	(PIN_BIT(PIN_FLOWS) | PIN_BIT(PIN_STATS) | PIN_BIT(PIN_IFACES) | \
 	 PIN_BIT(PIN_RULES) | PIN_BIT(PIN_RULE_STATS) |                  \
 	 PIN_BIT(PIN_RULE_ACCT))
-#define VIEW_PATH_PINS                                                        \
-	(PIN_BIT(PIN_PATH_STATUS) | PIN_BIT(PIN_ROUTES) |                     \
-	 PIN_BIT(PIN_ROUTE_CTL) | PIN_BIT(PIN_STEER4) | PIN_BIT(PIN_STEER6) | \
+#define VIEW_PATH_PINS                                                         \
+	(PIN_BIT(PIN_PATH_STATUS) | PIN_BIT(PIN_ROUTES) |                      \
+	 PIN_BIT(PIN_ROUTE_CTL) | PIN_BIT(PIN_STEER4) | PIN_BIT(PIN_STEER6) |  \
+	 PIN_BIT(PIN_AGG_STATS) | PIN_BIT(PIN_AGG_PATHS) |                     \
+	 PIN_BIT(PIN_AGG_QUEUE) | PIN_BIT(PIN_DUPS) | PIN_BIT(PIN_DUP_STATS) | \
 	 PIN_BIT(PIN_FLOWLET))
 
 /* Every name a daemon pins starts so (the HTTP endpoint finds its maps). */

@@ -27,7 +27,7 @@ static uint64_t mono_ns(void)
  * Sum the per-CPU copies of a value made only of __u64 counters, field by
  * field, so a counter added to the struct is summed without a line here.
  */
-static void sum_percpu(int fd, __u32 key, void *out, size_t size)
+void stats_sum_percpu(int fd, __u32 key, void *out, size_t size)
 {
 	int ncpu = libbpf_num_possible_cpus(), i;
 	size_t n = size / sizeof(__u64), j;
@@ -54,12 +54,12 @@ _Static_assert(sizeof(struct wf_rule_counters) % sizeof(__u64) == 0,
 
 void stats_read_counters(int fd, struct wf_counters *total)
 {
-	sum_percpu(fd, 0, total, sizeof(*total));
+	stats_sum_percpu(fd, 0, total, sizeof(*total));
 }
 
 void stats_read_rule_counters(int fd, __u32 id, struct wf_rule_counters *sum)
 {
-	sum_percpu(fd, id, sum, sizeof(*sum));
+	stats_sum_percpu(fd, id, sum, sizeof(*sum));
 }
 
 static void read_rules(struct stats_view *v)

@@ -85,6 +85,12 @@ const char *stats_per_name(const struct wf_rule *r);
 void stats_close(struct stats_view *v);
 
 /* Sum the per-CPU slots of a wf_stats map (zeros if it cannot be read). */
+/*
+ * Sum the per-CPU copies of the value at key of fd, a value made only of
+ * __u64 counters (zeros if it cannot be read).
+ */
+void stats_sum_percpu(int fd, __u32 key, void *out, size_t size);
+
 void stats_read_counters(int fd, struct wf_counters *total);
 
 /* Sum the per-CPU counters of rule `id` in a wf_rule_stats map. */
