@@ -33,7 +33,7 @@ wait "${pids[@]}"
 cap=$(python3 -c 'import sys; print("%.2f" % sum(float(open(f).read()) for f in sys.argv[1:]))' "$TMP"/cap[123])
 log "capacity: $(cat "$TMP"/cap[123] | paste -sd' ') Mbit/s, sum $cap"
 
-steer_yaml "$PIN" c spread-equal "1 2 3" > "$TMP/c.yaml"
+STEER_FLOWLET=auto steer_yaml "$PIN" c spread-equal "1 2 3" > "$TMP/c.yaml"
 wglab_cut 2
 wglab_cut 3
 wf_start "$TMP/c.yaml" || { fail rebalance_start "daemon did not start"; finish; }

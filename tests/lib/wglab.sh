@@ -256,7 +256,8 @@ wglab_down() {
 # the probe: mapping's content, EXTRA one more steering: line. With
 # STEER_CAPS set ("8mbit 4mbit 2mbit", by path number) each path declares
 # that capacity; with STEER_DUP set (a selector, "{ proto: udp, dport: 9 }")
-# the route duplicates what it picks.
+# the route duplicates what it picks; STEER_FLOWLET (auto, 50ms) sets
+# the route's flowlet gap.
 steer_yaml() {
 	local pin=$1 side=$2 mode=${3%-equal} k names=() prio=0
 	local to=10.99.0.0/24 far=1 dev
@@ -276,7 +277,7 @@ steer_yaml() {
 		names+=("p$k")
 	done
 	local IFS=,
-	echo "  routes: [ { to: $to, via: [${names[*]}], mode: $mode${STEER_DUP:+, duplicate: $STEER_DUP} } ]"
+	echo "  routes: [ { to: $to, via: [${names[*]}], mode: $mode${STEER_DUP:+, duplicate: $STEER_DUP}${STEER_FLOWLET:+, flowlet: $STEER_FLOWLET} } ]"
 }
 
 # wf_server_start CONFIG: the far end's daemon, in B, steering the replies
