@@ -88,9 +88,9 @@ check check_prints_pid_resolved grep -qE "^rules\[0\] +p: pid $$ \(running: " <<
 out=$("$WF" stat 2>&1)
 check unknown_command_exit [ $? -eq 64 ]
 check unknown_command_suggests grep -q "unknown command 'stat'; did you mean 'stats'?" <<< "$out"
-out=$("$WF" mesh --help 2>&1)
+out=$("$WF" frobnicate --help 2>&1)
 check unknown_command_help_exit [ $? -eq 64 ]
-check unknown_command_help_message grep -q "unknown command 'mesh'" <<< "$out"
+check unknown_command_help_message grep -q "unknown command 'frobnicate'" <<< "$out"
 
 # bench/smallpkt.sh without its helpers built says what to build, before
 # it measures anything (no Python traceback over empty figures).
