@@ -68,9 +68,6 @@ struct wf_pkt {
 	__u32 exe_dev;
 	__u64 comm[WF_COMM_LEN / 8];
 	__u64 exe_ino;
-	/* wf_now() as the hook reads it (verdict.bpf.h), for the rules'
-	 * windowed rates: netfilter programs have no coarse clock. */
-	__u64 now;
 };
 
 static __always_inline int l4_has_ports(__u8 proto)

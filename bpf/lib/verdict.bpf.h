@@ -82,10 +82,12 @@ static __always_inline void count_unparsed(struct wf_counters *c, int parse)
  * hook) - which is what keeps the tc programs within their budget. Weak,
  * because every entry file that includes this defines it and the linker
  * keeps one. Only the fields of pkt are known inside, so it takes no
- * pointer but pkt. pkt->now: the clock, read once per packet by the
- * caller (each read is a helper call).
+ * pointer but pkt. now: the clock, read once per packet by the caller
+ * (each read is a helper call); an argument, not a field of pkt, because
+ * tc egress with steering has no 8 bytes of stack to spare (6.18 and 6.1:
+ * "combined stack size of 3 calls").
  */
-__weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at)
+__weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at, __u64 now)
 {
 	struct wf_counters *c = stats_slot();
 	int policed;
@@ -98,7 +100,7 @@ __weak __noinline int wf_police_pkt(struct wf_pkt *pkt, __u32 at)
 			c->frags++;
 		frag_before(pkt, at, c);
 	}
-	policed = police_packet(pkt, pkt->now, c, at_rules(at));
+	policed = police_packet(pkt, now, c, at_rules(at));
 	if (pkt->frag)
 		frag_after(pkt, at,
 			   (policed & WF_POLICED_MASK) == WF_POLICED_DROP);
@@ -116,6 +118,7 @@ static __always_inline enum wf_verdict
 wf_packet(struct wf_pkt *pkt, int parse, enum wf_at at, __u32 *pace_kbps)
 {
 	struct wf_counters *c = stats_slot();
+	__u64 now;
 	int policed;
 
 	if (!c)
@@ -127,9 +130,9 @@ wf_packet(struct wf_pkt *pkt, int parse, enum wf_at at, __u32 *pace_kbps)
 		return WF_PASS;
 	/* The coarse clock is not among a netfilter program's helpers; the
 	 * fine one is the same clock, read to the nanosecond. Read once. */
-	pkt->now = at == WF_AT_NETFILTER ? wf_now_fine() : wf_now();
+	now = at == WF_AT_NETFILTER ? wf_now_fine() : wf_now();
 	/* Tested here too: a call costs even when it returns at once. */
-	policed = wf_police ? wf_police_pkt(pkt, at) : WF_POLICED_PASS;
+	policed = wf_police ? wf_police_pkt(pkt, at, now) : WF_POLICED_PASS;
 	if (pace_kbps)
 		*pace_kbps = (__u32)policed >> WF_POLICED_SHIFT;
 	policed &= WF_POLICED_MASK;
@@ -138,7 +141,7 @@ wf_packet(struct wf_pkt *pkt, int parse, enum wf_at at, __u32 *pace_kbps)
 	/* Flows count what passed: what went on, or came off, the wire. */
 	if (parse == WF_PARSE_OK && at == WF_AT_IFACE) {
 		frag_unports(pkt);
-		flow_account(pkt, pkt->now, c);
+		flow_account(pkt, now, c);
 	}
 	return policed == WF_POLICED_LOW ? WF_PASS_LOW : WF_PASS;
 }
