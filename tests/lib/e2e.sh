@@ -68,13 +68,21 @@ IN_B="nsenter --net=/run/netns/$NS_B"
 IN_R="nsenter --net=/run/netns/$NS_R"
 
 cleanup() {
-	local p
+	local p f
 	[ -n "$WF_PID" ] && kill -INT "$WF_PID" 2>/dev/null && wait_gone "$WF_PID" $((50 * TS))
 	[ -n "$WF_PID" ] && kill -KILL "$WF_PID" 2>/dev/null
 	# wireguard-go gets SIGTERM first, to remove its socket (wglab.sh).
 	declare -F wglab_down > /dev/null && wglab_down
 	for p in "${BG_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	wait 2>/dev/null
+	# A failure shows the daemons' last words: CI keeps nothing else.
+	if [ "$FAILS" -gt 0 ]; then
+		for f in "$TMP"/wf*.log; do
+			[ -s "$f" ] || continue
+			log "last lines of $(basename "$f"):"
+			tail -n 25 "$f" | sed 's/^/    /' >&2
+		done
+	fi
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
 	ip netns del "$NS_R" 2>/dev/null

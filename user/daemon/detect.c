@@ -126,7 +126,8 @@ void burst_send(struct steering *s, uint64_t now)
 		}
 		s->burst_left[i]--;
 		s->burst_next[i] = now + steer_burst_gap(p, &s->st->probe);
-		if (prober_send_burst(pr, now, steer_timeout(p, &s->st->probe),
+		if (prober_send_burst(pr, now,
+				      steer_burst_timeout(p, &s->st->probe),
 				      &lost))
 			feed(s, i, &lost, 1, now);
 	}

@@ -201,6 +201,25 @@ uint64_t steer_burst_gap(const struct steer_path *p,
 	return gap < floor ? floor : gap;
 }
 
+uint64_t steer_burst_timeout(const struct steer_path *p,
+			     const struct wf_cfg_probe *pc)
+{
+	uint64_t t = steer_timeout(p, pc), cap = steer_timeout_max(pc);
+
+	/* A timeout set in the config is the user's: as it is. */
+	if (pc->timeout_ns)
+		return t;
+	/* The auto timeout was learned while the path was idle (25 ms on a
+	 * 1 ms link); the burst goes out behind the queue of the very traffic
+	 * that made the path suspect, and a full 8 Mbit/s link holds 100 ms
+	 * of it. Give it an interval, the slack a healthy path already has
+	 * between two answers: detection is then limit + 2 gaps + interval,
+	 * ~0.5 s at the defaults, still under a second. */
+	if (t < pc->interval_ns)
+		t = pc->interval_ns;
+	return t < cap ? t : cap;
+}
+
 bool steer_burst(struct steer_path *p, const struct wf_cfg_probe *pc,
 		 bool answered, bool late, uint64_t rtt_ns, uint64_t now)
 {

@@ -94,7 +94,7 @@ uint64_t steer_timeout_max(const struct wf_cfg_probe *pc);
  * Failure noticed from traffic. A path that has sent since it last heard
  * anything, and has heard nothing for steer_silence_limit(), is suspected:
  * the caller sends STEER_BURST probe rounds at once (steer_burst_gap()
- * apart, each with the usual timeout) and feeds their outcomes to
+ * apart, each lost after steer_burst_timeout()) and feeds their outcomes to
  * steer_burst(); if every one is lost the path is down then, not after
  * down_after rounds of the normal cadence. Any answer clears it.
  *
@@ -124,6 +124,11 @@ void steer_heard(struct steer_path *p);
  * eighth of the interval (and 2 ms). */
 uint64_t steer_burst_gap(const struct steer_path *p,
 			 const struct wf_cfg_probe *pc);
+
+/* How long a burst round waits for its answer: the timeout, at least one
+ * interval when the timeout is auto (a suspect path's queue is full). */
+uint64_t steer_burst_timeout(const struct steer_path *p,
+			     const struct wf_cfg_probe *pc);
 
 /* One burst round's outcome (late: answered after its deadline). Returns
  * true if the state changed. */
