@@ -540,8 +540,7 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 			flowlet = val, snprintf(fsub, sizeof(fsub), "%s", sub);
 	}
 	r->mode = (enum wf_steer_mode)mode;
-	/* Off unless asked: see README (a moved flow's timing is uncertain). */
-	r->flowlet_ns = WF_CFG_OFF;
+	r->flowlet_ns = WF_CFG_AUTO;
 	if (flowlet && r->mode != WF_STEER_SPREAD)
 		cfg_report(c, flowlet, fsub,
 			   "only a spread route moves running flows; "
