@@ -589,15 +589,15 @@ static uint64_t silence_run(uint64_t dead_from, uint64_t queue_from,
 /*
  * The path dies at a random moment of its probe cycle: down within the
  * silence limit + the burst (two gaps and its timeout) after its last
- * answer - 475 ms after the cut at most - where k rounds took up to
- * timeout + k intervals (625 ms).
+ * answer - 375 ms after the cut at most, under 2 x interval - where k
+ * rounds took up to timeout + k intervals (625 ms).
  */
 static void test_silence_down(void)
 {
 	for (uint64_t ph = 0; ph < 200 * MS; ph += 25 * MS) {
 		uint64_t dead = 2000 * MS + ph;
 		uint64_t down_at = silence_run(dead, 0, 0, dead + 2 * SECOND);
-		uint64_t bound = 225 * MS + 2 * 25 * MS + 200 * MS;
+		uint64_t bound = 225 * MS + 2 * 25 * MS + 100 * MS;
 
 		CHECK(down_at > dead, "phase %llu ms: down at %.3f s",
 		      (unsigned long long)(ph / MS), down_at / 1e9);
@@ -609,7 +609,7 @@ static void test_silence_down(void)
 }
 
 /*
- * A live path whose queue fills at once - 1 ms answers, then 150 ms ones,
+ * A live path whose queue fills at once - 1 ms answers, then 140 ms ones,
  * the traffic that makes it suspect queueing its burst (e2e/steer_spread
  * on a loaded machine: three 8 Mbit/s tunnels, two taken down). Suspected,
  * maybe; never down.
@@ -617,8 +617,8 @@ static void test_silence_down(void)
 static void test_silence_queue(void)
 {
 	for (uint64_t ph = 0; ph < 200 * MS; ph += 25 * MS)
-		CHECK(!silence_run(0, 2000 * MS + ph, 150 * MS, 4 * SECOND),
-		      "phase %llu ms: a 150 ms queue taken for a dead path",
+		CHECK(!silence_run(0, 2000 * MS + ph, 140 * MS, 4 * SECOND),
+		      "phase %llu ms: a 140 ms queue taken for a dead path",
 		      (unsigned long long)(ph / MS));
 }
 

@@ -212,19 +212,26 @@ uint64_t steer_burst_timeout(const struct steer_path *p,
 	/* The auto timeout was learned while the path was idle (25 ms on a
 	 * 1 ms link); the burst goes out behind the queue of the very traffic
 	 * that made the path suspect, and a full 8 Mbit/s link holds 100 ms
-	 * of it. Give it an interval, the slack a healthy path already has
-	 * between two answers: detection is then limit + 2 gaps + interval,
-	 * ~0.5 s at the defaults, still under a second. */
-	if (t < pc->interval_ns)
-		t = pc->interval_ns;
+	 * of it. Half an interval at least: with the gaps, 150 ms of queue
+	 * at the defaults, and the silence still noticed within
+	 * limit + 2 gaps + interval / 2 (375 ms), under 2 x interval. */
+	if (t < pc->interval_ns / 2)
+		t = pc->interval_ns / 2;
 	return t < cap ? t : cap;
 }
 
 bool steer_burst(struct steer_path *p, const struct wf_cfg_probe *pc,
 		 bool answered, bool late, uint64_t rtt_ns, uint64_t now)
 {
-	if (late)
-		return late_answered(p, pc, rtt_ns, now);
+	bool changed;
+
+	if (late) {
+		/* Late, yet the path delivers: no longer suspect (after the
+		 * RTT is skipped as a suspect path's). */
+		changed = late_answered(p, pc, rtt_ns, now);
+		p->suspect = false;
+		return changed;
+	}
 	if (answered) {
 		p->suspect = false;
 		rtt_sample(p, pc, (double)rtt_ns);

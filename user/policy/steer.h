@@ -125,8 +125,8 @@ void steer_heard(struct steer_path *p);
 uint64_t steer_burst_gap(const struct steer_path *p,
 			 const struct wf_cfg_probe *pc);
 
-/* How long a burst round waits for its answer: the timeout, at least one
- * interval when the timeout is auto (a suspect path's queue is full). */
+/* How long a burst round waits for its answer: the timeout, at least half
+ * an interval when the timeout is auto (a suspect path's queue is full). */
 uint64_t steer_burst_timeout(const struct steer_path *p,
 			     const struct wf_cfg_probe *pc);
 
