@@ -6,6 +6,7 @@
 #include "fixture.h"
 
 int t_failed_checks;
+char t_skip_why[160];
 
 int main(int argc, char **argv)
 {

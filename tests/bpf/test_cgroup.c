@@ -31,6 +31,7 @@
 #include "fixture.h"
 
 struct test_cg {
+	int skipped; /* cg_load_run() found no test_run support: nothing made */
 	char mount[PATH_MAX];
 	char home[2 * PATH_MAX]; /* this process's cgroup before the test */
 	char rel[64];		 /* wf-bpftest-PID, under the mount */
@@ -80,6 +81,8 @@ static void cg_leave(struct test_cg *cg)
 {
 	char dir[PATH_MAX + 80];
 
+	if (cg->skipped)
+		return;
 	if (cg->fd >= 0)
 		close(cg->fd);
 	CHECK(cg_join(cg->home) == 0, "back to %s: %s", cg->home,
@@ -129,6 +132,67 @@ static void pkt1000(struct pkt *p, int family)
 	s.dst = family == 4 ? "10.0.0.2" : "fd00::2";
 	s.payload = family == 4 ? 1000 - 28 : 1000 - 48;
 	pkt_build(p, &s);
+}
+
+/*
+ * Does test_run hand a cgroup_skb program its packet? Not on 6.1: there a
+ * program run by test_run sees data_end no further than data (probed on
+ * Debian's 6.1.0-50, tests/vm), so no rule can match; the real hooks do
+ * give it the packet, and e2e/cgroup, e2e/cgroup_tcp test them there.
+ * Asked once, with a five-instruction program: data_end > data.
+ */
+static int cg_test_run_has_data(void)
+{
+	static int known = -1;
+	const struct bpf_insn prog[] = {
+		/* r2 = skb->data, r3 = skb->data_end, r0 = r3 > r2 */
+		{ .code = BPF_LDX | BPF_MEM | BPF_W,
+		  .dst_reg = 2,
+		  .src_reg = 1,
+		  .off = offsetof(struct __sk_buff, data) },
+		{ .code = BPF_LDX | BPF_MEM | BPF_W,
+		  .dst_reg = 3,
+		  .src_reg = 1,
+		  .off = offsetof(struct __sk_buff, data_end) },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_JGE | BPF_X,
+		  .dst_reg = 2,
+		  .src_reg = 3,
+		  .off = 1 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct pkt p;
+	int fd;
+
+	if (known >= 0)
+		return known;
+	pkt1000(&p, 4);
+	fd = bpf_prog_load(BPF_PROG_TYPE_CGROUP_SKB, "wf_probe_data", "GPL",
+			   prog, sizeof(prog) / sizeof(prog[0]), NULL);
+	CHECK(fd >= 0, "the data_end probe does not load: %s", strerror(errno));
+	if (fd < 0)
+		return 0;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p.buf,
+		    .data_size_in = p.len);
+	known = !bpf_prog_test_run_opts(fd, &opts) && opts.retval == 1;
+	close(fd);
+	return known;
+}
+
+/* cg_load() for a test that runs the cgroup_skb programs by test_run: a
+ * SKIP, with nothing made, where test_run cannot give them the packet. */
+static struct wirefisher_bpf *cg_load_run(struct test_cg *cg, const char *rules)
+{
+	if (!cg_test_run_has_data()) {
+		memset(cg, 0, sizeof(*cg));
+		cg->skipped = 1;
+		cg->fd = -1;
+		T_SKIP("test_run gives cgroup_skb programs no packet data on "
+		       "this kernel (6.1); e2e/cgroup tests the real hooks");
+		return NULL;
+	}
+	return cg_load(cg, rules);
 }
 
 /* How many of n runs of the cgroup (or tc) egress program pass p. */
@@ -216,7 +280,7 @@ out:
 static void test_cg_rule_drops_v4_v6(void)
 {
 	struct test_cg cg;
-	struct wirefisher_bpf *skel = cg_load(&cg, CG_TIGHT);
+	struct wirefisher_bpf *skel = cg_load_run(&cg, CG_TIGHT);
 	struct wf_rule_counters rc;
 	struct wf_counters c;
 	struct pkt v4, v6;
@@ -252,10 +316,10 @@ out:
 static void test_cg_direction_and_cgroup(void)
 {
 	struct test_cg cg;
-	struct wirefisher_bpf *skel =
-		cg_load(&cg,
-			"rules:\n  - name: cg\n    match: { cgroup: %s/in, "
-			"direction: egress }\n    rate: 8mbit\n    burst: 1500B\n");
+	struct wirefisher_bpf *skel = cg_load_run(
+		&cg,
+		"rules:\n  - name: cg\n    match: { cgroup: %s/in, "
+		"direction: egress }\n    rate: 8mbit\n    burst: 1500B\n");
 	struct pkt p;
 
 	if (!skel)
@@ -314,8 +378,9 @@ static void test_cg_tcp_congestion_bit(void)
 {
 	struct test_cg cg;
 	struct wirefisher_bpf *skel =
-		cg_load(&cg, "rules:\n  - name: cg\n    match: { cgroup: %s }\n"
-			     "    rate: 8mbit\n    burst: 4000B\n");
+		cg_load_run(&cg,
+			    "rules:\n  - name: cg\n    match: { cgroup: %s }\n"
+			    "    rate: 8mbit\n    burst: 4000B\n");
 	struct wf_rule_counters rc;
 	struct pkt tcp, udp;
 	char v[8];
@@ -361,7 +426,7 @@ out:
 static void test_cg_skips_iface_rules(void)
 {
 	struct test_cg cg;
-	struct wirefisher_bpf *skel = cg_load(&cg, CG_AND_IFACE);
+	struct wirefisher_bpf *skel = cg_load_run(&cg, CG_AND_IFACE);
 	struct pkt p;
 
 	if (!skel)
@@ -401,19 +466,20 @@ out:
 	"rules:\n  - name: me\n    match: { pid: %d, proto: udp }\n" \
 	"    rate: 8mbit\n    burst: 2kB\n"
 
-static struct wirefisher_bpf *pid_load(struct test_cg *cg)
+/* run: the test runs the cgroup_skb programs by test_run. */
+static struct wirefisher_bpf *pid_load(struct test_cg *cg, int run)
 {
 	char rules[256];
 
 	snprintf(rules, sizeof(rules), PID_RULE, (int)getpid());
-	return cg_load(cg, rules);
+	return run ? cg_load_run(cg, rules) : cg_load(cg, rules);
 }
 
 /* test_run's throw-away socket has no wf_sk_owner record: no pid matches. */
 static void test_cg_pid_rule_needs_owner(void)
 {
 	struct test_cg cg;
-	struct wirefisher_bpf *skel = pid_load(&cg);
+	struct wirefisher_bpf *skel = pid_load(&cg, 1);
 	struct pkt p;
 
 	if (!skel)
@@ -470,7 +536,7 @@ static void test_sock_create_owner(void)
 {
 	struct bpf_link *l1 = NULL, *l2 = NULL;
 	struct test_cg cg;
-	struct wirefisher_bpf *skel = pid_load(&cg);
+	struct wirefisher_bpf *skel = pid_load(&cg, 0);
 	int sink = -1, port;
 
 	if (!skel)

@@ -43,6 +43,7 @@
 #include "fixture.h"
 
 int t_failed_checks; /* fixture.h's CHECK() counts here */
+char t_skip_why[160];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -4,8 +4,8 @@
  *
  * A test is a function registered in a table; CHECK() records a failure with
  * file:line and the message, and the test goes on, so one run shows every
- * broken expectation. Each test prints one line, "PASS name" or "FAIL name",
- * which tests/run.sh counts across all layers.
+ * broken expectation. Each test prints one line, "PASS name" or "FAIL name"
+ * (or "SKIP name: why"), which tests/run.sh counts across all layers.
  */
 #ifndef WF_T_H
 #define WF_T_H
@@ -19,6 +19,12 @@ struct t_case {
 };
 
 extern int t_failed_checks;
+/* Set by T_SKIP(): why this machine cannot run the test (each main.c
+ * defines it). A skipped test prints "SKIP name: why", counted neither
+ * way, unless a check failed too. */
+extern char t_skip_why[160];
+
+#define T_SKIP(...) snprintf(t_skip_why, sizeof(t_skip_why), __VA_ARGS__)
 
 #define CHECK(cond, ...)                                                 \
 	do {                                                             \
@@ -50,10 +56,15 @@ static inline int t_run(const char *suite, const struct t_case *cases,
 		snprintf(full, sizeof(full), "%s/%s", suite, cases->name);
 		if (filter && !strstr(full, filter))
 			continue;
+		t_skip_why[0] = 0;
 		cases->fn();
-		printf("%s %s/%s\n",
-		       t_failed_checks == before ? "PASS" : "FAIL", suite,
-		       cases->name);
+		if (t_skip_why[0] && t_failed_checks == before)
+			printf("SKIP %s/%s: %s\n", suite, cases->name,
+			       t_skip_why);
+		else
+			printf("%s %s/%s\n",
+			       t_failed_checks == before ? "PASS" : "FAIL",
+			       suite, cases->name);
 		fflush(stdout);
 		failed += t_failed_checks != before;
 	}

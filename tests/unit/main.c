@@ -7,6 +7,7 @@
 #include "unit.h"
 
 int t_failed_checks;
+char t_skip_why[160];
 
 int main(int argc, char **argv)
 {
