@@ -76,6 +76,13 @@ void decide(struct steering *s, int r, uint64_t now)
 		 old >= 0 ? s->st->paths[rc->paths[old]].name : "");
 }
 
+__u8 wf_route_mode(const struct wf_cfg_route *rc)
+{
+	return rc->mode == WF_STEER_AGGREGATE ? WF_MODE_AGGREGATE :
+	       rc->mode == WF_STEER_SPREAD    ? WF_MODE_SPREAD :
+						WF_MODE_FAILOVER;
+}
+
 void publish_route(struct steering *s, int r)
 {
 	const struct wf_cfg_route *rc = &s->st->routes[r];
@@ -84,9 +91,7 @@ void publish_route(struct steering *s, int r)
 	__u32 key = (__u32)r;
 	int err;
 
-	v.mode = rc->mode == WF_STEER_AGGREGATE ? WF_MODE_AGGREGATE :
-		 rc->mode == WF_STEER_SPREAD	? WF_MODE_SPREAD :
-						  WF_MODE_FAILOVER;
+	v.mode = wf_route_mode(rc);
 	v.n_paths = (__u8)rc->n_paths;
 	v.active = sr->active < 0 ? WF_NO_PATH : (__u8)sr->active;
 	v.flags = sr->pinned >= 0 ? WF_ROUTE_PINNED : 0;

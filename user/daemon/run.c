@@ -304,8 +304,24 @@ int run_daemon(struct wf_config *cfg, const struct run_opts *o)
 	rc = 0;
 	goto out;
 interrupted:
-	log_info("interrupted during start-up; nothing was left attached");
 	rc = 0;
+	if (d.l && loader_adopted(d.l)) {
+		/*
+		 * The hooks were an earlier run's, kept for the next one:
+		 * undoing the take-over leaves them so (now running our
+		 * programs on the same state maps, pinned as a stop would).
+		 */
+		d.cfg->persist = true;
+		if (loader_pin(d.l))
+			log_warn("the pins in %s may be out of date",
+				 d.cfg->pin_dir);
+		log_info("interrupted during start-up; the hooks taken over "
+			 "from %s stay, as the earlier run left them (wirefisher "
+			 "down removes them)",
+			 d.cfg->pin_dir);
+		goto out;
+	}
+	log_info("interrupted during start-up; nothing was left attached");
 	if (d.l)
 		d.cfg->persist = false; /* never half-started and kept */
 out:

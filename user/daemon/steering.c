@@ -16,6 +16,7 @@
 #include "../../bpf/wf_shared.h"
 #include "log.h"
 #include "netif.h"
+#include "pin.h"
 #include "prober.h"
 #include "steer.h"
 #include "wirefisher.skel.h"
@@ -138,6 +139,69 @@ static bool renumbered(const struct steering *s)
 	return false;
 }
 
+/*
+ * A start that took over an earlier run's pins (persist: true, then a stop
+ * or kill -9) resumes where that run left off: a path probed over the same
+ * device under the same name gets the state, RTT and jitter it published
+ * in wf_path_status (a state map, taken over), and a route over the same
+ * paths the active path of the pinned wf_routes (the earlier run's, until
+ * loader_pin replaces it). Otherwise every route would have no usable path
+ * until the new prober's first answers: packets would leave by the
+ * kernel's route meanwhile, and a spread flow whose path answered last
+ * would be moved to the first. The prober corrects a stale state as it
+ * would a running one's (down after k lost rounds).
+ */
+static void resume(struct steering *s)
+{
+	int fd;
+	bool any = false;
+
+	for (__u32 i = 0; i < (__u32)s->st->n_paths; i++) {
+		const struct wf_cfg_path *cp = &s->st->paths[i];
+		struct wf_path_status v;
+		struct steer_path *p = &s->paths[i];
+
+		if (bpf_map__lookup_elem(s->skel->maps.wf_path_status, &i,
+					 sizeof(i), &v, sizeof(v), 0) ||
+		    !v.configured ||
+		    (v.state != WF_PATH_UP && v.state != WF_PATH_DOWN))
+			continue;
+		v.name[sizeof(v.name) - 1] = v.device[sizeof(v.device) - 1] =
+			'\0';
+		if (strcmp(v.name, cp->name) || strcmp(v.device, cp->device))
+			continue;
+		p->state = v.state;
+		if (v.rtt_ns) {
+			p->have_rtt = true;
+			p->rtt_ns = p->last_rtt_ns = (double)v.rtt_ns;
+			p->jitter_ns = (double)v.jitter_ns;
+		}
+		if (v.changed_unix_ns)
+			s->changed_unix[i] = v.changed_unix_ns;
+		any = true;
+	}
+	fd = any ? pin_open(s->cfg->pin_dir, "wf_routes") : -1;
+	for (__u32 r = 0; fd >= 0 && r < (__u32)s->st->n_routes; r++) {
+		const struct wf_cfg_route *rc = &s->st->routes[r];
+		struct wf_route v;
+		bool same;
+
+		if (bpf_map_lookup_elem(fd, &r, &v))
+			continue;
+		same = v.mode == wf_route_mode(rc) &&
+		       v.n_paths == rc->n_paths && v.active < rc->n_paths;
+		for (int j = 0; same && j < rc->n_paths; j++)
+			same = v.paths[j].path == rc->paths[j];
+		if (same)
+			s->routes[r].active = v.active;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (any)
+		log_info("steering resumes from the taken-over state: paths as "
+			 "the earlier run left them until probed");
+}
+
 /* Path i's prober, state and counters. -1 on error (logged). */
 /* Where a path's handshake age comes from, for its start-up line. */
 static const char *wg_kind(const char *dev)
@@ -214,6 +278,8 @@ struct steering *steering_open(const struct wf_config *cfg,
 	}
 	carry_over(s, prev);
 	s->renumbered = renumbered(s);
+	if (!prev && !s->renumbered)
+		resume(s);
 	s->next_second = now + SECOND;
 	s->last_second = now;
 	s->settle_ns = now + s->st->probe.interval_ns;

@@ -119,6 +119,8 @@ void probe_paths(struct steering *s, uint64_t now);
 /* publish.c */
 void apply_ctl(struct steering *s, int r);
 void decide(struct steering *s, int r, uint64_t now);
+/* The datapath's WF_MODE_* of a configured route. */
+__u8 wf_route_mode(const struct wf_cfg_route *rc);
 void publish_route(struct steering *s, int r);
 void measure_paths(struct steering *s, uint64_t now);
 void flows_step(struct steering *s);

@@ -456,6 +456,11 @@ struct wirefisher_bpf *loader_skel(struct loader *l)
 	return l->skel;
 }
 
+bool loader_adopted(const struct loader *l)
+{
+	return l->adopt;
+}
+
 /*
  * libbpf prints its own errors (verifier logs, "failed to ...") at WARN.
  * They are noise to a user who gets our one-line message for the same

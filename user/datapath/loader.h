@@ -96,4 +96,7 @@ void iface_unpublish(struct wirefisher_bpf *skel, __u32 ifindex,
 /* The loaded skeleton, for the steering loop's maps. */
 struct wirefisher_bpf *loader_skel(struct loader *l);
 
+/* Did this set take over hooks and maps an earlier run pinned? */
+bool loader_adopted(const struct loader *l);
+
 #endif /* WF_LOADER_H */
