@@ -8,7 +8,7 @@
 #     client's per-device flow counts: every datagram on p1); the active
 #     underlay cut mid-stream, the stream moves to p2 within the k-rounds
 #     bound the IPv4 tests use, every datagram sent leaving by p1 or p2; the
-#     replies (ping -6) follow at the server;
+#     replies (ping -6) follow at the server; `switch` by the IPv6 prefix;
 #   - duplicate, selectors with IPv6 addresses and ports at both ends: a
 #     1000/s stream arrives exactly once per datagram, the far end counting
 #     one passed and one dropped copy each; the active underlay cut at a
@@ -87,6 +87,11 @@ check v6_ping_after_failover pings
 wglab_heal 1
 check v6_back_on_p1 wait_via p1 100
 check v6_server_back_on_p1 wait_via p1 100 "$PIN_S"
+# `switch` takes the route by its IPv6 prefix, and gives it back.
+check v6_switch_by_prefix $IN_A "$WF" switch fd99::/64 --via p3 --pin-dir "$PIN"
+check v6_switched_to_p3 wait_via p3 10
+check v6_switch_auto $IN_A "$WF" switch fd99::/64 --auto --pin-dir "$PIN"
+check v6_auto_back_on_p1 wait_via p1 30
 
 # (3) duplicate. dup_sum PIN FIELD: a duplicate counter summed over the paths.
 dup_sum() {
