@@ -21,6 +21,16 @@
 # rp_filter is off in A and B, because steered packets arrive on interfaces
 # other than the ones the routes name.
 #
+# WGLAB_V6=1 (set before wglab_up) adds an IPv6 inner plan beside the IPv4
+# one, which stays as it is (the underlays stay IPv4):
+#
+#   tunnel: A ${WG_C[k]} fd96:k::2/64 <-> B ${WG_S[k]} fd96:k::1/64
+#
+# A has fd96::2/128 on lo (allowed by every server-side peer; B routes it
+# back by path 1), B has fd99::1/128 on lo, reached by the anchor route
+# fd99::/64 dev ${WG_C[1]} src fd96::2. Client peers allow ::/0 too.
+# STEER_FAMILY=6 makes steer_yaml write the IPv6 plan's routes and targets.
+#
 # wireguard-go's control sockets live in /var/run/wireguard for every
 # namespace, so interface names carry the test's ID to be unique host-wide.
 
@@ -39,6 +49,7 @@ WF_S_PID=	# ... and its pid
 # devices (`ip link add NAME type wireguard`; Debian's kernels have the
 # module, this host has not: wglab_kernel_ok tells) instead of wireguard-go.
 WG_IMPL=${WG_IMPL:-go}
+WGLAB_V6=${WGLAB_V6:-}
 
 # wglab_kernel_ok: can this kernel make a WireGuard device? (tried in A)
 wglab_kernel_ok() {
@@ -112,10 +123,13 @@ wglab_path() {
 	wg_start "$IN_B" "${WG_S[$k]}" || return 1
 	# wireguard-go binds the port on every address of B; only u$k's
 	# address is reachable from the path, which is what matters.
+	local allowed=10.96.$k.2/32,10.96.0.2/32
+	[ -n "$WGLAB_V6" ] && allowed+=,fd96:$k::2/128,fd96::2/128
 	$IN_B wg set "${WG_S[$k]}" private-key "$TMP/s$k.key" listen-port $port \
 		peer "$(wg pubkey < "$TMP/c$k.key")" \
-		allowed-ips 10.96.$k.2/32,10.96.0.2/32 || return 1
+		allowed-ips "$allowed" || return 1
 	$IN_B ip addr add 10.96.$k.1/24 dev "${WG_S[$k]}"
+	[ -n "$WGLAB_V6" ] && { $IN_B ip addr add fd96:$k::1/64 dev "${WG_S[$k]}" nodad || return 1; }
 	$IN_B ip link set "${WG_S[$k]}" up
 	wglab_client $k
 }
@@ -124,12 +138,14 @@ wglab_path() {
 # interface, so 0.0.0.0/0 is unambiguous; keepalive 1 s keeps a relay's
 # client address and the handshake fresh.
 wglab_client() {
-	local k=$1
+	local k=$1 allowed=0.0.0.0/0
+	[ -n "$WGLAB_V6" ] && allowed+=,::/0
 	wg_start "$IN_A" "${WG_C[$k]}" || return 1
 	$IN_A wg set "${WG_C[$k]}" private-key "$TMP/c$k.key" \
 		peer "$(wg pubkey < "$TMP/s$k.key")" endpoint "${WG_EP[$k]}" \
-		allowed-ips 0.0.0.0/0 persistent-keepalive 1 || return 1
+		allowed-ips "$allowed" persistent-keepalive 1 || return 1
 	$IN_A ip addr add 10.96.$k.2/24 dev "${WG_C[$k]}"
+	[ -n "$WGLAB_V6" ] && { $IN_A ip addr add fd96:$k::2/64 dev "${WG_C[$k]}" nodad || return 1; }
 	$IN_A ip link set "${WG_C[$k]}" up
 }
 
@@ -161,6 +177,13 @@ wglab_up() {
 	$IN_B ip addr add 10.99.0.1/32 dev lo
 	$IN_B ip route add 10.96.0.2/32 dev "${WG_S[1]}"
 	$IN_A ip route add 10.99.0.0/24 dev "${WG_C[1]}" src 10.96.0.2 || return 1
+	if [ -n "$WGLAB_V6" ]; then
+		$IN_A ip addr add fd96::2/128 dev lo nodad &&
+			$IN_B ip addr add fd99::1/128 dev lo nodad &&
+			$IN_B ip route add fd96::2/128 dev "${WG_S[1]}" &&
+			$IN_A ip route add fd99::/64 dev "${WG_C[1]}" src fd96::2 ||
+			return 1
+	fi
 
 	# The first ping of a tunnel also makes its handshake.
 	end=$((SECONDS + 10 * TS))
@@ -172,6 +195,17 @@ wglab_up() {
 	done
 	until $IN_A ping -c1 -W1 -I 10.96.0.2 10.99.0.1 > /dev/null 2>&1; do
 		[ $SECONDS -lt $end ] || { log "wglab: 10.99.0.1 does not answer"; return 1; }
+		sleep 0.1
+	done
+	[ -n "$WGLAB_V6" ] || return 0
+	for ((k = 1; k <= $#; k++)); do
+		until $IN_A ping -6 -c1 -W1 fd96:$k::1 > /dev/null 2>&1; do
+			[ $SECONDS -lt $end ] || { log "wglab: no IPv6 ping over tunnel $k"; return 1; }
+			sleep 0.1
+		done
+	done
+	until $IN_A ping -6 -c1 -W1 -I fd96::2 fd99::1 > /dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || { log "wglab: fd99::1 does not answer"; return 1; }
 		sleep 0.1
 	done
 }
@@ -257,11 +291,16 @@ wglab_down() {
 # STEER_CAPS set ("8mbit 4mbit 2mbit", by path number) each path declares
 # that capacity; with STEER_DUP set (a selector, "{ proto: udp, dport: 9 }")
 # the route duplicates what it picks; STEER_FLOWLET (auto, 50ms) sets
-# the route's flowlet gap.
+# the route's flowlet gap; STEER_FAMILY=6 (with WGLAB_V6) gives the IPv6
+# plan's prefix (fd99::/64, fd96::2) and targets (fd96:k::1, fd96:k::2).
 steer_yaml() {
 	local pin=$1 side=$2 mode=${3%-equal} k names=() prio=0
-	local to=10.99.0.0/24 far=1 dev
+	local to=10.99.0.0/24 far=1 dev target
 	[ "$side" = s ] && to=10.96.0.2 && far=2
+	if [ "${STEER_FAMILY:-4}" = 6 ]; then
+		to=fd99::/64
+		[ "$side" = s ] && to=fd96::2
+	fi
 	echo "pin_dir: $pin"
 	echo "steering:"
 	echo "  probe: { ${5:-hold: 2s} }"
@@ -273,7 +312,9 @@ steer_yaml() {
 		[ "$3" = "${3%-equal}" ] && prio=$((k - 1))
 		local cap=
 		[ -n "${STEER_CAPS:-}" ] && cap=", capacity: $(cut -d' ' -f"$k" <<< "$STEER_CAPS")"
-		echo "    - { name: p$k, device: $dev, targets: [10.96.$k.$far], priority: $prio$cap }"
+		target=10.96.$k.$far
+		[ "${STEER_FAMILY:-4}" = 6 ] && target=fd96:$k::$far
+		echo "    - { name: p$k, device: $dev, targets: [$target], priority: $prio$cap }"
 		names+=("p$k")
 	done
 	local IFS=,

@@ -291,31 +291,43 @@ static int check_path(const struct wf_config *cfg, int i)
 
 /*
  * The programs steer at the egress of the path devices, so the kernel must
- * route a route's prefixes to one of them first. Only a warning: the route
- * may be added after the daemon starts.
+ * route each of a route's prefixes to one of them first - every one: a
+ * dual-stack route (to: [10.99.0.0/24, fd99::/64]) whose IPv6 anchor route
+ * was forgotten steers none of its IPv6 traffic. Only a warning, naming the
+ * first prefix that is not anchored: the route may be added after the
+ * daemon starts.
  */
 bool preflight_anchored(const struct wf_config *cfg, int r, bool warn)
 {
 	const struct wf_cfg_route *rc = &cfg->steer.routes[r];
-	int oif = netif_route_oif(rc->to[0].family, rc->to[0].addr);
 	char a[INET6_ADDRSTRLEN], via[IF_NAMESIZE] = "nowhere";
+	int oif = -1, i;
 
-	for (int j = 0; j < rc->n_paths; j++)
-		if (oif > 0 &&
-		    oif == (int)if_nametoindex(
-				   cfg->steer.paths[rc->paths[j]].device))
-			return true;
+	for (i = 0; i < rc->n_to; i++) {
+		bool ours = false;
+
+		oif = netif_route_oif(rc->to[i].family, rc->to[i].addr);
+		for (int j = 0; j < rc->n_paths && !ours; j++)
+			ours = oif > 0 &&
+			       oif == (int)if_nametoindex(
+					      cfg->steer.paths[rc->paths[j]]
+						      .device);
+		if (!ours)
+			break;
+	}
+	if (i == rc->n_to)
+		return true;
 	if (!warn)
 		return false;
 	if (oif > 0)
 		if_indextoname((unsigned)oif, via);
-	prefix_addr_str(&rc->to[0], a, sizeof(a));
+	prefix_addr_str(&rc->to[i], a, sizeof(a));
 	config_warn_at(cfg, rc->where,
 		       "steering.routes[%d]: the kernel routes "
 		       "%s/%u via %s, not through one of the route's paths, so "
-		       "nothing will be steered; add e.g. ip route add %s/%u "
-		       "nexthop dev %s nexthop dev ...",
-		       r, a, rc->to[0].len, via, a, rc->to[0].len,
+		       "nothing to it will be steered; add e.g. ip route add "
+		       "%s/%u nexthop dev %s nexthop dev ...",
+		       r, a, rc->to[i].len, via, a, rc->to[i].len,
 		       cfg->steer.paths[rc->paths[0]].device);
 	return false;
 }
