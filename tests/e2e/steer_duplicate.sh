@@ -25,11 +25,6 @@ check dup_paths_up wait_all_up 100
 check dup_server_paths_up wait_all_up 100 "$PIN_S"
 check dup_via_both bash -c "$IN_A $WF paths --json --pin-dir $PIN | grep -q '\"duplicate\":\[\"p1\",\"p2\"\]'"
 
-# dup_sum PIN FIELD: the duplicate counter FIELD summed over the paths.
-dup_sum() {
-	$IN_A "$WF" paths --json --pin-dir "$1" |
-		python3 -c "import json,sys; print(sum(p['duplicate']['$2'] for p in json.load(sys.stdin)['paths']))"
-}
 # stream N SPORT [DPORT]: N datagrams at 1000/s to the service address, in
 # the background; stream_wait waits for both ends and sets $line.
 stream() {
@@ -70,27 +65,13 @@ check dup_reload_exactly_once python3 -c "import sys; sys.exit(not ('distinct=30
 check dup_reload_applied bash -c "grep -q '^wirefisher: reloaded' '$TMP/wf-s.log' && grep -q '^wirefisher: reloaded' '$TMP/wf.log'"
 
 # Cuts of the active underlay at a random moment.
-lost_total=0 twice_total=0
-for ((t = 0; t < TRIALS; t++)); do
-	stream 3000 $((9310 + t))
-	sleep "1.$((RANDOM % 600))"
-	wglab_cut 1
-	stream_wait
-	wglab_heal 1
-	distinct=$(kv distinct "$line") dups=$(kv dups "$line")
-	log "trial $t: $line"
-	lost_total=$((lost_total + 3000 - ${distinct:-0}))
-	twice_total=$((twice_total + ${dups:-0}))
-	# Back to both paths before the next trial.
-	wait_all_up 150 && wait_all_up 150 "$PIN_S" && wait_via p1 150 ||
-		log "trial $t: the paths did not all come back"
-done
-echo "FIGURE dup_cut_trials=$TRIALS lost=$lost_total twice=$twice_total"
+dup_cut_trials "$TRIALS" 9310
+echo "FIGURE dup_cut_trials=$TRIALS lost=$LOST_TOTAL twice=$TWICE_TOTAL"
 # The target is 0 (bench/steer_duplicate.sh: 0 of 20 cuts on a quiet
 # machine); a fresh-clone run on the loaded 2-CPU machine once lost one
 # datagram and passed one twice in 5 cuts (a stall past the 1 s window), so
 # the test allows one of each - without duplication a cut loses ~500.
-check dup_zero_loss_on_cut test "$lost_total" -le 1
-check dup_none_twice_on_cut test "$twice_total" -le 1
+check dup_zero_loss_on_cut test "$LOST_TOTAL" -le 1
+check dup_none_twice_on_cut test "$TWICE_TOTAL" -le 1
 check dup_daemons_alive kill -0 "$WF_PID" "$WF_S_PID"
 finish

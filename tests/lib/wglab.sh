@@ -388,3 +388,32 @@ iperf_mbit() {
 try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))
 except Exception: print("0")'
 }
+
+# dup_sum PIN FIELD: the duplicate counter FIELD summed over the paths.
+dup_sum() {
+	$IN_A "$WF" paths --json --pin-dir "$1" |
+		python3 -c "import json,sys; print(sum(p['duplicate']['$2'] for p in json.load(sys.stdin)['paths']))"
+}
+
+# dup_cut_trials N SPORT0 [DPORT]: N cuts of path 1's underlay, each at a
+# random moment of a 3000-datagram stream from port SPORT0 + t (the calling
+# test's `stream COUNT SPORT [DPORT]` and `stream_wait`, which sets $line),
+# then the heal and a wait until both ends use p1 again. Sums what was lost
+# and what arrived twice into LOST_TOTAL and TWICE_TOTAL.
+dup_cut_trials() {
+	local t distinct dups
+	LOST_TOTAL=0 TWICE_TOTAL=0
+	for ((t = 0; t < $1; t++)); do
+		stream 3000 $(($2 + t)) ${3:+"$3"}
+		sleep "1.$((RANDOM % 600))"
+		wglab_cut 1
+		stream_wait
+		wglab_heal 1
+		distinct=$(kv distinct "$line") dups=$(kv dups "$line")
+		log "cut $t: $line"
+		LOST_TOTAL=$((LOST_TOTAL + 3000 - ${distinct:-0}))
+		TWICE_TOTAL=$((TWICE_TOTAL + ${dups:-0}))
+		wait_all_up 150 && wait_all_up 150 "$PIN_S" && wait_via p1 150 ||
+			log "cut $t: the paths did not all come back"
+	done
+}

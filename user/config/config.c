@@ -415,6 +415,7 @@ static void parse_root(struct ctx *c, yaml_node_t *root, struct wf_config *cfg)
 	place_rules(cfg);
 	add_path_ifaces(c, cfg);
 	cfg_check_rule_ifaces(c, cfg);
+	cfg_check_groups(c, cfg);
 	if (!have_ifaces && !cfg->steer.n_paths && !wf_rules_host_wide(cfg))
 		cfg_report(c, root, "interfaces",
 			   "missing section; list the "

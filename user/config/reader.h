@@ -73,10 +73,12 @@ bool cfg_get_ports(struct ctx *c, yaml_node_t *n, const char *path,
 		   uint16_t *lo, uint16_t *hi);
 void cfg_get_proto(struct ctx *c, yaml_node_t *n, const char *path, int *out);
 
-/* rules[] (rules.c); the interfaces rules name must be listed. */
+/* rules[] (rules.c); the interfaces rules name must be listed, and a
+ * group's rules must all be enforced at one hook (after placement). */
 void cfg_parse_rules(struct ctx *c, yaml_node_t *n, const char *path,
 		     struct wf_config *cfg);
 void cfg_check_rule_ifaces(struct ctx *c, const struct wf_config *cfg);
+void cfg_check_groups(struct ctx *c, const struct wf_config *cfg);
 
 /* steering (steering.c; printed by print.c) */
 void cfg_parse_steering(struct ctx *c, yaml_node_t *n, const char *path,

@@ -593,3 +593,45 @@ void cfg_check_rule_ifaces(struct ctx *c, const struct wf_config *cfg)
 		}
 	}
 }
+
+/*
+ * The hook a rule is enforced at, as far as the config tells: auto and
+ * netfilter go to one place (netfilter, or tc on a kernel without it, the
+ * same for both), a cgroup or process rule to the socket hooks.
+ */
+static const char *rule_hook(const struct wf_cfg_rule *r)
+{
+	if (wf_rule_at_socket(r))
+		return "the socket hooks (cgroup_skb)";
+	if (r->at == WF_ATC_TC)
+		return "tc";
+	if (r->at == WF_ATC_XDP)
+		return "xdp";
+	return "netfilter";
+}
+
+/*
+ * A group's shared bucket charges a packet once, however many of its rules
+ * match it - at one hook. Rules of a group at two hooks would charge a
+ * packet that crosses both twice (a container's packet at the socket hook,
+ * then at tc on its way out), so they are refused.
+ */
+void cfg_check_groups(struct ctx *c, const struct wf_config *cfg)
+{
+	for (int i = 0; i < cfg->n_rules; i++) {
+		const struct wf_cfg_rule *r = &cfg->rules[i];
+		const struct wf_cfg_rule *first = &cfg->rules[r->bucket];
+		const char *at = rule_hook(r), *first_at = rule_hook(first);
+
+		if (!r->group[0] || r->bucket == i || at == first_at)
+			continue;
+		fprintf(c->err,
+			"%s:%d:%d: rules[%d].group: \"%s\" is enforced at %s "
+			"here but at %s for rules[%d] (%s): a packet crossing "
+			"both would be charged twice; give the group's rules "
+			"one hook (rules[].at)\n",
+			c->file, r->where.line, r->where.col, i, r->group, at,
+			first_at, r->bucket, first->name);
+		c->errors++;
+	}
+}

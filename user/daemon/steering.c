@@ -17,6 +17,7 @@
 #include "log.h"
 #include "netif.h"
 #include "pin.h"
+#include "preflight.h"
 #include "prober.h"
 #include "steer.h"
 #include "wirefisher.skel.h"
@@ -277,6 +278,10 @@ struct steering *steering_open(const struct wf_config *cfg,
 		s->ctl_seq[r] = ctl.seq;
 	}
 	carry_over(s, prev);
+	/* preflight_run() has just warned about the routes the kernel does
+	 * not route through a path: the once-a-second check must not again. */
+	for (int r = 0; r < s->st->n_routes; r++)
+		s->unanchored[r] = !preflight_anchored(cfg, r, false);
 	s->renumbered = renumbered(s);
 	if (!prev && !s->renumbered)
 		resume(s);
