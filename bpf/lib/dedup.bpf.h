@@ -210,11 +210,18 @@ static __always_inline int dedup_decide(__u64 *st, int slot, __u32 now_ms,
 {
 	__u64 old = *st, next;
 	__u32 c, other = 0, counts;
+	__s32 since = (__s32)(now_ms - (__u32)(old >> 32));
 	int i;
 
 	counts = (__u32)old;
-	if (now_ms - (__u32)(old >> 32) > WF_DEDUP_WINDOW_NS / 1000000)
+	/* Signed: the other copy, decided just before on another CPU, may
+	 * have read the clock a tick later than this one did. That is no
+	 * time, not a 49-day gap that restarts the counts (it let both
+	 * copies of one datagram pass). */
+	if (since > (__s32)(WF_DEDUP_WINDOW_NS / 1000000))
 		counts = 0;
+	else if (since < 0)
+		now_ms = (__u32)(old >> 32);
 	c = (counts >> (4 * slot)) & 0xf;
 	if (c < 15)
 		c++;

@@ -182,6 +182,12 @@ static void dedup_case(struct lab *l)
 	l->skel->bss->wf_clock_ns += 2 * SEC;
 	CHECK_EQ_U64(IN(l, 2, 5000, 9300, 200), TC_ACT_OK);
 	CHECK_EQ_U64(IN(l, 1, 5000, 9300, 200), TC_ACT_SHOT);
+	/* The second copy, decided on another CPU, read the clock a tick
+	 * before the first did: no time passed, not 49 days (it passed as
+	 * new, and a datagram arrived twice in a fresh-clone run). */
+	CHECK_EQ_U64(IN(l, 1, 5000, 9300, 203), TC_ACT_OK);
+	l->skel->bss->wf_clock_ns -= 4 * 1000000ULL;
+	CHECK_EQ_U64(IN(l, 2, 5000, 9300, 203), TC_ACT_SHOT);
 }
 
 /* IPv6, and the sending side: a selected packet is copied to the second
