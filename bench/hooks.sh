@@ -136,14 +136,16 @@ fi
 if part 2; then
 echo "# 2. UDP at 2x an 8 Mbit/s rule for ${SECS}s (1000 B IP datagrams; burst 250 kB)"
 udp_acc() { # RX TX DST PORT -> received / (rate x T + burst)
-	local n=$((2000 * SECS)) out
-	$1 "$UDP" recv "$3" "$4" $n 1500 > "$TMP/u" &
+	# over the sender's own time, not SECS (a loaded machine may stretch
+	# the sending); idle 3 s: a 1.5 s stall of the sender ended the count
+	local n=$((2000 * SECS)) out sent
+	$1 "$UDP" recv "$3" "$4" $n 3000 > "$TMP/u" &
 	local pid=$!
 	sleep 0.3
-	$2 "$UDP" send "$3" "$4" $n 972 2000 > /dev/null
+	sent=$($2 "$UDP" send "$3" "$4" $n 972 2000)
 	wait $pid
 	out=$(tail -1 "$TMP/u")
-	python3 -c "print('%.3f' % ($(kv received "$out") * 1000 / (1000000 * $SECS + 250000)))"
+	python3 -c "print('%.3f' % ($(kv received "$out") * 1000 / (1000000 * $(kv secs "$sent") + 250000)))"
 }
 wf_rule tc egress 9401; echo "udp_accuracy_tc_egress $(udp_acc "$IN_B" "$IN_A" "$IP_B" 9401)"; wf_stop
 wf_rule netfilter egress 9401; echo "udp_accuracy_netfilter_egress $(udp_acc "$IN_B" "$IN_A" "$IP_B" 9401)"; wf_stop

@@ -80,7 +80,7 @@ in_cg() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$@"; }
 # "received rate_in_IP_bytes_per_s".
 send_from() {
 	local n=8000 out pid
-	$IN_B "$UDP" recv "$IP_B" "$2" $n 1500 > "$TMP/r$2" &
+	$IN_B "$UDP" recv "$IP_B" "$2" $n $((1500 * TS)) > "$TMP/r$2" &
 	pid=$!
 	sleep 0.3
 	in_cg "$1" $IN_A "$UDP" send "$IP_B" "$2" $n 972 2000 > /dev/null
@@ -102,7 +102,7 @@ log "child of a: received $got of 8000 at $rate B/s (limit 1000000)"
 check cgroup_child_counts_toward_parent within "$rate" 1000000 3
 
 # UDP receive: the receiver sits in cgroup a, B sends to it at 16 Mbit/s.
-in_cg "$CG/a" $IN_A "$UDP" recv "$IP_A" 9910 8000 1500 > "$TMP/rin" &
+in_cg "$CG/a" $IN_A "$UDP" recv "$IP_A" 9910 8000 $((1500 * TS)) > "$TMP/rin" &
 rpid=$!
 sleep 0.3
 $IN_B "$UDP" send "$IP_A" 9910 8000 972 2000 > /dev/null
@@ -113,9 +113,9 @@ log "receiver in a: $rate B/s (limit 1000000)"
 check cgroup_udp_receive_limited within "$rate" 1000000 3
 
 # group: c and d share one 8 Mbit/s bucket; each offers 16 Mbit/s at once.
-$IN_B "$UDP" recv "$IP_B" 9920 8000 1500 > "$TMP/rc" &
+$IN_B "$UDP" recv "$IP_B" 9920 8000 $((1500 * TS)) > "$TMP/rc" &
 pc=$!
-$IN_B "$UDP" recv "$IP_B" 9921 8000 1500 > "$TMP/rd" &
+$IN_B "$UDP" recv "$IP_B" 9921 8000 $((1500 * TS)) > "$TMP/rd" &
 pd=$!
 sleep 0.3
 t0=$(date +%s.%N)

@@ -33,7 +33,7 @@ in_cg() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$@"; }
 # policed_bps: 2x the limit from the unit's cgroup; what arrived, in IP B/s.
 policed_bps() {
 	local rate rp
-	$IN_B "$UDP" recv "$IP_B" 9930 8000 1500 > "$TMP/recv" &
+	$IN_B "$UDP" recv "$IP_B" 9930 8000 $((1500 * TS)) > "$TMP/recv" &
 	rp=$!
 	sleep 0.2
 	in_cg "$SVC" $IN_A "$UDP" send "$IP_B" 9930 8000 972 2000 > /dev/null

@@ -70,7 +70,7 @@ done
 
 # UDP from the 8 Mbit/s cgroup at 2x: exact as before (no pacing, no CN).
 n=$((2000 * 4))
-$IN_B "$UDP" recv "$IP_B" 9950 $n 1500 > "$TMP/u" &
+$IN_B "$UDP" recv "$IP_B" 9950 $n $((1500 * TS)) > "$TMP/u" &
 rpid=$!
 sleep 0.3
 in_cg "$CG/r8" $IN_A "$UDP" send "$IP_B" 9950 $n 972 2000 > /dev/null

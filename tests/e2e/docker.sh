@@ -131,7 +131,7 @@ wf_start "$TMP/wf.yaml" || { fail docker_start "daemon did not start"; finish; }
 # process; prints the received rate in IP bytes/s.
 udp_from_box() {
 	local n=8000 out pid
-	$IN_B "$UDP" recv "$NET_C.2" "$1" $n 1500 > "$TMP/u$1" &
+	$IN_B "$UDP" recv "$NET_C.2" "$1" $n $((1500 * TS)) > "$TMP/u$1" &
 	pid=$!
 	sleep 0.3
 	docker exec "$CID" /bin/wf-udp send "$NET_C.2" "$1" $n 972 2000 > /dev/null

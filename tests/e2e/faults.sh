@@ -47,7 +47,7 @@ lines0=$(wc -l < "$TMP/wf.log")
 # The hot flow: 1000 datagrams/s on one 5-tuple, from before the flood until
 # after it (stopped below; at most 30 s). B's receiver counts what arrives.
 HOT="sport=4500, dport=9500"
-$IN_B "$UDP" recv "$IP_B" 9500 100000 1500 > "$TMP/hot_recv" &
+$IN_B "$UDP" recv "$IP_B" 9500 100000 $((1500 * TS)) > "$TMP/hot_recv" &
 HOT_RECV=$!
 BG_PIDS+=($HOT_RECV)
 sleep 0.3
@@ -156,7 +156,7 @@ check faults_flood_log_quiet [ "$(wc -l < "$TMP/wf.log")" -le $((lines0 + 2)) ]
 
 # Quiet again: exactly N more hot datagrams are exactly N more packets.
 N=1000
-$IN_B "$UDP" recv "$IP_B" 9500 $N 1500 > "$TMP/hot_recv2" &
+$IN_B "$UDP" recv "$IP_B" 9500 $N $((1500 * TS)) > "$TMP/hot_recv2" &
 HOT_RECV=$!
 BG_PIDS+=($HOT_RECV)
 sleep 0.3
@@ -177,7 +177,7 @@ check faults_flood_stop_clean [ $? -eq 0 -a ! -e "$PIN" ]
 write_config "$TMP/wf.yaml"
 wf_start "$TMP/wf.yaml" || { fail faults_flap_start "daemon did not start"; finish; }
 FLOW="sport=4600, dport=9600"
-$IN_B "$UDP" recv "$IP_B" 9600 200 1500 > "$TMP/flap_recv0" &
+$IN_B "$UDP" recv "$IP_B" 9600 200 $((1500 * TS)) > "$TMP/flap_recv0" &
 FLAP_RECV=$!
 BG_PIDS+=($FLAP_RECV)
 sleep 0.3
@@ -213,7 +213,7 @@ check faults_flap_links_in_kernel bash -c "for l in $links; do bpftool link show
 
 # Traffic after the flaps: exactly N more packets on the same flow.
 N=500
-$IN_B "$UDP" recv "$IP_B" 9600 $N 1500 > "$TMP/flap_recv1" &
+$IN_B "$UDP" recv "$IP_B" 9600 $N $((1500 * TS)) > "$TMP/flap_recv1" &
 FLAP_RECV=$!
 BG_PIDS+=($FLAP_RECV)
 sleep 0.3

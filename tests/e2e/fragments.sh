@@ -30,7 +30,7 @@ SIZE=60000 PPS=33 N=198	# 2x the limit for 6 s
 # WIRE: IP bytes one whole datagram takes (all its fragments' headers).
 frag() {
 	local name=$1 dst=$2 port=$3 wire=$4 out sent got secs burst want ratio
-	$IN_B "$UDP" recv "$dst" "$port" $N 2000 > "$TMP/r$port" &
+	$IN_B "$UDP" recv "$dst" "$port" $N $((2000 * TS)) > "$TMP/r$port" &
 	local pid=$!
 	sleep 0.3
 	sent=$($IN_A "$UDP" send "$dst" "$port" $N $SIZE $PPS)

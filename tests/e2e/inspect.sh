@@ -7,7 +7,7 @@ netns_up || { fail inspect_setup "cannot build namespaces"; finish; }
 write_config "$TMP/wf.yaml"
 wf_start "$TMP/wf.yaml" || { fail inspect_start "daemon did not start"; finish; }
 
-$IN_B "$UDP" recv "$IP_B" 9300 300 2000 > /dev/null &
+$IN_B "$UDP" recv "$IP_B" 9300 300 $((2000 * TS)) > /dev/null &
 BG_PIDS+=($!)
 sleep 0.3
 $IN_A "$UDP" send "$IP_B" 9300 200 1000 0 4300 > /dev/null

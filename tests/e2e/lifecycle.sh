@@ -65,7 +65,7 @@ for ((i = 0; i < 30 * TS; i++)); do
 done
 check life_iface_gone_logged_once [ "$(grep -c "$IF_A went away" "$TMP/wf.log")" = 1 ]
 check life_iface_back_reattached [ "$(grep -c "attached to $IF_A" "$TMP/wf.log")" = 2 ]
-$IN_B "$UDP" recv "$IP_B" 9200 100 2000 > /dev/null &
+$IN_B "$UDP" recv "$IP_B" 9200 100 $((2000 * TS)) > /dev/null &
 BG_PIDS+=($!)
 sleep 0.3
 $IN_A "$UDP" send "$IP_B" 9200 100 100 0 4200 > /dev/null

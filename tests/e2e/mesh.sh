@@ -307,7 +307,7 @@ tx() { in_ns "${NSN[alice]}" wg show "$1" transfer | awk '{ s += $3 } END { prin
 # stream SECS [SPORT]: 1000 datagrams/s of 200 bytes from alice to bob's
 # steering address; stream_wait sets $line to the receiver's summary.
 stream() {
-	in_ns "${NSN[bob]}" "$UDP" recv "${SADDR[bob]}" 9400 $(($1 * 1000)) 1500 > "$TMP/recv" &
+	in_ns "${NSN[bob]}" "$UDP" recv "${SADDR[bob]}" 9400 $(($1 * 1000)) $((1500 * TS)) > "$TMP/recv" &
 	RECV=$!
 	sleep "$((2 * S / 10)).$((2 * S % 10))"
 	in_ns "${NSN[alice]}" "$UDP" send "${SADDR[bob]}" 9400 $(($1 * 1000)) 200 1000 "${2:-9401}" \

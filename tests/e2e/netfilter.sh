@@ -97,7 +97,7 @@ done
 SIZE=60000 PPS=33 N=198
 frag() {
 	local name=$1 rx=$2 tx=$3 dst=$4 port=$5 dgram=$6 wire=$7 out sent got secs burst want ratio
-	$rx "$UDP" recv "$dst" "$port" $N 2000 > "$TMP/r$port" &
+	$rx "$UDP" recv "$dst" "$port" $N $((2000 * TS)) > "$TMP/r$port" &
 	local pid=$!
 	sleep 0.3
 	sent=$($tx "$UDP" send "$dst" "$port" $N $SIZE $PPS)

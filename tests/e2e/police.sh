@@ -75,7 +75,7 @@ done
 i=0
 for src in "$IP_A" "$IP_A3" "$IP_A4"; do
 	port=$((9500 + i))
-	$IN_B "$UDP" recv "$IP_B" $port 4000 1500 > "$TMP/s$port" &
+	$IN_B "$UDP" recv "$IP_B" $port 4000 $((1500 * TS)) > "$TMP/s$port" &
 	BG_PIDS+=($!)
 	i=$((i + 1))
 done

@@ -56,7 +56,7 @@ WF=$WF_REAL
 check priv_runs_with_unit_caps grep -q 'CapEff:.*000000c000003000' "/proc/$WF_PID/status"
 
 # The process rule (sock_create + cgroup_skb) works at these capabilities.
-$IN_B "$UDP" recv "$IP_B" 9960 4000 1500 > "$TMP/recv" &
+$IN_B "$UDP" recv "$IP_B" 9960 4000 $((1500 * TS)) > "$TMP/recv" &
 rp=$!
 sleep 0.2
 $IN_A "$UDP" send "$IP_B" 9960 4000 1000 2000 > /dev/null
@@ -69,7 +69,7 @@ check priv_policing_works test "$got" -gt 1500 -a "$got" -lt 3000
 # reads the skb's GSO count as kernel memory: CAP_PERFMON, in the unit).
 check priv_netfilter_attached grep -q 'attached to the netfilter hooks' "$TMP/wf.log"
 check priv_xdp_attached grep -q "attached XDP to $IF_A" "$TMP/wf.log"
-$IN_B "$UDP" recv "$IP_B" 9961 4000 1500 > "$TMP/recv" &
+$IN_B "$UDP" recv "$IP_B" 9961 4000 $((1500 * TS)) > "$TMP/recv" &
 rp=$!
 sleep 0.2
 $IN_A "$UDP" send "$IP_B" 9961 4000 972 2000 > /dev/null

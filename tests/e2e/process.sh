@@ -13,7 +13,7 @@ mkdir "$TMP/exe" && cp "$UDP" "$TMP/exe/wf-udp"
 mkfifo "$TMP/go"
 # The receiver's PID is known before it opens its socket: a shell that
 # waits, then execs the receiver in place (same PID) once the daemon runs.
-sh -c 'read x < "$0"; exec "$@"' "$TMP/go" $IN_A "$UDP" recv "$IP_A" 9950 8000 1500 > "$TMP/rin" &
+sh -c 'read x < "$0"; exec "$@"' "$TMP/go" $IN_A "$UDP" recv "$IP_A" 9950 8000 $((1500 * TS)) > "$TMP/rin" &
 RPID=$!
 BG_PIDS+=($RPID)
 
@@ -49,7 +49,7 @@ check process_udp_receive_by_pid_limited within "$rate" 1000000 3
 # send_as PROGRAM PORT: 16 Mbit/s for 4 s from ns A; "received rate".
 send_as() {
 	local out pid
-	$IN_B "$UDP" recv "$IP_B" "$2" 8000 1500 > "$TMP/r$2" &
+	$IN_B "$UDP" recv "$IP_B" "$2" 8000 $((1500 * TS)) > "$TMP/r$2" &
 	pid=$!
 	sleep 0.3
 	$IN_A "$1" send "$IP_B" "$2" 8000 972 2000 > /dev/null

@@ -93,7 +93,7 @@ check reload_invalid_daemon_alive kill -0 "$WF_PID"
 # 100 reloads, valid A, valid B, invalid in turn, under traffic and under
 # the probe.
 before=$(seen)
-$IN_B "$UDP" recv "$IP_B" 9400 1000000 5000 > /dev/null &
+$IN_B "$UDP" recv "$IP_B" 9400 1000000 $((5000 * TS)) > /dev/null &
 BG_PIDS+=($!)
 $IN_A "$UDP" send "$IP_B" 9400 200000 972 2000 41002 > /dev/null &
 BG_PIDS+=($!)

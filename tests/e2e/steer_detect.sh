@@ -43,14 +43,14 @@ print(p[0][sys.argv[2]] if p else -1)' "$2" "$3"
 trial() {
 	local rp snd
 	if [ "$1" = c ]; then
-		$IN_B "$UDP" recv 10.99.0.1 9300 3000 1500 > "$TMP/recv" &
+		$IN_B "$UDP" recv 10.99.0.1 9300 3000 $((1500 * TS)) > "$TMP/recv" &
 		rp=$!
 		sleep 0.2
 		$IN_A "$UDP" send 10.99.0.1 9300 3000 200 1000 $((9301 + $2)) \
 			10.96.0.2 > /dev/null &
 		snd=$!
 	else
-		$IN_A "$UDP" recv 10.96.0.2 9400 3000 1500 > "$TMP/recv" &
+		$IN_A "$UDP" recv 10.96.0.2 9400 3000 $((1500 * TS)) > "$TMP/recv" &
 		rp=$!
 		sleep 0.2
 		$IN_B "$UDP" send 10.96.0.2 9400 3000 200 1000 $((9401 + $2)) \

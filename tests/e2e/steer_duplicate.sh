@@ -28,7 +28,7 @@ check dup_via_both bash -c "$IN_A $WF paths --json --pin-dir $PIN | grep -q '\"d
 # stream N SPORT [DPORT]: N datagrams at 1000/s to the service address, in
 # the background; stream_wait waits for both ends and sets $line.
 stream() {
-	$IN_B "$UDP" recv 10.99.0.1 "${3:-9300}" "$1" 1500 > "$TMP/recv" &
+	$IN_B "$UDP" recv 10.99.0.1 "${3:-9300}" "$1" $((1500 * TS)) > "$TMP/recv" &
 	RECV=$!
 	sleep 0.2
 	$IN_A "$UDP" send 10.99.0.1 "${3:-9300}" "$1" 200 1000 "$2" 10.96.0.2 \

@@ -30,7 +30,7 @@ check steer_server_paths_up wait_all_up 100 "$PIN_S"
 # run in the background; `stream_wait` waits for both ends and sets $line
 # to the receiver's result (not in a $(...) subshell, which cannot wait).
 stream() {
-	$IN_B "$UDP" recv 10.99.0.1 9300 $(($1 * 1000)) 1500 > "$TMP/recv" &
+	$IN_B "$UDP" recv 10.99.0.1 9300 $(($1 * 1000)) $((1500 * TS)) > "$TMP/recv" &
 	RECV=$!
 	sleep 0.2
 	$IN_A "$UDP" send 10.99.0.1 9300 $(($1 * 1000)) 200 1000 9301 10.96.0.2 \

@@ -38,7 +38,7 @@ check v6_starts_on_direct wait_via p1 30
 # stream N SPORT DPORT: N datagrams at 1000/s from fd96::2 to fd99::1, in
 # the background; stream_wait waits for both ends and sets $line.
 stream() {
-	$IN_B "$UDP" recv fd99::1 "$3" "$1" 1500 > "$TMP/recv" &
+	$IN_B "$UDP" recv fd99::1 "$3" "$1" $((1500 * TS)) > "$TMP/recv" &
 	RECV=$!
 	udp_bound "$IN_B" "$3" "$RECV"
 	$IN_A "$UDP" send fd99::1 "$3" "$1" 200 1000 "$2" fd96::2 > /dev/null &
@@ -123,7 +123,7 @@ check v6_spread_paths_up wait_all_up 100
 rpids=() spids=()
 for s in 1 2 3 4 5 6; do
 	# Idle 5 s: the first waits while the others bind.
-	$IN_B "$UDP" recv fd99::1 $((9600 + s)) 500 5000 > "$TMP/recv$s" &
+	$IN_B "$UDP" recv fd99::1 $((9600 + s)) 500 $((5000 * TS)) > "$TMP/recv$s" &
 	rpids+=($!)
 done
 for s in 1 2 3 4 5 6; do udp_bound "$IN_B" $((9600 + s)); done

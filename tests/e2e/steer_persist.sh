@@ -97,7 +97,7 @@ kill9() { kill -KILL "$WF_PID"; wait "$WF_PID" 2>/dev/null; WF_PID=; }
 streams() {
 	local p
 	for p in 1 2; do
-		$IN_B "$UDP" recv 10.99.0.1 930$p $1 1500 > "$TMP/recv$p" &
+		$IN_B "$UDP" recv 10.99.0.1 930$p $1 $((1500 * TS)) > "$TMP/recv$p" &
 		eval "RECV$p=\$!"
 	done
 	sleep 0.2

@@ -47,7 +47,7 @@ check rebalance_one_path_first only_p1 100
 
 # One receiver per flow (its own port): no port-unreachable comes back.
 for ((f = 1; f <= FLOWS; f++)); do
-	$IN_B "$UDP" recv 10.99.0.1 $((9500 + f)) 100000 3000 > "$TMP/recv$f" &
+	$IN_B "$UDP" recv 10.99.0.1 $((9500 + f)) 100000 $((3000 * TS)) > "$TMP/recv$f" &
 	BG_PIDS+=($!)
 done
 sleep 0.2

@@ -10,7 +10,7 @@ wf_start "$TMP/wf.yaml" || { fail udp_start "daemon did not start"; finish; }
 
 N=2000 SIZE=972	# 972 + 8 + 20 = 1000 IP bytes per IPv4 datagram
 # IPv4: 1000 datagrams/s for 2 s = 8 Mbit/s of IP bytes, an office link.
-$IN_B "$UDP" recv "$IP_B" 9000 $N 3000 > "$TMP/recv4" &
+$IN_B "$UDP" recv "$IP_B" 9000 $N $((3000 * TS)) > "$TMP/recv4" &
 BG_PIDS+=($!)
 sleep 0.3
 $IN_A "$UDP" send "$IP_B" 9000 $N $SIZE 1000 4000 > "$TMP/send4" &
@@ -23,7 +23,7 @@ wait "${BG_PIDS[0]}"
 recv4=$(cat "$TMP/recv4" | tail -1)
 
 # IPv6: 500 datagrams, unpaced.
-$IN_B "$UDP" recv "$IP6_B" 9001 500 3000 > "$TMP/recv6" &
+$IN_B "$UDP" recv "$IP6_B" 9001 500 $((3000 * TS)) > "$TMP/recv6" &
 R6=$!
 sleep 0.3
 $IN_A "$UDP" send "$IP6_B" 9001 500 300 0 4001 > /dev/null
