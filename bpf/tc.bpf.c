@@ -24,7 +24,8 @@
  * ingress of path devices their second copies are dropped (lib/dedup.bpf.h:
  * wf_dups, wf_dedup, wf_dup_stats, wf_dedup_buf).
  * Verdict: WF_DROP (a policing rule refused the packet) or a duplicate's
- * second copy -> TC_ACT_SHOT, everything else -> TC_ACT_OK.
+ * second copy -> TC_ACT_SHOT, everything else -> TC_ACT_OK; WF_PASS_LOW
+ * marks an ECN-capable packet CE first (policing.ecn).
  */
 #include "lib/compat.bpf.h"
 #include "lib/dedup.bpf.h"
@@ -100,11 +101,70 @@ static __always_inline int tc_steer(struct __sk_buff *skb, struct wf_pkt *pkt)
 	return bpf_redirect(to, 0);
 }
 
+/*
+ * Passed with a bucket running low: mark an ECN-capable packet CE (RFC
+ * 3168), so that its sender slows down before the bucket is empty and drops
+ * begin - the signal for senders on other hosts (a download policed at
+ * ingress, a forwarded flow), which cgroup_skb's congestion bit cannot
+ * reach. Not-ECT packets (their senders
+ * understand only drops) and those already CE are left alone.
+ *
+ * Through helpers, not a direct write: a program that writes packet data
+ * directly gets a prologue that unclones every skb it sees, and TCP clones
+ * every segment it sends; bpf_skb_store_bytes copies only this one's head.
+ * IPv4: the TOS byte and the header checksum change together (RFC 1624),
+ * which leaves the packet's ones' complement sum, and so a receive
+ * checksum (CHECKSUM_COMPLETE), as it was. IPv6 has no header checksum:
+ * the store updates the receive checksum itself (BPF_F_RECOMPUTE_CSUM).
+ */
+static __noinline void tc_mark_ce(struct __sk_buff *skb)
+{
+	__u32 ifindex = skb->ifindex, l2;
+	__u8 family = skb_family(skb);
+	struct wf_counters *c;
+	struct wf_iface *ifc;
+	__u16 w; /* IPv4: version/IHL and TOS; IPv6: version, traffic class
+		  * and the flow label's top. The ECN bits: 0x3 / 0x30 of byte 1 */
+	__u16 old;
+	__u8 ecn;
+	long err;
+
+	/*
+	 * Looked up again rather than passed in: tc egress with steering has
+	 * no stack to spare for keeping it across the policing call.
+	 */
+	ifc = bpf_map_lookup_elem(&wf_ifaces, &ifindex);
+	if (!ifc || !family)
+		return;
+	l2 = ifc->l2_len ? ETH_HLEN : 0;
+	if (bpf_skb_load_bytes(skb, l2, &w, sizeof(w)))
+		return;
+	old = w;
+	if (family == WF_FAMILY_IPV4) {
+		ecn = (__u8)(bpf_ntohs(w) & 0x3);
+		w |= bpf_htons(0x3);
+	} else {
+		ecn = (__u8)((bpf_ntohs(w) >> 4) & 0x3);
+		w |= bpf_htons(0x30);
+	}
+	if (ecn != 1 && ecn != 2) /* Not-ECT (0) or CE (3) */
+		return;
+	if (family == WF_FAMILY_IPV4)
+		err = bpf_l3_csum_replace(skb, l2 + 10, old, w, sizeof(w)) ?:
+			      bpf_skb_store_bytes(skb, l2, &w, sizeof(w), 0);
+	else
+		err = bpf_skb_store_bytes(skb, l2, &w, sizeof(w),
+					  BPF_F_RECOMPUTE_CSUM);
+	c = stats_slot();
+	if (!err && c)
+		c->ecn_marked++;
+}
+
 static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
 {
 	struct wf_pkt pkt = {};
 	__u32 flags = 0;
-	int parse = tc_describe(skb, dir, &pkt, &flags);
+	int parse = tc_describe(skb, dir, &pkt, &flags), verdict;
 
 	if (parse < 0)
 		return TC_ACT_OK;
@@ -118,8 +178,11 @@ static __always_inline int tc_handle(struct __sk_buff *skb, __u8 dir)
 		if (act >= 0)
 			return act;
 	}
-	if (wf_packet(&pkt, parse, WF_AT_IFACE, NULL) == WF_DROP)
+	verdict = wf_packet(&pkt, parse, WF_AT_IFACE, NULL);
+	if (verdict == WF_DROP)
 		return TC_ACT_SHOT;
+	if (verdict == WF_PASS_LOW && wf_ecn)
+		tc_mark_ce(skb);
 	return TC_ACT_OK;
 }
 

@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define WF_ABI_VERSION 13
+#define WF_ABI_VERSION 14
 
 #define WF_FAMILY_IPV4 4
 #define WF_FAMILY_IPV6 6
@@ -89,6 +89,8 @@ struct wf_counters {
 	__u64 frags;	     /* IP fragments seen while policing */
 	__u64 frags_no_first; /* later fragments whose first was not seen:
 				 * charged to every port rule (frag.bpf.h) */
+	__u64 ecn_marked; /* ECN-capable packets marked CE at tc: they passed
+			   * a bucket running low (policing.ecn) */
 };
 
 /* ---- policing ------------------------------------------------------- */

@@ -411,6 +411,125 @@ static void test_police_two_cpus(void)
 	wirefisher_bpf__destroy(skel);
 }
 
+/* ---- ECN: CE on what passes a bucket running low (tc) ---------------- */
+
+/* The ones' complement sum of an IPv4 header: 0xffff when it checks. */
+static __u16 ip_sum(const __u8 *h, unsigned int len)
+{
+	__u32 sum = 0;
+
+	for (unsigned int i = 0; i + 1 < len; i += 2)
+		sum += (__u32)(h[i] << 8 | h[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+
+/* A 1000-byte UDP packet with the given ECN field (and DSCP 46). */
+static void pkt_ecn(struct pkt *p, int family, __u8 ecn)
+{
+	struct pkt_spec s4 = { V4("10.0.0.1", "10.0.0.2"), .proto = IPPROTO_UDP,
+			       .sport = 1, .dport = 2, .payload = 1000 - 28 };
+	struct pkt_spec s6 = { V6("fd00::1", "fd00::2"), .proto = IPPROTO_UDP,
+			       .sport = 1, .dport = 2, .payload = 1000 - 48 };
+	__u8 *ip;
+
+	pkt_build(p, family == 4 ? &s4 : &s6);
+	ip = p->buf + p->l3;
+	if (family == 4) {
+		__u16 c;
+
+		ip[1] = (__u8)(46 << 2 | ecn);
+		c = (__u16)~ip_sum(ip, 20);
+		ip[10] = (__u8)(c >> 8);
+		ip[11] = (__u8)c;
+	} else {
+		/* traffic class 46 << 2 | ecn across bytes 0 and 1 */
+		ip[0] = (__u8)(0x60 | (46 << 2) >> 4);
+		ip[1] = (__u8)(((46 << 2 | ecn) & 0xf) << 4);
+	}
+}
+
+/* The packet's ECN field as the program left it (data_out). */
+static int run_ecn(struct wirefisher_bpf *skel, const struct pkt *p, int family,
+		   int *sum_ok)
+{
+	__u8 out[PKT_MAX];
+	struct __sk_buff ctx = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->buf,
+		    .data_size_in = p->len, .data_out = out,
+		    .data_size_out = sizeof(out), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx));
+	const __u8 *ip = out + p->l3;
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.wf_tc_ingress),
+				   &opts))
+		return -1;
+	if (opts.retval != 0)
+		return -2; /* dropped */
+	if (family == 4) {
+		*sum_ok = ip_sum(ip, 20) == 0xffff && ip[1] >> 2 == 46;
+		return ip[1] & 3;
+	}
+	*sum_ok = ((ip[0] & 0xf) << 4 | ip[1] >> 4) >> 2 == 46; /* DSCP */
+	return (ip[1] >> 4) & 3;
+}
+
+/*
+ * burst 10 kB, 1000-byte packets on the test clock: the 8th leaves 2 kB,
+ * below a quarter, so the 8th, 9th and 10th pass marked (if ECN-capable),
+ * the 11th is dropped. Not-ECT is never marked, CE stays CE, IPv6 too, and
+ * policing.ecn: false marks nothing. The IPv4 checksum still checks and
+ * the DSCP is kept.
+ */
+static void ecn_case(const char *policing, int family, __u8 ecn, int want_ce,
+		     __u64 want_marked)
+{
+	char yaml[256];
+	struct wf_config cfg;
+	struct wirefisher_bpf *skel;
+	struct wf_counters c;
+	struct pkt p;
+	int i, got, sum_ok = 0;
+
+	snprintf(yaml, sizeof(yaml),
+		 "%srules:\n  - name: r\n    rate: 8mbit\n    burst: 10kB\n",
+		 policing);
+	skel = load_rules(yaml, 1, &cfg);
+	if (!skel)
+		return;
+	pkt_ecn(&p, family, ecn);
+	skel->bss->wf_clock_ns = 100 * SEC;
+	for (i = 1; i <= 11; i++) {
+		got = run_ecn(skel, &p, family, &sum_ok);
+		if (i == 11) {
+			CHECK(got == -2, "IPv%d ecn %u: the 11th passed (%d)",
+			      family, ecn, got);
+			break;
+		}
+		CHECK(got == (i >= 8 && want_ce ? 3 : ecn),
+		      "IPv%d ecn %u: packet %d left with ECN %d", family, ecn,
+		      i, got);
+		CHECK(sum_ok, "IPv%d ecn %u: packet %d: bad checksum or DSCP",
+		      family, ecn, i);
+	}
+	counters(skel, &c);
+	CHECK_EQ_U64(c.ecn_marked, want_marked);
+	wirefisher_bpf__destroy(skel);
+}
+
+static void test_ecn(void)
+{
+	ecn_case("", 4, 2, 1, 3); /* ECT(0) */
+	ecn_case("", 4, 1, 1, 3); /* ECT(1) */
+	ecn_case("", 4, 0, 0, 0); /* Not-ECT */
+	ecn_case("", 4, 3, 1, 0); /* already CE: left, not counted */
+	ecn_case("", 6, 2, 1, 3);
+	ecn_case("", 6, 0, 0, 0);
+	ecn_case("policing: { ecn: false }\n", 4, 2, 0, 0);
+	ecn_case("policing: { ecn: false }\n", 6, 1, 0, 0);
+}
+
 const struct t_case police_cases[] = {
 	{ "police_matching", test_matching },
 	{ "police_burst_and_refill", test_burst_and_refill },
@@ -419,5 +538,6 @@ const struct t_case police_cases[] = {
 	{ "police_stacked", test_stacked },
 	{ "police_per_source", test_per_source },
 	{ "police_two_cpus", test_police_two_cpus },
+	{ "police_ecn_marks_low_bucket", test_ecn },
 	{ 0 }
 };

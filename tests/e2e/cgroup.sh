@@ -82,7 +82,7 @@ send_from() {
 	local n=8000 out pid
 	$IN_B "$UDP" recv "$IP_B" "$2" $n $((1500 * TS)) > "$TMP/r$2" &
 	pid=$!
-	sleep 0.3
+	udp_bound "$IN_B" "$2"
 	in_cg "$1" $IN_A "$UDP" send "$IP_B" "$2" $n 972 2000 > /dev/null
 	wait $pid
 	out=$(tail -1 "$TMP/r$2")
@@ -104,7 +104,7 @@ check cgroup_child_counts_toward_parent within "$rate" 1000000 3
 # UDP receive: the receiver sits in cgroup a, B sends to it at 16 Mbit/s.
 in_cg "$CG/a" $IN_A "$UDP" recv "$IP_A" 9910 8000 $((1500 * TS)) > "$TMP/rin" &
 rpid=$!
-sleep 0.3
+udp_bound "$IN_A" 9910
 $IN_B "$UDP" send "$IP_A" 9910 8000 972 2000 > /dev/null
 wait $rpid
 out=$(tail -1 "$TMP/rin")
@@ -117,7 +117,8 @@ $IN_B "$UDP" recv "$IP_B" 9920 8000 $((1500 * TS)) > "$TMP/rc" &
 pc=$!
 $IN_B "$UDP" recv "$IP_B" 9921 8000 $((1500 * TS)) > "$TMP/rd" &
 pd=$!
-sleep 0.3
+udp_bound "$IN_B" 9920
+udp_bound "$IN_B" 9921
 t0=$(date +%s.%N)
 in_cg "$CG/c" $IN_A "$UDP" send "$IP_B" 9920 8000 972 2000 > /dev/null &
 sc=$!

@@ -72,7 +72,7 @@ done
 n=$((2000 * 4))
 $IN_B "$UDP" recv "$IP_B" 9950 $n $((1500 * TS)) > "$TMP/u" &
 rpid=$!
-sleep 0.3
+udp_bound "$IN_B" 9950
 in_cg "$CG/r8" $IN_A "$UDP" send "$IP_B" 9950 $n 972 2000 > /dev/null
 wait $rpid
 out=$(tail -1 "$TMP/u")

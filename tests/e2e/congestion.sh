@@ -21,14 +21,22 @@ check cc_sockops_attached grep -q "attached sockops" "$TMP/wf.log"
 
 # cc_of PORT: the congestion control of a live connection from A to B:PORT.
 cc_of() {
-	local port=$1 out
+	local port=$1 out= i
 	$IN_B iperf3 -s -1 -p "$port" > /dev/null 2>&1 &
 	BG_PIDS+=($!)
-	sleep 0.4
-	$IN_A iperf3 -c "$IP_B" -p "$port" -t 2 -b 10M > /dev/null 2>&1 &
+	# Bounded waits, not fixed sleeps: under TCG (the kernel lab) a
+	# server took longer than 0.4 s to listen and the client found none.
+	for ((i = 0; i < 30 * TS; i++)); do
+		[ -n "$($IN_B ss -Hltn "sport = :$port")" ] && break
+		sleep 0.1
+	done
+	$IN_A iperf3 -c "$IP_B" -p "$port" -t $((2 * TS)) -b 10M > /dev/null 2>&1 &
 	BG_PIDS+=($!)
-	sleep 1
-	out=$($IN_A ss -tin dst "$IP_B:$port" | grep -oE '\b(reno|cubic|bbr)\b' | sort -u | tr '\n' ' ')
+	for ((i = 0; i < 20 * TS; i++)); do
+		sleep 0.1
+		out=$($IN_A ss -tin state established dst "$IP_B:$port" | grep -oE '\b(reno|cubic|bbr)\b' | sort -u | tr '\n' ' ')
+		[ -n "$out" ] && break
+	done
 	wait "${BG_PIDS[-1]}"
 	echo "$out"
 }

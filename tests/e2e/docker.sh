@@ -133,7 +133,7 @@ udp_from_box() {
 	local n=8000 out pid
 	$IN_B "$UDP" recv "$NET_C.2" "$1" $n $((1500 * TS)) > "$TMP/u$1" &
 	pid=$!
-	sleep 0.3
+	udp_bound "$IN_B" "$1"
 	docker exec "$CID" /bin/wf-udp send "$NET_C.2" "$1" $n 972 2000 > /dev/null
 	wait $pid
 	out=$(tail -1 "$TMP/u$1")

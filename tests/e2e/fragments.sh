@@ -32,7 +32,7 @@ frag() {
 	local name=$1 dst=$2 port=$3 wire=$4 out sent got secs burst want ratio
 	$IN_B "$UDP" recv "$dst" "$port" $N $((2000 * TS)) > "$TMP/r$port" &
 	local pid=$!
-	sleep 0.3
+	udp_bound "$IN_B" "$port"
 	sent=$($IN_A "$UDP" send "$dst" "$port" $N $SIZE $PPS)
 	wait $pid
 	out=$(tail -1 "$TMP/r$port")

@@ -63,6 +63,44 @@ nft_pk=$($IN_A nft list chain inet wf_netem out | sed -n 's/.*counter packets \(
 log "rule tcp-5401: passed $(rule tcp-5401 'r["passed"]'), dropped $dropped; nftables counted $nft_pk packets"
 check netem_police_dropped_some [ "$dropped" -gt 0 ]
 check netem_nft_beside_counted [ "${nft_pk:-0}" -gt 0 ]
+
+# ECN at a real RTT: a download policed at A's ingress (the sender, B, is
+# out of reach of any local signal), once negotiating ECN and once not.
+# Marked CE while the bucket runs low, cubic backs off before drops begin.
+write_config "$TMP/wf.yaml" "rules:
+  - name: tcp-5401
+    match: { proto: tcp, dport: 5401, direction: egress }
+    rate: 10mbit
+  - name: download
+    match: { proto: tcp, dport: 5402, direction: ingress }
+    rate: 10mbit"
+check netem_ecn_reload $IN_A "$WF" reload --pin-dir "$PIN"
+$IN_A sysctl -qw net.ipv4.tcp_ecn=1
+$IN_A iperf3 -s -p 5402 > /dev/null 2>&1 &
+BG_PIDS+=($!)
+for ((i = 0; i < 30 * TS; i++)); do
+	[ -n "$($IN_A ss -Hltn 'sport = :5402')" ] && break
+	sleep 0.1
+done
+for ecn in 1 0; do
+	$IN_B sysctl -qw net.ipv4.tcp_ecn=$ecn
+	d0=$(rule download 'r["dropped"]')
+	$IN_B iperf3 -c "$IP_A" -p 5402 -t 8 -O 3 -C cubic -J > "$TMP/ecn$ecn.json" 2>&1
+	read -r bps retr < <(python3 -c 'import json,sys
+e = json.load(open(sys.argv[1]))["end"]
+print(round(e["sum_received"]["bits_per_second"]), e["sum_sent"].get("retransmits", -1))' \
+		"$TMP/ecn$ecn.json" 2>/dev/null || echo "0 -1")
+	dropped=$(($(rule download 'r["dropped"]') - d0))
+	ratio=$(python3 -c "print('%.3f' % ($bps / $LIMIT))")
+	log "download, sender tcp_ecn=$ecn: goodput $ratio of the limit, $retr retransmits, $dropped dropped"
+	echo "FIGURE netem_ecn${ecn}_goodput_ratio=$ratio retransmits=$retr dropped=$dropped"
+	eval "retr$ecn=$retr bps$ecn=$bps"
+done
+marked=$(stats_json | json 'd["counters"]["ecn_marked"]')
+log "ECN marks: $marked"
+check netem_ecn_marked [ "$marked" -gt 0 ]
+check netem_ecn_fewer_retransmits [ "$retr1" -ge 0 -a "$retr1" -lt "$retr0" ]
+check netem_ecn_goodput_90pct [ "$bps1" -ge $((LIMIT * 90 / 100)) ]
 wf_stop
 check netem_stop_clean [ $? -eq 0 -a ! -e "$PIN" ]
 finish

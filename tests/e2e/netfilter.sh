@@ -99,7 +99,7 @@ frag() {
 	local name=$1 rx=$2 tx=$3 dst=$4 port=$5 dgram=$6 wire=$7 out sent got secs burst want ratio
 	$rx "$UDP" recv "$dst" "$port" $N $((2000 * TS)) > "$TMP/r$port" &
 	local pid=$!
-	sleep 0.3
+	udp_bound "$rx" "$port"
 	sent=$($tx "$UDP" send "$dst" "$port" $N $SIZE $PPS)
 	wait $pid
 	out=$(tail -1 "$TMP/r$port")

@@ -79,7 +79,7 @@ for src in "$IP_A" "$IP_A3" "$IP_A4"; do
 	BG_PIDS+=($!)
 	i=$((i + 1))
 done
-sleep 0.3
+udp_bound "$IN_B" $port
 i=0
 pids=()
 for src in "$IP_A" "$IP_A3" "$IP_A4"; do

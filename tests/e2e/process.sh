@@ -51,7 +51,7 @@ send_as() {
 	local out pid
 	$IN_B "$UDP" recv "$IP_B" "$2" 8000 $((1500 * TS)) > "$TMP/r$2" &
 	pid=$!
-	sleep 0.3
+	udp_bound "$IN_B" "$2"
 	$IN_A "$1" send "$IP_B" "$2" 8000 972 2000 > /dev/null
 	wait $pid
 	out=$(tail -1 "$TMP/r$2")

@@ -10,7 +10,7 @@ wf_start "$TMP/wf.yaml" || { fail two_cpus_start "daemon did not start"; finish;
 N=30000
 $IN_B "$UDP" recv "$IP_B" 9100 $((2 * N)) $((3000 * TS)) > "$TMP/recv" &
 BG_PIDS+=($!)
-sleep 0.3
+udp_bound "$IN_B" 9100
 $IN_A taskset -c 0 "$UDP" send "$IP_B" 9100 $N 64 0 4100 > /dev/null &
 s0=$!
 $IN_A taskset -c 1 "$UDP" send "$IP_B" 9100 $N 64 0 4100 > /dev/null &

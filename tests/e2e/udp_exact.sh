@@ -12,7 +12,7 @@ N=2000 SIZE=972	# 972 + 8 + 20 = 1000 IP bytes per IPv4 datagram
 # IPv4: 1000 datagrams/s for 2 s = 8 Mbit/s of IP bytes, an office link.
 $IN_B "$UDP" recv "$IP_B" 9000 $N $((3000 * TS)) > "$TMP/recv4" &
 BG_PIDS+=($!)
-sleep 0.3
+udp_bound "$IN_B" 9000
 $IN_A "$UDP" send "$IP_B" 9000 $N $SIZE 1000 4000 > "$TMP/send4" &
 SENDER=$!
 # Sample the instant rate mid-stream (after at least one full window).
@@ -25,7 +25,7 @@ recv4=$(cat "$TMP/recv4" | tail -1)
 # IPv6: 500 datagrams, unpaced.
 $IN_B "$UDP" recv "$IP6_B" 9001 500 $((3000 * TS)) > "$TMP/recv6" &
 R6=$!
-sleep 0.3
+udp_bound "$IN_B" 9001
 $IN_A "$UDP" send "$IP6_B" 9001 500 300 0 4001 > /dev/null
 wait $R6
 stats_json > "$TMP/end.json"

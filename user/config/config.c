@@ -291,7 +291,7 @@ static void parse_pin_dir(struct ctx *c, yaml_node_t *n, const char *path,
 static void parse_policing(struct ctx *c, yaml_node_t *n, const char *path,
 			   struct wf_config *cfg)
 {
-	static const char *const keys[] = { "max_keys", "at", NULL };
+	static const char *const keys[] = { "max_keys", "at", "ecn", NULL };
 	/* No xdp: it fits only ingress rules, so it is said per rule. */
 	static const char *const ats[] = { "auto", "tc", "netfilter", NULL };
 	char sub[PATH_MAXLEN];
@@ -305,8 +305,10 @@ static void parse_policing(struct ctx *c, yaml_node_t *n, const char *path,
 		if (k == 0)
 			cfg_get_u32(c, val, sub, &cfg->max_keys, KEYS_MIN,
 				    KEYS_MAX);
-		else
+		else if (k == 1)
 			cfg_get_enum(c, val, sub, ats, &cfg->police_at);
+		else
+			cfg_get_bool(c, val, sub, &cfg->ecn);
 	}
 }
 
@@ -431,6 +433,7 @@ static void config_defaults(struct wf_config *cfg, const char *name)
 	cfg->max_flows = FLOWS_DEFAULT;
 	cfg->max_keys = KEYS_DEFAULT;
 	cfg->police_at = WF_ATC_TC;
+	cfg->ecn = true;
 	cfg->log_level = LOG_INFO;
 	cfg->http.enabled = true;
 	cfg->http.family = 4;

@@ -187,6 +187,7 @@ void loader_options(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 
 	skel->rodata->wf_window_ns = cfg->window_ns;
 	skel->rodata->wf_police = cfg->n_rules > 0;
+	skel->rodata->wf_ecn = cfg->n_rules > 0 && cfg->ecn;
 	skel->rodata->wf_cg_rules = policy_rules_at(cfg, WF_PLACE_SOCKET, nf);
 	skel->rodata->wf_nf_rules =
 		policy_rules_at(cfg, WF_PLACE_NETFILTER, nf);

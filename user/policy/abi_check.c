@@ -12,7 +12,7 @@ _Static_assert(sizeof(struct wf_flow_key) == 44, "wf_flow_key");
 _Static_assert(offsetof(struct wf_flow_key, port_src) == 32, "ports");
 _Static_assert(offsetof(struct wf_flow_key, ifindex) == 40, "ifindex");
 _Static_assert(sizeof(struct wf_flow) == 11 * 8, "wf_flow");
-_Static_assert(sizeof(struct wf_counters) == 15 * 8, "wf_counters");
+_Static_assert(sizeof(struct wf_counters) == 16 * 8, "wf_counters");
 _Static_assert(sizeof(struct wf_frag_key) == 40, "wf_frag_key");
 _Static_assert(sizeof(struct wf_frag) == 16, "wf_frag");
 _Static_assert(sizeof(struct wf_iface) == 24, "wf_iface");

@@ -82,7 +82,7 @@ static void counters_json(FILE *o, const struct stats_view *v)
 		"\"flow_errors\":%llu,\"flows_live\":%zu,\"flows_evicted\":%llu,"
 		"\"dropped\":%llu,\"dropped_bytes\":%llu,\"bucket_errors\":%llu,"
 		"\"steered\":%llu,\"steer_flows\":%llu,\"steer_no_path\":%llu,"
-		"\"frags\":%llu,\"frags_no_first\":%llu},",
+		"\"frags\":%llu,\"frags_no_first\":%llu,\"ecn_marked\":%llu},",
 		(unsigned long long)t->packets, (unsigned long long)t->bytes,
 		(unsigned long long)t->non_ip, (unsigned long long)t->malformed,
 		(unsigned long long)t->truncated,
@@ -96,7 +96,8 @@ static void counters_json(FILE *o, const struct stats_view *v)
 		(unsigned long long)t->steer_flows,
 		(unsigned long long)t->steer_no_path,
 		(unsigned long long)t->frags,
-		(unsigned long long)t->frags_no_first);
+		(unsigned long long)t->frags_no_first,
+		(unsigned long long)t->ecn_marked);
 }
 
 void stats_print_json(FILE *o, const struct stats_view *v, size_t shown)

@@ -133,6 +133,14 @@ static void header(FILE *o, const struct stats_view *v, bool narrow)
 		(unsigned long long)t->malformed,
 		(unsigned long long)t->truncated,
 		(unsigned long long)(v->pins.info.window_ns / 1000000));
+	if (t->dropped || t->ecn_marked || t->frags)
+		fprintf(o,
+			"policing: %llu packets dropped, %llu marked CE (ECN), "
+			"%llu fragments (%llu before their first)\n",
+			(unsigned long long)t->dropped,
+			(unsigned long long)t->ecn_marked,
+			(unsigned long long)t->frags,
+			(unsigned long long)t->frags_no_first);
 	if (t->steer_flows || t->steer_no_path)
 		fprintf(o,
 			"steering: %llu packets moved to another path, %llu "
