@@ -39,11 +39,11 @@ $IN_B iperf3 -s -p 5601 > /dev/null 2>&1 &
 BG_PIDS+=($!)
 sleep 0.5
 
-# tcp RATE_MBIT CC: iperf3 from cgroup rRATE for SECS after 2 s omitted;
+# tcp RATE_MBIT CC [FLOWS]: iperf3 from cgroup rRATE for SECS after 2 s omitted;
 # prints "ip_ratio retransmits" - payload turned into IP bytes with the
 # connection's MSS (IPv4 + TCP + timestamps: 52 bytes of headers).
 tcp() {
-	in_cg "$CG/r$1" $IN_A iperf3 -c "$IP_B" -p 5601 -t $SECS -O 2 -C "$2" -J \
+	in_cg "$CG/r$1" $IN_A iperf3 -c "$IP_B" -p 5601 -t $SECS -O 2 -C "$2" -P "${3:-1}" -J \
 		> "$TMP/t$1$2.json" 2>&1
 	python3 - "$TMP/t$1$2.json" "$1" <<'PY' 2>/dev/null || echo "0 -1"
 import json, sys
@@ -66,6 +66,17 @@ for rate in 4 8; do
 			python3 -c "import sys; sys.exit(not $ratio <= 1.02)"
 		check "cgroup_tcp_${cc}_${rate}mbit_no_retransmits" [ "$retr" -ge 0 -a "$retr" -le 2 ]
 	done
+done
+
+# Four flows under the one bucket: each socket is paced at the whole rate,
+# so together they meet the bucket at 4x and the congestion bit holds
+# them (measured 0.980 cubic, 0.990 bbr, 0 retransmissions).
+for cc in cubic bbr; do
+	read -r ratio retr < <(tcp 8 $cc 4)
+	log "4 x tcp $cc at 8 Mbit/s: $ratio of the limit in IP bytes, $retr retransmits"
+	check "cgroup_tcp_4flows_${cc}_at_least_95pct" python3 -c "import sys; sys.exit(not $ratio >= 0.95)"
+	check "cgroup_tcp_4flows_${cc}_not_above_limit" python3 -c "import sys; sys.exit(not $ratio <= 1.02)"
+	check "cgroup_tcp_4flows_${cc}_no_retransmits" [ "$retr" -ge 0 -a "$retr" -le 2 ]
 done
 
 # UDP from the 8 Mbit/s cgroup at 2x: exact as before (no pacing, no CN).
