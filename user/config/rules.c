@@ -449,9 +449,10 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 					   NULL };
 	static const char *const pers[] = { "rule", "src_ip", "dst_ip", "flow",
 					    NULL };
-	char sub[PATH_MAXLEN], bsub[PATH_MAXLEN] = "", atsub[PATH_MAXLEN] = "";
+	char sub[PATH_MAXLEN], bsub[PATH_MAXLEN] = "", atsub[PATH_MAXLEN] = "",
+			       ccsub[PATH_MAXLEN] = "";
 	struct burst_in burst = { 0 };
-	yaml_node_t *val, *at_node = NULL;
+	yaml_node_t *val, *at_node = NULL, *cc_node = NULL;
 	bool have_rate = false, have_name = false;
 	int i = 0, k, per = 0;
 
@@ -486,6 +487,8 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 			get_group(c, val, sub, r);
 			break;
 		case 6:
+			cc_node = val;
+			snprintf(ccsub, sizeof(ccsub), "%s", sub);
 			get_cc(c, val, sub, r);
 			break;
 		case 7:
@@ -498,6 +501,15 @@ static void parse_rule(struct ctx *c, yaml_node_t *n, const char *path,
 	r->per = (enum wf_per)per;
 	if (at_node)
 		check_at(c, at_node, atsub, r);
+	/*
+	 * wf_sockops sets the algorithm, and a sockops program has no helper
+	 * that reads a socket's cgroup: such a rule would never match.
+	 */
+	if (cc_node && r->cc[0] && wf_rule_has_cgroup(r))
+		cfg_report(c, cc_node, ccsub,
+			   "cannot be set by cgroup (the sockops hook that sets "
+			   "it cannot read a socket's cgroup); match the "
+			   "process, addresses or ports instead");
 	if (!have_name)
 		cfg_report(c, n, path,
 			   "missing key \"name\"; every rule needs one "
