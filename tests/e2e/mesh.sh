@@ -309,7 +309,7 @@ tx() { in_ns "${NSN[alice]}" wg show "$1" transfer | awk '{ s += $3 } END { prin
 stream() {
 	in_ns "${NSN[bob]}" "$UDP" recv "${SADDR[bob]}" 9400 $(($1 * 1000)) $((1500 * TS)) > "$TMP/recv" &
 	RECV=$!
-	sleep "$((2 * S / 10)).$((2 * S % 10))"
+	udp_bound "in_ns ${NSN[bob]}" 9400 $RECV
 	in_ns "${NSN[alice]}" "$UDP" send "${SADDR[bob]}" 9400 $(($1 * 1000)) 200 1000 "${2:-9401}" \
 		"${SADDR[alice]}" > /dev/null &
 	SEND=$!

@@ -237,7 +237,9 @@ rule() { stats_json | json "(lambda r: $2)([x for x in d['rules'] if x['name'] =
 tty_view() {
 	local out=$1
 	shift
-	timeout -s INT 5 script -qfec "stty cols 80 rows 24; timeout -s INT 1.3 $*" \
+	# 1.3 s of frames (x TS: under TCG the view took longer to start)
+	timeout -s INT $((5 * TS)) script -qfec \
+		"stty cols 80 rows 24; timeout -s INT $((13 * TS / 10)).$((13 * TS % 10)) $*" \
 		/dev/null > "$out" 2>&1 || true
 }
 
