@@ -33,6 +33,7 @@ METRICS = {
     "wirefisher_unaccounted_packets_total",     # {reason}
     "wirefisher_dropped_packets_total",
     "wirefisher_dropped_bytes_total",
+    "wirefisher_ecn_marked_packets_total",
     "wirefisher_flows",
     "wirefisher_flows_created_total",
     "wirefisher_flows_evicted_total",
