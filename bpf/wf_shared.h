@@ -89,7 +89,7 @@ struct wf_counters {
 	__u64 frags;	     /* IP fragments seen while policing */
 	__u64 frags_no_first; /* later fragments whose first was not seen:
 				 * charged to every port rule (frag.bpf.h) */
-	__u64 ecn_marked; /* ECN-capable packets marked CE at tc: they passed
+	__u64 ecn_marked; /* ECN-capable packets marked CE (tc, XDP): they passed
 			   * a bucket running low (policing.ecn) */
 };
 

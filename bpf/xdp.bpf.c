@@ -12,12 +12,56 @@
  * passes goes on to tc ingress, which counts and accounts it once (parse
  * counters, flows) and enforces the other rules; a frame dropped here is
  * counted only in the rule's and the global `dropped`.
- * Verdict: WF_DROP -> XDP_DROP, else XDP_PASS.
+ * Verdict: WF_DROP -> XDP_DROP, else XDP_PASS; WF_PASS_LOW marks an
+ * ECN-capable frame CE first (policing.ecn).
  */
 #include "lib/compat.bpf.h"
 #include "lib/maps.bpf.h"
 #include "lib/parse.bpf.h"
 #include "lib/verdict.bpf.h"
+
+/*
+ * Passed with a bucket running low: mark an ECN-capable frame CE, as tc
+ * does (tc.bpf.c tc_mark_ce, which says why). Here the frame is the
+ * driver's own, so it is written in place; the IPv4 checksum is updated
+ * incrementally (RFC 1624: HC' = ~(~HC + ~m + m')).
+ */
+static __noinline void xdp_mark_ce(struct xdp_md *ctx, __u32 family)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *ip = data + ETH_HLEN;
+	struct wf_counters *c;
+	__u16 *w = (__u16 *)ip, old;
+	__u32 sum;
+	__u8 ecn;
+
+	if ((void *)(ip + sizeof(struct iphdr)) > data_end)
+		return;
+	old = *w;
+	if (family == WF_FAMILY_IPV4) {
+		struct iphdr *iph = (struct iphdr *)ip;
+
+		ecn = ip[1] & 0x3;
+		if (ecn != 1 && ecn != 2) /* Not-ECT or CE */
+			return;
+		ip[1] |= 0x3;
+		sum = (__u16)~iph->check;
+		sum += (__u16)~old;
+		sum += *w;
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		iph->check = (__u16)~sum;
+	} else {
+		ecn = (ip[1] >> 4) & 0x3;
+		if (ecn != 1 && ecn != 2)
+			return;
+		ip[1] |= 0x30;
+	}
+	c = stats_slot();
+	if (c)
+		c->ecn_marked++;
+}
 
 SEC("xdp")
 int wf_xdp_ingress(struct xdp_md *ctx)
@@ -27,7 +71,7 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 	struct ethhdr *eth = data;
 	struct wf_pkt pkt = {};
 	__u8 family;
-	int parse;
+	int parse, verdict;
 
 	/* The loader attaches it only where XDP rules apply: no lookup. */
 	if ((void *)(eth + 1) > data_end)
@@ -43,8 +87,12 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 	pkt.len = bpf_xdp_get_buff_len(ctx) - ETH_HLEN;
 	pkt.segs = 1;
 	parse = pkt_parse(data + ETH_HLEN, data_end, family, &pkt);
-	return wf_packet(&pkt, parse, WF_AT_XDP, NULL) == WF_DROP ? XDP_DROP :
-								    XDP_PASS;
+	verdict = wf_packet(&pkt, parse, WF_AT_XDP, NULL);
+	if (verdict == WF_DROP)
+		return XDP_DROP;
+	if (verdict == WF_PASS_LOW && wf_ecn)
+		xdp_mark_ce(ctx, family);
+	return XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -58,7 +58,7 @@ WF_GLOBAL const volatile __u64 wf_rule_ids WF_INIT(~0ULL);
 WF_GLOBAL const volatile __u64 wf_cc_rules WF_INIT(0);
 /*
  * policing.ecn: a packet of an ECN-capable flow that passes a bucket left
- * below 1/4 of its burst is marked CE at tc (skb.bpf.h skb_mark_ce).
+ * below 1/4 of its burst is marked CE at tc and XDP (tc_mark_ce, xdp_mark_ce).
  */
 WF_GLOBAL const volatile __u32 wf_ecn WF_INIT(0);
 /* Any steering route: the egress of path devices steers. */

@@ -451,21 +451,25 @@ static void pkt_ecn(struct pkt *p, int family, __u8 ecn)
 }
 
 /* The packet's ECN field as the program left it (data_out). */
-static int run_ecn(struct wirefisher_bpf *skel, const struct pkt *p, int family,
-		   int *sum_ok)
+static int run_ecn(struct wirefisher_bpf *skel, const struct pkt *p, int xdp,
+		   int family, int *sum_ok)
 {
 	__u8 out[PKT_MAX];
-	struct __sk_buff ctx = { 0 };
+	struct __sk_buff skb = { 0 };
+	/* XDP: data_end is the frame's length; lo is ifindex 1 */
+	struct xdp_md xmd = { .data_end = p->len, .ingress_ifindex = 1 };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->buf,
 		    .data_size_in = p->len, .data_out = out,
-		    .data_size_out = sizeof(out), .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx));
+		    .data_size_out = sizeof(out));
 	const __u8 *ip = out + p->l3;
+	struct bpf_program *prog =
+		xdp ? skel->progs.wf_xdp_ingress : skel->progs.wf_tc_ingress;
 
-	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.wf_tc_ingress),
-				   &opts))
+	opts.ctx_in = xdp ? (void *)&xmd : (void *)&skb;
+	opts.ctx_size_in = xdp ? sizeof(xmd) : sizeof(skb);
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
 		return -1;
-	if (opts.retval != 0)
+	if (opts.retval != (xdp ? XDP_PASS : 0))
 		return -2; /* dropped */
 	if (family == 4) {
 		*sum_ok = ip_sum(ip, 20) == 0xffff && ip[1] >> 2 == 46;
@@ -480,12 +484,12 @@ static int run_ecn(struct wirefisher_bpf *skel, const struct pkt *p, int family,
  * below a quarter, so the 8th, 9th and 10th pass marked (if ECN-capable),
  * the 11th is dropped. Not-ECT is never marked, CE stays CE, IPv6 too, and
  * policing.ecn: false marks nothing. The IPv4 checksum still checks and
- * the DSCP is kept.
+ * the DSCP is kept. At tc ingress and at XDP.
  */
-static void ecn_case(const char *policing, int family, __u8 ecn, int want_ce,
-		     __u64 want_marked)
+static void ecn_case(const char *policing, int xdp, int family, __u8 ecn,
+		     int want_ce, __u64 want_marked)
 {
-	char yaml[256];
+	char yaml[320];
 	struct wf_config cfg;
 	struct wirefisher_bpf *skel;
 	struct wf_counters c;
@@ -493,15 +497,16 @@ static void ecn_case(const char *policing, int family, __u8 ecn, int want_ce,
 	int i, got, sum_ok = 0;
 
 	snprintf(yaml, sizeof(yaml),
-		 "%srules:\n  - name: r\n    rate: 8mbit\n    burst: 10kB\n",
-		 policing);
+		 "%srules:\n  - name: r\n    rate: 8mbit\n    burst: 10kB\n%s",
+		 policing,
+		 xdp ? "    match: { direction: ingress }\n    at: xdp\n" : "");
 	skel = load_rules(yaml, 1, &cfg);
 	if (!skel)
 		return;
 	pkt_ecn(&p, family, ecn);
 	skel->bss->wf_clock_ns = 100 * SEC;
 	for (i = 1; i <= 11; i++) {
-		got = run_ecn(skel, &p, family, &sum_ok);
+		got = run_ecn(skel, &p, xdp, family, &sum_ok);
 		if (i == 11) {
 			CHECK(got == -2, "IPv%d ecn %u: the 11th passed (%d)",
 			      family, ecn, got);
@@ -520,14 +525,16 @@ static void ecn_case(const char *policing, int family, __u8 ecn, int want_ce,
 
 static void test_ecn(void)
 {
-	ecn_case("", 4, 2, 1, 3); /* ECT(0) */
-	ecn_case("", 4, 1, 1, 3); /* ECT(1) */
-	ecn_case("", 4, 0, 0, 0); /* Not-ECT */
-	ecn_case("", 4, 3, 1, 0); /* already CE: left, not counted */
-	ecn_case("", 6, 2, 1, 3);
-	ecn_case("", 6, 0, 0, 0);
-	ecn_case("policing: { ecn: false }\n", 4, 2, 0, 0);
-	ecn_case("policing: { ecn: false }\n", 6, 1, 0, 0);
+	for (int xdp = 0; xdp < 2; xdp++) {    /* tc ingress, then XDP */
+		ecn_case("", xdp, 4, 2, 1, 3); /* ECT(0) */
+		ecn_case("", xdp, 4, 1, 1, 3); /* ECT(1) */
+		ecn_case("", xdp, 4, 0, 0, 0); /* Not-ECT */
+		ecn_case("", xdp, 4, 3, 1, 0); /* CE already: not counted */
+		ecn_case("", xdp, 6, 2, 1, 3);
+		ecn_case("", xdp, 6, 0, 0, 0);
+		ecn_case("policing: { ecn: false }\n", xdp, 4, 2, 0, 0);
+		ecn_case("policing: { ecn: false }\n", xdp, 6, 1, 0, 0);
+	}
 }
 
 const struct t_case police_cases[] = {

@@ -217,7 +217,7 @@ struct wf_config {
 	int n_rules;
 	uint32_t max_keys; /* per-key buckets (policing.max_keys) */
 	int police_at;	   /* policing.at: rules[].at when not given */
-	bool ecn;	/* policing.ecn: mark CE at tc when a bucket is low */
+	bool ecn; /* policing.ecn: mark CE (tc, XDP) when a bucket is low */
 	int log_level;	/* enum log_level */
 	int log_format; /* enum wf_log_format */
 	struct wf_cfg_http http;

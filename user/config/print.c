@@ -147,7 +147,8 @@ void config_print(const struct wf_config *cfg, FILE *out)
 		fprintf(out, "%-24s off\n", "http");
 	fprintf(out, "%-24s %u keys\n", "policing.max_keys", cfg->max_keys);
 	fprintf(out, "%-24s %s\n", "policing.ecn",
-		cfg->ecn ? "mark CE at tc when a bucket runs low" : "off");
+		cfg->ecn ? "mark CE at tc and XDP when a bucket runs low" :
+			   "off");
 	for (i = 0; i < cfg->n_rules; i++)
 		print_rule(&cfg->rules[i], i, out);
 	cfg_print_steering(cfg, out);

@@ -77,7 +77,7 @@ static void totals(FILE *o, const struct stats_view *v)
 	       "port rule their addresses match.",
 	       t->frags_no_first);
 	single(o, "wirefisher_ecn_marked_packets_total", "counter",
-	       "ECN-capable packets marked CE at tc: they passed a bucket "
+	       "ECN-capable packets marked CE (tc, XDP): they passed a bucket "
 	       "running low (policing.ecn).",
 	       t->ecn_marked);
 	single(o, "wirefisher_steered_packets_total", "counter",
