@@ -3,7 +3,8 @@
 # sender on another host, out of reach of cgroup_skb's congestion bit - is
 # marked CE once the bucket runs low, and the receiver sees the marks. A
 # flow that did not negotiate ECN is never marked (it is dropped instead),
-# IPv6 is marked too, and `policing.ecn: false` marks nothing.
+# IPv6 is marked too, `policing.ecn: false` marks nothing, and a rule at
+# XDP marks as tc does.
 #
 # On veth the RTT is tens of microseconds, so cwnd cannot hold a sender at
 # 20 Mbit/s and drops still happen: what ECN saves in retransmissions needs
@@ -13,7 +14,7 @@
 
 netns_up || { fail ecn_setup "cannot build namespaces"; finish; }
 
-config() { # ECN (true|false)
+config() { # ECN (true|false) [AT]
 	cat > "$TMP/wf.yaml" <<YAML
 interfaces: [$IF_A]
 pin_dir: $PIN
@@ -22,6 +23,7 @@ rules:
   - name: download
     match: { proto: tcp, dport: 5501, direction: ingress }
     rate: 20mbit
+    at: ${2:-tc}
 YAML
 }
 
@@ -82,4 +84,11 @@ check ecn_reload_off $IN_A "$WF" reload --pin-dir "$PIN"
 read -r bps retr marked dropped ce < <(download "$IP_A" 1)
 log "policing.ecn false: $marked marked, $dropped dropped; receiver saw $ce CE"
 check ecn_off_marks_nothing [ "$marked" = 0 -a "$ce" = 0 -a "$dropped" -gt 0 ]
+
+# The rule at XDP (native on the veth): marked there, in the frame itself.
+config true xdp
+check ecn_reload_xdp $IN_A "$WF" reload --pin-dir "$PIN"
+read -r bps retr marked dropped ce < <(download "$IP_A" 1)
+log "at XDP: goodput $bps bit/s, $retr retransmits; $marked marked, $dropped dropped; receiver saw $ce CE"
+check ecn_xdp_marked [ "$marked" -gt 0 -a "$ce" -ge "$marked" ]
 finish
