@@ -26,10 +26,7 @@ cc_of() {
 	BG_PIDS+=($!)
 	# Bounded waits, not fixed sleeps: under TCG (the kernel lab) a
 	# server took longer than 0.4 s to listen and the client found none.
-	for ((i = 0; i < 30 * TS; i++)); do
-		[ -n "$($IN_B ss -Hltn "sport = :$port")" ] && break
-		sleep 0.1
-	done
+	tcp_listening "$IN_B" "$port"
 	$IN_A iperf3 -c "$IP_B" -p "$port" -t $((2 * TS)) -b 10M > /dev/null 2>&1 &
 	BG_PIDS+=($!)
 	for ((i = 0; i < 20 * TS; i++)); do

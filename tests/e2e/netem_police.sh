@@ -39,10 +39,7 @@ wf_start "$TMP/wf.yaml" || { fail netem_start "daemon did not start"; finish; }
 
 $IN_B iperf3 -s -p 5401 > /dev/null 2>&1 &
 BG_PIDS+=($!)
-for ((i = 0; i < 30 * TS; i++)); do
-	[ -n "$($IN_B ss -Hltn 'sport = :5401')" ] && break
-	sleep 0.1
-done
+tcp_listening "$IN_B" 5401
 for cc in cubic bbr; do
 	$IN_A iperf3 -c "$IP_B" -p 5401 -t 8 -O 3 -C $cc -J > "$TMP/$cc.json" 2>&1
 	read -r bps retr < <(python3 -c 'import json,sys
@@ -78,10 +75,7 @@ check netem_ecn_reload $IN_A "$WF" reload --pin-dir "$PIN"
 $IN_A sysctl -qw net.ipv4.tcp_ecn=1
 $IN_A iperf3 -s -p 5402 > /dev/null 2>&1 &
 BG_PIDS+=($!)
-for ((i = 0; i < 30 * TS; i++)); do
-	[ -n "$($IN_A ss -Hltn 'sport = :5402')" ] && break
-	sleep 0.1
-done
+tcp_listening "$IN_A" 5402
 for ecn in 1 0; do
 	$IN_B sysctl -qw net.ipv4.tcp_ecn=$ecn
 	d0=$(rule download 'r["dropped"]')

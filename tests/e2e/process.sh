@@ -78,10 +78,7 @@ check process_exe_rule_limits within "$rate" 1000000 3
 # (BPF_F_CLONE; without it the rule matched none of them - 13 Gbit/s).
 $IN_A "$TMP/wf-tcpsrv" -s -p 5951 > /dev/null 2>&1 &
 BG_PIDS+=($!)
-for ((i = 0; i < 30 * TS; i++)); do
-	[ -n "$($IN_A ss -Hltn 'sport = :5951')" ] && break
-	sleep 0.1
-done
+tcp_listening "$IN_A" 5951
 for way in upload download; do
 	flag=; [ $way = download ] && flag=-R
 	$IN_B iperf3 -c "$IP_A" -p 5951 -t 3 $flag -J > "$TMP/$way.json" 2>&1

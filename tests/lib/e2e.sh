@@ -213,6 +213,17 @@ udp_bound() {
 	return 1
 }
 
+# tcp_listening IN PORT: until a TCP socket listens on PORT under the
+# prefix IN (a server just started), at most 3 s x TS.
+tcp_listening() {
+	local i
+	for ((i = 0; i < 30 * TS; i++)); do
+		[ -n "$($1 ss -Hltn "sport = :$2" 2>/dev/null)" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # udp_rate NS_RECV NS_SEND DST PORT PPS SECS SIZE [SRC]: paced UDP; prints
 # "received sent ip_rate" with the receiver's rate in IP bytes/s.
 udp_rate() {
