@@ -6,6 +6,8 @@
 #   reload under traffic: the filter's program replaced in place, every
 #     datagram counted (a gap would let some pass uncounted), the old
 #     programs freed;
+#   a second daemon (its own pin_dir) on the same device is refused and
+#     the first keeps its filters;
 #   kill -9 without persist: the filters stay and go on counting (netlink
 #     filters outlive their process); `wirefisher down` removes them;
 #   persist: after kill -9 the filters count on, a restart takes them and
@@ -138,6 +140,24 @@ check legacy_stop_exit_0 [ $? -eq 0 ]
 check legacy_stop_removes_filters no_filters
 check legacy_stop_removes_programs gone $ids
 check legacy_stop_removes_pins [ ! -e "$PIN" ]
+
+# ---- two daemons on one device: the second refuses, the first keeps it ----
+# Without tcx there is one filter at our handle; a second wirefisher (its
+# own pin_dir) replaced it and silently unhooked the first.
+write_config "$TMP/two.yaml" "http: { enabled: false }"
+sed -i "s|^pin_dir: .*|pin_dir: $PIN-2|" "$TMP/two.yaml"
+start "$TMP/acct.yaml" || { fail legacy_two_start "daemon did not start"; finish; }
+ids=$(ids_now)
+out=$($IN_A timeout $((120 * TS)) "$WF" -c "$TMP/two.yaml" 2>&1)
+rc=$?
+log "second daemon (exit $rc): $(grep -m1 'clsact filter' <<< "$out")"
+check legacy_two_second_refused [ $rc = 1 ]
+check legacy_two_names_holder grep -q "runs a program of process $WF_PID" <<< "$out"
+check legacy_two_first_keeps_filters [ "$(ids_now)" = "$ids" ]
+check legacy_two_second_left_nothing [ ! -e "$PIN-2" ]
+send_n 9303 100 4303
+check legacy_two_first_still_counting [ "$(packets 4303 9303)" = 100 ]
+wf_stop
 
 # ---- kill -9 without persist: the filters stay and count; down removes ----
 start "$TMP/acct.yaml" || { fail legacy_np_start "daemon did not start"; finish; }

@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 #include "hooks.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <sys/syscall.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "log.h"
 #include "pin.h"
 
 /* UAPI values newer than the headers libbpf 1.1 ships against. */
@@ -94,10 +99,74 @@ void hook_tc_legacy_remove_dir(int ifindex, int dir)
 	tc_legacy_detach(ifindex, dir);
 }
 
+/* The program id of our netlink filter on (ifindex, dir); 0 if none. */
+static __u32 tc_legacy_prog_id(int ifindex, int dir)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = dir == HOOK_INGRESS ? BPF_TC_INGRESS :
+							  BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE,
+		    .priority = TC_PRIORITY);
+
+	return bpf_tc_query(&hook, &opts) ? 0 : opts.prog_id;
+}
+
+/* Does process `pid` hold an fd of BPF program `prog_id` (its fdinfo)? */
+static bool holds_prog(const char *pid, __u32 prog_id)
+{
+	char path[PATH_MAX], line[128];
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%s/fdinfo", pid);
+	d = opendir(path);
+	while (d && !found && (e = readdir(d))) {
+		FILE *f;
+
+		if (e->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s", pid,
+			     e->d_name) >= (int)sizeof(path))
+			continue;
+		f = fopen(path, "re");
+		while (f && !found && fgets(line, sizeof(line), f))
+			found = !strncmp(line, "prog_id:", 8) &&
+				strtoul(line + 8, NULL, 10) == prog_id;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/*
+ * Another live process that holds the program of the filter at our handle
+ * on (ifindex, dir) - another wirefisher, with its own pin_dir - or 0.
+ * Without tcx a device has one filter at our handle: replacing it would
+ * silently unhook that daemon. A filter no process holds (a killed run's)
+ * is left for us to replace, as before.
+ */
+static int tc_legacy_holder(int ifindex, int dir)
+{
+	__u32 id = tc_legacy_prog_id(ifindex, dir);
+	DIR *d = id ? opendir("/proc") : NULL;
+	struct dirent *e;
+	int holder = 0;
+
+	while (d && !holder && (e = readdir(d)))
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
+		    atoi(e->d_name) != getpid() && holds_prog(e->d_name, id))
+			holder = atoi(e->d_name);
+	if (d)
+		closedir(d);
+	return holder;
+}
+
 int hook_tc_attach(struct hook *h, int prog_fd, int ifindex, int dir,
 		   bool *no_tcx)
 {
-	int fd, err;
+	int fd, err, holder;
 
 	h->ifindex = ifindex;
 	h->dir = dir;
@@ -114,6 +183,18 @@ int hook_tc_attach(struct hook *h, int prog_fd, int ifindex, int dir,
 		if (fd != -EINVAL && fd != -EOPNOTSUPP)
 			return fd;
 		*no_tcx = true;
+	}
+	holder = tc_legacy_holder(ifindex, dir);
+	if (holder) {
+		char name[IF_NAMESIZE] = "?";
+
+		if_indextoname((unsigned)ifindex, name);
+		log_error("%s: the clsact filter wirefisher uses (handle 0x%x) "
+			  "runs a program of process %d, another wirefisher "
+			  "with its own pin_dir? Without tcx (kernel < 6.6) two "
+			  "cannot hook one device",
+			  name, TC_HANDLE, holder);
+		return -EBUSY;
 	}
 	err = tc_legacy(ifindex, dir, prog_fd);
 	h->legacy = !err;
@@ -238,18 +319,6 @@ static bool link_kind_ok(int fd, const char *pin)
 	memset(&info, 0, sizeof(info));
 	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
 	       info.type == want;
-}
-
-/* The program id of our netlink filter on (ifindex, dir); 0 if none. */
-static __u32 tc_legacy_prog_id(int ifindex, int dir)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = dir == HOOK_INGRESS ? BPF_TC_INGRESS :
-							  BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE,
-		    .priority = TC_PRIORITY);
-
-	return bpf_tc_query(&hook, &opts) ? 0 : opts.prog_id;
 }
 
 int hook_adopt(struct hook *h, const char *dir)
