@@ -91,7 +91,7 @@ send_from() {
 
 read -r got rate < <(send_from "$CG/a" 9900)
 log "cgroup a: received $got of 8000 at $rate B/s (limit 1000000)"
-check cgroup_limited_within_3pct within "$rate" 1000000 3
+check cgroup_limited_within_3pct at_limit "$rate" 1000000 3
 
 read -r got rate < <(send_from "$CG/b" 9901)
 log "sibling b: received $got of 8000 at $rate B/s"
@@ -99,7 +99,7 @@ check cgroup_sibling_unaffected [ "$got" = 8000 ]
 
 read -r got rate < <(send_from "$CG/a/child" 9902)
 log "child of a: received $got of 8000 at $rate B/s (limit 1000000)"
-check cgroup_child_counts_toward_parent within "$rate" 1000000 3
+check cgroup_child_counts_toward_parent at_limit "$rate" 1000000 3
 
 # UDP receive: the receiver sits in cgroup a, B sends to it at 16 Mbit/s.
 in_cg "$CG/a" $IN_A "$UDP" recv "$IP_A" 9910 8000 $((1500 * TS)) > "$TMP/rin" &
@@ -110,7 +110,7 @@ wait $rpid
 out=$(tail -1 "$TMP/rin")
 rate=$(python3 -c "print(round($(kv rate_payload_Bps "$out") * 1000 / 972))")
 log "receiver in a: $rate B/s (limit 1000000)"
-check cgroup_udp_receive_limited within "$rate" 1000000 3
+check cgroup_udp_receive_limited at_limit "$rate" 1000000 3
 
 # group: c and d share one 8 Mbit/s bucket; each offers 16 Mbit/s at once.
 $IN_B "$UDP" recv "$IP_B" 9920 8000 $((1500 * TS)) > "$TMP/rc" &
@@ -133,7 +133,7 @@ read -r sum secs <<< "$(python3 -c "
 c, d = (int(open(f).read().split('payload_bytes=')[1].split()[0]) for f in ('$TMP/rc', '$TMP/rd'))
 print(round((c + d) * 1000 / 972 / ($t1 - $t0)), '%.2f' % ($t1 - $t0))")"
 log "group c+d: $sum B/s over $secs s together (limit 1000000)"
-check cgroup_group_shares_one_limit within "$sum" 1000000 3
+check cgroup_group_shares_one_limit at_limit "$sum" 1000000 3
 
 # Lookups: a sender in each named cgroup is held to its rule.
 port=9930
@@ -142,7 +142,7 @@ i=0
 for d in $LOOKUP; do
 	read -r got rate < <(send_from "$CG/$d" $port)
 	log "$d: $rate B/s (limit 1000000)"
-	check "cgroup_lookup_${names[$i]}" within "$rate" 1000000 3
+	check "cgroup_lookup_${names[$i]}" at_limit "$rate" 1000000 3
 	port=$((port + 1))
 	i=$((i + 1))
 done
@@ -164,7 +164,7 @@ done
 check cgroup_recreated_followed grep -q "rules\[0\] (cg-a-out): cgroup is there again" "$TMP/wf.log"
 read -r got rate < <(send_from "$CG/a" 9903)
 log "cgroup a, made again: $rate B/s (limit 1000000)"
-check cgroup_recreated_limited_again within "$rate" 1000000 3
+check cgroup_recreated_limited_again at_limit "$rate" 1000000 3
 mkdir -p "$CG/a/child"
 
 stats_json > "$TMP/stats.json"
