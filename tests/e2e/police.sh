@@ -39,7 +39,7 @@ wf_start "$TMP/wf.yaml" || { fail police_start "daemon did not start"; finish; }
 # UDP offered at 16 Mbit/s (2000 x 1000 IP bytes/s) against 8 Mbit/s.
 read -r got sent rate < <(udp_rate "$IN_B" "$IN_A" "$IP_B" 9400 2000 4 972)
 log "udp 2x: received $got of $sent at $rate B/s (limit 1000000)"
-check police_udp_goodput_within_3pct within "$rate" 1000000 3
+check police_udp_goodput_within_3pct at_limit "$rate" 1000000 3
 check police_udp_some_dropped [ "$got" -lt "$sent" ]
 check police_udp_passed_plus_dropped_is_sent \
 	[ "$(rule udp-9400 'r["passed"] + r["dropped"]')" = "$sent" ]
@@ -93,18 +93,18 @@ for port in 9500 9501 9502; do
 	out=$(tail -1 "$TMP/s$port")
 	rate=$(python3 -c "print(round($(kv rate_payload_Bps "$out") * 1000 / 972))")
 	log "per-source $port: $rate B/s (limit 500000)"
-	check police_per_src_${port}_within_3pct within "$rate" 500000 3
+	check police_per_src_${port}_within_3pct at_limit "$rate" 500000 3
 done
 
 # IPv6.
 read -r got sent rate < <(udp_rate "$IN_B" "$IN_A" "$IP6_B" 9600 2000 4 952)
 log "ipv6: received $got of $sent at $rate B/s (limit 1000000)"
-check police_ipv6_within_3pct within "$rate" 1000000 3
+check police_ipv6_within_3pct at_limit "$rate" 1000000 3
 
 # Ingress: B sends to A; the rule acts on wfa0's ingress.
 read -r got sent rate < <(udp_rate "$IN_A" "$IN_B" "$IP_A" 9700 2000 4 972)
 log "ingress: received $got of $sent at $rate B/s (limit 1000000)"
-check police_ingress_within_3pct within "$rate" 1000000 3
+check police_ingress_within_3pct at_limit "$rate" 1000000 3
 
 table=$($IN_A "$WF" stats --pin-dir "$PIN")
 check police_stats_table_shows_rules grep -qE "^udp-9400 +rule +8.00 Mbit/s" <<< "$table"

@@ -50,7 +50,7 @@ wait $RPID
 out=$(tail -1 "$TMP/rin")
 rate=$(python3 -c "print(round($(kv rate_payload_Bps "$out") * 1000 / 972))")
 log "receiver by pid $RPID: $rate B/s (limit 1000000)"
-check process_udp_receive_by_pid_limited within "$rate" 1000000 3
+check process_udp_receive_by_pid_limited at_limit "$rate" 1000000 3
 
 # send_as PROGRAM PORT: 16 Mbit/s for 4 s from ns A; "received rate".
 send_as() {
@@ -65,13 +65,13 @@ send_as() {
 }
 read -r got rate < <(send_as "$TMP/wf-udp-lim" 9951)
 log "wf-udp-lim (started after the daemon): $rate B/s (limit 1000000)"
-check process_name_rule_limits_new_process within "$rate" 1000000 3
+check process_name_rule_limits_new_process at_limit "$rate" 1000000 3
 read -r got rate < <(send_as "$UDP" 9952)
 log "wf-udp (another name): received $got of 8000"
 check process_other_program_untouched [ "$got" = 8000 ]
 read -r got rate < <(send_as "$TMP/exe/wf-udp" 9953)
 log "exe/wf-udp (same name, other executable): $rate B/s (limit 1000000)"
-check process_exe_rule_limits within "$rate" 1000000 3
+check process_exe_rule_limits at_limit "$rate" 1000000 3
 
 # The connections a server accepts are made from its listening socket in
 # softirq, with no process at hand: they carry the listener's record
