@@ -71,8 +71,8 @@ PY
 log "one TCP flow, aggregate over 3 x 8 Mbit/s: $agg Mbit/s (one tunnel: $one);" \
 	"bytes per path: $bytes; SACK reorder $((r1 - r0)), OFO queued $((o1 - o0)), retransmitted $((x1 - x0))"
 echo "FIGURE agg_equal_mbit=$agg one_path_mbit=$one"
-check agg_beats_one_path python3 -c "import sys; sys.exit(not $agg >= 1.5 * $one > 0)"
-check agg_every_path_carries shares "$bytes" "1 1 1" 0.1
+claim agg_beats_one_path python3 -c "import sys; sys.exit(not $agg >= 1.5 * $one > 0)"
+claim agg_every_path_carries shares "$bytes" "1 1 1" 0.1
 
 # A path cut mid-flow: the flow goes on over the others.
 before=$(agg_bytes)
@@ -85,7 +85,7 @@ after=$(agg_bytes)
 wglab_heal 2
 cut=$(cat "$TMP/cut")
 log "path 2 cut 2 s into a ${SECS} s flow: $cut Mbit/s; bytes before $before, after $after"
-check agg_survives_cut python3 -c "import sys; sys.exit(not $cut >= 0.8 * $one)"
+claim agg_survives_cut python3 -c "import sys; sys.exit(not $cut >= 0.8 * $one)"
 
 # A reload (SIGHUP) in the middle of a flow: the flow goes on aggregated.
 wait_all_up 100
@@ -96,8 +96,8 @@ kill -HUP "$WF_PID"
 wait "$ip_pid"
 rl=$(cat "$TMP/reload")
 log "reload 2 s into a ${SECS} s flow: $rl Mbit/s"
-check agg_reload_applied grep -q '^wirefisher: reloaded' "$TMP/wf.log"
-check agg_survives_reload python3 -c "import sys; sys.exit(not $rl >= 1.5 * $one)"
+check agg_reload_applied log_wait '^wirefisher: reloaded'
+claim agg_survives_reload python3 -c "import sys; sys.exit(not $rl >= 1.5 * $one)"
 wf_stop
 
 # Unequal: 8 + 4 + 2 Mbit/s, the third path 10 ms slower each way.
@@ -112,11 +112,11 @@ un=$(iperf_mbit 10.99.0.1 5201 $SECS -C cubic)
 bytes=$(agg_bytes)
 log "one TCP flow, aggregate over 8 + 4 + 2 Mbit/s (third path +10 ms): $un Mbit/s; bytes per path: $bytes"
 echo "FIGURE agg_unequal_mbit=$un"
-check agg_unequal_beats_fastest python3 -c "import sys; sys.exit(not $un >= $one > 0)"
+claim agg_unequal_beats_fastest python3 -c "import sys; sys.exit(not $un >= $one > 0)"
 # Ordered by capacity, every path used - not the 8:4:2 shares themselves:
 # each packet goes where it arrives first, so a flow that does not fill
 # the three (9.0 of 14 Mbit/s in a fresh-clone run: 0.75 / 0.21 / 0.04)
 # rightly leans on the fastest path.
-check agg_unequal_follows_capacity python3 -c "import sys; b = [int(x) for x in '$bytes'.split()]; sys.exit(not (len(b) == 3 and b[0] >= b[1] >= b[2] > 0))"
+claim agg_unequal_follows_capacity python3 -c "import sys; b = [int(x) for x in '$bytes'.split()]; sys.exit(not (len(b) == 3 and b[0] >= b[1] >= b[2] > 0))"
 check agg_daemon_alive kill -0 "$WF_PID"
 finish
