@@ -48,7 +48,7 @@ gap=$(kv max_gap_ms "$line")
 bound=$(( (2 * K + 1) * INTERVAL_MS / 2 + 5 ))
 log "failover: longest silence ${gap} ms (bound ${bound} ms; $line)"
 echo "FIGURE steer_failover_ms=$gap bound_ms=$bound"
-check steer_failover_within_bound python3 -c "import sys; sys.exit(not 0 < $gap <= $bound)"
+claim steer_failover_within_bound python3 -c "import sys; sys.exit(not 0 < $gap <= $bound)"
 check steer_route_on_relay wait_via p2 10
 check steer_hook_ran grep -qx "p1 ${WG_C[1]} up down" "$TMP/hook.log"
 # Both directions: the server's daemon moved the replies too.

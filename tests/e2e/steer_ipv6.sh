@@ -78,7 +78,7 @@ bound=$(( (2 * K + 1) * INTERVAL_MS / 2 + 5 ))
 read -r n1 n2 n3 <<< "$(sent_by 9502)"
 log "cut: longest silence ${gap} ms (bound ${bound} ms); sent by p1 p2 p3: $n1 $n2 $n3; $line"
 echo "FIGURE steer_ipv6_failover_ms=$gap bound_ms=$bound"
-check v6_failover_within_bound python3 -c "import sys; sys.exit(not 0 < $gap <= $bound)"
+claim v6_failover_within_bound python3 -c "import sys; sys.exit(not 0 < $gap <= $bound)"
 check v6_failover_moved_to_p2 test "$((n1 + n2)) $n3" = "3000 0" -a "$n1" -gt 0 -a "$n2" -gt 0
 check v6_route_on_p2 wait_via p2 10
 check v6_server_route_on_p2 wait_via p2 30 "$PIN_S"
