@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # persist: true for the two steering modes that keep per-packet state in the
-# datapath, over two wireguard-go tunnels (path 2 through a relay): each
-# daemon is killed with -9 in the middle of a UDP stream and started again
-# with the same config, which takes its pinned hooks and maps over.
+# datapath, over two wireguard-go tunnels (path 2 through a relay, 5 ms
+# slower each way): each daemon is killed with -9 in the middle of a UDP
+# stream and started again with the same config, which takes its pinned
+# hooks and maps over.
 #   - duplicate: client and server both duplicate (steer_duplicate.sh's
 #     lab), the server drops second copies at the ingress of its tunnels.
 #     A 1000/s stream through a restart of the server, then one through a
 #     restart of the client: every datagram arrives exactly once, and the
-#     duplicate counters go on exactly (one copy sent, one passed and one
-#     dropped per datagram);
+#     duplicate counters go on (exactly one copy sent and one passed per
+#     datagram, one dropped but for copies a stall lost on the way).
+#     Without the dedup state taken over (wf_dedup left out of the
+#     loader's state maps, tried once) the server's restart let 6
+#     datagrams of 6000 through twice;
 #   - aggregate: one paced UDP flow over both paths, each capped at
 #     6 Mbit/s (tbf) and declared so, the flow above what one carries: it
 #     goes on over both paths while the daemon is dead and after the
@@ -22,6 +26,11 @@
 
 netns_up || { fail persist_modes_setup "cannot build namespaces"; finish; }
 wglab_up direct relay || { fail persist_modes_setup "cannot build the tunnels"; finish; }
+# Path 2 is 5 ms slower each way: the two copies of a datagram arrive 5 ms
+# apart, so every restart of the server falls between the copies of about
+# five datagrams - decided by the old programs and the new ones on the
+# taken-over dedup state - and the aggregate has a base delay to learn.
+wglab_relay 2 delay_ms=5 || { fail persist_modes_setup "relay settings"; finish; }
 
 # restart IN CONFIG LOG: start a daemon (pid in STARTED) and wait (bounded:
 # 30 s x TS) for one more "running" line in LOG than it had.
@@ -106,7 +115,15 @@ dup_restart() {
 	log "$1 killed and restarted mid-stream: $line"
 	log "  client copies $((c1 - c0)); server passed $((p1 - p0)), dropped $((d1 - d0))"
 	check "persist_dup_${1}_exactly_once" test "$(kv distinct "$line") $(kv dups "$line")" = "$N 0"
-	check "persist_dup_${1}_counts_go_on" test "$((c1 - c0)) $((p1 - p0)) $((d1 - d0))" = "$N $N $N"
+	# The counters go on in the taken-over map: one copy sent and one
+	# passed per datagram, exactly. One dropped per datagram too - unless
+	# a copy never arrived: loading the new programs can stall this
+	# loaded 2-vCPU machine (one run: a 290 ms stall while the client
+	# restarted, 121 copies lost on the way, every datagram still
+	# delivered once by its other copy). Counters started afresh would
+	# miss the first second's 1000 at least.
+	check "persist_dup_${1}_counts_go_on" test "$((c1 - c0)) $((p1 - p0))" = "$N $N"
+	check "persist_dup_${1}_copies_dropped" test $((d1 - d0)) -le $N -a $((d1 - d0)) -ge $((N * 95 / 100))
 }
 dup_restart server
 check persist_dup_server_took_over grep -q "taking over the hooks and maps pinned in $PIN_S" "$TMP/wf-s.log"
@@ -127,9 +144,7 @@ down persist_dup_server "$IN_B" "$PIN_S"
 
 # ---- (2) aggregate ----------------------------------------------------
 # 1000 datagrams/s of 1000 bytes, 8.9 Mbit/s as the model counts them:
-# more than one path's 6 Mbit/s, three quarters of both. Path 2 is 5 ms
-# slower each way, so that its base delay is something to learn again.
-wglab_relay 2 delay_ms=5 || { fail persist_agg_setup "relay settings"; finish; }
+# more than one path's 6 Mbit/s, three quarters of both.
 # The real queues may grow deeper than the model's: loading the new
 # programs stalls wireguard-go here for up to ~0.1 s, then it sends a
 # burst. tbf keeps 400 ms of it (wglab_cap's 100 ms would drop).
@@ -147,6 +162,16 @@ delays() {
 	$IN_A "$WF" paths --json --pin-dir "$PIN" |
 		python3 -c 'import json,sys; print(" ".join("%.3f" % p["aggregate"]["delay_ms"] for p in json.load(sys.stdin)["paths"]))'
 }
+# What the paths look like: the route's usable ones, each path's state
+# and probe loss (logged around the kill: with a path judged unusable
+# by probes lost to a stalled machine, the flow would crowd the other).
+paths_brief() {
+	$IN_A "$WF" paths --json --pin-dir "$PIN" 2>/dev/null | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+print("usable " + ",".join(d["routes"][0]["usable"]) + "; " + "; ".join(
+    "%s %s loss %.0f%% quiet %.0f ms" % (p["name"], p["state"], 100 * p["loss"], p["quiet_ms"])
+    for p in d["paths"]))'
+}
 # Path 2's delay is learnt: above path 1's by most of the relay's 5 ms.
 learnt() { python3 -c "import sys; d = [float(x) for x in '$(delays)'.split()]; sys.exit(not d[1] - d[0] >= 3)"; }
 check persist_agg_delay_learnt wait_for $((50 * TS)) learnt
@@ -163,6 +188,7 @@ N=8000
 n0=$(agg_sum)
 stream $N 9400 1000 1000
 sleep 1.5
+at_kill=$(paths_brief)
 kill9 "$WF_PID"
 WF_PID=
 a1=$(wg_dev_tx 1) a2=$(wg_dev_tx 2)
@@ -176,10 +202,12 @@ c1=$(wg_dev_tx 1) c2=$(wg_dev_tx 2)
 sleep 1.5
 e1=$(wg_dev_tx 1) e2=$(wg_dev_tx 2)
 delays_after=$(delays)
+after_restart=$(paths_brief)
 stream_wait
 n1=$(agg_sum)
 log "aggregate through kill -9 and restart: $line"
 log "  the scheduler sent $((n1 - n0)) datagrams; by path 1 / 2 while dead: $((b1 - a1)) / $((b2 - a2)) B; after the restart: $((e1 - c1)) / $((e2 - c2)) B"
+log "  paths at the kill: $at_kill; 1.5 s after the restart: $after_restart"
 log "  base delays (ms) before: $delays_before; at the restart: $delays_at_start; 1.5 s later: $delays_after"
 check persist_agg_nothing_lost test "$(kv distinct "$line") $(kv dups "$line")" = "$N 0"
 # Every datagram was scheduled once, by the old programs or the new ones,
