@@ -207,8 +207,11 @@ agg_sum() {
 }
 # 12 s: the restart (1-2 s here, 9 s once on a machine at load 9) and
 # the 1.5 s after it fall within the stream.
+# Datagrams of the route that found no usable path (the kernel's route
+# took them).
+no_path() { stats_json | json 'd["counters"]["steer_no_path"]'; }
 N=12000
-n0=$(agg_sum)
+n0=$(agg_sum) z0=$(no_path)
 stream $N 9400 1000 1000
 sleep 1.5
 at_kill=$(paths_brief)
@@ -227,15 +230,17 @@ e1=$(wg_dev_tx 1) e2=$(wg_dev_tx 2)
 delays_after=$(delays)
 after_restart=$(paths_brief)
 stream_wait
-n1=$(agg_sum)
+n1=$(agg_sum) z1=$(no_path)
 log "aggregate through kill -9 and restart: $line"
-log "  the scheduler sent $((n1 - n0)) datagrams; by path 1 / 2 while dead: $((b1 - a1)) / $((b2 - a2)) B; after the restart: $((e1 - c1)) / $((e2 - c2)) B"
+log "  the scheduler sent $((n1 - n0)) datagrams, $((z1 - z0)) found no usable path; by path 1 / 2 while dead: $((b1 - a1)) / $((b2 - a2)) B; after the restart: $((e1 - c1)) / $((e2 - c2)) B"
 log "  paths at the kill: $at_kill; 1.5 s after the restart: $after_restart"
 log "  base delays (ms) before: $delays_before; at the restart: $delays_at_start; 1.5 s later: $delays_after"
 check persist_agg_nothing_lost test "$(kv distinct "$line") $(kv dups "$line")" = "$N 0"
 # Every datagram was scheduled once, by the old programs or the new ones,
-# into the taken-over counters.
-check persist_agg_each_scheduled_once test $((n1 - n0)) = $N
+# into the taken-over counters - or found no usable path: a stall of the
+# machine (0.56 s once at load 8) can lose every probe burst of both
+# paths, which are down then for a moment.
+check persist_agg_each_scheduled_once test $((n1 - n0 + z1 - z0)) = $N
 # 1.5 s at 8.9 Mbit/s is 1.7 MB (2 s while dead); one path carries at
 # most 1.1 MB (1.5 MB) of it: each must carry a real share (200
 # datagrams) while dead and after.
