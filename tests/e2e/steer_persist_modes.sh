@@ -205,11 +205,11 @@ agg_sum() {
 	$IN_A "$WF" paths --json --pin-dir "$PIN" |
 		python3 -c 'import json,sys; print(sum(p["aggregate"]["packets"] for p in json.load(sys.stdin)["paths"]))'
 }
-# 12 s: the restart (1-2 s here, 9 s once on a machine at load 9) and
-# the 1.5 s after it fall within the stream.
 # Datagrams of the route that found no usable path (the kernel's route
 # took them).
 no_path() { stats_json | json 'd["counters"]["steer_no_path"]'; }
+# 12 s: the restart (1-2 s here, 9 s once on a machine at load 9) and
+# the 1.5 s after it fall within the stream.
 N=12000
 n0=$(agg_sum) z0=$(no_path)
 stream $N 9400 1000 1000
