@@ -24,29 +24,6 @@ wglab_relay 2 delay_ms=20 || { fail steer_persist_setup "relay settings"; finish
 	echo "persist: true"
 } > "$TMP/c.yaml"
 
-# Our hooks: "PIN LINK_ID" per pinned link, sorted; and how many links the
-# kernel has (host-wide) that run a program of those links - a second hook
-# made beside a taken-over one would run the same programs.
-hooks() {
-	local p
-	for p in "$PIN"/link_*; do
-		[ -e "$p" ] || continue
-		echo "$(basename "$p") $(bpftool -j link show pinned "$p" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
-	done | sort
-}
-our_progs() {
-	local p
-	for p in "$PIN"/link_*; do
-		[ -e "$p" ] && bpftool -j link show pinned "$p" | python3 -c 'import json,sys; print(json.load(sys.stdin)["prog_id"])'
-	done | sort -u
-}
-hook_count() {
-	local progs
-	progs=$(our_progs | paste -sd,)
-	bpftool -j link show | python3 -c 'import json,sys
-progs = set(int(p) for p in sys.argv[1].split(",") if p)
-print(sum(1 for l in json.load(sys.stdin) if l.get("prog_id") in progs))' "$progs"
-}
 # Sticky flows: "DPORT PATH" for the streams' flows (dport 93xx), sorted.
 sticky() {
 	bpftool -j map dump pinned "$PIN/wf_steer_flows" 2>/dev/null | python3 -c '
@@ -66,21 +43,6 @@ path_flows() {
 usable() {
 	$IN_A "$WF" paths --json --pin-dir "$PIN" 2>/dev/null |
 		python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["routes"][0]["usable"]))'
-}
-# wait_for TENTHS CMD...: until CMD succeeds; bounded.
-wait_for() {
-	local i n=$1
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-# The device's counters, read in A (sysfs under nsenter shows the host's).
-dev_tx() {
-	$IN_A ip -j -s link show dev "${WG_C[$1]}" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["bytes"])'
 }
 # restart: start the daemon again (pid in WF_PID) and wait for its
 # "running" line (bounded: 30 s x TS).
@@ -115,10 +77,10 @@ streams_wait() {
 
 restart || { fail steer_persist_start "daemon did not start"; finish; }
 check steer_persist_paths_up wait_all_up $((100 * TS))
-hooks_before=$(hooks)
+hooks_before=$(pin_hooks "$PIN")
 log "hooks: $(echo $hooks_before)"
 check steer_persist_four_hooks [ "$(grep -c . <<< "$hooks_before")" = 4 ]
-check steer_persist_four_links [ "$(hook_count)" = 4 ]
+check steer_persist_four_links [ "$(pin_hook_count "$PIN")" = 4 ]
 
 # (1) streams across a kill -9 and a restart: 5000 datagrams each, 10 s.
 N=5000
@@ -140,10 +102,10 @@ log "stream 2: $R2"
 check steer_persist_stream1_whole [ "$(kv distinct "$R1")" = $N ]
 check steer_persist_stream2_whole [ "$(kv distinct "$R2")" = $N ]
 check steer_persist_sticky_kept [ "$(sticky)" = "$sticky_before" ]
-hooks_after=$(hooks)
+hooks_after=$(pin_hooks "$PIN")
 [ "$hooks_after" = "$hooks_before" ] || log "hooks after the restart: $(echo $hooks_after)"
 check steer_persist_same_links [ "$hooks_after" = "$hooks_before" ]
-check steer_persist_no_second_hook [ "$(hook_count)" = 4 ]
+check steer_persist_no_second_hook [ "$(pin_hook_count "$PIN")" = 4 ]
 # Flows are counted in passes over wf_steer_flows, each second or so;
 # idle ones retire after 10 s: the streams ended just now, still counted.
 sleep 2.5
@@ -162,12 +124,12 @@ log "after the cut: $R1"
 
 # (3) killed with the cut in force: the pinned decision holds, by path 2.
 kill9
-t1=$(dev_tx 1)
-t2=$(dev_tx 2)
+t1=$(wg_dev_tx 1)
+t2=$(wg_dev_tx 2)
 streams 1000 1000
 streams_wait
-d1=$(($(dev_tx 1) - t1))
-d2=$(($(dev_tx 2) - t2))
+d1=$(($(wg_dev_tx 1) - t1))
+d2=$(($(wg_dev_tx 2) - t2))
 log "daemon dead, path 1 cut: $R1; path 1 sent $d1 B, path 2 $d2 B"
 check steer_persist_dead_whole test "$(kv distinct "$R1") $(kv distinct "$R2")" = "1000 1000"
 # 2000 datagrams of 200 + 28 bytes by path 2; path 1 only keepalives.
@@ -199,14 +161,14 @@ done
 kill -INT "$WF_PID"
 wait_gone "$WF_PID" $((100 * TS))
 WF_PID=
-hooks_int=$(hooks)
+hooks_int=$(pin_hooks "$PIN")
 log "after SIGINT during the take-over: $(echo $hooks_int); pins: $(ls "$PIN" 2>/dev/null | grep -c '^link_')"
 check steer_persist_sigint_keeps_hooks [ "$hooks_int" = "$hooks_before" ]
-check steer_persist_sigint_one_hook_each [ "$(hook_count)" = 4 ]
+check steer_persist_sigint_one_hook_each [ "$(pin_hook_count "$PIN")" = 4 ]
 check steer_persist_sigint_keeps_pins [ "$(ls "$PIN" 2>/dev/null | grep -c '^link_')" = 4 ]
 
 # (5) down: nothing of ours left.
-progs=$(our_progs)
+progs=$(pin_progs "$PIN")
 $IN_A "$WF" down --pin-dir "$PIN" > "$TMP/down.log" 2>&1
 check steer_persist_down_exit_0 [ $? -eq 0 ]
 check steer_persist_down_no_pins [ ! -e "$PIN" ]

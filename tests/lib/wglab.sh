@@ -417,3 +417,48 @@ dup_cut_trials() {
 			log "cut $t: the paths did not all come back"
 	done
 }
+
+# ---- persist: what a run left pinned (steer_persist*.sh) -----------------
+
+# wait_for TENTHS CMD...: until CMD succeeds; bounded.
+wait_for() {
+	local i n=$1
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# pin_hooks PIN: the hooks pinned in PIN, "PIN-NAME LINK-ID" per link,
+# sorted. pin_progs PIN: the programs they run. pin_hook_count PIN: how many
+# links the kernel has (host-wide) that run one of those programs - a
+# second hook made beside a taken-over one would run them too.
+pin_hooks() {
+	local p
+	for p in "$1"/link_*; do
+		[ -e "$p" ] || continue
+		echo "$(basename "$p") $(bpftool -j link show pinned "$p" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+	done | sort
+}
+pin_progs() {
+	local p
+	for p in "$1"/link_*; do
+		[ -e "$p" ] && bpftool -j link show pinned "$p" | python3 -c 'import json,sys; print(json.load(sys.stdin)["prog_id"])'
+	done | sort -u
+}
+pin_hook_count() {
+	local progs
+	progs=$(pin_progs "$1" | paste -sd,)
+	bpftool -j link show | python3 -c 'import json,sys
+progs = set(int(p) for p in sys.argv[1].split(",") if p)
+print(sum(1 for l in json.load(sys.stdin) if l.get("prog_id") in progs))' "$progs"
+}
+
+# wg_dev_tx K: the bytes tunnel K's client end sent, from its device
+# counters (read in A: sysfs under nsenter shows the host's).
+wg_dev_tx() {
+	$IN_A ip -j -s link show dev "${WG_C[$1]}" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["bytes"])'
+}

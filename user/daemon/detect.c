@@ -66,6 +66,17 @@ void seen_follow(struct steering *s, int i)
 		s->seen_made[i] = true;
 }
 
+/*
+ * A take-over of an earlier run's pins (kill -9, or a stop with persist):
+ * no one probed the paths while no daemon ran, so a path whose traffic
+ * goes one way heard nothing back meanwhile - the restart's silence, not
+ * the path's (every such path was suspected at once). It counts from now.
+ */
+void seen_resume(struct steering *s)
+{
+	s->heard_from = coarse_now();
+}
+
 /* Read every path's stamps; suspect the silent ones and start bursts. */
 void silence_check(struct steering *s, uint64_t now)
 {
@@ -82,6 +93,8 @@ void silence_check(struct steering *s, uint64_t now)
 		s->silence_at[i] = 0;
 		if (!key || bpf_map_lookup_elem(fd, &key, &v))
 			continue;
+		if (v.rx_ns < s->heard_from)
+			v.rx_ns = s->heard_from;
 		rx_ago = ago(cnow, v.rx_ns);
 		tx_ago = ago(cnow, v.tx_ns);
 		s->quiet_ns[i] = rx_ago == UINT64_MAX ? 0 : rx_ago;

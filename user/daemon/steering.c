@@ -114,8 +114,10 @@ static void carry_over(struct steering *s, const struct steering *prev)
 		if (j >= 0)
 			s->routes[r] = prev->routes[j];
 	}
-	if (prev)
+	if (prev) {
 		s->gen = prev->gen;
+		s->heard_from = prev->heard_from;
+	}
 }
 
 /*
@@ -198,9 +200,11 @@ static void resume(struct steering *s)
 	}
 	if (fd >= 0)
 		close(fd);
-	if (any)
+	if (any) {
+		seen_resume(s);
 		log_info("steering resumes from the taken-over state: paths as "
 			 "the earlier run left them until probed");
+	}
 }
 
 /* Path i's prober, state and counters. -1 on error (logged). */

@@ -92,7 +92,8 @@ struct steering {
 	int burst_left[WF_CFG_MAX_PATHS];      /* burst rounds to send ... */
 	uint64_t burst_next[WF_CFG_MAX_PATHS]; /* ... the next one then */
 	uint64_t suspect_rx_ago[WF_CFG_MAX_PATHS]; /* silence when suspected */
-	uint64_t moves[WF_CFG_MAX_PATHS];	   /* wf_path_left */
+	uint64_t heard_from; /* a take-over: earlier silence is no path's */
+	uint64_t moves[WF_CFG_MAX_PATHS]; /* wf_path_left */
 	uint64_t flowlet_gap[WF_CFG_MAX_ROUTES];
 	bool flowlet_made[WF_CFG_MAX_ROUTES];
 	int fd_path[STEERING_FDS]; /* steering_fds: pfd -> path ... */
@@ -130,6 +131,7 @@ void publish_status(struct steering *s);
 
 /* detect.c */
 void seen_follow(struct steering *s, int i);
+void seen_resume(struct steering *s);
 void silence_check(struct steering *s, uint64_t now);
 void burst_send(struct steering *s, uint64_t now);
 uint64_t silence_next_ns(const struct steering *s);
