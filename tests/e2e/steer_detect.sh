@@ -101,7 +101,7 @@ changes=$(( $(grep -c 'route .*: via' "$TMP/wf.log") - changes0 ))
 changes_s=$(( $(grep -c 'route .*: via' "$TMP/wf-s.log") - changes0_s ))
 log "20 s of bulk TCP both ways on a capped path: route changes $changes (client), $changes_s (server);" \
 	"suspected $(path_field "$PIN" p1 suspected) / $(path_field "$PIN_S" p1 suspected) times in all"
-check detect_no_false_failover test "$changes" -eq 0 -a "$changes_s" -eq 0
+claim detect_no_false_failover test "$changes" -eq 0 -a "$changes_s" -eq 0
 wglab_uncap 1
 
 # A reload keeps the detection (the stamps map is state, kept).
@@ -110,7 +110,7 @@ sleep 1
 before=$(path_field "$PIN" p1 silence_downs)
 gap=$(trial c 9)
 log "after a reload: silence $gap ms"
-check detect_after_reload test "$(path_field "$PIN" p1 silence_downs)" -gt "$before"
+claim detect_after_reload test "$(path_field "$PIN" p1 silence_downs)" -gt "$before"
 check detect_daemons_alive kill -0 "$WF_PID" "$WF_S_PID"
 if [ "$FAILS" -gt 0 ]; then
 	grep -E 'probing it now|burst|->|via' "$TMP/wf.log" | tail -20 | sed 's/^/    c: /' >&2
