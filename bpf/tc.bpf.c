@@ -106,8 +106,8 @@ static __always_inline int tc_steer(struct __sk_buff *skb, struct wf_pkt *pkt)
  * 3168), so that its sender slows down before the bucket is empty and drops
  * begin - the signal for senders on other hosts (a download policed at
  * ingress, a forwarded flow), which cgroup_skb's congestion bit cannot
- * reach. Not-ECT packets (their senders
- * understand only drops) and those already CE are left alone.
+ * reach. Not-ECT packets (their senders understand only drops) and those
+ * already CE are left alone.
  *
  * Through helpers, not a direct write: a program that writes packet data
  * directly gets a prologue that unclones every skb it sees, and TCP clones
