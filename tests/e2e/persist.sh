@@ -52,7 +52,7 @@ WF_PID=
 # Daemon dead: the limit holds. UDP at 2x the rate for 4 s.
 read -r got sent rate < <(udp_rate "$IN_B" "$IN_A" "$IP_B" 9400 2000 4 972)
 log "daemon killed: received $got of $sent at $rate B/s (limit 1000000)"
-check persist_limit_holds_while_dead within "$rate" 1000000 10
+check persist_limit_holds_while_dead at_limit "$rate" 1000000 10
 check persist_dropped_while_dead [ "$got" -lt "$sent" ]
 dead_seen=$(rule udp-9400 'r["passed"] + r["dropped"]')
 check persist_counted_while_dead [ "$dead_seen" = "$sent" ]

@@ -50,7 +50,7 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.1
 done
 log "cut path down after ${down_s:-never (5 s)} s (bound 1.06 s + 0.9 s margin)"
-check steer_hang_dead_path_down python3 -c "import sys; sys.exit(not '$down_s' or float('$down_s') > 1.96)"
+claim steer_hang_dead_path_down python3 -c "import sys; sys.exit(not '$down_s' or float('$down_s') > 1.96)"
 check steer_hang_live_paths_up test "${s2:-} ${s3:-}" = "up up"
 
 # ---- paths 1 and 2: wireguard-go stopped --------------------------------
