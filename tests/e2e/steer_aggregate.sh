@@ -96,7 +96,7 @@ kill -HUP "$WF_PID"
 wait "$ip_pid"
 rl=$(cat "$TMP/reload")
 log "reload 2 s into a ${SECS} s flow: $rl Mbit/s"
-check agg_reload_applied log_wait '^wirefisher: reloaded'
+check agg_reload_applied wait_for $((100 * TS)) grep -q '^wirefisher: reloaded' "$TMP/wf.log"
 claim agg_survives_reload python3 -c "import sys; sys.exit(not $rl >= 1.5 * $one)"
 wf_stop
 

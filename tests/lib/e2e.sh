@@ -73,12 +73,13 @@ claim() {
 	else skip "$name" "did not hold under TCG (TS=$TS): a claim for real CPUs, judged on the host"; fi
 }
 
-# log_wait PATTERN [FILE]: until the daemon's log has a line matching
-# PATTERN, at most 10 s x TS.
-log_wait() {
-	local i
-	for ((i = 0; i < 100 * TS; i++)); do
-		grep -q "$1" "${2:-$TMP/wf.log}" && return 0
+# wait_for TENTHS CMD...: until CMD succeeds, at most TENTHS x 0.1 s (give
+# a bound already multiplied by TS).
+wait_for() {
+	local i n=$1
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
 		sleep 0.1
 	done
 	return 1
@@ -248,12 +249,7 @@ udp_bound() {
 # tcp_listening IN PORT: until a TCP socket listens on PORT under the
 # prefix IN (a server just started), at most 3 s x TS.
 tcp_listening() {
-	local i
-	for ((i = 0; i < 30 * TS; i++)); do
-		[ -n "$($1 ss -Hltn "sport = :$2" 2>/dev/null)" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for $((30 * TS)) bash -c '[ -n "$($1 ss -Hltn "sport = :$2" 2>/dev/null)" ]' _ "$1" "$2"
 }
 
 # udp_rate NS_RECV NS_SEND DST PORT PPS SECS SIZE [SRC]: paced UDP; prints

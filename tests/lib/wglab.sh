@@ -420,17 +420,6 @@ dup_cut_trials() {
 
 # ---- persist: what a run left pinned (steer_persist*.sh) -----------------
 
-# wait_for TENTHS CMD...: until CMD succeeds; bounded.
-wait_for() {
-	local i n=$1
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # pin_hooks PIN: the hooks pinned in PIN, "PIN-NAME LINK-ID" per link,
 # sorted. pin_progs PIN: the programs they run. pin_hook_count PIN: how many
 # links the kernel has (host-wide) that run one of those programs - a
