@@ -7,7 +7,7 @@
  * Sees: everything that crosses the interface - host traffic and forwarded
  * traffic alike - which is why accounting lives here rather than in
  * netfilter LOCAL_IN/LOCAL_OUT (see README, "Where wirefisher hooks").
- * Maps: wf_ifcache, else wf_ifaces (read: link-layer length), wf_flows
+ * Maps: wf_ifcache, else wf_ifaces (read: link-layer length, flags), wf_flows
  * (read/write),
  * wf_stats (per-CPU counters); for policing wf_rules, the prefix tries,
  * wf_rule_buckets / wf_keyed (buckets), wf_rule_stats, wf_rule_acct;
@@ -50,28 +50,52 @@ static __always_inline void tc_pull(struct __sk_buff *skb, __u32 l2)
 }
 
 /*
+ * What the loader published about interface ifindex, as one scalar: -1 if
+ * nothing (not, or no longer, set up), else its WF_IFACE_* flags above bit
+ * 0, and bit 0 set for an Ethernet header. From its wf_ifcache slot when
+ * that holds ifindex - an array read the verifier inlines, where a hash
+ * look-up is several calls, ~60 ns a small packet (bench/smallpkt.sh) -
+ * else from wf_ifaces.
+ * A global function, so the verifier walks these two ways once, on their
+ * own, and its callers see one scalar: inlined, the two ways doubled all
+ * it walks after them, which took 6.1's verifier past its 1M instructions
+ * on tc egress with steering (tests/vm/run.sh 6.1 bpf/steer_*).
+ */
+__noinline long wf_tc_iface(__u32 ifindex)
+{
+	__u32 slot = ifindex % WF_IFCACHE_SLOTS;
+	struct wf_ifcache *fast = bpf_map_lookup_elem(&wf_ifcache, &slot);
+	struct wf_iface *ifc;
+
+	if (fast && ifindex && fast->ifindex == ifindex)
+		return (long)fast->flags << 1 | !!fast->l2_len;
+	ifc = bpf_map_lookup_elem(&wf_ifaces, &ifindex);
+	if (!ifc)
+		return -1;
+	return (long)ifc->flags << 1 | !!ifc->l2_len;
+}
+
+/* The link-layer header's length on an interface wf_tc_iface() knows. */
+static __always_inline __u32 iface_l2(long facts)
+{
+	return facts & 1 ? ETH_HLEN : 0;
+}
+
+/*
  * Describe the skb as a wf_pkt. Returns a WF_PARSE_*, or -1 on an interface
  * the loader has not (or no longer) set up.
  */
 static __always_inline int tc_describe(struct __sk_buff *skb, __u8 dir,
 				       struct wf_pkt *pkt, __u32 *flags)
 {
-	__u32 ifindex = skb->ifindex;
-	struct wf_iface *ifc;
+	long facts = wf_tc_iface(skb->ifindex);
 	__u8 family;
 	__u32 l2;
 
-	/*
-	 * wf_ifcache (an array slot, no call) saved ~60 ns a packet here,
-	 * but its second path took 6.1's verifier past 1M instructions on
-	 * tc egress with steering (tests/vm/run.sh 6.1 bpf/steer_*): the
-	 * loader still writes it, for a version that passes there.
-	 */
-	ifc = bpf_map_lookup_elem(&wf_ifaces, &ifindex);
-	if (!ifc)
+	if (facts < 0)
 		return -1;
-	l2 = ifc->l2_len ? ETH_HLEN : 0;
-	*flags = ifc->flags;
+	l2 = iface_l2(facts);
+	*flags = (__u32)(facts >> 1);
 	family = skb_family(skb);
 	if (family)
 		tc_pull(skb, l2);
@@ -119,24 +143,24 @@ static __always_inline int tc_steer(struct __sk_buff *skb, struct wf_pkt *pkt)
  */
 static __noinline void tc_mark_ce(struct __sk_buff *skb)
 {
-	__u32 ifindex = skb->ifindex, l2;
 	__u8 family = skb_family(skb);
 	struct wf_counters *c;
-	struct wf_iface *ifc;
 	__u16 w; /* IPv4: version/IHL and TOS; IPv6: version, traffic class
 		  * and the flow label's top. The ECN bits: 0x3 / 0x30 of byte 1 */
 	__u16 old;
+	long facts;
 	__u8 ecn;
 	long err;
+	__u32 l2;
 
 	/*
 	 * Looked up again rather than passed in: tc egress with steering has
 	 * no stack to spare for keeping it across the policing call.
 	 */
-	ifc = bpf_map_lookup_elem(&wf_ifaces, &ifindex);
-	if (!ifc || !family)
+	facts = wf_tc_iface(skb->ifindex);
+	if (facts < 0 || !family)
 		return;
-	l2 = ifc->l2_len ? ETH_HLEN : 0;
+	l2 = iface_l2(facts);
 	if (bpf_skb_load_bytes(skb, l2, &w, sizeof(w)))
 		return;
 	old = w;

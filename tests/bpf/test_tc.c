@@ -352,6 +352,57 @@ static void test_unknown_interface(void)
 	wirefisher_bpf__destroy(skel);
 }
 
+/*
+ * The interface's facts come from its wf_ifcache slot only while that slot
+ * holds it: an interface displaced by another of the same slot (ifindex
+ * 1 + 256 here, a Layer-3 one) is read from wf_ifaces, with its own
+ * link-layer length, and one taken out of both is left alone.
+ */
+static void test_interface_cache_slots(void)
+{
+	struct wirefisher_bpf *skel = load(1);
+	struct pkt_spec s = { V4, .proto = IPPROTO_UDP, .sport = 1, .dport = 2,
+			      .payload = 10 };
+	struct wf_iface other = { .l2_len = 0, .name = "wfother" };
+	__u32 lo = LO_IFINDEX, slot = LO_IFINDEX % WF_IFCACHE_SLOTS;
+	struct wf_ifcache fast;
+	struct wf_counters c;
+	struct pkt p;
+
+	CHECK(skel, "load: %s", strerror(errno));
+	if (!skel)
+		return;
+	pkt_build(&p, &s);
+	CHECK(run(skel, 0, &p, 0, 1) == 0, "verdict");
+	counters(skel, &c);
+	CHECK(c.packets == 1 && c.malformed == 0 && flows_in(skel) == 1,
+	      "from the cache: %llu packets, %llu malformed, %u flows",
+	      (unsigned long long)c.packets, (unsigned long long)c.malformed,
+	      flows_in(skel));
+
+	CHECK(iface_publish(skel, lo + WF_IFCACHE_SLOTS, &other) == 0,
+	      "publish a second interface in lo's slot");
+	CHECK(!bpf_map__lookup_elem(skel->maps.wf_ifcache, &slot, sizeof(slot),
+				    &fast, sizeof(fast), 0) &&
+		      fast.ifindex == lo + WF_IFCACHE_SLOTS,
+	      "the slot holds the other interface");
+	CHECK(run(skel, 0, &p, 0, 1) == 0, "verdict");
+	counters(skel, &c);
+	CHECK(c.packets == 2 && c.malformed == 0 && flows_in(skel) == 1,
+	      "displaced, from wf_ifaces with l2 14: %llu packets, %llu "
+	      "malformed, %u flows",
+	      (unsigned long long)c.packets, (unsigned long long)c.malformed,
+	      flows_in(skel));
+
+	iface_unpublish(skel, lo, false);
+	CHECK(run(skel, 0, &p, 0, 1) == 0, "verdict");
+	counters(skel, &c);
+	CHECK(c.packets == 2 && c.malformed == 0,
+	      "unpublished: counted %llu packets",
+	      (unsigned long long)c.packets);
+	wirefisher_bpf__destroy(skel);
+}
+
 /* ---- windows and rates, on the test clock --------------------------- */
 
 static void at(struct wirefisher_bpf *skel, __u64 t, const struct pkt *p)
@@ -498,6 +549,7 @@ static void test_two_cpus_real_clock(void)
 const struct t_case tc_cases[] = {
 	{ "packet_table", test_packet_table },
 	{ "unknown_interface", test_unknown_interface },
+	{ "interface_cache_slots", test_interface_cache_slots },
 	{ "window_rates", test_window_rates },
 	{ "two_cpus_one_flow", test_two_cpus_one_flow },
 	{ "two_cpus_real_clock", test_two_cpus_real_clock },
