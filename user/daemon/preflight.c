@@ -349,14 +349,14 @@ static int check_hook(const struct wf_config *cfg)
 	return 1;
 }
 
-static int check_steering(const struct wf_config *cfg)
+static int check_steering(const struct wf_config *cfg, struct wf_host *h)
 {
 	int errors = check_hook(cfg);
 
 	for (int i = 0; i < cfg->steer.n_paths; i++)
 		errors += check_path(cfg, i);
 	for (int r = 0; !errors && r < cfg->steer.n_routes; r++)
-		preflight_anchored(cfg, r, true);
+		h->unanchored[r] = !preflight_anchored(cfg, r, true);
 	return errors;
 }
 
@@ -365,7 +365,7 @@ int preflight_run(const struct wf_config *cfg, struct wf_host *h)
 	int errors;
 
 	memset(h, 0, sizeof(*h));
-	errors = check_steering(cfg) + check_ifaces(cfg, h);
+	errors = check_steering(cfg, h) + check_ifaces(cfg, h);
 	preflight_refresh(cfg, h);
 	return errors + check_present(cfg, h) + check_rules(cfg, h);
 }

@@ -97,7 +97,7 @@ static int apply(struct daemon *d, const struct wf_config *cfg)
 	if (!n)
 		goto fail;
 	if (cfg->steer.n_routes &&
-	    !(st = steering_open(cfg, loader_skel(n), d->st)))
+	    !(st = steering_open(cfg, host, loader_skel(n), d->st)))
 		goto fail;
 	if (loader_commit(n, d->l))
 		goto fail;

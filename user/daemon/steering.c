@@ -250,6 +250,7 @@ static int open_path(struct steering *s, int i, uint64_t now, bool quiet)
 }
 
 struct steering *steering_open(const struct wf_config *cfg,
+			       const struct wf_host *host,
 			       struct wirefisher_bpf *skel,
 			       const struct steering *prev)
 {
@@ -285,7 +286,7 @@ struct steering *steering_open(const struct wf_config *cfg,
 	/* preflight_run() has just warned about the routes the kernel does
 	 * not route through a path: the once-a-second check must not again. */
 	for (int r = 0; r < s->st->n_routes; r++)
-		s->unanchored[r] = !preflight_anchored(cfg, r, false);
+		s->unanchored[r] = host->unanchored[r];
 	s->renumbered = renumbered(s);
 	if (!prev && !s->renumbered)
 		resume(s);

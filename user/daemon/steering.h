@@ -14,15 +14,18 @@
 #include "config.h"
 
 struct steering;
+struct wf_host;
 struct wirefisher_bpf;
 
 /*
  * Open the probe sockets, write the prefix tries and the routes into skel
  * (loaded, not yet hooked). With prev - the steering of the config being
  * replaced - paths probed the same way keep what the prober learnt and
- * routes keep their decision. NULL on error (logged).
+ * routes keep their decision. host: preflight_run()'s answers for cfg.
+ * NULL on error (logged).
  */
 struct steering *steering_open(const struct wf_config *cfg,
+			       const struct wf_host *host,
 			       struct wirefisher_bpf *skel,
 			       const struct steering *prev);
 void steering_free(struct steering *s);

@@ -12,6 +12,7 @@
 #define WF_HOST_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <net/if.h>
 #include <linux/types.h>
 
@@ -37,6 +38,9 @@ struct wf_host {
 	struct wf_host_iface ifaces[WF_MAX_IFACES];  /* as cfg->ifaces */
 	struct wf_host_rule rules[WF_CFG_MAX_RULES]; /* as cfg->rules */
 	char cgroup_root[PATH_MAX];		     /* "": no cgroup2 mount */
+	/* As cfg->steer.routes: the kernel routes one of its prefixes
+	 * through none of its paths (preflight warned about it). */
+	bool unanchored[WF_CFG_MAX_ROUTES];
 };
 
 #endif /* WF_HOST_H */
