@@ -183,6 +183,8 @@ static void resume(struct steering *s)
 			s->changed_unix[i] = v.changed_unix_ns;
 		any = true;
 	}
+	/* wf_routes is policy, not state: the new set's own is still empty,
+	 * the earlier run's choices are in its pin. */
 	fd = any ? pin_open(s->cfg->pin_dir, "wf_routes") : -1;
 	for (__u32 r = 0; fd >= 0 && r < (__u32)s->st->n_routes; r++) {
 		const struct wf_cfg_route *rc = &s->st->routes[r];
