@@ -4,7 +4,9 @@
 # same run, and asserts nothing. Needs root; run with `sudo make bench`.
 #
 #  1. TCP throughput over a veth between two namespaces (iperf3, unpaced,
-#     RUNS runs of SECS s, bare and with wirefisher attached, interleaved),
+#     RUNS runs of SECS s, bare, with wirefisher accounting, and with every
+#     hook attached - tc, netfilter, cgroup_skb and sock_create by rules
+#     on a port, a cgroup and a process that match nothing - interleaved),
 #     median of each.
 #  (ns per packet of the programs, at small packets: bench/smallpkt.sh.)
 set -u
@@ -41,24 +43,41 @@ print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] /
 
 netns_up || { echo "overhead: cannot build namespaces" >&2; exit 1; }
 write_config "$TMP/wf.yaml"
+# Rules that match nothing of iperf3's: each adds its hook to every packet
+# (the cgroup and process rules: every socket's on the host).
+CG_MOUNT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+mkdir -p "$CG_MOUNT/wf-bench-$ID"
+trap 'cleanup; rmdir "$CG_MOUNT/wf-bench-$ID" 2>/dev/null' EXIT
+write_config "$TMP/all.yaml" "rules:
+  - { name: t, match: { proto: udp, dport: 1 }, rate: 8mbit, at: tc }
+  - { name: n, match: { proto: udp, dport: 2 }, rate: 8mbit, at: netfilter }
+  - { name: c, match: { cgroup: wf-bench-$ID }, rate: 8mbit }
+  - { name: p, match: { exe: /bin/false }, rate: 8mbit }"
 $IN_B iperf3 -s -p 5301 > /dev/null 2>&1 &
 BG_PIDS+=($!)
 sleep 0.5
 
-echo "# TCP over veth, $RUNS x ${SECS}s each, bare and accounted, interleaved"
+echo "# TCP over veth, $RUNS x ${SECS}s each: bare, accounted, every hook; interleaved"
 : > "$TMP/bare"
 : > "$TMP/wf"
+: > "$TMP/all"
 for ((i = 1; i <= RUNS; i++)); do
 	iperf_gbit >> "$TMP/bare"
 	wf_start "$TMP/wf.yaml" || exit 1
 	iperf_gbit >> "$TMP/wf"
 	wf_stop
-	echo "#   run $i: bare $(tail -1 "$TMP/bare") Gbit/s, accounted $(tail -1 "$TMP/wf") Gbit/s"
+	wf_start "$TMP/all.yaml" || exit 1
+	iperf_gbit >> "$TMP/all"
+	wf_stop
+	echo "#   run $i: bare $(tail -1 "$TMP/bare"), accounted $(tail -1 "$TMP/wf"), every hook $(tail -1 "$TMP/all") Gbit/s"
 done
 bare=$(median < "$TMP/bare")
 acct=$(median < "$TMP/wf")
+all=$(median < "$TMP/all")
 echo "tcp_bare_gbit_s $bare"
 echo "tcp_accounted_gbit_s $acct"
+echo "tcp_every_hook_gbit_s $all"
 echo "tcp_throughput_ratio $(ratio "$acct" "$bare")   (target >= 0.97)"
+echo "tcp_every_hook_ratio $(ratio "$all" "$bare")   (target >= 0.98)"
 
 # ns per packet of the programs themselves: bench/smallpkt.sh.
