@@ -353,9 +353,11 @@ static __u64 hammer_both(struct wirefisher_bpf *skel, const struct pkt *p,
 }
 
 /*
- * The limit is set to half of what the two CPUs offer (measured first), so
- * that both admit packets all the time and a bucket update that is not
- * atomic loses many of them: the racy build (tests/run.sh) must fail here.
+ * The limit is set to a quarter of what the two CPUs offer (measured
+ * first), so that both admit packets all the time and a bucket update that
+ * is not atomic loses many of them: the racy build (tests/run.sh) must
+ * fail here. A quarter, not a half: on a machine that gets busier between
+ * the two phases the offer must still be well above the limit.
  */
 static void test_police_two_cpus(void)
 {
@@ -373,7 +375,7 @@ static void test_police_two_cpus(void)
 	pkt1000(&p, "10.0.0.1");
 	sent = hammer_both(skel, &p, SEC / 2, &elapsed);
 	wirefisher_bpf__destroy(skel);
-	rate = sent * 1000 * SEC / elapsed / 2; /* bytes/s */
+	rate = sent * 1000 * SEC / elapsed / 4; /* bytes/s */
 	/*
 	 * A 50 ms bucket: a thread descheduled for less than that (a busy
 	 * machine) loses no tokens, so the figure stays rate x time + burst.
