@@ -387,7 +387,9 @@ struct wf_dup {
 	__u8 path[2]; /* path ids of ifindex[] */
 	__u8 n_sel;
 	__u8 pad;
-	__u32 pad2;
+	/* Receiving: a copy later than this after the content's last
+	 * arrival passes as new (route's duplicate_window); 0: 1000 */
+	__u32 window_ms;
 	struct wf_dup_sel sel[WF_DUP_SELS];
 };
 

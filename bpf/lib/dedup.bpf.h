@@ -19,7 +19,8 @@
  * header on (ports, TCP sequence numbers, UDP payload, RTP sequence...).
  * TTL, TOS/ECN and checksums of the IP header are left out: a tunnel may
  * change them. Per content the entry counts how many times each of the
- * route's paths delivered it within WF_DEDUP_WINDOW_NS of the last arrival;
+ * route's paths delivered it within the route's window (duplicate_window,
+ * 1 s by default) of the last arrival;
  * a packet passes when its path's count, this one included, is above every
  * other path's. Both copies of one packet raise two paths' counts to 1: the
  * first passes, the second does not. A legitimate repeat - the same content
@@ -43,8 +44,9 @@
 #include "steer.bpf.h"
 #include "time.bpf.h"
 
-/* A second copy later than this after the last arrival passes as new. */
-#define WF_DEDUP_WINDOW_NS (1000 * 1000000ULL)
+/* A second copy later than this after the last arrival passes as new,
+ * unless the route says otherwise (wf_dup.window_ms). */
+#define WF_DEDUP_WINDOW_MS 1000
 #define WF_DEDUP_BYTES	   64
 #define WF_DEDUP_TRIES	   4
 
@@ -206,7 +208,7 @@ static __always_inline __u32 dedup_cnt(__u64 st, int i)
  * entry state: counts in bits 0-31, the last arrival's time (ms) in 32-63.
  */
 static __always_inline int dedup_decide(__u64 *st, int slot, __u32 now_ms,
-					__u64 *out)
+					__u32 window_ms, __u64 *out)
 {
 	__u64 old = *st, next;
 	__u32 c, other = 0, counts;
@@ -218,7 +220,7 @@ static __always_inline int dedup_decide(__u64 *st, int slot, __u32 now_ms,
 	 * have read the clock a tick later than this one did. That is no
 	 * time, not a 49-day gap that restarts the counts (it let both
 	 * copies of one datagram pass). */
-	if (since > (__s32)(WF_DEDUP_WINDOW_NS / 1000000))
+	if (since > (__s32)window_ms)
 		counts = 0;
 	else if (since < 0)
 		now_ms = (__u32)(old >> 32);
@@ -245,7 +247,7 @@ __weak __noinline int wf_dup_ingress(struct __sk_buff *skb, struct wf_pkt *pkt)
 	__u64 *rid, *st, next = 0, init;
 	struct wf_route *r;
 	struct wf_dup *d;
-	__u32 id, now_ms;
+	__u32 id, now_ms, window_ms;
 	int i, slot = -1, pass = 1;
 
 	if (!skb || !pkt)
@@ -276,6 +278,7 @@ __weak __noinline int wf_dup_ingress(struct __sk_buff *skb, struct wf_pkt *pkt)
 	if (!key.hash)
 		return 0;
 	now_ms = (__u32)(wf_now() / 1000000);
+	window_ms = d->window_ms ? d->window_ms : WF_DEDUP_WINDOW_MS;
 	init = ((__u64)now_ms << 32) | (1ULL << (4 * slot));
 	st = bpf_map_lookup_elem(&wf_dedup, &key);
 	if (!st && !bpf_map_update_elem(&wf_dedup, &key, &init, BPF_NOEXIST))
@@ -287,7 +290,7 @@ __weak __noinline int wf_dup_ingress(struct __sk_buff *skb, struct wf_pkt *pkt)
 	for (i = 0; i < WF_DEDUP_TRIES; i++) {
 		__u64 old = *st;
 
-		pass = dedup_decide(&old, slot, now_ms, &next);
+		pass = dedup_decide(&old, slot, now_ms, window_ms, &next);
 		if (wf_update(st, old, next))
 			break;
 	}

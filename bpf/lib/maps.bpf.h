@@ -387,7 +387,7 @@ WF_GLOBAL struct {
 /*
  * Packet contents recently received by path devices -> how many times each
  * of the route's paths delivered it and when last (dedup.bpf.h); datapath
- * only, by compare-and-swap. LRU: an entry matters for WF_DEDUP_WINDOW_NS;
+ * only, by compare-and-swap. LRU: an entry matters for its route's window;
  * sized by steering.max_flows.
  */
 WF_GLOBAL struct {

@@ -190,6 +190,49 @@ static void dedup_case(struct lab *l)
 	CHECK_EQ_U64(IN(l, 2, 5000, 9300, 203), TC_ACT_SHOT);
 }
 
+/* The route's receive window (wf_dup.window_ms; 0: 1 s). */
+static void set_window(struct lab *l, __u32 ms)
+{
+	struct wf_dup d;
+	__u32 id = 0;
+
+	CHECK(!bpf_map__lookup_elem(l->skel->maps.wf_dups, &id, sizeof(id), &d,
+				    sizeof(d), 0),
+	      "dups");
+	d.window_ms = ms;
+	CHECK(!bpf_map__update_elem(l->skel->maps.wf_dups, &id, sizeof(id), &d,
+				    sizeof(d), BPF_ANY),
+	      "dups");
+}
+
+/*
+ * duplicate_window: a second copy within the route's window is dropped,
+ * one later than it passes as new (the window must cover the paths' delay
+ * difference). 100 ms here; by default 1 s.
+ */
+static void dedup_window_case(struct lab *l)
+{
+	const struct wf_dup_sel sel = { .proto = IPPROTO_UDP,
+					.sport_lo = 9300,
+					.sport_hi = 9300,
+					.dport_hi = 0xffff };
+	const __u64 ms = 1000000ULL;
+
+	lab_route(l, 4, CLIENT, 32, &sel, 1, 2);
+	set_window(l, 100);
+	CHECK_EQ_U64(IN(l, 1, 5000, 9300, 210), TC_ACT_OK);
+	l->skel->bss->wf_clock_ns += 50 * ms;
+	CHECK_EQ_U64(IN(l, 2, 5000, 9300, 210), TC_ACT_SHOT);
+	CHECK_EQ_U64(IN(l, 1, 5000, 9300, 211), TC_ACT_OK);
+	l->skel->bss->wf_clock_ns += 150 * ms;
+	CHECK_EQ_U64(IN(l, 2, 5000, 9300, 211), TC_ACT_OK); /* too late */
+	/* The default, 1 s: 500 ms late is still a second copy. */
+	set_window(l, 0);
+	CHECK_EQ_U64(IN(l, 1, 5000, 9300, 212), TC_ACT_OK);
+	l->skel->bss->wf_clock_ns += 500 * ms;
+	CHECK_EQ_U64(IN(l, 2, 5000, 9300, 212), TC_ACT_SHOT);
+}
+
 /* IPv6, and the sending side: a selected packet is copied to the second
  * path (bpf_clone_redirect, counted) and moved to the first. */
 static void dup_egress_case(struct lab *l)
@@ -253,6 +296,11 @@ static void test_dedup(void)
 	in_child(dedup_case);
 }
 
+static void test_dedup_window(void)
+{
+	in_child(dedup_window_case);
+}
+
 static void test_dup_egress_v6(void)
 {
 	in_child(dup_egress_case);
@@ -260,6 +308,7 @@ static void test_dup_egress_v6(void)
 
 const struct t_case dedup_cases[] = {
 	{ "dedup_copies_repeats_window", test_dedup },
+	{ "dedup_route_window", test_dedup_window },
 	{ "dup_egress_and_v6", test_dup_egress_v6 },
 	{ NULL, NULL },
 };

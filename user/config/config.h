@@ -144,6 +144,9 @@ struct wf_cfg_route {
 	enum wf_steer_mode mode;
 	struct wf_cfg_dup dup[WF_CFG_DUP_SELS]; /* duplicate: */
 	int n_dup;
+	/* duplicate_window: a copy arriving later than this after the
+	 * content's last arrival passes as new; 0: the default, 1 s */
+	uint64_t dup_window_ns;
 	/* spread: a flow idle this long may move to a less loaded path;
 	 * WF_CFG_AUTO: the paths' delay spread + margin, WF_CFG_OFF: never */
 	uint64_t flowlet_ns;

@@ -229,8 +229,13 @@ void cfg_print_steering(const struct wf_config *cfg, FILE *out)
 		if (r->n_dup)
 			fprintf(out,
 				"; %d duplicate selector(s): sent by the two "
-				"best paths at once",
-				r->n_dup);
+				"best paths at once, second copies dropped "
+				"within %llu ms",
+				r->n_dup,
+				(unsigned long long)(r->dup_window_ns ?
+							     r->dup_window_ns /
+								     1000000 :
+							     1000));
 		fputc('\n', out);
 	}
 }

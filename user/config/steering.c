@@ -505,12 +505,22 @@ static void parse_dups(struct ctx *c, yaml_node_t *n, const char *path,
 		cfg_report(c, n, path, "empty list");
 }
 
+/*
+ * duplicate_window: at least the paths' delay difference (a later second
+ * copy passes as new); at most what a state word's millisecond clock and
+ * a repeat's memory sensibly hold.
+ */
+#define DUP_WINDOW_MIN_NS (10 * 1000000ULL)
+#define DUP_WINDOW_MAX_NS (10 * 1000000000ULL)
+
 static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 			const struct wf_cfg_steering *st,
 			struct wf_cfg_route *r)
 {
-	static const char *const keys[] = { "to",	 "via",	    "mode",
-					    "duplicate", "flowlet", NULL };
+	static const char *const keys[] = { "to",      "via",
+					    "mode",    "duplicate",
+					    "flowlet", "duplicate_window",
+					    NULL };
 	yaml_node_t *dup_node = NULL;
 	static const char *const modes[] = { "failover", "spread", "aggregate",
 					     NULL };
@@ -518,26 +528,35 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 	yaml_node_t *val;
 	int i = 0, k, mode = WF_STEER_FAILOVER;
 	bool have_via = false, have_to = false;
-	yaml_node_t *flowlet = NULL;
-	char fsub[PATH_MAXLEN] = "";
+	yaml_node_t *flowlet = NULL, *window = NULL;
+	char fsub[PATH_MAXLEN] = "", wsub[PATH_MAXLEN] = "";
 
 	r->where = cfg_where(n);
 	if (!cfg_expect_kind(c, n, path, YAML_MAPPING_NODE, "a mapping"))
 		return;
 	while ((k = cfg_pair_next(c, n, path, keys, &i, &val, sub,
 				  sizeof(sub))) >= 0) {
-		if (k == 0)
-			have_to = true,
+		if (k == 0) {
+			have_to = true;
 			r->n_to = get_prefixes(c, val, sub, r->to,
 					       WF_CFG_ROUTE_TO, false);
-		else if (k == 1)
-			have_via = true, get_via(c, val, sub, st, r);
-		else if (k == 2)
+		} else if (k == 1) {
+			have_via = true;
+			get_via(c, val, sub, st, r);
+		} else if (k == 2) {
 			cfg_get_enum(c, val, sub, modes, &mode);
-		else if (k == 3)
-			dup_node = val, parse_dups(c, val, sub, r);
-		else
-			flowlet = val, snprintf(fsub, sizeof(fsub), "%s", sub);
+		} else if (k == 3) {
+			dup_node = val;
+			parse_dups(c, val, sub, r);
+		} else if (k == 4) {
+			flowlet = val;
+			snprintf(fsub, sizeof(fsub), "%s", sub);
+		} else {
+			window = val;
+			snprintf(wsub, sizeof(wsub), "%s", sub);
+			cfg_get_duration(c, val, sub, &r->dup_window_ns,
+					 DUP_WINDOW_MIN_NS, DUP_WINDOW_MAX_NS);
+		}
 	}
 	r->mode = (enum wf_steer_mode)mode;
 	r->flowlet_ns = WF_CFG_AUTO;
@@ -561,6 +580,11 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 		cfg_report(c, n, path,
 			   "a route with no paths; name at least one "
 			   "in via:");
+	else if (window && !dup_node)
+		cfg_report(c, window, wsub,
+			   "duplicate_window is how long the receiving end "
+			   "remembers a duplicated packet; add duplicate: or "
+			   "drop it");
 	else if (dup_node && r->n_paths < 2)
 		cfg_report(c, dup_node, path,
 			   "duplicate sends each selected packet by two paths "
