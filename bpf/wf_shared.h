@@ -382,13 +382,16 @@ struct wf_dup_sel {
  * paths a selected packet leaves by - the first as the original, the
  * second as a copy (ifindex 0: only one path is usable, no copy).
  */
+#define WF_DUP_WINDOW_MS 1000
+
 struct wf_dup {
 	__u32 ifindex[2];
 	__u8 path[2]; /* path ids of ifindex[] */
 	__u8 n_sel;
 	__u8 pad;
 	/* Receiving: a copy later than this after the content's last
-	 * arrival passes as new (route's duplicate_window); 0: 1000 */
+	 * arrival passes as new (route's duplicate_window); 0: the default,
+	 * WF_DUP_WINDOW_MS */
 	__u32 window_ms;
 	struct wf_dup_sel sel[WF_DUP_SELS];
 };

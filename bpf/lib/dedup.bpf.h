@@ -44,11 +44,8 @@
 #include "steer.bpf.h"
 #include "time.bpf.h"
 
-/* A second copy later than this after the last arrival passes as new,
- * unless the route says otherwise (wf_dup.window_ms). */
-#define WF_DEDUP_WINDOW_MS 1000
-#define WF_DEDUP_BYTES	   64
-#define WF_DEDUP_TRIES	   4
+#define WF_DEDUP_BYTES 64
+#define WF_DEDUP_TRIES 4
 
 /* Returned by wf_dup_egress(): not selected, steer as usual. */
 #define WF_DUP_NO (-1)
@@ -278,7 +275,7 @@ __weak __noinline int wf_dup_ingress(struct __sk_buff *skb, struct wf_pkt *pkt)
 	if (!key.hash)
 		return 0;
 	now_ms = (__u32)(wf_now() / 1000000);
-	window_ms = d->window_ms ? d->window_ms : WF_DEDUP_WINDOW_MS;
+	window_ms = d->window_ms ? d->window_ms : WF_DUP_WINDOW_MS;
 	init = ((__u64)now_ms << 32) | (1ULL << (4 * slot));
 	st = bpf_map_lookup_elem(&wf_dedup, &key);
 	if (!st && !bpf_map_update_elem(&wf_dedup, &key, &init, BPF_NOEXIST))

@@ -290,7 +290,8 @@ wglab_down() {
 # the probe: mapping's content, EXTRA one more steering: line. With
 # STEER_CAPS set ("8mbit 4mbit 2mbit", by path number) each path declares
 # that capacity; with STEER_DUP set (a selector, "{ proto: udp, dport: 9 }")
-# the route duplicates what it picks; STEER_FLOWLET (auto, 50ms) sets
+# the route duplicates what it picks (STEER_DUP_WINDOW: its
+# duplicate_window); STEER_FLOWLET (auto, 50ms) sets
 # the route's flowlet gap; STEER_FAMILY=6 (with WGLAB_V6) gives the IPv6
 # plan's prefix (fd99::/64, fd96::2) and targets (fd96:k::1, fd96:k::2).
 steer_yaml() {
@@ -318,7 +319,7 @@ steer_yaml() {
 		names+=("p$k")
 	done
 	local IFS=,
-	echo "  routes: [ { to: $to, via: [${names[*]}], mode: $mode${STEER_DUP:+, duplicate: $STEER_DUP}${STEER_FLOWLET:+, flowlet: $STEER_FLOWLET} } ]"
+	echo "  routes: [ { to: $to, via: [${names[*]}], mode: $mode${STEER_DUP:+, duplicate: $STEER_DUP}${STEER_DUP_WINDOW:+, duplicate_window: $STEER_DUP_WINDOW}${STEER_FLOWLET:+, flowlet: $STEER_FLOWLET} } ]"
 }
 
 # wf_server_start CONFIG: the far end's daemon, in B, steering the replies

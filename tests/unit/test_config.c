@@ -195,7 +195,7 @@ static void test_steering_values(void)
 		      st->routes[2].dup[1].sport_lo == 4000,
 	      "route 2 duplicate");
 	CHECK_EQ_U64(st->routes[2].dup_window_ns, 250000000ULL);
-	CHECK_EQ_U64(st->routes[0].dup_window_ns, 0); /* default: 1 s */
+	CHECK_EQ_U64(st->routes[0].dup_window_ns, 1000000000ULL); /* default */
 	/* Path devices are attached (egress at least) without being listed. */
 	CHECK(cfg.n_ifaces == 4 && cfg.ifaces[1].steer && cfg.ifaces[2].steer &&
 		      cfg.ifaces[3].steer && !cfg.ifaces[0].steer,

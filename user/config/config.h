@@ -145,13 +145,16 @@ struct wf_cfg_route {
 	struct wf_cfg_dup dup[WF_CFG_DUP_SELS]; /* duplicate: */
 	int n_dup;
 	/* duplicate_window: a copy arriving later than this after the
-	 * content's last arrival passes as new; 0: the default, 1 s */
+	 * content's last arrival passes as new */
 	uint64_t dup_window_ns;
 	/* spread: a flow idle this long may move to a less loaded path;
 	 * WF_CFG_AUTO: the paths' delay spread + margin, WF_CFG_OFF: never */
 	uint64_t flowlet_ns;
 	struct wf_where where;
 };
+
+/* duplicate_window's default (= WF_DUP_WINDOW_MS of the datapath) */
+#define WF_CFG_DUP_WINDOW_NS 1000000000ULL
 
 /* Durations that may also be `auto` or `off`. */
 #define WF_CFG_AUTO 0

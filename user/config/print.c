@@ -232,10 +232,8 @@ void cfg_print_steering(const struct wf_config *cfg, FILE *out)
 				"best paths at once, second copies dropped "
 				"within %llu ms",
 				r->n_dup,
-				(unsigned long long)(r->dup_window_ns ?
-							     r->dup_window_ns /
-								     1000000 :
-							     1000));
+				(unsigned long long)(r->dup_window_ns /
+						     1000000));
 		fputc('\n', out);
 	}
 }

@@ -560,6 +560,8 @@ static void parse_route(struct ctx *c, yaml_node_t *n, const char *path,
 	}
 	r->mode = (enum wf_steer_mode)mode;
 	r->flowlet_ns = WF_CFG_AUTO;
+	if (!window)
+		r->dup_window_ns = WF_CFG_DUP_WINDOW_NS;
 	if (flowlet && r->mode != WF_STEER_SPREAD)
 		cfg_report(c, flowlet, fsub,
 			   "only a spread route moves running flows; "

@@ -91,7 +91,7 @@ void dup_publish(struct steering *s, int r)
 		v.path[1] = (__u8)rc->paths[b];
 	}
 	v.n_sel = (__u8)rc->n_dup;
-	v.window_ms = (__u32)(rc->dup_window_ns / 1000000); /* 0: 1 s */
+	v.window_ms = (__u32)(rc->dup_window_ns / 1000000);
 	for (int i = 0; i < rc->n_dup; i++)
 		fill_sel(&v.sel[i], &rc->dup[i]);
 	if (s->dup_have[r] && !memcmp(&v, &s->dup_written[r], sizeof(v)))

@@ -7,6 +7,11 @@
 #include <stddef.h>
 
 #include "../../bpf/wf_shared.h"
+#include "config.h"
+
+/* The config's copies of the datapath's constants. */
+_Static_assert(WF_CFG_DUP_WINDOW_NS == WF_DUP_WINDOW_MS * 1000000ULL,
+	       "duplicate_window's default");
 
 _Static_assert(sizeof(struct wf_flow_key) == 44, "wf_flow_key");
 _Static_assert(offsetof(struct wf_flow_key, port_src) == 32, "ports");

@@ -163,6 +163,11 @@ static void dup_json(FILE *o, const struct paths_view *v, int r)
 		json_str(o, v->st[rv->d.path[k]].name);
 	}
 	fputc(']', o);
+	/* The receiving end's window (duplicate_window), 0: no selectors */
+	fprintf(o, ",\"duplicate_window_ms\":%u",
+		rv->have_d && rv->d.n_sel ?
+			(rv->d.window_ms ? rv->d.window_ms : WF_DUP_WINDOW_MS) :
+			0);
 }
 
 static void route_json(FILE *o, const struct paths_view *v, int r)
