@@ -376,14 +376,15 @@ struct wf_dup_sel {
 	__u8 pad[6];
 };
 
+/* The receiving end's dedup window unless a route sets its own. */
+#define WF_DUP_WINDOW_MS 1000
+
 /*
  * wf_dups[route id], written by the daemon as one value (a hash without
  * preallocation, as wf_routes): the selectors, and the two best usable
  * paths a selected packet leaves by - the first as the original, the
  * second as a copy (ifindex 0: only one path is usable, no copy).
  */
-#define WF_DUP_WINDOW_MS 1000
-
 struct wf_dup {
 	__u32 ifindex[2];
 	__u8 path[2]; /* path ids of ifindex[] */
