@@ -82,8 +82,8 @@ restart || { fail steer_persist_start "daemon did not start"; finish; }
 check steer_persist_paths_up wait_all_up $((100 * TS))
 hooks_before=$(pin_hooks "$PIN")
 log "hooks: $(echo $hooks_before)"
-check steer_persist_four_hooks [ "$(grep -c . <<< "$hooks_before")" = 4 ]
-check steer_persist_four_links [ "$(pin_hook_count "$PIN")" = 4 ]
+link_check steer_persist_four_hooks [ "$(grep -c . <<< "$hooks_before")" = 4 ]
+link_check steer_persist_four_links [ "$(pin_hook_count "$PIN")" = 4 ]
 
 # (1) streams across a kill -9 and a restart: 5000 datagrams each, 10 s.
 N=5000
@@ -92,10 +92,14 @@ sleep 1.5
 sticky_before=$(sticky)
 flows_before=$(path_flows)
 log "sticky flows before (dport path): $(echo $sticky_before); flows per path: $flows_before"
-check steer_persist_one_flow_per_path python3 -c "import sys; a = '$(echo $sticky_before)'.split(); sys.exit(not (len(a) == 4 and {a[1], a[3]} == {'0', '1'}))"
+# Under TCG the two senders may start at one moment (their start-up takes
+# longer than the 50 ms between them) and meet the same path: a claim.
+claim steer_persist_one_flow_per_path python3 -c "import sys; a = '$(echo $sticky_before)'.split(); sys.exit(not (len(a) == 4 and {a[1], a[3]} == {'0', '1'}))"
 kill9
 sleep 1.5
-check steer_persist_sticky_while_dead [ "$(sticky)" = "$sticky_before" ]
+# With flowlets off only a path marked unusable moves a flow; under TCG a
+# probe round just before the kill may have marked one (6.1 VM): a claim.
+claim steer_persist_sticky_while_dead [ "$(sticky)" = "$sticky_before" ]
 restart
 check steer_persist_restart_running kill -0 "$WF_PID"
 check steer_persist_took_over grep -q "taking over the hooks and maps pinned in $PIN" "$TMP/wf.log"
@@ -110,8 +114,8 @@ claim steer_persist_stream2_whole [ "$(kv distinct "$R2")" = $N ]
 claim steer_persist_sticky_kept [ "$(sticky)" = "$sticky_before" ]
 hooks_after=$(pin_hooks "$PIN")
 [ "$hooks_after" = "$hooks_before" ] || log "hooks after the restart: $(echo $hooks_after)"
-check steer_persist_same_links [ "$hooks_after" = "$hooks_before" ]
-check steer_persist_no_second_hook [ "$(pin_hook_count "$PIN")" = 4 ]
+link_check steer_persist_same_links [ "$hooks_after" = "$hooks_before" ]
+link_check steer_persist_no_second_hook [ "$(pin_hook_count "$PIN")" = 4 ]
 # Flows are counted in passes over wf_steer_flows, each second or so;
 # idle ones retire after 10 s: the streams ended just now, still counted.
 sleep 2.5
@@ -169,9 +173,9 @@ wait_gone "$WF_PID" $((100 * TS))
 WF_PID=
 hooks_int=$(pin_hooks "$PIN")
 log "after SIGINT during the take-over: $(echo $hooks_int); pins: $(ls "$PIN" 2>/dev/null | grep -c '^link_')"
-check steer_persist_sigint_keeps_hooks [ "$hooks_int" = "$hooks_before" ]
-check steer_persist_sigint_one_hook_each [ "$(pin_hook_count "$PIN")" = 4 ]
-check steer_persist_sigint_keeps_pins [ "$(ls "$PIN" 2>/dev/null | grep -c '^link_')" = 4 ]
+link_check steer_persist_sigint_keeps_hooks [ "$hooks_int" = "$hooks_before" ]
+link_check steer_persist_sigint_one_hook_each [ "$(pin_hook_count "$PIN")" = 4 ]
+link_check steer_persist_sigint_keeps_pins [ "$(ls "$PIN" 2>/dev/null | grep -c '^link_')" = 4 ]
 
 # (5) down: nothing of ours left.
 progs=$(pin_progs "$PIN")
@@ -184,6 +188,6 @@ gone() {
 	for p in $(cut -d' ' -f2 <<< "$hooks_before"); do bpftool link show id "$p" > /dev/null 2>&1 && return 1; done
 	return 0
 }
-check steer_persist_down_found_hooks [ -n "$progs" ]
+link_check steer_persist_down_found_hooks [ -n "$progs" ]
 check steer_persist_down_no_links_or_programs wait_for $((30 * TS)) gone
 finish

@@ -70,7 +70,7 @@ down() {
 	$2 "$WF" down --pin-dir "$3" > "$TMP/down.log" 2>&1
 	check "$1_down_exit_0" [ $? -eq 0 ]
 	check "$1_down_no_pins" [ ! -e "$3" ]
-	check "$1_down_found_hooks" [ -n "$ids" ]
+	link_check "$1_down_found_hooks" [ -n "$ids" ]
 	gone() {
 		for p in $ids; do bpftool prog show id "$p" > /dev/null 2>&1 && return 1; done
 		for h in $links; do bpftool link show id "$h" > /dev/null 2>&1 && return 1; done
@@ -104,7 +104,7 @@ check persist_dup_paths_up wait_all_up $((100 * TS))
 check persist_dup_server_paths_up wait_all_up $((100 * TS)) "$PIN_S"
 hooks_c=$(pin_hooks "$PIN") hooks_s=$(pin_hooks "$PIN_S")
 log "hooks: client $(echo $hooks_c); server $(echo $hooks_s)"
-check persist_dup_four_hooks_each [ "$(grep -c . <<< "$hooks_c") $(grep -c . <<< "$hooks_s")" = "4 4" ]
+link_check persist_dup_four_hooks_each [ "$(grep -c . <<< "$hooks_c") $(grep -c . <<< "$hooks_s")" = "4 4" ]
 
 # dup_restart WHO: a 6000-datagram stream, 6 s, through a kill -9 of WHO's
 # daemon (client or server) 1 s in and its restart 1 s later.
@@ -146,12 +146,12 @@ dup_restart() {
 }
 dup_restart server
 check persist_dup_server_took_over grep -q "taking over the hooks and maps pinned in $PIN_S" "$TMP/wf-s.log"
-check persist_dup_server_same_links [ "$(pin_hooks "$PIN_S")" = "$hooks_s" ]
-check persist_dup_server_no_second_hook [ "$(pin_hook_count "$PIN_S")" = 4 ]
+link_check persist_dup_server_same_links [ "$(pin_hooks "$PIN_S")" = "$hooks_s" ]
+link_check persist_dup_server_no_second_hook [ "$(pin_hook_count "$PIN_S")" = 4 ]
 dup_restart client
 check persist_dup_client_took_over grep -q "taking over the hooks and maps pinned in $PIN" "$TMP/wf.log"
-check persist_dup_client_same_links [ "$(pin_hooks "$PIN")" = "$hooks_c" ]
-check persist_dup_client_no_second_hook [ "$(pin_hook_count "$PIN")" = 4 ]
+link_check persist_dup_client_same_links [ "$(pin_hooks "$PIN")" = "$hooks_c" ]
+link_check persist_dup_client_no_second_hook [ "$(pin_hook_count "$PIN")" = 4 ]
 
 # Both stopped (persist: the hooks stay), then taken down.
 wf_stop
@@ -198,7 +198,7 @@ learnt() { python3 -c "import sys; d = [float(x) for x in '$(delays)'.split()]; 
 check persist_agg_delay_learnt wait_for $((50 * TS)) learnt
 delays_before=$(delays)
 hooks_a=$(pin_hooks "$PIN")
-check persist_agg_four_hooks [ "$(grep -c . <<< "$hooks_a")" = 4 ]
+link_check persist_agg_four_hooks [ "$(grep -c . <<< "$hooks_a")" = 4 ]
 
 # Datagrams the aggregate scheduler sent, both paths.
 agg_sum() {
@@ -249,8 +249,8 @@ check persist_agg_both_paths_while_dead test $((b1 - a1)) -ge $min -a $((b2 - a2
 check persist_agg_both_paths_after_restart test $((e1 - c1)) -ge $min -a $((e2 - c2)) -ge $min
 check persist_agg_took_over grep -q "taking over the hooks and maps pinned in $PIN" "$TMP/wf.log"
 check persist_agg_no_false_silence heard_since_takeover "$TMP/wf.log" 2000
-check persist_agg_same_links [ "$(pin_hooks "$PIN")" = "$hooks_a" ]
-check persist_agg_no_second_hook [ "$(pin_hook_count "$PIN")" = 4 ]
+link_check persist_agg_same_links [ "$(pin_hooks "$PIN")" = "$hooks_a" ]
+link_check persist_agg_no_second_hook [ "$(pin_hook_count "$PIN")" = 4 ]
 check persist_agg_delay_relearnt learnt
 
 # ---- (3) down after the last run ---------------------------------------
