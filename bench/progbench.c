@@ -31,6 +31,16 @@
  *                 packet's path: the run at its path device's egress)
  *   steer_move    the same, the path another device: the steering
  *                 look-ups and bpf_redirect() (the first half)
+ *   nf_empty      a two-instruction netfilter program (NF_ACCEPT), run
+ *                 as at PRE_ROUTING
+ *   nf_police_1   wf_nf_hook at PRE_ROUTING with one rule placed there
+ *                 (`at: netfilter`, udp port 53 arriving, never drops),
+ *                 100 flows: the whole cost of policing at netfilter.
+ *                 PRE_ROUTING, because a test run of an output hook
+ *                 leaves the Ethernet header in front (nf.bpf.h reads
+ *                 the headers twice then), which no real packet has
+ *   tc_police_1   the same rule at tc ingress (wf_tc_ingress, which also
+ *                 accounts the flow): its peer
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -43,6 +53,7 @@
 #include "../bpf/wf_shared.h"
 #include "../tests/lib/pkt.h"
 #include "../tests/lib/skel_lo.h"
+#include "hooks.h"
 #include "loader.h"
 #include "preflight.h"
 
@@ -71,6 +82,35 @@ static int empty_prog(void)
 	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "wf_bench_empty", "GPL",
 			     insns, 2, NULL);
 }
+
+/* The same for netfilter, returning NF_ACCEPT (1). */
+static int nf_empty_prog(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+		  .dst_reg = BPF_REG_0,
+		  .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o,
+		    .expected_attach_type = WF_BPF_NETFILTER);
+
+	return bpf_prog_load((enum bpf_prog_type)WF_BPF_PROG_TYPE_NETFILTER,
+			     "wf_bench_nfempty", "GPL", insns, 2, &o);
+}
+
+/*
+ * The kernel's struct nf_hook_state as a netfilter test run reads it
+ * (only hook and pf may be set): PRE_ROUTING, IPv4.
+ */
+struct nf_state {
+	__u8 hook;
+	__u8 pf;
+	__u8 pad[6];
+	__u64 in, out, sk, net, okfn;
+};
+
+static const struct nf_state nf_pre_routing = { .hook = 0, .pf = 2 };
 
 /*
  * Packets of `n` distinct UDP flows to dport: `nsrc` source addresses
@@ -105,6 +145,7 @@ struct fig {
 	const char *name;
 	struct wirefisher_bpf *skel; /* NULL for empty */
 	int fd;
+	int nf; /* a netfilter program: runs as at PRE_ROUTING */
 	struct pkt *p;
 	unsigned n;
 	unsigned long long next; /* packet to send next */
@@ -121,6 +162,10 @@ static double measure(struct fig *f, unsigned long long count, unsigned tr)
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = q->buf,
 			    .data_size_in = q->len, .repeat = (int)tr);
 
+		if (f->nf) {
+			opts.ctx_in = &nf_pre_routing;
+			opts.ctx_size_in = sizeof(nf_pre_routing);
+		}
 		if (bpf_prog_test_run_opts(f->fd, &opts))
 			die(f->name);
 		total += opts.duration; /* the mean over the repeats */
@@ -176,6 +221,20 @@ static struct wirefisher_bpf *load_police64(void)
 	skel = load_cfg(y, 65536, 0);
 	free(y);
 	return skel;
+}
+
+/* One rule for udp port 53, at netfilter or at tc. */
+static struct wirefisher_bpf *load_police1(const char *at)
+{
+	char y[256];
+
+	snprintf(y, sizeof(y),
+		 "interfaces: [lo]\nrules:\n"
+		 "  - name: dns\n"
+		 "    match: { proto: udp, dport: 53, direction: ingress }\n"
+		 "    rate: 100gbit\n    burst: 1GB\n    at: %s\n",
+		 at);
+	return load_cfg(y, 65536, 0);
 }
 
 static struct wirefisher_bpf *load_persrc(void)
@@ -240,15 +299,28 @@ static void fig_setup(struct fig *f)
 		f->skel = load_steer(LO_IFINDEX);
 	} else if (!strcmp(f->name, "steer_move")) {
 		f->skel = load_steer(LO_IFINDEX + 1000);
+	} else if (!strcmp(f->name, "nf_empty")) {
+		f->nf = 1;
+		f->fd = nf_empty_prog();
+		if (f->fd < 0)
+			die("empty netfilter program");
+	} else if (!strcmp(f->name, "nf_police_1")) {
+		f->nf = 1;
+		f->skel = load_police1("netfilter");
+	} else if (!strcmp(f->name, "tc_police_1")) {
+		f->skel = load_police1("tc");
 	} else {
 		fprintf(stderr, "progbench: no figure %s\n", f->name);
 		exit(2);
 	}
 	if (f->skel) {
 		prog = !strcmp(f->name, "acct_100") ||
-				       !strcmp(f->name, "acct_1m") ?
+				       !strcmp(f->name, "acct_1m") ||
+				       !strcmp(f->name, "tc_police_1") ?
 			       f->skel->progs.wf_tc_ingress :
 			       f->skel->progs.wf_tc_egress;
+		if (f->nf)
+			prog = f->skel->progs.wf_nf_hook;
 		f->fd = bpf_program__fd(prog);
 	}
 	f->p = make_packets(f->n, nsrc, dport);

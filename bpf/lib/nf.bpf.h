@@ -9,6 +9,8 @@
 #ifndef WF_NF_BPF_H
 #define WF_NF_BPF_H
 
+#include <bpf/bpf_core_read.h>
+
 #include "compat.bpf.h"
 #include "parse.bpf.h"
 
@@ -19,6 +21,7 @@
  */
 extern int bpf_dynptr_from_skb(struct __sk_buff *skb, __u64 flags,
 			       struct bpf_dynptr *ptr__uninit) __ksym __weak;
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 /* IPv4: the largest header (60 B) and a TCP header behind it. */
 #define WF_NF_V4_WINDOW 80
@@ -145,16 +148,19 @@ static __noinline int nf_parse(struct nf_win *w, __u8 pf, struct wf_pkt *pkt)
 
 /*
  * Wire packets a GSO skb stands for: skb_shinfo(skb)->gso_segs, which
- * lies past the skb's data (head + end), read as kernel memory.
+ * lies past the skb's data (head + end). Read through bpf_rdonly_cast
+ * (6.2+; netfilter programs need 6.4): a load the JIT emits in place,
+ * guarded by an exception-table entry, where bpf_probe_read_kernel is a
+ * call and a copy.
  */
 static __always_inline __u32 nf_gso_segs(struct sk_buff *skb)
 {
 	struct skb_shared_info *shi;
-	__u16 segs = 0;
+	__u16 segs;
 
-	shi = (void *)(skb->head + skb->end);
-	if (bpf_probe_read_kernel(&segs, sizeof(segs), &shi->gso_segs))
-		return 1;
+	shi = bpf_rdonly_cast((void *)(skb->head + skb->end),
+			      bpf_core_type_id_kernel(struct skb_shared_info));
+	segs = shi->gso_segs;
 	return segs ? segs : 1;
 }
 

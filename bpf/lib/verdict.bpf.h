@@ -128,9 +128,13 @@ wf_packet(struct wf_pkt *pkt, int parse, enum wf_at at, __u32 *pace_kbps)
 	/* No address: not IP, or an IP header the stack drops itself. */
 	if (!pkt->key.family)
 		return WF_PASS;
-	/* The coarse clock is not among a netfilter program's helpers; the
-	 * fine one is the same clock, read to the nanosecond. Read once. */
-	now = at == WF_AT_NETFILTER ? wf_now_fine() : wf_now();
+	/*
+	 * The coarse clock is not among a netfilter program's helpers, and
+	 * netfilter accounts no flows: there, 0 lets the policing read the
+	 * fine clock - the same clock to the nanosecond - once, and only for
+	 * a packet some rule may concern.
+	 */
+	now = at == WF_AT_NETFILTER ? 0 : wf_now();
 	/* Tested here too: a call costs even when it returns at once. */
 	policed = wf_police ? wf_police_pkt(pkt, at, now) : WF_POLICED_PASS;
 	if (pace_kbps)

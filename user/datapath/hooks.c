@@ -22,9 +22,7 @@
 #define WF_BPF_TCX_INGRESS   46
 #define WF_BPF_TCX_EGRESS    47
 #define WF_BPF_LINK_TYPE_TCX 11
-/* libbpf 1.1 knows neither netfilter programs nor their links. */
-#define WF_BPF_PROG_TYPE_NETFILTER   32
-#define WF_BPF_NETFILTER	     45
+/* libbpf 1.1 knows no netfilter links (the program types: hooks.h). */
 #define WF_BPF_LINK_TYPE_NETFILTER   10
 #define WF_BPF_F_NETFILTER_IP_DEFRAG 1U
 #define WF_NFPROTO_IPV4		     2

@@ -21,6 +21,11 @@
 
 #include <stdbool.h>
 
+/* libbpf 1.1 knows no netfilter programs (SEC("netfilter")): their type
+ * and attach type by number, from the UAPI. */
+#define WF_BPF_PROG_TYPE_NETFILTER 32
+#define WF_BPF_NETFILTER	   45
+
 /* Where a hook came from, to give it back if a hand-over fails. */
 enum hook_from { HOOK_NEW, HOOK_PREV, HOOK_PINNED };
 

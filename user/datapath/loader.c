@@ -51,9 +51,6 @@ static bool tc_legacy_wanted(void)
 	said = true;
 	return true;
 }
-/* libbpf 1.1 has no SEC("netfilter"): the type is set by hand. */
-#define WF_BPF_PROG_TYPE_NETFILTER 32
-#define WF_BPF_NETFILTER	   45
 
 static void init_slots(struct loader *l)
 {
