@@ -129,12 +129,12 @@ wf_packet(struct wf_pkt *pkt, int parse, enum wf_at at, __u32 *pace_kbps)
 	if (!pkt->key.family)
 		return WF_PASS;
 	/*
-	 * The coarse clock is not among a netfilter program's helpers, and
-	 * netfilter accounts no flows: there, 0 lets the policing read the
-	 * fine clock - the same clock to the nanosecond - once, and only for
-	 * a packet some rule may concern.
+	 * Only the interface hook accounts flows, with the coarse clock
+	 * (which netfilter programs cannot even call). Elsewhere 0 lets the
+	 * policing read the fine clock - the same clock, to the nanosecond -
+	 * once, and only for a packet some rule may concern.
 	 */
-	now = at == WF_AT_NETFILTER ? 0 : wf_now();
+	now = at == WF_AT_IFACE ? wf_now() : 0;
 	/* Tested here too: a call costs even when it returns at once. */
 	policed = wf_police ? wf_police_pkt(pkt, at, now) : WF_POLICED_PASS;
 	if (pace_kbps)
