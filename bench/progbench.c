@@ -341,10 +341,12 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
+	/* The last three need netfilter programs (6.4+): dropped before. */
 	static const char *const all[] = { "empty",	  "acct_100",
 					   "acct_1m",	  "police_64",
 					   "persrc_100k", "steer_stay",
-					   "steer_move" };
+					   "steer_move",  "tc_police_1",
+					   "nf_empty",	  "nf_police_1" };
 	const char *const *names = all;
 	unsigned nfig = sizeof(all) / sizeof(all[0]), i, r;
 	struct fig *f;
@@ -362,6 +364,8 @@ int main(int argc, char **argv)
 	}
 	if (!train || !rounds || per_round < train)
 		return 2;
+	if (!loader_nf_supported())
+		nfig -= 3;
 	if (optind < argc) {
 		names = (const char *const *)argv + optind;
 		nfig = (unsigned)(argc - optind);

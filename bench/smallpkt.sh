@@ -7,7 +7,7 @@
 #  1. The real programs through BPF_PROG_TEST_RUN (bench/progbench.c):
 #     ns per packet of an empty tc program, accounting with 100 and with
 #     1 000 000 flows, 64 rules, a per-source rule over 100 000 sources,
-#     steering. RUNS runs of progbench, each 5 rounds of every figure
+#     steering, one rule at netfilter beside the same at tc. RUNS runs of progbench, each 5 rounds of every figure
 #     interleaved; the median of the runs' medians.
 #  2. Real packets: a sendmmsg flood (tests/tools/wf-flood) from ns A over a
 #     veth into ns B, which drops it at prerouting. The send, tc, the veth
@@ -70,6 +70,11 @@ echo "acct_1m_vs_100_flows $(calc "'%.2f' % ($acct1m / $acct)")   (target <= 1.5
 echo "ns_police_64_rules $pol   (target <= 100; $(calc "'%.1f' % (1000 / $pol)") Mpps per core; program alone $(calc "'%.1f' % ($pol - $empty)"))"
 echo "ns_per_source_100k $persrc   ($(calc "'%.1f' % (1000 / $persrc)") Mpps per core)"
 echo "ns_steer_path $(calc "'%.1f' % ($stay + $move)")   (target <= 150: $move at the first device, steering and redirect, + $stay at the path device, steering and accounting)"
+nf=$(fig nf_police_1)
+if [ -n "$nf" ]; then	# a kernel with netfilter programs (6.4+)
+	tc1=$(fig tc_police_1)
+	echo "ns_netfilter_1_rule $nf   (PRE_ROUTING, one udp port rule; the empty netfilter program $(fig nf_empty); the same rule at tc ingress, with accounting, $tc1: $(calc "'%.2f' % ($nf / $tc1)")x)"
+fi
 
 # ---- 2. real packets ---------------------------------------------------------
 
