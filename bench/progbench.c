@@ -31,6 +31,10 @@
  *                 packet's path: the run at its path device's egress)
  *   steer_move    the same, the path another device: the steering
  *                 look-ups and bpf_redirect() (the first half)
+ *   acct_steer_on wf_tc_ingress, accounting, 100 flows, on a host that
+ *                 steers, at an interface that is not a path device (an
+ *                 underlay): what steering adds to the packets it does
+ *                 not steer
  *   nf_empty      a two-instruction netfilter program (NF_ACCEPT), run
  *                 as at PRE_ROUTING
  *   nf_police_1   wf_nf_hook at PRE_ROUTING with one rule placed there
@@ -299,6 +303,12 @@ static void fig_setup(struct fig *f)
 		f->skel = load_steer(LO_IFINDEX);
 	} else if (!strcmp(f->name, "steer_move")) {
 		f->skel = load_steer(LO_IFINDEX + 1000);
+	} else if (!strcmp(f->name, "acct_steer_on")) {
+		struct wf_iface lo = { .l2_len = 14, .name = "lo" };
+
+		f->skel = load_steer(LO_IFINDEX + 1000);
+		if (iface_publish(f->skel, LO_IFINDEX, &lo))
+			die("iface_publish");
 	} else if (!strcmp(f->name, "nf_empty")) {
 		f->nf = 1;
 		f->fd = nf_empty_prog();
@@ -316,6 +326,7 @@ static void fig_setup(struct fig *f)
 	if (f->skel) {
 		prog = !strcmp(f->name, "acct_100") ||
 				       !strcmp(f->name, "acct_1m") ||
+				       !strcmp(f->name, "acct_steer_on") ||
 				       !strcmp(f->name, "tc_police_1") ?
 			       f->skel->progs.wf_tc_ingress :
 			       f->skel->progs.wf_tc_egress;
@@ -342,11 +353,11 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	/* The last three need netfilter programs (6.4+): dropped before. */
-	static const char *const all[] = { "empty",	  "acct_100",
-					   "acct_1m",	  "police_64",
-					   "persrc_100k", "steer_stay",
-					   "steer_move",  "tc_police_1",
-					   "nf_empty",	  "nf_police_1" };
+	static const char *const all[] = {
+		"empty",       "acct_100",   "acct_1m",	   "police_64",
+		"persrc_100k", "steer_stay", "steer_move", "acct_steer_on",
+		"tc_police_1", "nf_empty",   "nf_police_1"
+	};
 	const char *const *names = all;
 	unsigned nfig = sizeof(all) / sizeof(all[0]), i, r;
 	struct fig *f;

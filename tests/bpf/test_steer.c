@@ -422,7 +422,7 @@ static struct wf_path_seen seen_of(struct wirefisher_bpf *skel, __u32 ifx)
 /*
  * A path device's entry (made by the daemon) gets the time of the last
  * packet sent - not a probe - and of the last received, IPv4 and IPv6; a
- * device with no entry gets none.
+ * device with no entry gets none, nor does one published as no path device.
  */
 static void test_path_stamps(void)
 {
@@ -461,6 +461,20 @@ static void test_path_stamps(void)
 	send_mark(skel, 6, "fd99::7", 1000, 0);
 	skel->bss->wf_clock_ns = 105 * SEC;
 	run_ingress(skel, 6, "fd99::7");
+	v = seen_of(skel, lo);
+	CHECK_EQ_U64(v.tx_ns, 104 * SEC);
+	CHECK_EQ_U64(v.rx_ns, 105 * SEC);
+	/*
+	 * An interface published as no path device (an underlay) is not
+	 * looked up at all - its cache slot says so: an entry there, which
+	 * the daemon never makes, would stay as it was.
+	 */
+	struct wf_iface plain = { .l2_len = 14, .name = "lo" };
+
+	CHECK(!iface_publish(skel, lo, &plain), "iface_publish");
+	skel->bss->wf_clock_ns = 106 * SEC;
+	run_ingress(skel, 4, "10.99.0.5");
+	send_mark(skel, 4, "10.99.0.5", 1000, 0);
 	v = seen_of(skel, lo);
 	CHECK_EQ_U64(v.tx_ns, 104 * SEC);
 	CHECK_EQ_U64(v.rx_ns, 105 * SEC);
