@@ -92,6 +92,15 @@ out=$("$WF" frobnicate --help 2>&1)
 check unknown_command_help_exit [ $? -eq 64 ]
 check unknown_command_help_message grep -q "unknown command 'frobnicate'" <<< "$out"
 
+# reload's wait is whole seconds, 1 to 3600: anything else is a usage error
+# (64) before any daemon is looked for.
+for t in 0 3601 9x -5 ''; do
+	out=$("$WF" reload --timeout "$t" --pin-dir "$TMP/none" 2>&1)
+	rc=$?
+	check "reload_timeout_${t:-empty}_refused" [ $rc -eq 64 ]
+	check "reload_timeout_${t:-empty}_says" grep -q "^wirefisher reload: --timeout: '$t' is not a whole number of seconds from 1 to 3600" <<< "$out"
+done
+
 # bench/smallpkt.sh without its helpers built says what to build, before
 # it measures anything (no Python traceback over empty figures).
 mkdir -p "$TMP/tree/bench" "$TMP/tree/build"

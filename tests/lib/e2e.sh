@@ -38,6 +38,9 @@ FAILS=0
 # verifier alone take minutes on 6.1. Never the assertions on counts, and
 # a test's own timing claims say so where they scale.
 TS=${WF_TIME_SCALE:-1}
+# How long `wirefisher reload` waits for the daemon's verdict: its default
+# 30 s, scaled (6.1's verifier under TCG loads a set in 70-150 s).
+RELOAD_S=$((30 * TS))
 
 log() { printf '  %s\n' "$*" >&2; }
 

@@ -37,7 +37,8 @@ enum {
 	OPT_TOP,
 	OPT_PIN_DIR,
 	OPT_VIA,
-	OPT_AUTO
+	OPT_AUTO,
+	OPT_TIMEOUT
 };
 
 /* The option lines several commands take, for their argp_option tables. */
@@ -66,6 +67,14 @@ enum {
 			"Take the pin directory from this " \
 			"config",                           \
 			0                                   \
+	}
+/* -c for the commands that act on a running daemon (cmd_pins_options). */
+#define CMD_OPT_PIN_CONFIG_CHECKED                                        \
+	{                                                                 \
+		"config", 'c', "FILE", 0,                                 \
+			"Take the pin directory from this config (which " \
+			"is checked first)",                              \
+			0                                                 \
 	}
 #define CMD_OPT_JSON                                              \
 	{                                                         \

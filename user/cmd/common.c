@@ -105,14 +105,9 @@ int cmd_with_pins(const struct argp *argp, int argc, char **argv, void *input,
 	return rc;
 }
 
-const struct argp_option cmd_pins_options[] = {
-	CMD_OPT_PIN_DIR,
-	{ "config", 'c', "FILE", 0,
-	  "Take the pin directory from this config "
-	  "(which is checked first)",
-	  0 },
-	{ 0 }
-};
+const struct argp_option cmd_pins_options[] = { CMD_OPT_PIN_DIR,
+						CMD_OPT_PIN_CONFIG_CHECKED,
+						{ 0 } };
 
 error_t cmd_parse_pins_only(int key, char *arg, struct argp_state *state)
 {

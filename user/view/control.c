@@ -16,8 +16,7 @@
 #include "paths.h"
 #include "pin.h"
 
-#define RELOAD_WAIT_MS 30000
-#define WAIT_STEP_MS   10
+#define WAIT_STEP_MS 10
 
 static void sleep_ms(long ms)
 {
@@ -200,9 +199,10 @@ static int signal_daemon(const char *pin_dir, __u32 pid, int sig)
 }
 
 /* Wait for the daemon to count the reload after seq; its wf_info then. */
-static int reload_wait(const char *pin_dir, __u32 seq, struct wf_info *info)
+static int reload_wait(const char *pin_dir, __u32 seq, long wait_ms,
+		       struct wf_info *info)
 {
-	for (int ms = 0; ms < RELOAD_WAIT_MS; ms += WAIT_STEP_MS * 2) {
+	for (long ms = 0; ms < wait_ms; ms += WAIT_STEP_MS * 2) {
 		if (pin_read_info(pin_dir, info) || info->reload_seq != seq)
 			break;
 		sleep_ms(WAIT_STEP_MS * 2);
@@ -210,7 +210,8 @@ static int reload_wait(const char *pin_dir, __u32 seq, struct wf_info *info)
 	return info->reload_seq == seq ? -1 : 0;
 }
 
-enum control_rc control_reload(const char *pin_dir, char *why, size_t n_why)
+enum control_rc control_reload(const char *pin_dir, unsigned timeout_s,
+			       char *why, size_t n_why)
 {
 	struct view_pins p;
 	struct wf_info *info = &p.info;
@@ -231,11 +232,11 @@ enum control_rc control_reload(const char *pin_dir, char *why, size_t n_why)
 			 info->pid, strerror(errno));
 		return CONTROL_FAILED;
 	}
-	if (reload_wait(pin_dir, info->reload_seq, info)) {
+	if (reload_wait(pin_dir, info->reload_seq, timeout_s * 1000L, info)) {
 		snprintf(why, n_why,
-			 "wirefisher (pid %u) did not answer within "
-			 "%d s",
-			 info->pid, RELOAD_WAIT_MS / 1000);
+			 "wirefisher (pid %u) did not answer within %u s "
+			 "(--timeout); the reload may still complete",
+			 info->pid, timeout_s);
 		return CONTROL_FAILED;
 	}
 	if (info->reload_failed) {
