@@ -61,7 +61,7 @@ check persist_counted_while_dead [ "$dead_seen" = "$sent" ]
 start_timed
 log "restart took ${STARTUP_MS} ms"
 check persist_restart_running $RUNNING
-check persist_restart_within_2s [ "$STARTUP_MS" -lt $((2000 * TS)) ]
+claim persist_restart_within_2s [ "$STARTUP_MS" -lt 2000 ]
 check persist_restart_took_over grep -q "taking over the hooks and maps pinned in $PIN" "$TMP/wf.log"
 check persist_restart_keeps_counters [ "$(rule udp-9400 'r["passed"] + r["dropped"]')" = "$dead_seen" ]
 read -r got sent rate < <(udp_rate "$IN_B" "$IN_A" "$IP_B" 9400 2000 2 972)
@@ -83,7 +83,7 @@ done
 check persist_cycles_all_restarted [ "$bad" = 0 ]
 check persist_cycles_counts_unchanged settled "$base" counts
 log "20 cycles: before [$base], after [$(counts)]; slowest restart ${slowest} ms"
-check persist_cycles_restart_within_2s [ "$slowest" -lt $((2000 * TS)) ]
+claim persist_cycles_restart_within_2s [ "$slowest" -lt 2000 ]
 $IN_A "$UDP" send "$IP_B" 9999 10 100 1000 > /dev/null
 check persist_cycles_still_accounting \
 	[ "$(stats_json | json 'len(flows(proto="udp", dport=9999, dir="egress"))')" = 1 ]

@@ -65,9 +65,10 @@ check() {
 }
 
 # claim NAME CONDITION-COMMAND... : a check of throughput or of a time
-# bound through the steering lab. Here as check; in the kernel lab's VMs
-# (TS > 1), where TCG carries < 1 Mbit/s through wireguard-go at 100+ ms
-# RTT, a SKIP line that says whether it held (the figure is logged above).
+# bound (the steering lab's, a restart's). Here as check; in the kernel
+# lab's VMs (TS > 1), where TCG carries < 1 Mbit/s through wireguard-go at
+# 100+ ms RTT and 6.1's verifier takes 20-150 s to load a set, a SKIP line
+# that says whether it held (the figure is logged above).
 claim() {
 	local name=$1
 	shift
