@@ -74,31 +74,25 @@ static void die(const char *what)
 	exit(1);
 }
 
-static int empty_prog(void)
+/*
+ * A two-instruction tc program returning TC_ACT_OK (0), or with netfilter
+ * set a netfilter one returning NF_ACCEPT (1), whose load also needs its
+ * attach type.
+ */
+static int empty_prog(int netfilter)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K,
 		  .dst_reg = BPF_REG_0,
-		  .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-
-	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "wf_bench_empty", "GPL",
-			     insns, 2, NULL);
-}
-
-/* The same for netfilter, returning NF_ACCEPT (1). */
-static int nf_empty_prog(void)
-{
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K,
-		  .dst_reg = BPF_REG_0,
-		  .imm = 1 },
+		  .imm = netfilter },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, o,
 		    .expected_attach_type = WF_BPF_NETFILTER);
 
+	if (!netfilter)
+		return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "wf_bench_empty",
+				     "GPL", insns, 2, NULL);
 	return bpf_prog_load((enum bpf_prog_type)WF_BPF_PROG_TYPE_NETFILTER,
 			     "wf_bench_nfempty", "GPL", insns, 2, &o);
 }
@@ -285,7 +279,7 @@ static void fig_setup(struct fig *f)
 
 	f->n = 100;
 	if (!strcmp(f->name, "empty")) {
-		f->fd = empty_prog();
+		f->fd = empty_prog(0);
 		if (f->fd < 0)
 			die("empty program");
 	} else if (!strcmp(f->name, "acct_100")) {
@@ -311,7 +305,7 @@ static void fig_setup(struct fig *f)
 			die("iface_publish");
 	} else if (!strcmp(f->name, "nf_empty")) {
 		f->nf = 1;
-		f->fd = nf_empty_prog();
+		f->fd = empty_prog(1);
 		if (f->fd < 0)
 			die("empty netfilter program");
 	} else if (!strcmp(f->name, "nf_police_1")) {
