@@ -68,12 +68,32 @@ for rate in 4 8; do
 	done
 done
 
+# tcp_causes: A's TCP counters that say why a segment was sent again
+# (absolute values; `causes_since BEFORE` logs what moved since).
+tcp_causes() {
+	$IN_A nstat -az -s TcpRetransSegs TcpExtTCPTimeouts TcpExtTCPLossProbes \
+		TcpExtTCPSpuriousRTOs TcpExtTCPFastRetrans TcpExtTCPSlowStartRetrans \
+		TcpExtTCPLostRetransmit TcpExtTCPDSACKRecv TcpExtTCPSACKReorder 2>/dev/null |
+		awk '/^(Tcp|TcpExt)/ { printf "%s=%s ", $1, $2 }'
+}
+causes_since() {
+	python3 - "$1" "$(tcp_causes)" <<'PY'
+import sys
+b = dict(kv.split("=") for kv in sys.argv[1].split())
+a = dict(kv.split("=") for kv in sys.argv[2].split())
+print(" ".join("%s %d" % (k.replace("TcpExt", ""), int(a[k]) - int(b.get(k, 0)))
+               for k in a if int(a[k]) != int(b.get(k, 0))) or "none")
+PY
+}
+
 # Four flows under the one bucket: each socket is paced at the whole rate,
 # so together they meet the bucket at 4x and the congestion bit holds
 # them (measured 0.980 cubic, 0.990 bbr, 0 retransmissions).
 for cc in cubic bbr; do
+	before=$(tcp_causes)
 	read -r ratio retr < <(tcp 8 $cc 4)
 	log "4 x tcp $cc at 8 Mbit/s: $ratio of the limit in IP bytes, $retr retransmits"
+	log "  counters that moved: $(causes_since "$before")"
 	check "cgroup_tcp_4flows_${cc}_at_least_95pct" python3 -c "import sys; sys.exit(not $ratio >= 0.95)"
 	check "cgroup_tcp_4flows_${cc}_not_above_limit" python3 -c "import sys; sys.exit(not $ratio <= 1.02)"
 	check "cgroup_tcp_4flows_${cc}_no_retransmits" [ "$retr" -ge 0 -a "$retr" -le 2 ]
