@@ -45,6 +45,8 @@
  *                 the headers twice then), which no real packet has
  *   tc_police_1   the same rule at tc ingress (wf_tc_ingress, which also
  *                 accounts the flow): its peer
+ *   xdp_police_1  the same rule at XDP (wf_xdp_ingress, the frame
+ *                 arriving on lo)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -143,7 +145,8 @@ struct fig {
 	const char *name;
 	struct wirefisher_bpf *skel; /* NULL for empty */
 	int fd;
-	int nf; /* a netfilter program: runs as at PRE_ROUTING */
+	int nf;	 /* a netfilter program: runs as at PRE_ROUTING */
+	int xdp; /* an XDP program: the frame arrives on lo */
 	struct pkt *p;
 	unsigned n;
 	unsigned long long next; /* packet to send next */
@@ -160,9 +163,16 @@ static double measure(struct fig *f, unsigned long long count, unsigned tr)
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = q->buf,
 			    .data_size_in = q->len, .repeat = (int)tr);
 
+		/* XDP: data_end is the frame's length, from ctx. */
+		struct xdp_md xdp = { .data_end = q->len,
+				      .ingress_ifindex = LO_IFINDEX };
+
 		if (f->nf) {
 			opts.ctx_in = &nf_pre_routing;
 			opts.ctx_size_in = sizeof(nf_pre_routing);
+		} else if (f->xdp) {
+			opts.ctx_in = &xdp;
+			opts.ctx_size_in = sizeof(xdp);
 		}
 		if (bpf_prog_test_run_opts(f->fd, &opts))
 			die(f->name);
@@ -313,6 +323,9 @@ static void fig_setup(struct fig *f)
 		f->skel = load_police1("netfilter");
 	} else if (!strcmp(f->name, "tc_police_1")) {
 		f->skel = load_police1("tc");
+	} else if (!strcmp(f->name, "xdp_police_1")) {
+		f->xdp = 1;
+		f->skel = load_police1("xdp");
 	} else {
 		fprintf(stderr, "progbench: no figure %s\n", f->name);
 		exit(2);
@@ -326,6 +339,8 @@ static void fig_setup(struct fig *f)
 			       f->skel->progs.wf_tc_egress;
 		if (f->nf)
 			prog = f->skel->progs.wf_nf_hook;
+		if (f->xdp)
+			prog = f->skel->progs.wf_xdp_ingress;
 		f->fd = bpf_program__fd(prog);
 	}
 	f->p = make_packets(f->n, nsrc, dport);
@@ -348,9 +363,9 @@ int main(int argc, char **argv)
 {
 	/* The last three need netfilter programs (6.4+): dropped before. */
 	static const char *const all[] = {
-		"empty",       "acct_100",   "acct_1m",	   "police_64",
-		"persrc_100k", "steer_stay", "steer_move", "acct_steer_on",
-		"tc_police_1", "nf_empty",   "nf_police_1"
+		"empty",       "acct_100",     "acct_1m",    "police_64",
+		"persrc_100k", "steer_stay",   "steer_move", "acct_steer_on",
+		"tc_police_1", "xdp_police_1", "nf_empty",   "nf_police_1"
 	};
 	const char *const *names = all;
 	unsigned nfig = sizeof(all) / sizeof(all[0]), i, r;

@@ -84,7 +84,12 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 		return XDP_PASS; /* tc counts it as non-IP */
 	pkt.key.dir = WF_DIR_INGRESS;
 	pkt.key.ifindex = ctx->ingress_ifindex;
-	pkt.len = bpf_xdp_get_buff_len(ctx) - ETH_HLEN;
+	/*
+	 * The whole frame: loaded as SEC("xdp"), not "xdp.frags", the
+	 * program never gets a multi-buffer frame (a driver refuses to
+	 * attach it where one could come), so no bpf_xdp_get_buff_len() call.
+	 */
+	pkt.len = (__u32)(data_end - data) - ETH_HLEN;
 	pkt.segs = 1;
 	parse = pkt_parse(data + ETH_HLEN, data_end, family, &pkt);
 	verdict = wf_packet(&pkt, parse, WF_AT_XDP, NULL);
