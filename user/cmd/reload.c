@@ -7,8 +7,10 @@
 
 #include "control.h"
 
-/* Longer than any load seen (6.1's verifier under qemu: ~150 s). */
-#define TIMEOUT_MAX 3600
+/* Seconds. The default holds a load on most machines; the most is longer
+ * than any load seen (6.1's verifier under qemu: ~150 s). */
+#define TIMEOUT_DEFAULT 30
+#define TIMEOUT_MAX	3600
 
 struct args {
 	struct cmd_pins pins;
@@ -69,7 +71,7 @@ int cmd_reload(int argc, char **argv)
 		NULL,
 		NULL
 	};
-	struct args a = { .timeout = 30 };
+	struct args a = { .timeout = TIMEOUT_DEFAULT };
 
 	return cmd_with_pins(&argp, argc, argv, &a, &a.pins, reload);
 }
