@@ -199,6 +199,31 @@ $(SKEL): $(OUT)/wirefisher.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name wirefisher_bpf > $@.tmp && mv $@.tmp $@
 
+# The object for kernels without netfilter links (< 6.6 as the loader
+# probes them), whose netfilter programs never load: netfilter.bpf.c built
+# with WF_NO_KFUNCS (bpf/lib/nf.bpf.h says why). The loader opens the main
+# skeleton with these bytes, so the two skeletons must agree on everything
+# else - programs, maps, the layout of every global - which is checked here.
+NOKF_OBJS := $(patsubst $(OUT)/bpf/netfilter.bpf.o,$(OUT)/bpf/nokf/netfilter.bpf.o,$(BPF_OBJS))
+NOKF_SKEL := $(OUT)/wirefisher_nokf.skel.h
+no_bytes = sed '/__elf_bytes(size_t \*sz)$$/,/^}/d'
+
+$(OUT)/bpf/nokf/netfilter.bpf.o: bpf/netfilter.bpf.c $(VMLINUX) | $(OUT)/bpf/nokf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DWF_NO_KFUNCS -c $< -o $@
+
+$(OUT)/wirefisher_nokf.bpf.o: $(NOKF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(NOKF_SKEL): $(OUT)/wirefisher_nokf.bpf.o $(SKEL)
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name wirefisher_bpf | $(no_bytes) > $@.cmp
+	$(Q)$(no_bytes) $(SKEL) | cmp -s - $@.cmp || \
+		{ echo "$@: differs from $(SKEL) beyond the bytes" >&2; exit 1; }
+	$(Q)rm -f $@.cmp
+	$(Q)$(BPFTOOL) gen skeleton $< name wirefisher_nokf_bpf > $@.tmp && mv $@.tmp $@
+
 # Only the stages that load or drive programs wait for the skeleton.
 define stage_rule
 $$(OUT)/user/$(1)/%.o: user/$(1)/%.c $(2) | $$(OUT)/user/$(1)
@@ -208,7 +233,8 @@ $$(OUT)/user/$(1):
 	$$(Q)mkdir -p $$@
 endef
 $(foreach s,lib config policy view,$(eval $(call stage_rule,$(s),)))
-$(foreach s,datapath daemon cmd,$(eval $(call stage_rule,$(s),$$(SKEL))))
+$(foreach s,datapath,$(eval $(call stage_rule,$(s),$$(SKEL) $$(NOKF_SKEL))))
+$(foreach s,daemon cmd,$(eval $(call stage_rule,$(s),$$(SKEL))))
 
 $(OUT)/user/main.o: user/main.c $(SKEL) | $(OUT)/user
 	$(call msg,CC,$@)
@@ -249,7 +275,7 @@ $(STEERBENCH_BIN): bench/steerbench.c $(LIB_OBJS) $(SKEL) | $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(INC_ALL) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
-$(OUT)/bpf $(OUT)/user $(OUT)/tests/unit $(OUT)/tests/bpf $(OUT)/tests/tools \
+$(OUT)/bpf $(OUT)/bpf/nokf $(OUT)/user $(OUT)/tests/unit $(OUT)/tests/bpf $(OUT)/tests/tools \
 $(OUT)/bench:
 	$(Q)mkdir -p $@
 

@@ -15,13 +15,29 @@
 #include "parse.bpf.h"
 
 /*
- * Kernel functions (kfuncs): weak, so that the object still loads on a
- * kernel without them (< 6.4), where the netfilter programs are not
- * loaded at all (the loader falls back to tc).
+ * Kernel functions (kfuncs), which kernels with netfilter links (6.4+)
+ * all have. WF_NO_KFUNCS builds the object for the others, where the
+ * netfilter programs are never loaded (the loader falls back to tc): no
+ * extern there at all, since libbpf 1.1 looks a kfunc that vmlinux lacks
+ * up in the modules' BTF, which needs CAP_SYS_ADMIN - the daemon under
+ * its unit's capabilities would not load even with the extern weak.
  */
+#ifdef WF_NO_KFUNCS
+static __always_inline int
+bpf_dynptr_from_skb(struct __sk_buff *skb, __u64 flags, struct bpf_dynptr *ptr)
+{
+	return -1;
+}
+
+static __always_inline void *bpf_rdonly_cast(const void *obj, __u32 btf_id)
+{
+	return NULL;
+}
+#else
 extern int bpf_dynptr_from_skb(struct __sk_buff *skb, __u64 flags,
 			       struct bpf_dynptr *ptr__uninit) __ksym __weak;
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#endif
 
 /* IPv4: the largest header (60 B) and a TCP header behind it. */
 #define WF_NF_V4_WINDOW 80

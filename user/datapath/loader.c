@@ -28,10 +28,10 @@
 
 #include "loader_int.h"
 #include "log.h"
-#include "policy.h"
 #include "pin.h"
 #include "policy.h"
 #include "wirefisher.skel.h"
+#include "wirefisher_nokf.skel.h"
 
 /*
  * WIREFISHER_TC=legacy: netlink clsact filters even where the kernel has
@@ -117,6 +117,36 @@ static int nf_fallback(const struct wf_config *cfg)
 }
 
 /* ---- prepare: a loaded skeleton with the whole policy, no hooks ---- */
+
+/*
+ * The skeleton, opened on the object built for this kernel: where there
+ * are no netfilter links, the one whose netfilter programs name no kfunc
+ * (bpf/lib/nf.bpf.h says why; the Makefile checks that both objects fit
+ * this one skeleton).
+ */
+static struct wirefisher_bpf *skel_open(void)
+{
+	struct wirefisher_bpf *skel = calloc(1, sizeof(*skel));
+	struct bpf_object_skeleton *s;
+	int err;
+
+	if (!skel)
+		return NULL;
+	err = wirefisher_bpf__create_skeleton(skel);
+	s = skel->skeleton;
+	if (!err && !hook_nf_supported()) {
+		log_debug("no netfilter links: the object without kfuncs");
+		s->data = (void *)wirefisher_nokf_bpf__elf_bytes(&s->data_sz);
+	}
+	if (!err)
+		err = bpf_object__open_skeleton(s, NULL);
+	if (err) {
+		wirefisher_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
 
 bool cg_wanted(const struct wf_config *cfg, int k)
 {
@@ -256,7 +286,7 @@ struct loader *loader_prepare(const struct wf_config *cfg,
 		l->no_tcx = tc_legacy_wanted();
 		inspect_pins(l);
 	}
-	l->skel = wirefisher_bpf__open();
+	l->skel = skel_open();
 	if (!l->skel) {
 		log_error("cannot open the BPF object: %s", strerror(errno));
 		goto fail;
