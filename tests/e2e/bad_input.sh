@@ -92,14 +92,26 @@ out=$("$WF" frobnicate --help 2>&1)
 check unknown_command_help_exit [ $? -eq 64 ]
 check unknown_command_help_message grep -q "unknown command 'frobnicate'" <<< "$out"
 
-# reload's wait is whole seconds, 1 to 3600: anything else is a usage error
-# (64) before any daemon is looked for.
-for t in 0 3601 9x -5 ''; do
+# reload's wait is a duration (as --watch and the config write them), 1s
+# to 1h: anything else is a usage error (64) naming what is wrong, before
+# any daemon is looked for.
+while IFS='|' read -r t says; do
 	out=$("$WF" reload --timeout "$t" --pin-dir "$TMP/none" 2>&1)
 	rc=$?
 	check "reload_timeout_${t:-empty}_refused" [ $rc -eq 64 ]
-	check "reload_timeout_${t:-empty}_says" grep -q "^wirefisher reload: --timeout: '$t' is not a whole number of seconds from 1 to 3600" <<< "$out"
-done
+	check "reload_timeout_${t:-empty}_says" grep -qF "wirefisher reload: --timeout: \"$t\"$says" <<< "$out"
+done <<'EOF2'
+0s| is not within 1s to 1h
+61m| is not within 1s to 1h
+30| has no unit; write e.g. 500ms, 1s or 2m
+9x|: unknown duration unit "x"
+-5s|: a sign is not allowed here
+| is not a number with a unit
+EOF2
+out=$("$WF" reload --timeout 1.5s --pin-dir "$TMP/none" 2>&1)
+rc=$?
+check reload_timeout_fraction_taken [ $rc -eq 1 ]
+check reload_timeout_fraction_looks_for_daemon grep -q "no running wirefisher" <<< "$out"
 
 # bench/smallpkt.sh without its helpers built says what to build, before
 # it measures anything (no Python traceback over empty figures).

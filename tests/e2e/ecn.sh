@@ -80,14 +80,14 @@ check ecn_ipv6_marked [ "$marked" -gt 0 -a "$ce" -ge "$marked" ]
 
 # Off by a reload: the same ECN flow is only dropped.
 config false
-check ecn_reload_off $IN_A "$WF" reload --timeout "$RELOAD_S" --pin-dir "$PIN"
+check ecn_reload_off $IN_A "$WF" reload --timeout "${RELOAD_S}s" --pin-dir "$PIN"
 read -r bps retr marked dropped ce < <(download "$IP_A" 1)
 log "policing.ecn false: $marked marked, $dropped dropped; receiver saw $ce CE"
 check ecn_off_marks_nothing [ "$marked" = 0 -a "$ce" = 0 -a "$dropped" -gt 0 ]
 
 # The rule at XDP (native on the veth): marked there, in the frame itself.
 config true xdp
-check ecn_reload_xdp $IN_A "$WF" reload --timeout "$RELOAD_S" --pin-dir "$PIN"
+check ecn_reload_xdp $IN_A "$WF" reload --timeout "${RELOAD_S}s" --pin-dir "$PIN"
 read -r bps retr marked dropped ce < <(download "$IP_A" 1)
 log "at XDP: goodput $bps bit/s, $retr retransmits; $marked marked, $dropped dropped; receiver saw $ce CE"
 check ecn_xdp_marked [ "$marked" -gt 0 -a "$ce" -ge "$marked" ]

@@ -71,7 +71,7 @@ write_config "$TMP/wf.yaml" "rules:
   - name: download
     match: { proto: tcp, dport: 5402, direction: ingress }
     rate: 10mbit"
-check netem_ecn_reload $IN_A "$WF" reload --timeout "$RELOAD_S" --pin-dir "$PIN"
+check netem_ecn_reload $IN_A "$WF" reload --timeout "${RELOAD_S}s" --pin-dir "$PIN"
 $IN_A sysctl -qw net.ipv4.tcp_ecn=1
 $IN_A iperf3 -s -p 5402 > /dev/null 2>&1 &
 BG_PIDS+=($!)

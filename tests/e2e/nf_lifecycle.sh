@@ -89,7 +89,7 @@ check nfl_xdp_passed_accounted_once_at_tc [ "$(stats_json | json "$q[\"packets\"
 
 # Reload with half the rate: the same links, the new policy.
 conf 4mbit
-$IN_A "$WF" reload --timeout "$RELOAD_S" --pin-dir "$PIN" > "$TMP/reload.out" 2>&1
+$IN_A "$WF" reload --timeout "${RELOAD_S}s" --pin-dir "$PIN" > "$TMP/reload.out" 2>&1
 check nfl_reload_ok [ $? = 0 ]
 check nfl_reload_same_links [ "$(link_ids)" = "$ids" ]
 check nfl_reload_no_second_link [ "$(nf_links)" = "$NF" ]

@@ -53,7 +53,7 @@ wf_start "$CFG" || { fail reload_start "daemon did not start"; finish; }
 IFX=$($IN_A ip -o link show "$IF_A" | cut -d: -f1)
 LINK=$PIN/link_tc_${IFX}_egress
 link_field() { bpftool -j link show pinned "$LINK" | json "d[\"$1\"]"; }
-reload() { $IN_A "$WF" reload --timeout "$RELOAD_S" --pin-dir "$PIN" >> "$TMP/reload.log" 2>&1; }
+reload() { $IN_A "$WF" reload --timeout "${RELOAD_S}s" --pin-dir "$PIN" >> "$TMP/reload.log" 2>&1; }
 seen() { rule probe 'r["passed"] + r["dropped"]'; }
 
 # 100 probe datagrams, paced well under the limit: counted on the rule.

@@ -21,7 +21,7 @@ dropped=$(rule bulk 'r["dropped"]')
 check reload_rate_drained [ "${dropped:-0}" -gt 0 ]
 
 conf 100mbit
-$IN_A "$WF" reload --timeout "$RELOAD_S" --pin-dir "$PIN" > /dev/null 2>&1
+$IN_A "$WF" reload --timeout "${RELOAD_S}s" --pin-dir "$PIN" > /dev/null 2>&1
 check reload_rate_reloaded [ $? -eq 0 ]
 # 1000 datagrams in the second after, at 8 Mbit/s: far below the new rate.
 read -r got sent _ <<< "$(udp_rate "$IN_B" "$IN_A" "$IP_B" 9500 1000 1 1000)"

@@ -122,7 +122,7 @@ check v6_dup_none_twice_on_cut test "$TWICE_TOTAL" -le 1
 # dual-stack route whose IPv6 anchor was forgotten went unwarned).
 STEER_FLOWLET=off steer_yaml "$PIN" c spread-equal "1 2 3" "hold: 1s" |
 	sed 's|to: fd99::/64,|to: [fd99::/64, fd98::/64],|' > "$TMP/c.yaml"
-check v6_reload_spread $IN_A "$WF" reload --timeout "$RELOAD_S" --pin-dir "$PIN"
+check v6_reload_spread $IN_A "$WF" reload --timeout "${RELOAD_S}s" --pin-dir "$PIN"
 check v6_unanchored_prefix_warned grep -q 'routes fd98::/64 via nowhere, not through one of' "$TMP/wf.log"
 check v6_spread_paths_up wait_all_up 100
 rpids=() spids=()

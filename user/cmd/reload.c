@@ -6,21 +6,22 @@
 #include <stdlib.h>
 
 #include "control.h"
+#include "units.h"
 
-/* Seconds. The default holds a load on most machines; the most is longer
- * than any load seen (6.1's verifier under qemu: ~150 s). */
-#define TIMEOUT_DEFAULT 30
-#define TIMEOUT_MAX	3600
+/* The default holds a load on most machines; the most is longer than any
+ * load seen (6.1's verifier under qemu: ~150 s). */
+#define TIMEOUT_DEFAULT_MS 30000L
+#define TIMEOUT_MAX_MS	   3600000L
 
 struct args {
 	struct cmd_pins pins;
-	unsigned timeout; /* seconds */
+	long timeout_ms;
 };
 
 static const struct argp_option options[] = {
-	{ "timeout", OPT_TIMEOUT, "SECONDS", 0,
-	  "Wait this long for the outcome (default 30, at most 3600): the "
-	  "verifier of a slow machine may need more",
+	{ "timeout", OPT_TIMEOUT, "DURATION", 0,
+	  "Wait this long for the outcome (default 30s, at most 1h; e.g. 90s "
+	  "or 2m): the verifier of a slow machine may need more",
 	  0 },
 	CMD_OPT_PIN_DIR,
 	CMD_OPT_PIN_CONFIG_CHECKED,
@@ -30,20 +31,18 @@ static const struct argp_option options[] = {
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	struct args *a = state->input;
-	char *end;
-	unsigned long v;
+	char why[UNITS_WHY_MAX];
+	uint64_t ns;
 
 	if (key != OPT_TIMEOUT)
 		return cmd_parse_pins(&a->pins, key, arg, state);
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || v < 1 ||
-	    v > TIMEOUT_MAX)
-		argp_error(state,
-			   "--timeout: '%s' is not a whole number of seconds "
-			   "from 1 to %d",
-			   arg, TIMEOUT_MAX);
-	a->timeout = (unsigned)v;
+	/* The same durations as --watch and the config (units.h). */
+	if (units_duration(arg, &ns, why, sizeof(why)))
+		argp_error(state, "--timeout: %s", why);
+	else if (ns < 1000000000ULL || ns / 1000000 > TIMEOUT_MAX_MS)
+		argp_error(state, "--timeout: \"%s\" is not within 1s to 1h",
+			   arg);
+	a->timeout_ms = (long)(ns / 1000000);
 	return 0;
 }
 
@@ -51,7 +50,7 @@ static int reload(void *input, const char *pin_dir)
 {
 	const struct args *a = input;
 	char why[256];
-	int rc = control_reload(pin_dir, a->timeout, why, sizeof(why));
+	int rc = control_reload(pin_dir, a->timeout_ms, why, sizeof(why));
 
 	return cmd_control_done(rc, why, false);
 }
@@ -71,7 +70,7 @@ int cmd_reload(int argc, char **argv)
 		NULL,
 		NULL
 	};
-	struct args a = { .timeout = TIMEOUT_DEFAULT };
+	struct args a = { .timeout_ms = TIMEOUT_DEFAULT_MS };
 
 	return cmd_with_pins(&argp, argc, argv, &a, &a.pins, reload);
 }

@@ -210,8 +210,8 @@ static int reload_wait(const char *pin_dir, __u32 seq, long wait_ms,
 	return info->reload_seq == seq ? -1 : 0;
 }
 
-enum control_rc control_reload(const char *pin_dir, unsigned timeout_s,
-			       char *why, size_t n_why)
+enum control_rc control_reload(const char *pin_dir, long timeout_ms, char *why,
+			       size_t n_why)
 {
 	struct view_pins p;
 	struct wf_info *info = &p.info;
@@ -232,11 +232,11 @@ enum control_rc control_reload(const char *pin_dir, unsigned timeout_s,
 			 info->pid, strerror(errno));
 		return CONTROL_FAILED;
 	}
-	if (reload_wait(pin_dir, info->reload_seq, timeout_s * 1000L, info)) {
+	if (reload_wait(pin_dir, info->reload_seq, timeout_ms, info)) {
 		snprintf(why, n_why,
-			 "wirefisher (pid %u) did not answer within %u s "
+			 "wirefisher (pid %u) did not answer within %.3g s "
 			 "(--timeout); the reload may still complete",
-			 info->pid, timeout_s);
+			 info->pid, timeout_ms / 1000.0);
 		return CONTROL_FAILED;
 	}
 	if (info->reload_failed) {

@@ -56,11 +56,10 @@ bool control_switch_applied(const struct control_pending *p);
 void control_pending_close(struct control_pending *p);
 
 /*
- * Send SIGHUP to the daemon pinned in pin_dir and wait (at most timeout_s
- * seconds) until it has tried its config: CONTROL_OK if it runs the new
- * one.
+ * Send SIGHUP to the daemon pinned in pin_dir and wait (at most timeout_ms)
+ * until it has tried its config: CONTROL_OK if it runs the new one.
  */
-enum control_rc control_reload(const char *pin_dir, unsigned timeout_s,
-			       char *why, size_t n_why);
+enum control_rc control_reload(const char *pin_dir, long timeout_ms, char *why,
+			       size_t n_why);
 
 #endif /* WF_CONTROL_H */
