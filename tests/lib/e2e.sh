@@ -64,6 +64,24 @@ check() {
 	if "$@"; then pass "$name"; else fail "$name" "failed: $*"; fi
 }
 
+# link_check NAME CMD...: a check on tcx links (their pins, ids, count).
+# A kernel without tcx (< 6.6: Debian 12's 6.1) hooks tc with netlink
+# filters, which have no links or link pins: there it is a SKIP, and the
+# filters' persist and take-over are e2e/legacy_tc's checks.
+# tcx_links: true where the daemon hooks tc with tcx links.
+tcx_links() {
+	local v
+	v=$(uname -r | awk -F. '{ print $1 * 1000 + $2 }')
+	[ "$v" -ge 6006 ] && [ "${WIREFISHER_TC:-}" != legacy ]
+}
+link_check() {
+	if tcx_links; then
+		check "$@"
+	else
+		skip "$1" "no tcx links on this kernel (netlink filters: e2e/legacy_tc)"
+	fi
+}
+
 # claim NAME CONDITION-COMMAND... : a check of throughput or of a time
 # bound (the steering lab's, a restart's). Here as check; in the kernel
 # lab's VMs (TS > 1), where TCG carries < 1 Mbit/s through wireguard-go at

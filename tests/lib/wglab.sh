@@ -421,20 +421,6 @@ dup_cut_trials() {
 
 # ---- persist: what a run left pinned (steer_persist*.sh) -----------------
 
-# link_check NAME CMD...: a check on tcx links (their pins, ids, count).
-# A kernel without tcx (< 6.6: Debian 12's 6.1) hooks tc with netlink
-# filters, which have no links or link pins: there it is a SKIP, and the
-# filters' persist and take-over are e2e/legacy_tc's checks.
-link_check() {
-	local v
-	v=$(uname -r | awk -F. '{ print $1 * 1000 + $2 }')
-	if [ "$v" -ge 6006 ] && [ "${WIREFISHER_TC:-}" != legacy ]; then
-		check "$@"
-	else
-		skip "$1" "no tcx links on this kernel (netlink filters: e2e/legacy_tc)"
-	fi
-}
-
 # pin_hooks PIN: the hooks pinned in PIN, "PIN-NAME LINK-ID" per link,
 # sorted. pin_progs PIN: the programs they run. pin_hook_count PIN: how many
 # links the kernel has (host-wide) that run one of those programs - a
