@@ -3,7 +3,6 @@
 #include "cmd.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
 #include "control.h"
 #include "units.h"
@@ -37,11 +36,15 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	if (key != OPT_TIMEOUT)
 		return cmd_parse_pins(&a->pins, key, arg, state);
 	/* The same durations as --watch and the config (units.h). */
-	if (units_duration(arg, &ns, why, sizeof(why)))
+	if (units_duration(arg, &ns, why, sizeof(why))) {
 		argp_error(state, "--timeout: %s", why);
-	else if (ns < 1000000000ULL || ns / 1000000 > TIMEOUT_MAX_MS)
+		return EINVAL;
+	}
+	if (ns < 1000000000ULL || ns / 1000000 > TIMEOUT_MAX_MS) {
 		argp_error(state, "--timeout: \"%s\" is not within 1s to 1h",
 			   arg);
+		return EINVAL;
+	}
 	a->timeout_ms = (long)(ns / 1000000);
 	return 0;
 }
