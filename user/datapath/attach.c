@@ -356,14 +356,18 @@ static int slot_attach(struct loader *l, struct loader *prev, int i)
 		return -1;
 	if (ps)
 		return 1; /* a reload: the reload's line says it */
-	log_info("%s %s (ifindex %d, %s)",
+	/* Which tc path, said here: tests and users need not guess it from
+	 * the kernel's version. */
+	log_info("%s %s (ifindex %d, %s, %s)",
 		 s->tc[0].from == HOOK_PINNED || s->tc[1].from == HOOK_PINNED ?
 			 "took over the hooks on" :
 			 "attached to",
 		 s->name, ifindex,
 		 s->dirs == WF_DIRS_BOTH ?
 			 "ingress+egress" :
-			 hook_dir_names[s->dirs == WF_DIRS_EGRESS]);
+			 hook_dir_names[s->dirs == WF_DIRS_EGRESS],
+		 s->tc[0].legacy || s->tc[1].legacy ? "clsact filters" :
+						      "tcx links");
 	return 1;
 }
 
