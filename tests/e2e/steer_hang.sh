@@ -95,18 +95,23 @@ done
 sleep 0.5	# head has its line and is gone; the daemon logged since
 check steer_hang_pipe_started kill -0 "$WF_PID"
 check steer_hang_pipe_head_got_a_line test -s "$TMP/head.out"
-# A reload logs several lines into the closed pipe.
+# A reload logs several lines into the closed pipe. The prober waits while
+# the new set loads (a second here; 6.1's verifier under TCG: 15-60 s), so
+# its rounds are waited for, not counted over a fixed second.
 kill -HUP "$WF_PID" 2>/dev/null
 read -r _ _ a0 _ <<< "$(paths_field probes_sent)"
-sleep 1
-read -r _ _ a1 _ <<< "$(paths_field probes_sent)"
+probing_on() {
+	local a1
+	read -r _ _ a1 _ <<< "$(paths_field probes_sent)"
+	[ "${a1:-0}" -gt "${a0:-0}" ]
+}
+check steer_hang_pipe_still_probing wait_for $((100 * TS)) probing_on
 check steer_hang_pipe_survives_logging kill -0 "$WF_PID"
-check steer_hang_pipe_still_probing test "${a1:-0}" -gt "${a0:-0}"
-if kill -TERM "$WF_PID" 2>/dev/null && wait_gone "$WF_PID" 10; then
+if kill -TERM "$WF_PID" 2>/dev/null && wait_gone "$WF_PID" $((10 * TS)); then
 	wait "$WF_PID"
 	check steer_hang_pipe_clean_stop test $? -eq 0
 	WF_PID=
 else
-	fail steer_hang_pipe_clean_stop "not stopped within 1 s of SIGTERM"
+	fail steer_hang_pipe_clean_stop "not stopped within $TS s of SIGTERM"
 fi
 finish
