@@ -24,12 +24,6 @@ export WIREFISHER_TC=legacy
 netns_up || { fail legacy_setup "cannot build namespaces"; finish; }
 IFX=$($IN_A ip -o link show "$IF_A" | cut -d: -f1)
 
-# filter_ids DIR [DEV]: the program ids of our filters (handle 0x5746) in
-# clsact DIR of DEV (default $IF_A), one per line.
-filter_ids() {
-	$IN_A tc filter show dev "${2:-$IF_A}" "$1" 2>/dev/null |
-		sed -n 's/.* handle 0x5746 .* id \([0-9]*\) .*/\1/p'
-}
 # one_filter_each: exactly one filter of ours per direction.
 one_filter_each() {
 	[ "$(filter_ids ingress | wc -l)" = 1 ] && [ "$(filter_ids egress | wc -l)" = 1 ]

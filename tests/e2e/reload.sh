@@ -59,8 +59,7 @@ hook_prog() {
 	if tcx_links; then
 		link_field prog_id
 	else
-		$IN_A tc filter show dev "$IF_A" egress |
-			sed -n 's/.* handle 0x5746 .* id \([0-9]*\) .*/\1/p'
+		filter_ids egress
 	fi
 }
 reload() { $IN_A "$WF" reload --timeout "${RELOAD_S}s" --pin-dir "$PIN" >> "$TMP/reload.log" 2>&1; }

@@ -64,16 +64,25 @@ check() {
 	if "$@"; then pass "$name"; else fail "$name" "failed: $*"; fi
 }
 
-# link_check NAME CMD...: a check on tcx links (their pins, ids, count).
-# A kernel without tcx (< 6.6: Debian 12's 6.1) hooks tc with netlink
-# filters, which have no links or link pins: there it is a SKIP, and the
-# filters' persist and take-over are e2e/legacy_tc's checks.
 # tcx_links: true where the daemon hooks tc with tcx links.
 tcx_links() {
 	local v
 	v=$(uname -r | awk -F. '{ print $1 * 1000 + $2 }')
 	[ "$v" -ge 6006 ] && [ "${WIREFISHER_TC:-}" != legacy ]
 }
+
+# filter_ids DIR [DEV]: where there are no tcx links, the program ids of
+# our netlink filters (handle 0x5746) in clsact DIR of DEV (default $IF_A),
+# one per line.
+filter_ids() {
+	$IN_A tc filter show dev "${2:-$IF_A}" "$1" 2>/dev/null |
+		sed -n 's/.* handle 0x5746 .* id \([0-9]*\) .*/\1/p'
+}
+
+# link_check NAME CMD...: a check on tcx links (their pins, ids, count).
+# A kernel without tcx (< 6.6: Debian 12's 6.1) hooks tc with netlink
+# filters, which have no links or link pins: there it is a SKIP, and the
+# filters' persist and take-over are e2e/legacy_tc's checks.
 link_check() {
 	if tcx_links; then
 		check "$@"
