@@ -431,6 +431,26 @@ static void test_round_overwritten(void)
 	rounds_free(&w);
 }
 
+/*
+ * An answer is timed by its arrival (the kernel's wall-clock stamp), moved
+ * onto the monotonic clock; without a believable stamp, by the read.
+ */
+static void test_round_arrival(void)
+{
+	uint64_t mono = 500 * SECOND, real = 1800000000 * SECOND;
+
+	/* Read 1.5 s after it arrived (a stopped daemon): 1.5 s earlier. */
+	CHECK_EQ_U64(rounds_arrival(mono, real, real - 1500 * MS),
+		     mono - 1500 * MS);
+	CHECK_EQ_U64(rounds_arrival(mono, real, real), mono);
+	CHECK_EQ_U64(rounds_arrival(mono, real, 0), mono); /* no stamp */
+	/* The wall clock stepped between the arrival and the read. */
+	CHECK_EQ_U64(rounds_arrival(mono, real, real + MS), mono);
+	CHECK_EQ_U64(rounds_arrival(mono, real, real - 61 * SECOND), mono);
+	/* Never before the monotonic clock's start. */
+	CHECK_EQ_U64(rounds_arrival(SECOND, real, real - 2 * SECOND), SECOND);
+}
+
 /* ---- failure noticed from traffic ---- */
 
 /*
@@ -631,6 +651,7 @@ const struct t_case steer_cases[] = {
 	{ "dead_path_down", test_dead_path_down },
 	{ "round_nonce", test_round_nonce },
 	{ "round_overwritten", test_round_overwritten },
+	{ "round_arrival", test_round_arrival },
 	{ "outage_late_answer", test_outage_late_answer },
 	{ "silence_rules", test_silence_rules },
 	{ "silence_down", test_silence_down },

@@ -73,6 +73,7 @@ static int open_one(int family, const char *device, uint32_t mark)
 {
 	int proto = family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 	int fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	int one = 1;
 
 	if (fd < 0)
 		return -1;
@@ -94,6 +95,14 @@ static int open_one(int family, const char *device, uint32_t mark)
 		if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)))
 			goto fail;
 	}
+	/*
+	 * An answer's RTT ends when the kernel took it in, not when we got
+	 * round to reading it: a daemon stopped or descheduled for a while
+	 * (a loaded host, a reload's verifier) would otherwise add that
+	 * while to every answer waiting, and to the jitter and the timeout.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)))
+		goto fail;
 	return fd;
 fail:
 	close(fd);
@@ -222,20 +231,57 @@ static bool from_target(const struct prober *p,
 	return false;
 }
 
-int prober_read(struct prober *p, int fd, uint64_t now,
-		struct round_result *out, int max)
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The kernel's arrival stamp of the datagram msg holds, or 0. */
+static uint64_t rx_stamp(struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c;
+	     c = CMSG_NXTHDR(msg, c)) {
+		struct timespec ts;
+
+		if (c->cmsg_level != SOL_SOCKET ||
+		    c->cmsg_type != SCM_TIMESTAMPNS ||
+		    c->cmsg_len < CMSG_LEN(sizeof(ts)))
+			continue;
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+		return (uint64_t)ts.tv_sec * 1000000000ULL +
+		       (uint64_t)ts.tv_nsec;
+	}
+	return 0;
+}
+
+int prober_read(struct prober *p, int fd, struct round_result *out, int max)
 {
 	uint8_t buf[512] __attribute__((aligned(8)));
+	/* Both clocks at once: the stamps are wall-clock, rounds monotonic. */
+	uint64_t mono = clock_ns(CLOCK_MONOTONIC);
+	uint64_t real = clock_ns(CLOCK_REALTIME);
 	int got = 0;
 
 	/* Bounded: what is left wakes the next poll, after the timers ran. */
 	for (int reads = 0; reads < PROBER_READS && got < max; reads++) {
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(struct timespec))];
+		} ctl;
 		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr msg = { .msg_name = &ss,
+				      .msg_namelen = sizeof(ss),
+				      .msg_iov = &iov,
+				      .msg_iovlen = 1,
+				      .msg_control = ctl.buf,
+				      .msg_controllen = sizeof(ctl.buf) };
 		const struct echo *e;
 		uint64_t nonce;
-		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0,
-				     (struct sockaddr *)&ss, &sl);
+		ssize_t n = recvmsg(fd, &msg, 0);
 
 		if (n <= 0)
 			break;
@@ -244,7 +290,8 @@ int prober_read(struct prober *p, int fd, uint64_t now,
 			continue;
 		memcpy(&nonce, e->nonce, sizeof(nonce));
 		/* 0 for a second target's answer, a duplicate or a forgery. */
-		got += rounds_answer(&p->rounds, ntohs(e->seq), nonce, now,
+		got += rounds_answer(&p->rounds, ntohs(e->seq), nonce,
+				     rounds_arrival(mono, real, rx_stamp(&msg)),
 				     &out[got]);
 	}
 	return got;

@@ -60,9 +60,8 @@ int prober_send_burst(struct prober *p, uint64_t now, uint64_t timeout_ns,
 		      struct round_result *lost);
 
 /* Read (at most PROBER_READS datagrams of) what fd holds; fill up to max
- * results. Returns how many. */
-int prober_read(struct prober *p, int fd, uint64_t now,
-		struct round_result *out, int max);
+ * results, each answer timed by its arrival. Returns how many. */
+int prober_read(struct prober *p, int fd, struct round_result *out, int max);
 
 /* Rounds whose deadline passed: lost. Returns how many (in out). */
 int prober_expire(struct prober *p, uint64_t now, struct round_result *out,

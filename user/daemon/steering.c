@@ -387,7 +387,7 @@ void steering_run(struct steering *s, const struct pollfd *pfd, int n)
 			wg_answer(s, i);
 		else
 			feed(s, i, res,
-			     prober_read(&s->probes[i], pfd[k].fd, now, res,
+			     prober_read(&s->probes[i], pfd[k].fd, res,
 					 PROBE_BATCH),
 			     now);
 	}

@@ -104,6 +104,26 @@ int rounds_answer(struct probe_rounds *w, uint16_t seq, uint64_t nonce,
 	return 1;
 }
 
+/*
+ * The stamp says how long ago the answer arrived; the monotonic clock is
+ * what rounds are timed on (the wall clock steps). A stamp in the future
+ * or older than any stall worth correcting is a clock step between the
+ * arrival and the read: the read's time is then the best there is.
+ */
+#define ARRIVAL_MAX_AGE_NS (60ULL * 1000000000ULL)
+
+uint64_t rounds_arrival(uint64_t mono_now, uint64_t real_now, uint64_t rx_real)
+{
+	uint64_t age;
+
+	if (!rx_real || rx_real > real_now)
+		return mono_now;
+	age = real_now - rx_real;
+	if (age > ARRIVAL_MAX_AGE_NS || age > mono_now)
+		return mono_now;
+	return mono_now - age;
+}
+
 /* Move oldest past rounds that are no longer open. */
 static void advance_oldest(struct probe_rounds *w)
 {

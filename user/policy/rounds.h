@@ -85,6 +85,13 @@ void rounds_mark_burst(struct probe_rounds *w, uint16_t seq);
 int rounds_answer(struct probe_rounds *w, uint16_t seq, uint64_t nonce,
 		  uint64_t now, struct round_result *out);
 
+/*
+ * When a datagram the kernel stamped at rx_real (CLOCK_REALTIME, as
+ * SO_TIMESTAMPNS gives it; 0: none) arrived, on the rounds' monotonic clock,
+ * from both clocks read together now. Without a usable stamp: mono_now.
+ */
+uint64_t rounds_arrival(uint64_t mono_now, uint64_t real_now, uint64_t rx_real);
+
 /* Rounds whose deadline passed: lost. Returns how many (in out, <= max). */
 int rounds_expire(struct probe_rounds *w, uint64_t now,
 		  struct round_result *out, int max);
