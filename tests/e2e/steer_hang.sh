@@ -95,9 +95,9 @@ done
 sleep 0.5	# head has its line and is gone; the daemon logged since
 check steer_hang_pipe_started kill -0 "$WF_PID"
 check steer_hang_pipe_head_got_a_line test -s "$TMP/head.out"
-# A reload logs several lines into the closed pipe. The prober waits while
-# the new set loads (a second here; 6.1's verifier under TCG: 15-60 s), so
-# its rounds are waited for, not counted over a fixed second.
+# A reload logs several lines into the closed pipe. The rounds are waited
+# for (bounded), not counted over a fixed second: under TCG a second holds
+# few of them.
 kill -HUP "$WF_PID" 2>/dev/null
 read -r _ _ a0 _ <<< "$(paths_field probes_sent)"
 probing_on() {

@@ -12,13 +12,14 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
-
-#include <stdlib.h>
 
 #include "http.h"
 #include "loader.h"
@@ -71,6 +72,23 @@ static bool stop_requested(void)
 	return sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM);
 }
 
+/*
+ * A reload's program set loads beside the main loop (load_set() in a
+ * thread): the verifier takes ~0.5 s here and tens of seconds on an
+ * emulated 6.1, and the prober must not pause meanwhile - a path dying
+ * during a reload would be noticed that much later. The thread reads the
+ * running loader (its maps' fds, its slots), so the loop leaves that and
+ * the host facts alone (no sync) until the load has ended.
+ */
+struct pending {
+	pthread_t thread;
+	int done; /* eventfd: readable once the load has ended */
+	struct wf_config *cfg;
+	struct wf_host *host;
+	struct loader *prev;
+	struct loader *n; /* the loaded set; NULL if it failed */
+};
+
 struct daemon {
 	struct wf_config *cfg;
 	struct wf_host *host; /* cfg on this host, for the loader */
@@ -78,24 +96,20 @@ struct daemon {
 	struct loader *l;
 	struct steering *st;
 	struct http *http;
+	bool loading; /* a reload's set is loading: pending */
+	struct pending pending;
 };
 
 /*
- * Make cfg the running config: a new program set with its whole policy
- * and the state of the running one (or of an earlier run's pins), then
- * every hook moved onto it. On error nothing running has changed.
+ * apply()'s second half: steering on the loaded set n, every hook moved
+ * onto it. Takes host and n; on error frees them and nothing running has
+ * changed.
  */
-static int apply(struct daemon *d, const struct wf_config *cfg)
+static int commit(struct daemon *d, const struct wf_config *cfg,
+		  struct wf_host *host, struct loader *n)
 {
-	struct wf_host *host = malloc(sizeof(*host));
-	struct loader *n = NULL;
 	struct steering *st = NULL;
 
-	if (!host || preflight_run(cfg, host))
-		goto fail;
-	n = loader_prepare(cfg, host, d->l);
-	if (!n)
-		goto fail;
 	if (cfg->steer.n_routes &&
 	    !(st = steering_open(cfg, host, loader_skel(n), d->st)))
 		goto fail;
@@ -112,6 +126,45 @@ fail:
 	loader_free(n);
 	free(host);
 	return -1;
+}
+
+/* cfg on this host, and a program set loaded for it; NULL on error. */
+static struct loader *prepare(const struct wf_config *cfg, struct wf_host *host,
+			      struct loader *prev)
+{
+	if (preflight_run(cfg, host))
+		return NULL;
+	return loader_prepare(cfg, host, prev);
+}
+
+/*
+ * Make cfg the running config: a new program set with its whole policy
+ * and the state of the running one (or of an earlier run's pins), then
+ * every hook moved onto it. On error nothing running has changed.
+ */
+static int apply(struct daemon *d, const struct wf_config *cfg)
+{
+	struct wf_host *host = malloc(sizeof(*host));
+	struct loader *n = host ? prepare(cfg, host, d->l) : NULL;
+
+	if (!n) {
+		free(host);
+		return -1;
+	}
+	return commit(d, cfg, host, n);
+}
+
+static void *load_set(void *arg)
+{
+	struct pending *p = arg;
+	uint64_t one = 1;
+
+	p->n = prepare(p->cfg, p->host, p->prev);
+	/* An eventfd write of 1 fails only past 2^64 - 2: never. */
+	if (write(p->done, &one, sizeof(one)) < 0)
+		log_error("reload: cannot wake the main loop: %s",
+			  strerror(errno));
+	return NULL;
 }
 
 /* config_load(), each error a log line (JSON logs stay JSON). */
@@ -147,8 +200,17 @@ static void reload_http(struct daemon *d, const struct wf_config *old)
 			"running without the HTTP endpoint until the next reload");
 }
 
-static void reload(struct daemon *d)
+static void reload_refused(struct daemon *d, struct wf_config *cfg)
 {
+	log_error("reload refused: still running the previous config");
+	free(cfg);
+	loader_note_reload(d->l, true);
+}
+
+/* SIGHUP: read the file again and, if it is good, load its set. */
+static void reload_start(struct daemon *d)
+{
+	struct pending *p = &d->pending;
 	struct wf_config *cfg = malloc(sizeof(*cfg));
 	int errors;
 
@@ -160,80 +222,141 @@ static void reload(struct daemon *d)
 			  d->cfg->path, cfg->pin_dir, d->cfg->pin_dir);
 		errors = 1;
 	}
-	if (!errors) {
-		cfg->persist |= d->opts->persist;
-		errors = apply(d, cfg) != 0;
-	}
 	if (errors) {
-		log_error("reload refused: still running the previous config");
-		free(cfg);
-	} else {
-		struct wf_config *old = d->cfg;
-
-		d->cfg = cfg;
-		reload_http(d, old);
-		free(old);
-		if (!d->opts->verbose)
-			log_set_level((enum log_level)cfg->log_level);
-		log_set_json(cfg->log_format == WF_LOG_JSON);
-		if (loader_pin(d->l))
-			log_warn("the pins in %s may be out of date",
-				 cfg->pin_dir);
-		log_info("reloaded: %d interfaces, %d rules, %d routes",
-			 cfg->n_ifaces, cfg->n_rules, cfg->steer.n_routes);
+		reload_refused(d, cfg);
+		return;
 	}
-	loader_note_reload(d->l, errors != 0);
+	cfg->persist |= d->opts->persist;
+	*p = (struct pending){ .done = p->done, .cfg = cfg, .prev = d->l };
+	p->host = malloc(sizeof(*p->host));
+	errno = ENOMEM;
+	if (!p->host ||
+	    (errno = pthread_create(&p->thread, NULL, load_set, p))) {
+		log_error("reload: cannot start loading: %s", strerror(errno));
+		free(p->host);
+		reload_refused(d, cfg);
+		return;
+	}
+	d->loading = true;
 }
 
-/* Poll the link watch and the probe sockets; wake at the prober's times. */
+/* Wait for the loading thread (the verifier cannot be interrupted). */
+static void reload_join(struct daemon *d)
+{
+	uint64_t v;
+
+	pthread_join(d->pending.thread, NULL);
+	if (read(d->pending.done, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn("reload: %s", strerror(errno));
+	d->loading = false;
+}
+
+/* The set has loaded, or failed to: hooks onto it, or keep the old one. */
+static void reload_finish(struct daemon *d)
+{
+	struct pending *p = &d->pending;
+	struct wf_config *old = d->cfg;
+
+	reload_join(d);
+	if (!p->n) {
+		free(p->host);
+		reload_refused(d, p->cfg);
+		return;
+	}
+	if (commit(d, p->cfg, p->host, p->n)) {
+		reload_refused(d, p->cfg);
+		return;
+	}
+	d->cfg = p->cfg;
+	reload_http(d, old);
+	free(old);
+	if (!d->opts->verbose)
+		log_set_level((enum log_level)d->cfg->log_level);
+	log_set_json(d->cfg->log_format == WF_LOG_JSON);
+	if (loader_pin(d->l))
+		log_warn("the pins in %s may be out of date", d->cfg->pin_dir);
+	log_info("reloaded: %d interfaces, %d rules, %d routes",
+		 d->cfg->n_ifaces, d->cfg->n_rules, d->cfg->steer.n_routes);
+	loader_note_reload(d->l, false);
+}
+
+/* Stopping while a set loads: wait for it, then drop it unused. */
+static void reload_abandon(struct daemon *d)
+{
+	if (!d->loading)
+		return;
+	log_info("waiting for the reload's programs to finish loading, to "
+		 "drop them");
+	reload_join(d);
+	loader_free(d->pending.n);
+	free(d->pending.host);
+	free(d->pending.cfg);
+}
+
+/*
+ * Poll the link watch, the probe sockets and a loading reload; wake at the
+ * prober's times.
+ */
 static void main_loop(struct daemon *d, const sigset_t *waitmask)
 {
 	int nl = netif_watch_open();
-	struct pollfd pfd[1 + STEERING_FDS];
+	struct pollfd pfd[2 + STEERING_FDS];
 	uint64_t next_sync = 0;
 
 	if (nl < 0)
 		log_warn("cannot watch links over netlink (%s); checking every "
 			 "second instead",
 			 strerror(errno));
-	pfd[0].fd = nl;
-	pfd[0].events = POLLIN;
 	while (!stop_signal) {
-		int nst =
-			d->st ? steering_fds(d->st, pfd + 1, STEERING_FDS) : 0;
+		int nfd = 0, at_nl = -1, at_done = -1, nst;
 		/* Also re-check links every second, should netlink drop one. */
 		uint64_t wait = d->st ? steering_wait_ns(d->st) : SYNC_NS;
 		struct timespec ts;
-		int n;
+		bool renewed = false;
 
+		if (nl >= 0) {
+			at_nl = nfd;
+			pfd[nfd++] =
+				(struct pollfd){ .fd = nl, .events = POLLIN };
+		}
+		if (d->loading) {
+			at_done = nfd;
+			pfd[nfd++] = (struct pollfd){ .fd = d->pending.done,
+						      .events = POLLIN };
+		}
+		nst = d->st ? steering_fds(d->st, pfd + nfd, STEERING_FDS) : 0;
 		if (wait > SYNC_NS)
 			wait = SYNC_NS;
 		ts.tv_sec = (time_t)(wait / SYNC_NS);
 		ts.tv_nsec = (long)(wait % SYNC_NS);
-		pfd[0].revents = 0;
-		n = ppoll(nl >= 0 ? pfd : pfd + 1, (nfds_t)(nst + (nl >= 0)),
-			  &ts, waitmask);
-		if (n < 0 && errno != EINTR) {
+		if (ppoll(pfd, (nfds_t)(nfd + nst), &ts, waitmask) < 0 &&
+		    errno != EINTR) {
 			log_error("ppoll: %s", strerror(errno));
 			break;
 		}
-		if (reload_signal && !stop_signal) {
-			reload_signal = 0;
-			reload(d);
-			continue; /* the probe fds changed */
+		if (at_done >= 0 && (pfd[at_done].revents & POLLIN)) {
+			reload_finish(d);
+			renewed = true;
 		}
-		if (nl >= 0 && (pfd[0].revents & POLLIN)) {
+		if (reload_signal && !stop_signal && !d->loading) {
+			reload_signal = 0;
+			reload_start(d);
+		}
+		if (renewed)
+			continue; /* the probe fds changed */
+		if (at_nl >= 0 && (pfd[at_nl].revents & POLLIN)) {
 			netif_drain(nl);
 			next_sync = 0;
 		}
-		if (steer_now_ns() >= next_sync) {
+		if (!d->loading && steer_now_ns() >= next_sync) {
 			preflight_refresh(d->cfg, d->host);
 			loader_sync(d->l);
 			next_sync = steer_now_ns() + SYNC_NS;
 		}
 		if (d->st)
-			steering_run(d->st, pfd + 1, nst);
+			steering_run(d->st, pfd + nfd, nst);
 	}
+	reload_abandon(d);
 	if (nl >= 0)
 		close(nl);
 }
@@ -272,6 +395,11 @@ int run_daemon(struct wf_config *cfg, const struct run_opts *o)
 	int lock = -1, rc = 1, err;
 
 	cfg->persist |= o->persist;
+	d.pending.done = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d.pending.done < 0) {
+		log_error("eventfd: %s", strerror(errno));
+		goto out;
+	}
 	if (check_privileges())
 		goto out;
 	block_signals(&waitmask);
@@ -325,6 +453,8 @@ interrupted:
 	if (d.l)
 		d.cfg->persist = false; /* never half-started and kept */
 out:
+	if (d.pending.done >= 0)
+		close(d.pending.done);
 	http_stop(d.http);
 	steering_free(d.st);
 	loader_free(d.l);
