@@ -276,7 +276,8 @@ static void sim_answers(struct sim *m, uint64_t t)
 			continue;
 		}
 		m->last_rx = t;
-		if (rounds_answer(&m->w, m->ans[i].seq, m->ans[i].nonce, t, &r))
+		if (rounds_answer(&m->w, m->ans[i].seq, m->ans[i].nonce, t, t,
+				  &r))
 			sim_feed(m, &r, 1, t);
 	}
 	m->n_ans = k;
@@ -391,16 +392,16 @@ static void test_round_nonce(void)
 	b = rounds_open(&w, 10 * MS, 100 * MS, 0xbbbb, &over, r);
 	CHECK_EQ_U64(a, 65535);
 	CHECK_EQ_U64(b, 0); /* the sequence wraps with the ring */
-	CHECK_EQ_U64(rounds_answer(&w, a, 0xbbbb, 5 * MS, r), 0);
-	CHECK_EQ_U64(rounds_answer(&w, a, 0xaaaa, 5 * MS, r), 1);
+	CHECK_EQ_U64(rounds_answer(&w, a, 0xbbbb, 5 * MS, 5 * MS, r), 0);
+	CHECK_EQ_U64(rounds_answer(&w, a, 0xaaaa, 5 * MS, 5 * MS, r), 1);
 	CHECK(r[0].answered && !r[0].late && r[0].rtt_ns == 5 * MS, "answer");
-	CHECK_EQ_U64(rounds_answer(&w, a, 0xaaaa, 6 * MS, r), 0);
+	CHECK_EQ_U64(rounds_answer(&w, a, 0xaaaa, 6 * MS, 6 * MS, r), 0);
 	CHECK_EQ_U64(rounds_next_deadline(&w), 110 * MS);
 	CHECK_EQ_U64(rounds_expire(&w, 109 * MS, r, 4), 0);
 	CHECK_EQ_U64(rounds_expire(&w, 110 * MS, r, 4), 1);
 	CHECK(!r[0].answered, "expired round answered");
 	CHECK_EQ_U64(rounds_next_deadline(&w), UINT64_MAX);
-	CHECK_EQ_U64(rounds_answer(&w, b, 0xbbbb, 150 * MS, r), 1);
+	CHECK_EQ_U64(rounds_answer(&w, b, 0xbbbb, 150 * MS, 150 * MS, r), 1);
 	CHECK(r[0].late && r[0].rtt_ns == 140 * MS, "late answer");
 	rounds_free(&w);
 }
@@ -424,7 +425,7 @@ static void test_round_overwritten(void)
 	}
 	rounds_open(&w, 4 * MS, SECOND, 104, &over, &lost);
 	CHECK(over && !lost.answered, "the 5th round did not report the 1st");
-	CHECK_EQ_U64(rounds_answer(&w, first, 100, 5 * MS, r), 0);
+	CHECK_EQ_U64(rounds_answer(&w, first, 100, 5 * MS, 5 * MS, r), 0);
 	/* The four left expire once each; the lost one is not reported again. */
 	CHECK_EQ_U64(rounds_expire(&w, 2 * SECOND, r, 8), 4);
 	CHECK_EQ_U64(rounds_expire(&w, 3 * SECOND, r, 8), 0);
@@ -449,6 +450,27 @@ static void test_round_arrival(void)
 	CHECK_EQ_U64(rounds_arrival(mono, real, real - 61 * SECOND), mono);
 	/* Never before the monotonic clock's start. */
 	CHECK_EQ_U64(rounds_arrival(SECOND, real, real - 2 * SECOND), SECOND);
+}
+
+/* The RTT ends at the arrival; an arrival before the send (a forward
+ * step of the wall clock) falls back to the read. */
+static void test_round_rtt_arrival(void)
+{
+	struct probe_rounds w;
+	struct round_result r[2];
+	bool over;
+	uint16_t a, b;
+
+	CHECK(rounds_init(&w, 4, 1) == 0, "rounds_init");
+	a = rounds_open(&w, 100 * MS, SECOND, 1, &over, r);
+	b = rounds_open(&w, 200 * MS, SECOND, 2, &over, r);
+	CHECK_EQ_U64(rounds_answer(&w, a, 1, 130 * MS, 1600 * MS, r), 1);
+	CHECK(!r[0].late && r[0].rtt_ns == 30 * MS, "rtt %llu ms",
+	      (unsigned long long)(r[0].rtt_ns / MS));
+	CHECK_EQ_U64(rounds_answer(&w, b, 2, 150 * MS, 260 * MS, r), 1);
+	CHECK(r[0].rtt_ns == 60 * MS, "rtt %llu ms",
+	      (unsigned long long)(r[0].rtt_ns / MS));
+	rounds_free(&w);
 }
 
 /* ---- failure noticed from traffic ---- */
@@ -652,6 +674,7 @@ const struct t_case steer_cases[] = {
 	{ "round_nonce", test_round_nonce },
 	{ "round_overwritten", test_round_overwritten },
 	{ "round_arrival", test_round_arrival },
+	{ "round_rtt_arrival", test_round_rtt_arrival },
 	{ "outage_late_answer", test_outage_late_answer },
 	{ "silence_rules", test_silence_rules },
 	{ "silence_down", test_silence_down },

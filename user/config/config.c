@@ -550,7 +550,7 @@ int config_load(const char *path, struct wf_config *cfg, FILE *err)
 	size_t cap = 0, len = 0, got;
 	int errors, line = 1, col = 1;
 
-	if (check_trust(path, err) == 0 && !(f = fopen(path, "r")))
+	if (check_trust(path, err) == 0 && !(f = fopen(path, "re")))
 		fprintf(err, "%s: cannot open: %s\n", path, strerror(errno));
 	if (!f) {
 		config_defaults(cfg, path);

@@ -486,7 +486,7 @@ int topology_parse(const char *name, const char *text, size_t len,
 
 int topology_load(const char *path, struct wf_topology *t, FILE *err)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "re");
 	char *text;
 	size_t len;
 	int errors;

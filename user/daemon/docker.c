@@ -73,7 +73,7 @@ static void roots_of_dockerd(struct roots *r)
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
-		f = fopen(path, "r");
+		f = fopen(path, "re");
 		if (!f)
 			continue;
 		if (!fgets(buf, sizeof(buf), f) || strcmp(buf, "dockerd\n")) {

@@ -18,7 +18,7 @@
 /* /proc/net follows the reading process's network namespace. */
 static int default_route_v4(char name[IF_NAMESIZE])
 {
-	FILE *f = fopen("/proc/net/route", "r");
+	FILE *f = fopen("/proc/net/route", "re");
 	char line[256], ifn[64];
 	unsigned long dst, mask;
 	int found = -1;
@@ -38,7 +38,7 @@ static int default_route_v4(char name[IF_NAMESIZE])
 
 static int default_route_v6(char name[IF_NAMESIZE])
 {
-	FILE *f = fopen("/proc/net/ipv6_route", "r");
+	FILE *f = fopen("/proc/net/ipv6_route", "re");
 	char line[512], dst[33], ifn[64];
 	unsigned plen;
 	int found = -1;
@@ -175,7 +175,7 @@ int netif_tx_bytes(const char *name, uint64_t *bytes)
 	 * nsenter). Not getifaddrs(): it gives devices without a link-layer
 	 * address - TUN, WireGuard - no entry with counters.
 	 */
-	FILE *f = fopen("/proc/net/dev", "r");
+	FILE *f = fopen("/proc/net/dev", "re");
 	char line[512], dev[IF_NAMESIZE + 1];
 	unsigned long long v[9];
 	int rc = -1;

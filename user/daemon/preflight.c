@@ -199,7 +199,7 @@ static int check_present(const struct wf_config *cfg, const struct wf_host *h)
 static bool cc_available(const char *name)
 {
 	FILE *f = fopen("/proc/sys/net/ipv4/tcp_available_congestion_control",
-			"r");
+			"re");
 	char word[32];
 	bool found = false;
 

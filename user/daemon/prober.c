@@ -260,9 +260,6 @@ static uint64_t rx_stamp(struct msghdr *msg)
 int prober_read(struct prober *p, int fd, struct round_result *out, int max)
 {
 	uint8_t buf[512] __attribute__((aligned(8)));
-	/* Both clocks at once: the stamps are wall-clock, rounds monotonic. */
-	uint64_t mono = clock_ns(CLOCK_MONOTONIC);
-	uint64_t real = clock_ns(CLOCK_REALTIME);
 	int got = 0;
 
 	/* Bounded: what is left wakes the next poll, after the timers ran. */
@@ -280,11 +277,14 @@ int prober_read(struct prober *p, int fd, struct round_result *out, int max)
 				      .msg_control = ctl.buf,
 				      .msg_controllen = sizeof(ctl.buf) };
 		const struct echo *e;
-		uint64_t nonce;
+		uint64_t nonce, mono, real;
 		ssize_t n = recvmsg(fd, &msg, 0);
 
 		if (n <= 0)
 			break;
+		/* Both clocks at once: stamps are wall-clock, rounds monotonic. */
+		mono = clock_ns(CLOCK_MONOTONIC);
+		real = clock_ns(CLOCK_REALTIME);
 		e = reply_of(buf, n, fd == p->fd4);
 		if (!e || ntohs(e->id) != p->id || !from_target(p, &ss))
 			continue;
@@ -292,7 +292,7 @@ int prober_read(struct prober *p, int fd, struct round_result *out, int max)
 		/* 0 for a second target's answer, a duplicate or a forgery. */
 		got += rounds_answer(&p->rounds, ntohs(e->seq), nonce,
 				     rounds_arrival(mono, real, rx_stamp(&msg)),
-				     &out[got]);
+				     mono, &out[got]);
 	}
 	return got;
 }

@@ -263,6 +263,8 @@ static void reload_finish(struct daemon *d)
 		reload_refused(d, p->cfg);
 		return;
 	}
+	/* Interfaces may have come and gone while it loaded. */
+	preflight_refresh(p->cfg, p->host);
 	if (commit(d, p->cfg, p->host, p->n)) {
 		reload_refused(d, p->cfg);
 		return;
@@ -334,6 +336,9 @@ static void main_loop(struct daemon *d, const sigset_t *waitmask)
 			log_error("ppoll: %s", strerror(errno));
 			break;
 		}
+		/* Stopping as the load ends: drop the set (reload_abandon). */
+		if (stop_signal)
+			break;
 		if (at_done >= 0 && (pfd[at_done].revents & POLLIN)) {
 			reload_finish(d);
 			renewed = true;

@@ -89,7 +89,7 @@ void rounds_mark_burst(struct probe_rounds *w, uint16_t seq)
 }
 
 int rounds_answer(struct probe_rounds *w, uint16_t seq, uint64_t nonce,
-		  uint64_t now, struct round_result *out)
+		  uint64_t arrived, uint64_t now, struct round_result *out)
 {
 	struct probe_round *r = slot_of(w, seq);
 
@@ -98,8 +98,14 @@ int rounds_answer(struct probe_rounds *w, uint16_t seq, uint64_t nonce,
 	out->answered = true;
 	out->late = r->state == ROUND_EXPIRED;
 	out->burst = r->burst;
-	/* A clock read before the send (the caller's `now`) is no RTT < 0. */
-	out->rtt_ns = now > r->sent_ns ? now - r->sent_ns : 0;
+	/*
+	 * Arrived before it was sent: the wall clock stepped forward between
+	 * the arrival and the read (rounds_arrival); the read's time then.
+	 * A clock read before the send (the caller's `now`) is no RTT < 0.
+	 */
+	if (arrived < r->sent_ns)
+		arrived = now;
+	out->rtt_ns = arrived > r->sent_ns ? arrived - r->sent_ns : 0;
 	r->state = ROUND_FREE;
 	return 1;
 }

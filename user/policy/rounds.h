@@ -78,12 +78,13 @@ uint16_t rounds_open(struct probe_rounds *w, uint64_t now, uint64_t timeout_ns,
 void rounds_mark_burst(struct probe_rounds *w, uint16_t seq);
 
 /*
- * An answer (seq, nonce) at now. Returns 1 with *out filled if it closes a
- * round (in time, or late), 0 if it is no answer to an open or expired
- * round (a second target's answer, a duplicate, a forgery).
+ * An answer (seq, nonce) that arrived at arrived, read at now. Returns 1
+ * with *out filled if it closes a round (in time, or late), 0 if it is no
+ * answer to an open or expired round (a second target's answer, a
+ * duplicate, a forgery).
  */
 int rounds_answer(struct probe_rounds *w, uint16_t seq, uint64_t nonce,
-		  uint64_t now, struct round_result *out);
+		  uint64_t arrived, uint64_t now, struct round_result *out);
 
 /*
  * When a datagram the kernel stamped at rx_real (CLOCK_REALTIME, as
