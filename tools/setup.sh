@@ -11,6 +11,9 @@ prometheus clang-format"
 # tests/e2e/docker.sh: a real container engine (dockerd, containerd, runc),
 # started by the test itself with its own roots.
 PKGS="$PKGS docker.io"
+# tests/e2e/podman.sh: the other engine, rootful and daemonless (podman,
+# conmon; runc comes with docker.io).
+PKGS="$PKGS podman"
 # The kernel lab (tests/vm/run.sh): qemu, a static busybox, cpio and xz for
 # its initramfs, and Debian 12's own kernel, which `make test` boots;
 # `setup.sh kernels` (make test-kernels) adds Debian's 6.12. Kernels land

@@ -17,6 +17,7 @@
 # re-created under that name (a new id) followed.
 # Skips, with the reason, only when dockerd cannot run here.
 . "$(dirname "$0")/../lib/e2e.sh"
+. "$(dirname "$0")/../lib/container.sh"
 
 skip() { echo "SKIP e2e/docker: $*"; exit 0; }
 for t in dockerd docker runc containerd; do
@@ -31,27 +32,20 @@ CG_PARENT=wf-e2e-dk-$ID
 export DOCKER_HOST=unix://$DK/sock
 IMG=wf-e2e-img:$ID
 NAME=wf-e2e-c$ID
-NET_C=10.251.$NET
 CID=
 DOCKERD_PID=
 
 docker_down() {
-	local m
 	[ -n "$CID" ] && timeout 20 docker rm -f "$CID" > /dev/null 2>&1
 	if [ -n "$DOCKERD_PID" ]; then
 		kill -TERM "$DOCKERD_PID" 2>/dev/null
 		wait_gone "$DOCKERD_PID" 150 || kill -KILL "$DOCKERD_PID" 2>/dev/null
 	fi
 	# What a killed dockerd may leave: overlay and netns mounts.
-	for m in $(awk -v d="$DK" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do
-		umount -l "$m" 2>/dev/null
-	done
+	box_umount "$DK"
 	ip link del "wfc$ID" 2>/dev/null
 	# runc made the parent in every hierarchy (v1 ones too on a hybrid host).
-	for m in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/mounts); do
-		[ -d "$m/$CG_PARENT" ] &&
-			find "$m/$CG_PARENT" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
+	box_cgroups_rm "$CG_PARENT"
 	cleanup
 }
 
@@ -76,37 +70,11 @@ if ! docker version > /dev/null 2>&1; then
 fi
 
 # The image: busybox (static) and two senders with their libraries.
-ROOTFS=$DK/rootfs
-mkdir -p "$ROOTFS/bin" "$ROOTFS/tmp"
-cp /bin/busybox "$ROOTFS/bin/"
-for a in sh sleep cat; do ln -s busybox "$ROOTFS/bin/$a"; done
-cp /usr/bin/iperf3 "$UDP" "$ROOTFS/bin/"
-for lib in $(ldd /usr/bin/iperf3 "$UDP" | awk '$(NF-1) ~ /^\// { print $(NF-1) } $1 ~ /^\// { print $1 }' | sort -u); do
-	mkdir -p "$ROOTFS$(dirname "$lib")"
-	cp -L "$lib" "$ROOTFS$lib"
-done
-tar -C "$ROOTFS" -cf "$DK/rootfs.tar" .
+box_rootfs "$DK" || { fail docker_image "cannot build the rootfs"; finish; }
 check docker_image_imported docker import "$DK/rootfs.tar" "$IMG" > /dev/null
 
-# container_up: run (or after a restart, re-wire) the container: a veth
-# into its network namespace, the other end in namespace B.
-container_net() {
-	local pid
-	pid=$(docker inspect -f '{{.State.Pid}}' "$CID") || return 1
-	ip link del "wfc$ID" 2>/dev/null
-	ip link add "wfc$ID" type veth peer name "wfcb$ID" || return 1
-	ip link set "wfc$ID" netns "$pid" && ip link set "wfcb$ID" netns "$NS_B" || return 1
-	nsenter -t "$pid" -n ip addr add "$NET_C.1/24" dev "wfc$ID"
-	nsenter -t "$pid" -n ip link set "wfc$ID" up
-	nsenter -t "$pid" -n ip link set lo up
-	$IN_B ip addr add "$NET_C.2/24" dev "wfcb$ID"
-	$IN_B ip link set "wfcb$ID" up
-	for ((i = 0; i < 10; i++)); do
-		nsenter -t "$pid" -n ping -c1 -W1 "$NET_C.2" > /dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	return 1
-}
+# container_net: wire the container (again, after a restart).
+container_net() { box_net "$(docker inspect -f '{{.State.Pid}}' "$CID")"; }
 
 # NET_ADMIN: choosing cubic needs it where tcp_allowed_congestion_control
 # lists only the default (bbr here) and reno.
@@ -127,22 +95,9 @@ rules:
 YAML
 wf_start "$TMP/wf.yaml" || { fail docker_start "daemon did not start"; finish; }
 
-# udp_from_box PORT: 2000 x 1000 IP bytes/s for 4 s from a `docker exec`
-# process; prints the received rate in IP bytes/s.
-udp_from_box() {
-	local n=8000 out pid
-	$IN_B "$UDP" recv "$NET_C.2" "$1" $n $((1500 * TS)) > "$TMP/u$1" &
-	pid=$!
-	udp_bound "$IN_B" "$1"
-	docker exec "$CID" /bin/wf-udp send "$NET_C.2" "$1" $n 972 2000 > /dev/null
-	wait $pid
-	out=$(tail -1 "$TMP/u$1")
-	python3 -c "print(round($(kv rate_payload_Bps "$out") * 1000 / 972))" 2>/dev/null || echo 0
-}
-
 # The default burst (1/4 s at 8 Mbit/s, 250 kB) passes on top of the rate.
 WANT=$((1000000 + 250000 / 4))
-rate=$(udp_from_box 9960)
+rate=$(udp_from_box 9960 docker exec "$CID")
 log "udp from docker exec at 2x: $rate B/s (limit 1000000 + burst over 4 s: $WANT)"
 check docker_exec_udp_exact within "$rate" $WANT 3
 # Every datagram the exec'd process sent met the rule, passed or dropped.
@@ -180,7 +135,7 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.1
 done
 check docker_restart_followed grep -q "rules\[0\] (box): cgroup is there again" "$TMP/wf.log"
-rate=$(udp_from_box 9961)
+rate=$(udp_from_box 9961 docker exec "$CID")
 log "udp after the restart: $rate B/s (want $WANT)"
 check docker_restart_limited_again within "$rate" $WANT 3
 
@@ -193,7 +148,7 @@ sed "s/container: ${CID:0:12}/container_name: $NAME/" "$TMP/wf.yaml" > "$TMP/wfn
 out=$($IN_A "$WF" check -c "$TMP/wfn.yaml" 2>&1)
 check docker_name_check_shows_id grep -q "container_name $NAME (id ${CID:0:12}" <<< "$out"
 wf_start "$TMP/wfn.yaml" || { fail docker_name_start "daemon did not start"; finish; }
-rate=$(udp_from_box 9962)
+rate=$(udp_from_box 9962 docker exec "$CID")
 log "udp, rule by name: $rate B/s (want $WANT)"
 check docker_name_limited within "$rate" $WANT 3
 # The same name on a new container (a new id): followed within seconds.
@@ -206,7 +161,7 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.1
 done
 check docker_name_followed grep -q "rules\[0\] (box): cgroup is there again" "$TMP/wf.log"
-rate=$(udp_from_box 9963)
+rate=$(udp_from_box 9963 docker exec "$CID")
 log "udp from the re-created container: $rate B/s (want $WANT)"
 check docker_name_recreated_limited within "$rate" $WANT 3
 wf_stop

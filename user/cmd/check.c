@@ -56,8 +56,8 @@ static void print_cgroup(const struct wf_cfg_rule *r,
 	} else if (r->container_name[0]) {
 		char id[80] = "";
 
-		if (!docker_find_name(r->container_name, id, sizeof(id), why,
-				      sizeof(why)))
+		if (!container_find_name(r->container_name, id, sizeof(id), why,
+					 sizeof(why)))
 			cgroup_find_container(id, rel, sizeof(rel), why,
 					      sizeof(why));
 		fprintf(out, " container_name %s (id %.12s, cgroup %s, ",

@@ -210,8 +210,8 @@ static void get_container(struct ctx *c, yaml_node_t *n, const char *path,
 }
 
 /*
- * container_name: a docker container's name, as docker allows it
- * ([a-zA-Z0-9][a-zA-Z0-9_.-]*); found in the engine's state on disk.
+ * container_name: a docker or podman container's name, as both allow it
+ * ([a-zA-Z0-9][a-zA-Z0-9_.-]*); found by user/daemon/docker.c.
  */
 static void get_container_name(struct ctx *c, yaml_node_t *n, const char *path,
 			       struct wf_cfg_rule *r)
@@ -227,7 +227,7 @@ static void get_container_name(struct ctx *c, yaml_node_t *n, const char *path,
 	if (!len || len >= sizeof(r->container_name) || strspn(s, ok) != len ||
 	    strchr("_.-", s[0]))
 		cfg_report(c, n, path,
-			   "\"%s\" is not a container name; docker's are "
+			   "\"%s\" is not a container name; docker's and podman's are "
 			   "letters, digits, _ . and - (not first), at most %zu",
 			   s, sizeof(r->container_name) - 1);
 	else

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,35 +36,19 @@ static void roots_add(struct roots *r, const char *p)
 		snprintf(r->path[r->n++], PATH_MAX, "%s", real);
 }
 
-/* The data root in a dockerd command line (NUL-separated), or NULL. */
-static const char *cmdline_root(const char *buf, size_t len)
+/*
+ * Each running process of root's whose comm is `comm`: fn(its command line,
+ * NUL-separated; its length; arg).
+ */
+static void each_root_process(const char *comm,
+			      void (*fn)(const char *, size_t, void *),
+			      void *arg)
 {
-	static const char *const flags[] = { "--data-root", "--graph", "-g" };
-	const char *a = buf, *end = buf + len;
-
-	while (a < end) {
-		const char *next = a + strlen(a) + 1;
-
-		for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-			size_t fl = strlen(flags[i]);
-
-			if (!strncmp(a, flags[i], fl) && a[fl] == '=')
-				return a + fl + 1;
-			if (!strcmp(a, flags[i]) && next < end)
-				return next;
-		}
-		a = next;
-	}
-	return NULL;
-}
-
-/* Every running dockerd owned by root: its data root. */
-static void roots_of_dockerd(struct roots *r)
-{
-	char path[PATH_MAX], buf[8192];
+	char path[PATH_MAX], buf[8192], want[32];
 	struct dirent *e;
 	DIR *d = opendir("/proc");
 
+	snprintf(want, sizeof(want), "%s\n", comm);
 	while (d && (e = readdir(d))) {
 		struct stat st;
 		ssize_t len;
@@ -76,7 +61,7 @@ static void roots_of_dockerd(struct roots *r)
 		f = fopen(path, "re");
 		if (!f)
 			continue;
-		if (!fgets(buf, sizeof(buf), f) || strcmp(buf, "dockerd\n")) {
+		if (!fgets(buf, sizeof(buf), f) || strcmp(buf, want)) {
 			fclose(f);
 			continue;
 		}
@@ -93,12 +78,78 @@ static void roots_of_dockerd(struct roots *r)
 		if (len <= 0)
 			continue;
 		buf[len] = 0;
-		const char *root = cmdline_root(buf, (size_t)len);
-
-		roots_add(r, root ? root : "/var/lib/docker");
+		fn(buf, (size_t)len, arg);
 	}
 	if (d)
 		closedir(d);
+}
+
+/* The value of option short/long in a NUL-separated command line. */
+static const char *cmdline_opt(const char *buf, size_t len, const char *shrt,
+			       const char *lng)
+{
+	const char *a = buf, *end = buf + len;
+	size_t ll = strlen(lng);
+
+	while (a < end) {
+		const char *next = a + strlen(a) + 1;
+
+		if (!strncmp(a, lng, ll) && a[ll] == '=')
+			return a + ll + 1;
+		if ((!strcmp(a, shrt) || !strcmp(a, lng)) && next < end)
+			return next;
+		a = next;
+	}
+	return NULL;
+}
+
+/* A dockerd's data root: --data-root, or the old --graph / -g. */
+static void add_dockerd_root(const char *cmdline, size_t len, void *arg)
+{
+	const char *root = cmdline_opt(cmdline, len, "--data-root",
+				       "--data-root");
+
+	if (!root)
+		root = cmdline_opt(cmdline, len, "-g", "--graph");
+	roots_add(arg, root ? root : "/var/lib/docker");
+}
+
+static bool is_id(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+struct by_name {
+	const char *name;
+	char first[PATH_MAX]; /* the first id found */
+	char second[PATH_MAX];
+	int found;
+	int conmons; /* podman containers running */
+};
+
+static void note_found(struct by_name *b, const char *id)
+{
+	if (b->found && !strcmp(b->first, id))
+		return;
+	snprintf(b->found ? b->second : b->first, PATH_MAX, "%s", id);
+	b->found++;
+}
+
+/*
+ * A podman container runs under a conmon of its own, started with its id
+ * (-c) and name (-n): rootful podman has no daemon, and its database is
+ * not a format to parse here. A running container is what traffic comes
+ * from; a stopped one is found once it runs again (looked up every second).
+ */
+static void conmon_name(const char *cmdline, size_t len, void *arg)
+{
+	struct by_name *b = arg;
+	const char *id = cmdline_opt(cmdline, len, "-c", "--cid");
+	const char *name = cmdline_opt(cmdline, len, "-n", "--name");
+
+	b->conmons++;
+	if (id && name && is_id(id) && !strcmp(name, b->name))
+		note_found(b, id);
 }
 
 /* Does root/containers/id/config.v2.json (root's) carry this name? */
@@ -130,51 +181,49 @@ static int has_name(const char *root, const char *id, const char *needle)
 	return found;
 }
 
-int docker_find_name(const char *name, char *id, size_t idn, char *why,
-		     size_t n)
+int container_find_name(const char *name, char *id, size_t idn, char *why,
+			size_t n)
 {
-	char needle[128], dir[PATH_MAX + 16], first[PATH_MAX] = "";
+	char needle[128], dir[PATH_MAX + 16];
+	struct by_name b = { .name = name };
 	struct roots r = { .n = 0 };
-	int found = 0;
 
 	/* encoding/json writes it so: no spaces, the name after a slash. */
 	snprintf(needle, sizeof(needle), "\"Name\":\"/%s\"", name);
-	roots_of_dockerd(&r);
+	each_root_process("dockerd", add_dockerd_root, &r);
 	roots_add(&r, "/var/lib/docker");
-	for (int i = 0; i < r.n && found < 2; i++) {
+	for (int i = 0; i < r.n && b.found < 2; i++) {
 		struct dirent *e;
 		int seen = 0;
 		DIR *d;
 
 		snprintf(dir, sizeof(dir), "%s/containers", r.path[i]);
 		d = opendir(dir);
-		while (d && (e = readdir(d)) && seen++ < MAX_CONTAINERS) {
-			if (strlen(e->d_name) != 64 ||
-			    strspn(e->d_name, "0123456789abcdef") != 64 ||
-			    !has_name(r.path[i], e->d_name, needle))
-				continue;
-			if (found++) {
-				snprintf(why, n,
-					 "docker container name \"%s\" is "
-					 "ambiguous: %.12s and %.12s (two "
-					 "engines); give its id",
-					 name, first, e->d_name);
-				break;
-			}
-			snprintf(first, sizeof(first), "%s", e->d_name);
-		}
+		while (d && (e = readdir(d)) && seen++ < MAX_CONTAINERS &&
+		       b.found < 2)
+			if (is_id(e->d_name) &&
+			    has_name(r.path[i], e->d_name, needle))
+				note_found(&b, e->d_name);
 		if (d)
 			closedir(d);
 	}
-	if (found > 1)
-		return CGROUP_AMBIGUOUS;
-	if (!found) {
+	each_root_process("conmon", conmon_name, &b);
+	if (b.found > 1) {
 		snprintf(why, n,
-			 "no docker container named \"%s\" (looked in "
-			 "%d data root%s: running dockerd's and /var/lib/docker)",
-			 name, r.n, r.n == 1 ? "" : "s");
+			 "container name \"%s\" is ambiguous: %.12s and "
+			 "%.12s (two engines); give its id",
+			 name, b.first, b.second);
+		return CGROUP_AMBIGUOUS;
+	}
+	if (!b.found) {
+		snprintf(why, n,
+			 "no container named \"%s\" (looked in %d docker "
+			 "data root%s - running dockerd's and /var/lib/docker "
+			 "- and %d running podman container%s)",
+			 name, r.n, r.n == 1 ? "" : "s", b.conmons,
+			 b.conmons == 1 ? "" : "s");
 		return -1;
 	}
-	snprintf(id, idn, "%s", first);
+	snprintf(id, idn, "%s", b.first);
 	return 0;
 }

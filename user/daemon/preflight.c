@@ -44,8 +44,8 @@ static int rule_cgroup(const struct wf_cfg_rule *cr, struct wf_host_rule *hr)
 	else if (cr->container_name[0]) {
 		char id[80];
 
-		err = docker_find_name(cr->container_name, id, sizeof(id), why,
-				       n);
+		err = container_find_name(cr->container_name, id, sizeof(id),
+					  why, n);
 		if (!err)
 			err = cgroup_find_container(id, rel, sizeof(rel), why,
 						    n);
