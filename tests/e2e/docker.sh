@@ -84,22 +84,9 @@ check docker_container_runs [ -n "$CID" ]
 check docker_container_net container_net
 check docker_cgroup_in_unified [ -d "$CG_MOUNT/$CG_PARENT/docker/$CID" ]
 
-cat > "$TMP/wf.yaml" <<YAML
-interfaces: [$IF_A]
-pin_dir: $PIN
-http: { enabled: false }
-rules:
-  - name: box
-    match: { container: ${CID:0:12} }
-    rate: 8mbit
-YAML
+box_yaml "container: ${CID:0:12}" > "$TMP/wf.yaml"
 wf_start "$TMP/wf.yaml" || { fail docker_start "daemon did not start"; finish; }
-
-# The default burst (1/4 s at 8 Mbit/s, 250 kB) passes on top of the rate.
-WANT=$((1000000 + 250000 / 4))
-rate=$(udp_from_box 9960 docker exec "$CID")
-log "udp from docker exec at 2x: $rate B/s (limit 1000000 + burst over 4 s: $WANT)"
-check docker_exec_udp_exact within "$rate" $WANT 3
+box_limited docker_exec_udp_exact 9960 docker exec "$CID"
 # Every datagram the exec'd process sent met the rule, passed or dropped.
 check docker_exec_counted [ "$(rule box 'r["passed"] + r["dropped"]')" = 8000 ]
 
@@ -130,40 +117,25 @@ done
 timeout 60 docker restart -t 1 "$CID" > /dev/null
 check docker_restarted [ "$(docker inspect -f '{{.State.Running}}' "$CID")" = true ]
 check docker_restart_net container_net
-for ((i = 0; i < 50; i++)); do
-	grep -q "rules\[0\] (box): cgroup is there again" "$TMP/wf.log" && break
-	sleep 0.1
-done
-check docker_restart_followed grep -q "rules\[0\] (box): cgroup is there again" "$TMP/wf.log"
-rate=$(udp_from_box 9961 docker exec "$CID")
-log "udp after the restart: $rate B/s (want $WANT)"
-check docker_restart_limited_again within "$rate" $WANT 3
-
+check docker_restart_followed box_followed
+box_limited docker_restart_limited_again 9961 docker exec "$CID"
 wf_stop
 check docker_stop_clean [ ! -e "$PIN" ]
 
 # By name: the id read from this dockerd's state on disk (its --data-root,
 # from its command line), then found as above.
-sed "s/container: ${CID:0:12}/container_name: $NAME/" "$TMP/wf.yaml" > "$TMP/wfn.yaml"
+box_yaml "container_name: $NAME" > "$TMP/wfn.yaml"
 out=$($IN_A "$WF" check -c "$TMP/wfn.yaml" 2>&1)
 check docker_name_check_shows_id grep -q "container_name $NAME (id ${CID:0:12}" <<< "$out"
 wf_start "$TMP/wfn.yaml" || { fail docker_name_start "daemon did not start"; finish; }
-rate=$(udp_from_box 9962 docker exec "$CID")
-log "udp, rule by name: $rate B/s (want $WANT)"
-check docker_name_limited within "$rate" $WANT 3
+box_limited docker_name_limited 9962 docker exec "$CID"
 # The same name on a new container (a new id): followed within seconds.
 timeout 30 docker rm -f "$CID" > /dev/null
 CID=$(docker run -d --network none --cap-add NET_ADMIN --name "$NAME" "$IMG" \
 	/bin/sleep 3600)
 check docker_name_recreated container_net
-for ((i = 0; i < 50; i++)); do
-	grep -q "rules\[0\] (box): cgroup is there again" "$TMP/wf.log" && break
-	sleep 0.1
-done
-check docker_name_followed grep -q "rules\[0\] (box): cgroup is there again" "$TMP/wf.log"
-rate=$(udp_from_box 9963 docker exec "$CID")
-log "udp from the re-created container: $rate B/s (want $WANT)"
-check docker_name_recreated_limited within "$rate" $WANT 3
+check docker_name_followed box_followed
+box_limited docker_name_recreated_limited 9963 docker exec "$CID"
 wf_stop
 check docker_name_stop_clean [ ! -e "$PIN" ]
 finish

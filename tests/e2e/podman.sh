@@ -70,60 +70,35 @@ check podman_container_net container_net
 CG_MOUNT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 check podman_cgroup_in_unified [ -d "$CG_MOUNT/$CG_PARENT/libpod-$CID" ]
 
-cat > "$TMP/wf.yaml" <<YAML
-interfaces: [$IF_A]
-pin_dir: $PIN
-http: { enabled: false }
-rules:
-  - name: box
-    match: { container: ${CID:0:12} }
-    rate: 8mbit
-YAML
+box_yaml "container: ${CID:0:12}" > "$TMP/wf.yaml"
 wf_start "$TMP/wf.yaml" || { fail podman_start "daemon did not start"; finish; }
-
-# The default burst (1/4 s at 8 Mbit/s, 250 kB) passes on top of the rate.
-WANT=$((1000000 + 250000 / 4))
-rate=$(udp_from_box 9970 pm exec "$CID")
-log "udp from podman exec at 2x: $rate B/s (limit 1000000 + burst over 4 s: $WANT)"
-check podman_exec_udp_exact within "$rate" $WANT 3
+box_limited podman_exec_udp_exact 9970 pm exec "$CID"
 check podman_exec_counted [ "$(rule box 'r["passed"] + r["dropped"]')" = 8000 ]
-
-# followed GREP: the daemon logged that the rule's cgroup came back.
-followed() {
-	wait_for $((50 * TS)) grep -q "rules\[0\] (box): cgroup is there again" "$TMP/wf.log"
-}
 
 # A restart: the cgroup goes and comes back at the same path, and the
 # network namespace is new.
 pm restart -t 1 "$CID" > /dev/null
 check podman_restarted [ "$(pm inspect -f '{{.State.Running}}' "$CID")" = true ]
 check podman_restart_net container_net
-check podman_restart_followed followed
-rate=$(udp_from_box 9971 pm exec "$CID")
-log "udp after the restart: $rate B/s (want $WANT)"
-check podman_restart_limited_again within "$rate" $WANT 3
+check podman_restart_followed box_followed
+box_limited podman_restart_limited_again 9971 pm exec "$CID"
 wf_stop
 check podman_stop_clean [ ! -e "$PIN" ]
 
 # By name: the id from the container's conmon, then found as above.
-sed "s/container: ${CID:0:12}/container_name: $NAME/" "$TMP/wf.yaml" > "$TMP/wfn.yaml"
+box_yaml "container_name: $NAME" > "$TMP/wfn.yaml"
 out=$($IN_A "$WF" check -c "$TMP/wfn.yaml" 2>&1)
 check podman_name_check_shows_id grep -q "container_name $NAME (id ${CID:0:12}" <<< "$out"
 wf_start "$TMP/wfn.yaml" || { fail podman_name_start "daemon did not start"; finish; }
-rate=$(udp_from_box 9972 pm exec "$CID")
-log "udp, rule by name: $rate B/s (want $WANT)"
-check podman_name_limited within "$rate" $WANT 3
-
+box_limited podman_name_limited 9972 pm exec "$CID"
 # The same name on a new container (a new id): followed within seconds.
 old=$CID
 pm rm -f -t 0 "$CID" > /dev/null
 run_box
 check podman_name_recreated test -n "$CID" -a "$CID" != "$old"
 check podman_name_recreated_net container_net
-check podman_name_followed followed
-rate=$(udp_from_box 9973 pm exec "$CID")
-log "udp from the re-created container: $rate B/s (want $WANT)"
-check podman_name_recreated_limited within "$rate" $WANT 3
+check podman_name_followed box_followed
+box_limited podman_name_recreated_limited 9973 pm exec "$CID"
 wf_stop
 check podman_name_stop_clean [ ! -e "$PIN" ]
 finish

@@ -78,3 +78,37 @@ box_umount() {
 		umount -l "$m" 2>/dev/null
 	done
 }
+
+# box_yaml MATCH: the daemon's config - one rule "box", 8 Mbit/s, matching
+# MATCH (e.g. "container: 0123abcd").
+box_yaml() {
+	cat <<YAML
+interfaces: [$IF_A]
+pin_dir: $PIN
+http: { enabled: false }
+rules:
+  - name: box
+    match: { $1 }
+    rate: 8mbit
+YAML
+}
+
+# What 4 s of UDP at 2x get through box: 8 Mbit/s, and the default burst
+# (1/4 s of the rate, 250 kB) on top.
+BOX_WANT=$((1000000 + 250000 / 4))
+
+# box_limited NAME PORT EXEC...: UDP at 2x from EXEC (udp_from_box) within
+# 3 % of BOX_WANT: check NAME.
+box_limited() {
+	local name=$1 port=$2 rate
+	shift 2
+	rate=$(udp_from_box "$port" "$@")
+	log "$name: $rate B/s from the container at 2x (want $BOX_WANT); receiver: $(tail -1 "$TMP/u$port")"
+	check "$name" within "$rate" $BOX_WANT 3
+}
+
+# box_followed: the daemon logged that box's cgroup is there again (after a
+# restart or a re-creation), within 5 s (x TS).
+box_followed() {
+	wait_for $((50 * TS)) grep -q "rules\[0\] (box): cgroup is there again" "$TMP/wf.log"
+}

@@ -106,8 +106,8 @@ static const char *cmdline_opt(const char *buf, size_t len, const char *shrt,
 /* A dockerd's data root: --data-root, or the old --graph / -g. */
 static void add_dockerd_root(const char *cmdline, size_t len, void *arg)
 {
-	const char *root = cmdline_opt(cmdline, len, "--data-root",
-				       "--data-root");
+	const char *root =
+		cmdline_opt(cmdline, len, "--data-root", "--data-root");
 
 	if (!root)
 		root = cmdline_opt(cmdline, len, "-g", "--graph");
