@@ -98,13 +98,13 @@ YAML
 BOX_WANT=$((1000000 + 250000 / 4))
 
 # box_limited NAME PORT EXEC...: UDP at 2x from EXEC (udp_from_box) within
-# 3 % of BOX_WANT: check NAME.
+# 3 % of BOX_WANT (at_limit: in a VM, not above it): check NAME.
 box_limited() {
 	local name=$1 port=$2 rate
 	shift 2
 	rate=$(udp_from_box "$port" "$@")
 	log "$name: $rate B/s from the container at 2x (want $BOX_WANT); receiver: $(tail -1 "$TMP/u$port")"
-	check "$name" within "$rate" $BOX_WANT 3
+	check "$name" at_limit "$rate" $BOX_WANT 3
 }
 
 # box_followed: the daemon logged that box's cgroup is there again (after a
