@@ -33,11 +33,26 @@ PODMAN=(podman --root "$PD/root" --runroot "$PD/run" --tmpdir "$PD/tmp"
 	--cgroup-manager cgroupfs --events-backend file)
 pm() { timeout $((30 * TS)) "${PODMAN[@]}" "$@"; }
 
-podman_down() {
+# podman_rm: the container gone and nothing of podman's left running or
+# mounted under PD (again at exit: idempotent).
+podman_rm() {
+	local i
 	[ -n "$CID" ] && pm rm -f -t 0 "$CID" > /dev/null 2>&1
-	# A conmon whose podman was killed outlives it: ours name our root.
-	pkill -KILL -f "conmon .*$PD/" 2>/dev/null
+	CID=
+	# A container's conmon runs `podman container cleanup` when it ends,
+	# and every podman mounts its storage (root/overlay) afresh: wait for
+	# them, bounded, then kill what is left - all name our root - and only
+	# then unmount, or a late one mounts it again.
+	for ((i = 0; i < 50 * TS; i++)); do
+		pgrep -f -- "$PD/" > /dev/null || break
+		sleep 0.1
+	done
+	pkill -KILL -f -- "$PD/" 2>/dev/null
 	box_umount "$PD"
+}
+
+podman_down() {
+	podman_rm
 	ip link del "wfc$ID" 2>/dev/null
 	box_cgroups_rm "$CG_PARENT"
 	cleanup
@@ -101,4 +116,6 @@ check podman_name_followed box_followed
 box_limited podman_name_recreated_limited 9973 pm exec "$CID"
 wf_stop
 check podman_name_stop_clean [ ! -e "$PIN" ]
+podman_rm
+check podman_nothing_left test -z "$(awk -v d="$PD" 'index($2, d) == 1' /proc/mounts)$(pgrep -f -- "$PD/")"
 finish
