@@ -6,8 +6,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -70,6 +74,44 @@ static inline int run(struct wirefisher_bpf *skel, int egress,
 	return run_prog(egress ? skel->progs.wf_tc_egress :
 				 skel->progs.wf_tc_ingress,
 			p, gso_segs, repeat);
+}
+
+/*
+ * Move this process into a network namespace of its own with lo and a veth
+ * pair wfd1-wfd2 up, their ifindexes in ifx[0..2]: test_run takes a
+ * packet's device from the context's ifindex, which must exist, so cases
+ * telling devices apart run in a child (in_child). 0, or -1.
+ */
+static inline int netns_veth(__u32 ifx[3])
+{
+	if (unshare(CLONE_NEWNET) ||
+	    system("ip link set lo up && ip link add wfd1 type veth peer name "
+		   "wfd2 && ip link set wfd1 up && ip link set wfd2 up"))
+		return -1;
+	ifx[0] = LO_IFINDEX;
+	ifx[1] = if_nametoindex("wfd1");
+	ifx[2] = if_nametoindex("wfd2");
+	return ifx[1] && ifx[2] ? 0 : -1;
+}
+
+/*
+ * Run fn(arg) in a child process; its failed checks (its own count) are its
+ * exit status, and a failed one here. fn may leave its namespace behind:
+ * the child's exit takes it away.
+ */
+static inline void in_child(void (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	if (pid == 0) {
+		t_failed_checks = 0; /* the parent's count is its own */
+		fn(arg);
+		_exit(t_failed_checks > 99 ? 99 : t_failed_checks);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 0,
+	      "child: %d failed checks", WEXITSTATUS(status));
 }
 
 static inline void counters(struct wirefisher_bpf *skel,

@@ -7,10 +7,6 @@
  * the device from the context's ifindex). The child's failed checks are
  * its exit status.
  */
-#include <sched.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <net/if.h>
 #include <linux/pkt_cls.h>
 
 #include "fixture.h"
@@ -24,19 +20,14 @@ static int lab_up(struct lab *l)
 {
 	struct wirefisher_bpf *skel;
 
-	if (unshare(CLONE_NEWNET) ||
-	    system("ip link set lo up && ip link add wfd1 type veth peer name "
-		   "wfd2 && ip link set wfd1 up && ip link set wfd2 up"))
+	if (netns_veth(l->ifx))
 		return -1;
-	l->ifx[0] = LO_IFINDEX;
-	l->ifx[1] = if_nametoindex("wfd1");
-	l->ifx[2] = if_nametoindex("wfd2");
 	skel = skel_open_lo(1024, 1, 0, 0x7766);
 	if (!skel)
 		return -1;
 	skel->rodata->wf_dup_on = 1;
 	l->skel = skel = skel_finish_lo(skel);
-	if (!skel || !l->ifx[1] || !l->ifx[2])
+	if (!skel)
 		return -1;
 	skel->bss->wf_clock_ns = 10 * SEC;
 	for (int i = 1; i < 3; i++) {
@@ -270,40 +261,38 @@ static void dup_egress_case(struct lab *l)
 		     TC_ACT_SHOT);
 }
 
-static void in_child(void (*fn)(struct lab *))
+/* A case (arg: its function's address) in the lab, in a child process. */
+static void lab_case(void *arg)
 {
+	void (*fn)(struct lab *) = *(void (**)(struct lab *))arg;
 	struct lab l = { 0 };
-	pid_t pid = fork();
-	int status = 0;
 
-	if (pid == 0) {
-		t_failed_checks = 0; /* the parent's count is its own */
-		if (lab_up(&l)) {
-			fprintf(stderr, "  cannot set up the namespace lab\n");
-			_exit(100);
-		}
-		fn(&l);
-		wirefisher_bpf__destroy(l.skel);
-		_exit(t_failed_checks > 99 ? 99 : t_failed_checks);
+	if (lab_up(&l)) {
+		fprintf(stderr, "  cannot set up the namespace lab\n");
+		_exit(100);
 	}
-	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-		      WEXITSTATUS(status) == 0,
-	      "child: %d failed checks", WEXITSTATUS(status));
+	fn(&l);
+	wirefisher_bpf__destroy(l.skel);
+}
+
+static void in_lab(void (*fn)(struct lab *))
+{
+	in_child(lab_case, &fn);
 }
 
 static void test_dedup(void)
 {
-	in_child(dedup_case);
+	in_lab(dedup_case);
 }
 
 static void test_dedup_window(void)
 {
-	in_child(dedup_window_case);
+	in_lab(dedup_window_case);
 }
 
 static void test_dup_egress_v6(void)
 {
-	in_child(dup_egress_case);
+	in_lab(dup_egress_case);
 }
 
 const struct t_case dedup_cases[] = {

@@ -38,10 +38,14 @@ extern char t_skip_why[160];
 		}                                                        \
 	} while (0)
 
-#define CHECK_EQ_U64(a, b)                                             \
-	CHECK((unsigned long long)(a) == (unsigned long long)(b),      \
-	      "%s = %llu, expected %llu", #a, (unsigned long long)(a), \
-	      (unsigned long long)(b))
+/* Each operand evaluated once: it may send a packet. */
+#define CHECK_EQ_U64(a, b)                                                \
+	do {                                                              \
+		unsigned long long t_a_ = (unsigned long long)(a);        \
+		unsigned long long t_b_ = (unsigned long long)(b);        \
+		CHECK(t_a_ == t_b_, "%s = %llu, expected %llu", #a, t_a_, \
+		      t_b_);                                              \
+	} while (0)
 
 /* Run the tests whose name contains `filter` (all if NULL). */
 static inline int t_run(const char *suite, const struct t_case *cases,

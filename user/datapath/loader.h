@@ -18,6 +18,7 @@
 
 struct loader;
 struct wirefisher_bpf;
+struct bpf_object;
 
 /*
  * Open and load a skeleton for cfg with its whole policy written, keeping
@@ -92,6 +93,16 @@ int iface_publish(struct wirefisher_bpf *skel, __u32 ifindex,
 		  const struct wf_iface *info);
 void iface_unpublish(struct wirefisher_bpf *skel, __u32 ifindex,
 		     bool keep_info);
+
+/*
+ * Let the opened skeleton obj use the state maps (flows, buckets, counters,
+ * the aggregate scheduler's queues and note...) of prev, a loaded object,
+ * or with prev NULL those pinned in pin_dir: what outlives a reload or a
+ * restart (datapath/state.c). 0, or -1 (logged). The fixtures hand over
+ * with it too.
+ */
+int state_take(struct bpf_object *obj, const struct bpf_object *prev,
+	       const char *pin_dir);
 
 /* The loaded skeleton, for the steering loop's maps. */
 struct wirefisher_bpf *loader_skel(struct loader *l);

@@ -248,6 +248,7 @@ static const struct pin_shape {
 	SHAPE(wf_frags, LRU_HASH, struct wf_frag_key, struct wf_frag),
 	SHAPE(wf_agg_paths, ARRAY, __u32, struct wf_agg_path),
 	SHAPE(wf_agg_queue, ARRAY, __u32, __u64),
+	SHAPE(wf_agg_hop, PERCPU_ARRAY, __u32, __u64),
 	SHAPE(wf_dups, HASH, __u32, struct wf_dup),
 	SHAPE(wf_dup_stats, PERCPU_ARRAY, __u32, struct wf_dup_counters),
 	SHAPE(wf_agg_stats, PERCPU_ARRAY, __u32, struct wf_agg_counters),
