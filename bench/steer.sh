@@ -14,7 +14,9 @@
 #      on (silence: auto) vs off (k lost rounds alone: what it was);
 #   5. rebalancing: six TCP flows start on one of three capped tunnels, the
 #      other two come up; seconds until they carry 90 % of the capacity,
-#      flowlets on (flowlet: auto) vs off, ROUNDS each;
+#      and what the moves cost the senders (SACK reorder events,
+#      retransmitted segments), for each flowlet setting in FLOWLETS
+#      (auto, a fixed 20 ms gap, off), ROUNDS each;
 #   6. false failovers: bulk TCP both ways over two healthy tunnels (one
 #      capped, so a queue builds) for SOAK_SECS, the silence check off
 #      and on (SOAK_SILENCE).
@@ -30,12 +32,16 @@ ROUNDS=${ROUNDS:-5}
 TRIALS=${TRIALS:-20}
 SOAK_SECS=${SOAK_SECS:-600}
 SECTIONS=${SECTIONS:-1 2 3 4 5 6 7 8}
+FLOWLETS=${FLOWLETS:-auto 20ms off}
+export NSTAT_HISTORY=$TMP/nstat
 
 netns_up > /dev/null || exit 1
 wglab_up direct relay relay || exit 1
 iperf_servers 5201 5202 5203
 stat() { python3 -c 'import statistics, sys; v = sorted(map(float, sys.argv[2:])); print("%.2f" % {"median": statistics.median(v), "mean": statistics.mean(v), "max": v[-1]}[sys.argv[1]])' "$@"; }
 ratio() { python3 -c "print('%.3f' % ($1 / $2))"; }
+# The sender's (namespace A's) absolute count of nstat counter $1.
+nst() { $IN_A nstat -az "$1" 2>/dev/null | awk -v k="$1" '$1 == k { print $2 }'; }
 
 if [[ " $SECTIONS " == *" 1 "* ]]; then
 echo "== 1. one TCP flow through one tunnel, Mbit/s (median of $ROUNDS x ${SECS}s)"
@@ -179,30 +185,33 @@ fi
 # ---- 5. rebalancing without reordering --------------------------------
 
 # rebalance_run FLOWLET: seconds after the heal until six flows carry 90 %
-# of $cap (-1: never in the run), then the mean of the last 5 s in % of it.
+# of $cap (-1: never in the run), the mean of the last 5 s in % of it, and
+# the senders' SACK reorder events and retransmitted segments in the run.
 rebalance_run() {
-	local ip
+	local ip re rtx
 	steer_yaml "$PIN" c spread-equal "1 2 3" "" > "$TMP/r5.yaml"
 	sed -i "s/mode: spread }/mode: spread, flowlet: $1 }/" "$TMP/r5.yaml"
 	wglab_cut 2
 	wglab_cut 3
 	wf_start "$TMP/r5.yaml" > /dev/null
 	sleep 1.5
+	re=$(nst TcpExtTCPSACKReorder) rtx=$(nst TcpRetransSegs)
 	$IN_A iperf3 -c 10.99.0.1 -p 5201 -t 20 -P 6 -J > "$TMP/r5.json" 2>/dev/null &
 	ip=$!
 	sleep 4
 	wglab_heal 2
 	wglab_heal 3
 	wait "$ip"
+	re=$(($(nst TcpExtTCPSACKReorder) - re)) rtx=$(($(nst TcpRetransSegs) - rtx))
 	wf_stop
-	python3 - "$TMP/r5.json" "$cap" <<'PY'
+	python3 - "$TMP/r5.json" "$cap" "$re" "$rtx" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1])); cap = float(sys.argv[2])
 iv = [(i["sum"]["start"], i["sum"]["end"], i["sum"]["bits_per_second"] / 1e6)
       for i in d["intervals"]]
 reach = next((round(e - 4, 1) for s, e, r in iv if s >= 4 and r >= 0.9 * cap), -1)
 tail = [r for s, e, r in iv][-5:]
-print(reach, "%.1f" % (100 * sum(tail) / len(tail) / cap))
+print(reach, "%.1f" % (100 * sum(tail) / len(tail) / cap), sys.argv[3], sys.argv[4])
 PY
 }
 
@@ -217,14 +226,13 @@ if [[ " $SECTIONS " == *" 5 "* ]]; then
 	done
 	wait "${pids[@]}"
 	cap=$(python3 -c 'import sys; print(sum(float(open(f).read()) for f in sys.argv[1:]))' "$TMP"/cap[123])
-	for fl in auto off; do
-		reach=() share=()
+	for fl in $FLOWLETS; do
+		reach=() share=() reo=() rtx=()
 		for ((r = 0; r < ROUNDS; r++)); do
-			read -r a b <<< "$(rebalance_run $fl)"
-			reach+=("$a")
-			share+=("$b")
+			read -r a b c d <<< "$(rebalance_run $fl)"
+			reach+=("$a") share+=("$b") reo+=("$c") rtx+=("$d")
 		done
-		echo "flowlet $fl: 90 % reached after ${reach[*]} s (-1: never); last 5 s: ${share[*]} % of $cap Mbit/s"
+		echo "flowlet $fl: 90 % reached after ${reach[*]} s (-1: never); last 5 s: ${share[*]} % of $cap Mbit/s; SACK reorder ${reo[*]}; retransmitted ${rtx[*]}"
 	done
 	echo "  (the paths that came back are usable ~3 s after the heal: up_after and the loss window)"
 	for k in 1 2 3; do wglab_uncap $k; done
