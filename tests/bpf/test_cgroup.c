@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include <sys/utsname.h>
+
 #include "fixture.h"
 
 struct test_cg {
@@ -184,12 +186,16 @@ static int cg_test_run_has_data(void)
  * SKIP, with nothing made, where test_run cannot give them the packet. */
 static struct wirefisher_bpf *cg_load_run(struct test_cg *cg, const char *rules)
 {
+	struct utsname u;
+
 	if (!cg_test_run_has_data()) {
 		memset(cg, 0, sizeof(*cg));
 		cg->skipped = 1;
 		cg->fd = -1;
+		uname(&u);
 		T_SKIP("test_run gives cgroup_skb programs no packet data on "
-		       "this kernel (6.1); e2e/cgroup tests the real hooks");
+		       "this kernel (%.32s); e2e/cgroup tests the real hooks",
+		       u.release);
 		return NULL;
 	}
 	return cg_load(cg, rules);
