@@ -25,11 +25,10 @@
 #include <limits.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cgroup.h"
-#include <sys/utsname.h>
-
 #include "fixture.h"
 
 struct test_cg {
