@@ -54,17 +54,25 @@ static inline int cg_join(const char *dir)
 	return ok ? 0 : -1;
 }
 
+/* Run prog on p with context ctx; the verdict, or -errno. */
+static inline int run_ctx(struct bpf_program *prog, const struct pkt *p,
+			  struct __sk_buff *ctx, int repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->buf,
+		    .data_size_in = p->len, .ctx_in = ctx,
+		    .ctx_size_in = sizeof(*ctx), .repeat = repeat);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+
+	return err ? err : (int)opts.retval;
+}
+
 /* Run prog on p; the verdict, or -errno. */
 static inline int run_prog(struct bpf_program *prog, const struct pkt *p,
 			   __u32 gso_segs, int repeat)
 {
 	struct __sk_buff ctx = { .gso_segs = gso_segs };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->buf,
-		    .data_size_in = p->len, .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .repeat = repeat);
-	int err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
 
-	return err ? err : (int)opts.retval;
+	return run_ctx(prog, p, &ctx, repeat);
 }
 
 /* Run the tc ingress (or egress) program on p; the verdict, or -errno. */
@@ -74,6 +82,20 @@ static inline int run(struct wirefisher_bpf *skel, int egress,
 	return run_prog(egress ? skel->progs.wf_tc_egress :
 				 skel->progs.wf_tc_ingress,
 			p, gso_segs, repeat);
+}
+
+/*
+ * Run the tc ingress (or egress) program on p as at device ifindex (0: lo;
+ * it must exist, see netns_veth); the verdict, or -errno.
+ */
+static inline int run_at(struct wirefisher_bpf *skel, int egress, __u32 ifindex,
+			 const struct pkt *p)
+{
+	struct __sk_buff ctx = { .ifindex = ifindex };
+
+	return run_ctx(egress ? skel->progs.wf_tc_egress :
+				skel->progs.wf_tc_ingress,
+		       p, &ctx, 1);
 }
 
 /*

@@ -94,17 +94,9 @@ static int send_at(struct wirefisher_bpf *skel, __u32 ifindex, int family,
 			      .sport = sport,
 			      .dport = 5000,
 			      .payload = payload };
-	struct __sk_buff ctx = { .ifindex = ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx));
 
 	pkt_build(&p, &s);
-	opts.data_in = p.buf;
-	opts.data_size_in = p.len;
-	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.wf_tc_egress),
-				   &opts))
-		return -errno;
-	return (int)opts.retval;
+	return run_at(skel, 1, ifindex, &p);
 }
 
 static int send_one(struct wirefisher_bpf *skel, int family, __u16 sport,

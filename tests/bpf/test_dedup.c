@@ -102,20 +102,9 @@ static int lab_send(struct lab *l, int egress, __u32 ifindex, int family,
 			      .sport = sport,
 			      .dport = dport,
 			      .payload = payload };
-	struct __sk_buff ctx = { .ifindex = ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx));
 
 	pkt_build(&p, &s);
-	opts.data_in = p.buf;
-	opts.data_size_in = p.len;
-	if (bpf_prog_test_run_opts(bpf_program__fd(
-					   egress ?
-						   l->skel->progs.wf_tc_egress :
-						   l->skel->progs.wf_tc_ingress),
-				   &opts))
-		return -errno;
-	return (int)opts.retval;
+	return run_at(l->skel, egress, ifindex, &p);
 }
 
 static struct wf_dup_counters dup_of(struct lab *l, __u32 path)
