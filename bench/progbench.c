@@ -22,7 +22,9 @@
  *   acct_1m       the same through 1 000 000 flows (table 1 048 576)
  *   police_64     wf_tc_egress with 64 rules, all candidates by prefix
  *                 (none names one), the last the only one whose port
- *                 matches; 100 flows; the rate never drops
+ *                 matches; 100 flows; the rate never drops; the
+ *                 default depth (250ms of the rate: the tick clock)
+ *   police_64_shallow  the same with 10ms buckets (the fine clock)
  *   persrc_100k   wf_tc_egress with one `per: src_ip` rule, 100 000
  *                 sources (max_keys 131 072), one flow each
  *   steer_stay    wf_tc_egress, steering on, 100 flows to a steered prefix
@@ -207,8 +209,12 @@ static struct wirefisher_bpf *load_cfg(const char *yaml, unsigned max_flows,
 	return skel;
 }
 
-/* 64 rules on udp ports 2000..2062, then the one for port 53. */
-static struct wirefisher_bpf *load_police64(void)
+/*
+ * 64 rules on udp ports 2000..2062, then the one for port 53. burst: the
+ * buckets' depth as a time at the rate - 250ms, the default, or a shallow
+ * 10ms, whose bucket needs the fine clock (police.bpf.h: walk_now).
+ */
+static struct wirefisher_bpf *load_police64(const char *burst)
 {
 	size_t cap = 64 * 160, len = 0;
 	char *y = malloc(cap);
@@ -224,8 +230,8 @@ static struct wirefisher_bpf *load_police64(void)
 			snprintf(y + len, cap - len,
 				 "  - name: r%d\n"
 				 "    match: { proto: udp, dport: %d, direction: egress }\n"
-				 "    rate: 100gbit\n    burst: 1GB\n",
-				 i, i == 63 ? 53 : 2000 + i);
+				 "    rate: 10gbit\n    burst: %s\n",
+				 i, i == 63 ? 53 : 2000 + i, burst);
 	skel = load_cfg(y, 65536, 0);
 	free(y);
 	return skel;
@@ -240,7 +246,7 @@ static struct wirefisher_bpf *load_police1(const char *at)
 		 "interfaces: [lo]\nrules:\n"
 		 "  - name: dns\n"
 		 "    match: { proto: udp, dport: 53, direction: ingress }\n"
-		 "    rate: 100gbit\n    burst: 1GB\n    at: %s\n",
+		 "    rate: 10gbit\n    burst: 250ms\n    at: %s\n",
 		 at);
 	return load_cfg(y, 65536, 0);
 }
@@ -253,7 +259,7 @@ static struct wirefisher_bpf *load_persrc(void)
 				"  - name: per-source\n"
 				"    match: { proto: udp, dport: 53, "
 				"direction: egress }\n"
-				"    rate: 100gbit\n    burst: 1GB\n"
+				"    rate: 10gbit\n    burst: 250ms\n"
 				"    per: src_ip\n";
 
 	return load_cfg(y, 131072, 0);
@@ -299,7 +305,9 @@ static void fig_setup(struct fig *f)
 		f->n = 1000000;
 		nsrc = 50000;
 	} else if (!strcmp(f->name, "police_64")) {
-		f->skel = load_police64();
+		f->skel = load_police64("250ms");
+	} else if (!strcmp(f->name, "police_64_shallow")) {
+		f->skel = load_police64("10ms");
 	} else if (!strcmp(f->name, "persrc_100k")) {
 		f->skel = load_persrc();
 		f->n = nsrc = 100000;
@@ -363,9 +371,11 @@ int main(int argc, char **argv)
 {
 	/* The last three need netfilter programs (6.4+): dropped before. */
 	static const char *const all[] = {
-		"empty",       "acct_100",     "acct_1m",    "police_64",
-		"persrc_100k", "steer_stay",   "steer_move", "acct_steer_on",
-		"tc_police_1", "xdp_police_1", "nf_empty",   "nf_police_1"
+		"empty",       "acct_100",	    "acct_1m",
+		"police_64",   "police_64_shallow", "persrc_100k",
+		"steer_stay",  "steer_move",	    "acct_steer_on",
+		"tc_police_1", "xdp_police_1",	    "nf_empty",
+		"nf_police_1"
 	};
 	const char *const *names = all;
 	unsigned nfig = sizeof(all) / sizeof(all[0]), i, r;

@@ -59,6 +59,7 @@ empty=$(fig empty)
 acct=$(fig acct_100)
 acct1m=$(fig acct_1m)
 pol=$(fig police_64)
+shallow=$(fig police_64_shallow)
 persrc=$(fig persrc_100k)
 stay=$(fig steer_stay)
 move=$(fig steer_move)
@@ -68,6 +69,7 @@ echo "acct_vs_empty $(calc "'%.2f' % ($acct / $empty)")   (target <= 4)"
 echo "ns_acct_1m_flows $acct1m   ($(calc "'%.1f' % (1000 / $acct1m)") Mpps per core)"
 echo "acct_1m_vs_100_flows $(calc "'%.2f' % ($acct1m / $acct)")   (target <= 1.5)"
 echo "ns_police_64_rules $pol   (target <= 100; $(calc "'%.1f' % (1000 / $pol)") Mpps per core; program alone $(calc "'%.1f' % ($pol - $empty)"))"
+echo "ns_police_64_shallow $shallow   (the same rules with 10 ms buckets, which read the nanosecond clock; 250 ms ones, the default depth, the tick clock)"
 echo "ns_per_source_100k $persrc   ($(calc "'%.1f' % (1000 / $persrc)") Mpps per core)"
 echo "ns_steer_path $(calc "'%.1f' % ($stay + $move)")   (target <= 150: $move at the first device, steering and redirect, + $stay at the path device, steering and accounting)"
 nf=$(fig nf_police_1)
@@ -92,10 +94,10 @@ cfg() { # NAME -> a wirefisher config in $TMP/NAME.yaml
 		{
 			echo "rules:"
 			for ((r = 0; r < 63; r++)); do
-				printf '  - name: r%d\n    match: { proto: udp, dport: %d }\n    rate: 100gbit\n    burst: 1GB\n' \
+				printf '  - name: r%d\n    match: { proto: udp, dport: %d }\n    rate: 10gbit\n    burst: 250ms\n' \
 					$r $((2000 + r))
 			done
-			printf '  - name: flood\n    match: { src: %s }\n    rate: 100gbit\n    burst: 1GB\n' "$FLOOD_NET"
+			printf '  - name: flood\n    match: { src: %s }\n    rate: 10gbit\n    burst: 250ms\n' "$FLOOD_NET"
 		} > "$TMP/rules"
 		write_config "$TMP/police.yaml" "$(cat "$TMP/rules")"
 		;;
@@ -104,8 +106,8 @@ cfg() { # NAME -> a wirefisher config in $TMP/NAME.yaml
 rules:
   - name: per-source
     match: { src: $PERSRC_NET }
-    rate: 100gbit
-    burst: 1GB
+    rate: 10gbit
+    burst: 250ms
     per: src_ip"
 		;;
 	esac

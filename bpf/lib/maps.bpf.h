@@ -67,6 +67,13 @@ WF_GLOBAL const volatile __u32 wf_steer WF_INIT(0);
 WF_GLOBAL const volatile __u32 wf_probe_mark WF_INIT(0);
 /* Some route duplicates packets: path devices copy and deduplicate. */
 WF_GLOBAL const volatile __u32 wf_dup_on WF_INIT(0);
+/*
+ * Buckets at least this deep (burst_ns) are charged at the tick clock a
+ * hook already read instead of the fine one (police.bpf.h): 32 ticks of
+ * CLOCK_MONOTONIC_COARSE, set by the loader. The default, no bucket, costs
+ * a clock read, never exactness.
+ */
+WF_GLOBAL const volatile __u64 wf_tick_burst_ns WF_INIT(~0ULL);
 /* Tests only: read the time from wf_clock_ns instead of the kernel clock. */
 WF_GLOBAL const volatile __u32 wf_test_clock WF_INIT(0);
 WF_GLOBAL __u64 wf_clock_ns;

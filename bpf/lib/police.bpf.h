@@ -44,9 +44,9 @@ enum wf_policed {
 struct police_walk {
 	struct wf_pkt *pkt;
 	__u64 charged;	/* shared (group) buckets already charged */
-	__u64 now;	/* wf_now_fine(), for the buckets */
-	__u64 acct_now; /* the caller's clock, for the rule's windowed
-			 * rates; 0: the buckets' */
+	__u64 now;	/* wf_now_fine() once read, else 0 */
+	__u64 acct_now; /* the caller's tick clock, for the rules' windowed
+			 * rates and deep buckets; 0: none (netfilter) */
 	/*
 	 * 32 bits each (a GSO packet's wire bytes are far below 4 GiB):
 	 * this frame and tc egress's steering path share 512 bytes.
@@ -85,6 +85,27 @@ static __always_inline void police_count_rule(struct police_walk *w,
 		acct_add(acct, w->bytes, pkt_segs(w->pkt), w->acct_now);
 }
 
+/*
+ * The time rule r's bucket is charged at. A bucket at least 32 ticks deep
+ * (wf_tick_burst_ns) takes the tick clock the hook already read: a
+ * backlogged bucket's admissions do not depend on the clock's resolution
+ * (its theoretical arrival time runs ahead of now), and a clock up to one
+ * tick late lets through at most 1/32 of the burst early, which the burst
+ * allows anyway - while the fine clock is a helper call and a TSC read,
+ * ~25-30 ns of a policed packet's ~150 under a hypervisor (progbench
+ * police_64). A shallower bucket would refill in tick-sized steps capped at
+ * its depth (time.bpf.h) and reads the fine clock, once per packet.
+ */
+static __always_inline __u64 walk_now(struct police_walk *w,
+				      const struct wf_rule *r)
+{
+	if (w->acct_now && r->burst_ns >= wf_tick_burst_ns)
+		return w->acct_now;
+	if (!w->now)
+		w->now = wf_now_fine();
+	return w->now;
+}
+
 /* bpf_loop body: the next candidate rule, if it matches. */
 static long police_rule(__u32 n, void *data)
 {
@@ -108,7 +129,8 @@ static long police_rule(__u32 n, void *data)
 	/* Dropped, or paid for by the datagram's first fragment. */
 	if (w->dropped || w->pkt->fate == WF_FRAG_PASSED)
 		return 0; /* still collect the matches, for the counters */
-	switch (bucket_charge(r, w->pkt, w->now, w->charge, &w->charged)) {
+	switch (bucket_charge(r, w->pkt, walk_now(w, r), w->charge,
+			      &w->charged)) {
 	case WF_CHARGED:
 		break;
 	case WF_CHARGED_LOW:
@@ -155,7 +177,8 @@ static long police_count(__u32 n, void *data)
  * but one of its buckets is running low, else WF_POLICED_PASS. `rules` is
  * the set this hook enforces (those with / without a cgroup or process).
  * The lowest rate among the rules it matched rides above (WF_POLICED_SHIFT).
- * now: the caller's clock for the rules' rates, or 0 to use the buckets'.
+ * now: the caller's tick clock (wf_now()), or 0 where the hook has none:
+ * then the fine clock serves for everything.
  */
 static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 					 struct wf_counters *c, __u64 rules)
@@ -176,20 +199,14 @@ static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 	if (!w.todo)
 		return 0;
 	/*
-	 * Read only now: the fine clock is a helper call, ~15-30 ns under a
-	 * hypervisor (read_tsc), which a packet no rule can concern need
-	 * not pay (bench/progbench.c, nf_police_1).
-	 */
-	w.now = wf_now_fine();
-	if (!w.acct_now)
-		w.acct_now = w.now;
-	/*
 	 * Each walk visits only its set's rules, lowest id first, one step
 	 * each: an extra step to find the set empty is an extra call.
 	 */
 	bpf_loop(wf_popcount64(w.todo), police_rule, &w, 0);
 	if (!w.matched)
 		return 0;
+	if (!w.acct_now) /* netfilter: the fine clock, read once at most */
+		w.acct_now = w.now ? w.now : wf_now_fine();
 	w.todo = w.matched;
 	bpf_loop(wf_popcount64(w.matched), police_count, &w, 0);
 	if (w.dropped) {

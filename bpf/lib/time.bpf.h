@@ -23,9 +23,10 @@ static __always_inline __u64 wf_now(void)
 }
 
 /*
- * Nanosecond time for token buckets. A tick-resolution clock would refill
- * a bucket in 4 ms steps, each capped at the burst: a 100 kB burst could
- * then never pass more than 25 MB/s, whatever the rate.
+ * Nanosecond time for shallow token buckets (police.bpf.h: walk_now) and
+ * the aggregate scheduler's queue model. A tick-resolution clock would
+ * refill a bucket in 4 ms steps, each capped at the burst: a 100 kB burst
+ * could then never pass more than 25 MB/s, whatever the rate.
  */
 static __always_inline __u64 wf_now_fine(void)
 {

@@ -129,12 +129,13 @@ wf_packet(struct wf_pkt *pkt, int parse, enum wf_at at, __u32 *pace_kbps)
 	if (!pkt->key.family)
 		return WF_PASS;
 	/*
-	 * Only the interface hook accounts flows, with the coarse clock
-	 * (which netfilter programs cannot even call). Elsewhere 0 lets the
-	 * policing read the fine clock - the same clock, to the nanosecond -
-	 * once, and only for a packet some rule may concern.
+	 * The tick clock: for flows (only the interface hook accounts them),
+	 * the rules' rates and deep buckets (police.bpf.h: walk_now). It is
+	 * not among a netfilter program's helpers: there 0 lets the policing
+	 * read the fine clock - the same clock, to the nanosecond - once, and
+	 * only for a packet some rule may concern.
 	 */
-	now = at == WF_AT_IFACE ? wf_now() : 0;
+	now = at == WF_AT_NETFILTER ? 0 : wf_now();
 	/* Tested here too: a call costs even when it returns at once. */
 	policed = wf_police ? wf_police_pkt(pkt, at, now) : WF_POLICED_PASS;
 	if (pace_kbps)

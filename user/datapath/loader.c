@@ -208,6 +208,21 @@ struct bpf_program *cg_prog(struct wirefisher_bpf *skel, int k)
 	return p[k];
 }
 
+/*
+ * The depth from which a bucket may be charged at the tick clock
+ * (wf_tick_burst_ns, bpf/lib/police.bpf.h): 32 ticks, the tick being the
+ * resolution of CLOCK_MONOTONIC_COARSE (4 ms at HZ=250). None if unknown.
+ */
+static __u64 tick_burst_ns(void)
+{
+	struct timespec res;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) ||
+	    (!res.tv_sec && !res.tv_nsec) || res.tv_sec > 1)
+		return ~0ULL;
+	return 32 * ((__u64)res.tv_sec * 1000000000ULL + (__u64)res.tv_nsec);
+}
+
 void loader_options(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 {
 	bool nf = hook_nf_supported();
@@ -215,6 +230,7 @@ void loader_options(struct wirefisher_bpf *skel, const struct wf_config *cfg)
 	skel->rodata->wf_window_ns = cfg->window_ns;
 	skel->rodata->wf_police = cfg->n_rules > 0;
 	skel->rodata->wf_ecn = cfg->n_rules > 0 && cfg->ecn;
+	skel->rodata->wf_tick_burst_ns = tick_burst_ns();
 	skel->rodata->wf_cg_rules = policy_rules_at(cfg, WF_PLACE_SOCKET, nf);
 	skel->rodata->wf_nf_rules =
 		policy_rules_at(cfg, WF_PLACE_NETFILTER, nf);
