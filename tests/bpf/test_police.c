@@ -359,7 +359,7 @@ static __u64 hammer_both(struct wirefisher_bpf *skel, const struct pkt *p,
  * fail here. A quarter, not a half: on a machine that gets busier between
  * the two phases the offer must still be well above the limit.
  */
-static void test_police_two_cpus(void)
+static void police_two_cpus(const char *burst)
 {
 	struct wf_config cfg;
 	struct wirefisher_bpf *skel =
@@ -377,13 +377,14 @@ static void test_police_two_cpus(void)
 	wirefisher_bpf__destroy(skel);
 	rate = sent * 1000 * SEC / elapsed / 4; /* bytes/s */
 	/*
-	 * A 50 ms bucket: a thread descheduled for less than that (a busy
-	 * machine) loses no tokens, so the figure stays rate x time + burst.
+	 * A bucket of 50 ms or more: a thread descheduled for less than that
+	 * (a busy machine) loses no tokens, so the figure stays rate x time
+	 * + burst.
 	 */
 	snprintf(yaml, sizeof(yaml),
 		 "rules:\n  - name: r\n    rate: %lluB/s\n"
-		 "    burst: 50ms\n",
-		 (unsigned long long)rate);
+		 "    burst: %s\n",
+		 (unsigned long long)rate, burst);
 	skel = load_rules(yaml, 0, &cfg);
 	if (!skel)
 		return;
@@ -410,6 +411,88 @@ static void test_police_two_cpus(void)
 		      rc.passed_bytes <= want * 102 / 100,
 	      "passed %llu bytes, want %llu +- 2 %%",
 	      (unsigned long long)rc.passed_bytes, (unsigned long long)want);
+	wirefisher_bpf__destroy(skel);
+}
+
+/* 50 ms: charged at the nanosecond clock; 500 ms: at the tick clock. */
+static void test_police_two_cpus(void)
+{
+	police_two_cpus("50ms");
+}
+
+static void test_police_two_cpus_deep(void)
+{
+	police_two_cpus("500ms");
+}
+
+/*
+ * The time rule id's bucket was charged at, from one packet of len bytes
+ * into a full bucket (tat 0, set here when reset): its theoretical arrival
+ * time becomes now + the packet's cost.
+ */
+static __u64 charged_at(struct wirefisher_bpf *skel, __u32 id, __u64 len,
+			int reset)
+{
+	struct wf_bucket b = { 0 };
+	struct wf_rule r;
+
+	if (bpf_map__lookup_elem(skel->maps.wf_rules, &id, sizeof(id), &r,
+				 sizeof(r), 0))
+		return 0;
+	if (reset)
+		return (__u64)bpf_map__update_elem(skel->maps.wf_rule_buckets,
+						   &r.bucket, sizeof(r.bucket),
+						   &b, sizeof(b), 0);
+	if (bpf_map__lookup_elem(skel->maps.wf_rule_buckets, &r.bucket,
+				 sizeof(r.bucket), &b, sizeof(b), 0))
+		return 0;
+	return b.tat_ns - wf_tb_cost(len, r.ns_per_byte);
+}
+
+/*
+ * Which clock a bucket is charged at (police.bpf.h: walk_now): one at
+ * least 32 ticks deep at the tick clock the hook read - the value
+ * CLOCK_MONOTONIC_COARSE showed before and after the packet, when no tick
+ * fell between - a shallower one at the nanosecond clock, later than that.
+ */
+static void test_bucket_clock(void)
+{
+	struct wf_config cfg;
+	struct wirefisher_bpf *skel =
+		load_rules("rules:\n"
+			   "  - name: deep\n    match: { src: 10.0.0.1 }\n"
+			   "    rate: 8mbit\n    burst: 1s\n"
+			   "  - name: shallow\n    match: { src: 10.0.0.3 }\n"
+			   "    rate: 8mbit\n    burst: 10ms\n",
+			   0, &cfg);
+	__u64 before = 0, after = 1, deep = 0, shallow = 0;
+	struct pkt a, b;
+	int tries;
+
+	if (!skel)
+		return;
+	pkt1000(&a, "10.0.0.1");
+	pkt1000(&b, "10.0.0.3");
+	for (tries = 0; tries < 50 && before != after; tries++) {
+		CHECK_EQ_U64(charged_at(skel, 0, 0, 1), 0);
+		CHECK_EQ_U64(charged_at(skel, 1, 0, 1), 0);
+		before = coarse_ns();
+		CHECK_EQ_U64(run(skel, 0, &a, 0, 1), 0);
+		CHECK_EQ_U64(run(skel, 0, &b, 0, 1), 0);
+		after = coarse_ns();
+		deep = charged_at(skel, 0, 1000, 0);
+		shallow = charged_at(skel, 1, 1000, 0);
+	}
+	CHECK(before == after, "a tick fell between the packets in %d tries",
+	      tries);
+	CHECK(deep == before,
+	      "the 1 s bucket was charged at %llu, the tick "
+	      "clock read %llu",
+	      (unsigned long long)deep, (unsigned long long)before);
+	CHECK(shallow > before,
+	      "the 10 ms bucket was charged at %llu, not "
+	      "after the tick at %llu",
+	      (unsigned long long)shallow, (unsigned long long)before);
 	wirefisher_bpf__destroy(skel);
 }
 
@@ -557,6 +640,8 @@ const struct t_case police_cases[] = {
 	{ "police_stacked", test_stacked },
 	{ "police_per_source", test_per_source },
 	{ "police_two_cpus", test_police_two_cpus },
+	{ "police_two_cpus_deep", test_police_two_cpus_deep },
+	{ "police_bucket_clock", test_bucket_clock },
 	{ "police_ecn_marks_low_bucket", test_ecn },
 	{ 0 }
 };
