@@ -102,13 +102,27 @@ static __always_inline int tc_describe(struct __sk_buff *skb, __u8 dir,
 	return skb_describe(skb, family, dir, l2, pkt);
 }
 
-/* Redirect to the packet's path device if it is another one. */
+/*
+ * Redirect to the packet's path device if it is another one. A packet
+ * moved here meets this program again at this device's egress, nested in
+ * the redirect on the same CPU; the per-CPU note of the move (wf_agg_hop:
+ * device and length, lib/aggregate.bpf.h) lets it stay without the
+ * steering look-ups a second time - and a sticky flow's packet is counted
+ * on its flow once, an aggregate's scheduled once, a duplicate's copy not
+ * copied again. Any pass clears the note: a move whose redirect failed
+ * leaves none behind for a later packet.
+ */
 static __always_inline int tc_steer(struct __sk_buff *skb, struct wf_pkt *pkt)
 {
 	struct wf_counters *c = stats_slot();
-	__u32 to;
+	__u32 zero = 0, to;
+	__u64 *hop = bpf_map_lookup_elem(&wf_agg_hop, &zero), was;
 
-	if (!c)
+	if (!c || !hop)
+		return -1;
+	was = *hop;
+	*hop = 0;
+	if (was && was == agg_hop(skb->ifindex, pkt->len))
 		return -1;
 	if (wf_dup_on) {
 		int act = wf_dup_egress(skb, pkt);
@@ -122,6 +136,7 @@ static __always_inline int tc_steer(struct __sk_buff *skb, struct wf_pkt *pkt)
 	if (!to || to == skb->ifindex)
 		return -1;
 	c->steered++;
+	*hop = agg_hop(to, pkt->len);
 	return bpf_redirect(to, 0);
 }
 

@@ -36,7 +36,8 @@
  * (and again, until the kernel's transmit recursion limit drops it). The
  * second pass runs nested in the first's redirect, on the same CPU with
  * bottom halves off, so a per-CPU note of the move (wf_agg_hop: device and
- * length) recognises it: the packet stays, and the note is cleared.
+ * length, written by tc_steer in tc.bpf.c for every mode) recognises it:
+ * the packet stays, and the note is cleared.
  *
  * Concurrency: a path's queue end is one __u64 claimed by compare-and-swap
  * (CPUs sending by the same path serialise on it); the choice reads the
@@ -90,29 +91,20 @@ static __always_inline __u64 agg_hop(__u32 ifindex, __u32 len)
 }
 
 /*
- * The ifindex a packet of len IP bytes, at the egress of device ifindex, on
- * aggregate route id leaves by, or 0 when no path of the route is usable
- * (or none has a capacity).
+ * The ifindex a packet of len IP bytes on aggregate route id leaves by, or
+ * 0 when no path of the route is usable (or none has a capacity).
  * A global function: the verifier checks it once, on its own, which keeps
  * the steering egress program within 6.1's budget.
  */
-__weak __noinline __u32 wf_agg_pick(__u32 len, __u32 id, __u32 ifindex)
+__weak __noinline __u32 wf_agg_pick(__u32 len, __u32 id)
 {
 	__u64 now = wf_now_fine(), best_at = ~0ULL, cost = 0, at, end, next;
 	struct wf_agg_path *ap;
 	struct wf_route *r;
 	__u64 *q, *best_q = NULL;
-	__u32 pid, zero = 0;
-	__u64 *hop = bpf_map_lookup_elem(&wf_agg_hop, &zero);
 	int i, best = -1;
+	__u32 pid;
 
-	if (!hop)
-		return 0;
-	if (*hop && *hop == agg_hop(ifindex, len)) {
-		*hop = 0; /* moved here by the pass that chose it */
-		return ifindex;
-	}
-	*hop = 0;
 	r = bpf_map_lookup_elem(&wf_routes, &id);
 	if (!r)
 		return 0;
@@ -143,8 +135,6 @@ __weak __noinline __u32 wf_agg_pick(__u32 len, __u32 id, __u32 ifindex)
 			break;
 	}
 	agg_count(r->paths[best].path, len);
-	if (r->paths[best].ifindex != ifindex)
-		*hop = agg_hop(r->paths[best].ifindex, len);
 	return r->paths[best].ifindex;
 }
 

@@ -7,8 +7,9 @@
  * Sending (tc egress of a path device): the packet is cloned to the second
  * path's device (bpf_clone_redirect) and sent on by the first. Both copies
  * meet this program again at the device they were moved to, nested in the
- * move on the same CPU: the per-CPU note of aggregate.bpf.h (wf_agg_hop)
- * tells them apart from new packets, and they are accounted, not steered.
+ * move on the same CPU: the per-CPU note of the move (wf_agg_hop, checked
+ * by tc_steer in tc.bpf.c) tells them apart from new packets, and they are
+ * accounted, not steered.
  *
  * Receiving (tc ingress of a path device): a packet from a route's
  * destination whose reply direction a selector picks (source and
@@ -49,7 +50,7 @@
 
 /* Returned by wf_dup_egress(): not selected, steer as usual. */
 #define WF_DUP_NO (-1)
-/* A copy moved here by the duplicator: account it, do not steer it. */
+/* Selected, and this is the first path's device: account it, stay. */
 #define WF_DUP_HERE (-2)
 
 static __always_inline int dup_addr_in(const __u32 *a, const __u32 *net,
@@ -124,10 +125,6 @@ __weak __noinline int wf_dup_egress(struct __sk_buff *skb, struct wf_pkt *pkt)
 	hop = bpf_map_lookup_elem(&wf_agg_hop, &zero);
 	if (!hop)
 		return WF_DUP_NO;
-	if (*hop && *hop == agg_hop(skb->ifindex, pkt->len)) {
-		*hop = 0;
-		return WF_DUP_HERE;
-	}
 	rid = steer_route_id(&pkt->key);
 	if (!rid)
 		return WF_DUP_NO;

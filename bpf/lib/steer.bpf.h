@@ -148,7 +148,7 @@ static __always_inline __u32 steer_packet(const struct wf_pkt *pkt, __u64 now,
 	key.dir = WF_DIR_EGRESS;
 	key.ifindex = 0;
 	if (r->mode == WF_MODE_AGGREGATE && !(r->flags & WF_ROUTE_PINNED)) {
-		__u32 to = wf_agg_pick(pkt->len, id, pkt->key.ifindex);
+		__u32 to = wf_agg_pick(pkt->len, id);
 
 		if (!to)
 			c->steer_no_path++;

@@ -94,24 +94,32 @@ static int send4(struct wirefisher_bpf *skel, const char *dst, __u16 sport)
 	return send_mark(skel, 4, dst, sport, 0);
 }
 
-/* The path the flow from sport to dst sticks to, or -1. */
-static int path_of(struct wirefisher_bpf *skel, int family, const char *dst,
-		   __u16 sport)
+/* The sticky-flow entry of the flow from sport to dst: 0, or -1. */
+static int steer_flow(struct wirefisher_bpf *skel, int family, const char *dst,
+		      __u16 sport, struct wf_steer_flow *fl)
 {
 	struct wf_flow_key k = { .proto = IPPROTO_UDP,
 				 .family = (__u8)family,
 				 .dir = WF_DIR_EGRESS,
 				 .port_src = sport,
 				 .port_dst = 5000 };
-	struct wf_steer_flow fl;
 
 	inet_pton(family == 4 ? AF_INET : AF_INET6,
 		  family == 4 ? "10.96.0.2" : "fd96::2", k.addr_src);
 	inet_pton(family == 4 ? AF_INET : AF_INET6, dst, k.addr_dst);
-	if (bpf_map__lookup_elem(skel->maps.wf_steer_flows, &k, sizeof(k), &fl,
-				 sizeof(fl), 0))
-		return -1;
-	return fl.path;
+	return bpf_map__lookup_elem(skel->maps.wf_steer_flows, &k, sizeof(k),
+				    fl, sizeof(*fl), 0) ?
+		       -1 :
+		       0;
+}
+
+/* The path the flow from sport to dst sticks to, or -1. */
+static int path_of(struct wirefisher_bpf *skel, int family, const char *dst,
+		   __u16 sport)
+{
+	struct wf_steer_flow fl;
+
+	return steer_flow(skel, family, dst, sport, &fl) ? -1 : fl.path;
 }
 
 static void test_failover_sticky(void)
@@ -548,8 +556,83 @@ static void test_steer_and_police(void)
 	wirefisher_bpf__destroy(skel);
 }
 
+/* A 100-byte UDP packet of the flow from sport at the egress of ifindex. */
+static int send_dev(struct wirefisher_bpf *skel, __u32 ifindex, __u16 sport)
+{
+	struct pkt p;
+	struct pkt_spec s = { .family = 4,
+			      .proto = IPPROTO_UDP,
+			      .src = "10.96.0.2",
+			      .dst = "10.99.0.5",
+			      .sport = sport,
+			      .dport = 5000,
+			      .payload = 100 };
+
+	pkt_build(&p, &s);
+	return run_at(skel, 1, ifindex, &p);
+}
+
+/*
+ * A packet moved from wfd1 to wfd2 meets the egress program again at wfd2,
+ * nested on the same CPU (test_run does not redirect: the case runs that
+ * pass itself). The note of the move lets it stay without steering it
+ * again: its sticky flow counts it once (twice before the note served
+ * every mode), and only the move counts as steered. The note is per CPU:
+ * the child stays on one.
+ */
+static void moved_once_case(void *unused)
+{
+	struct wirefisher_bpf *skel = NULL;
+	struct wf_steer_flow fl = { 0 };
+	struct wf_counters c;
+	cpu_set_t one;
+	__u32 ifx[3];
+
+	(void)unused;
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one) || netns_veth(ifx)) {
+		CHECK(0, "cannot set up: %s", strerror(errno));
+		return;
+	}
+	skel = load_steer();
+	CHECK(skel, "load: %s", strerror(errno));
+	if (!skel)
+		return;
+	for (int i = 1; i < 3; i++) {
+		struct wf_iface v = { .l2_len = 14, .flags = WF_IFACE_STEER };
+
+		snprintf(v.name, sizeof(v.name), "wfd%d", i);
+		CHECK(!iface_publish(skel, ifx[i], &v), "publish wfd%d", i);
+	}
+	add_prefix4(skel, "10.99.0.0", 24, 0);
+	set_route(skel, 0, WF_MODE_FAILOVER, 1, 0x1, 0, NULL);
+	route_path_ifindex(skel, 0, 0, ifx[2]);
+	/* Routed by wfd1: moved to wfd2, the route's path. */
+	CHECK_EQ_U64(send_dev(skel, ifx[1], 1000), TC_ACT_REDIRECT);
+	/* Its pass at wfd2: it stays, steered and counted once. */
+	CHECK_EQ_U64(send_dev(skel, ifx[2], 1000), TC_ACT_OK);
+	CHECK(!steer_flow(skel, 4, "10.99.0.5", 1000, &fl), "no sticky flow");
+	CHECK_EQ_U64(fl.packets, 1);
+	CHECK_EQ_U64(fl.bytes, 128);
+	/* The note is spent: the next packet at wfd2 is steered afresh. */
+	CHECK_EQ_U64(send_dev(skel, ifx[2], 1000), TC_ACT_OK);
+	steer_flow(skel, 4, "10.99.0.5", 1000, &fl);
+	CHECK_EQ_U64(fl.packets, 2);
+	counters(skel, &c);
+	CHECK_EQ_U64(c.steered, 1);
+	CHECK_EQ_U64(c.steer_flows, 1);
+	wirefisher_bpf__destroy(skel);
+}
+
+static void test_moved_once(void)
+{
+	in_child(moved_once_case, NULL);
+}
+
 const struct t_case steer_cases[] = {
 	{ "steer_failover_sticky", test_failover_sticky },
+	{ "steer_moved_once", test_moved_once },
 	{ "steer_no_usable_path", test_no_usable_path },
 	{ "steer_spread_fills_paths", test_spread_fills_paths },
 	{ "steer_probe_mark_and_pin", test_probe_mark_and_pin },
