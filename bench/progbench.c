@@ -33,6 +33,10 @@
  *                 packet's path: the run at its path device's egress)
  *   steer_move    the same, the path another device: the steering
  *                 look-ups and bpf_redirect() (the first half)
+ *   steer_arrived the second half as a moved packet meets it: the
+ *                 per-CPU note of the move set before each packet (so
+ *                 one-packet runs whatever -t says: compare it with
+ *                 `-t 1 steer_stay`), no steering look-ups, accounting
  *   acct_steer_on wf_tc_ingress, accounting, 100 flows, on a host that
  *                 steers, at an interface that is not a path device (an
  *                 underlay): what steering adds to the packets it does
@@ -149,11 +153,35 @@ struct fig {
 	int fd;
 	int nf;	 /* a netfilter program: runs as at PRE_ROUTING */
 	int xdp; /* an XDP program: the frame arrives on lo */
+	int hop; /* note each packet as moved to lo (wf_agg_hop) first */
 	struct pkt *p;
 	unsigned n;
 	unsigned long long next; /* packet to send next */
 	double *ns;		 /* one per round */
 };
+
+/*
+ * Note packet q, on every CPU, as moved to lo by a steering pass - what
+ * the pass that redirects a packet writes (lib/aggregate.bpf.h: agg_hop).
+ */
+static void note_move(struct wirefisher_bpf *skel, const struct pkt *q)
+{
+	static __u64 *v;
+	static int ncpu;
+	__u32 zero = 0;
+
+	if (!v) {
+		ncpu = libbpf_num_possible_cpus();
+		v = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(*v));
+		if (ncpu <= 0 || !v)
+			die("note_move");
+	}
+	for (int i = 0; i < ncpu; i++)
+		v[i] = (__u64)LO_IFINDEX << 32 | (__u32)(q->len - ETH_HLEN);
+	if (bpf_map__update_elem(skel->maps.wf_agg_hop, &zero, sizeof(zero), v,
+				 (size_t)ncpu * sizeof(*v), 0))
+		die("wf_agg_hop");
+}
 
 /*
  * Mean ns per packet over `count` packets, `tr` per test run. An XDP test
@@ -169,6 +197,8 @@ static double measure(struct fig *f, unsigned long long count, unsigned tr)
 
 	if (f->xdp)
 		tr *= 32;
+	if (f->hop)
+		tr = 1;
 	runs = count / tr ? count / tr : 1;
 
 	for (i = 0; i < runs; i++) {
@@ -180,6 +210,8 @@ static double measure(struct fig *f, unsigned long long count, unsigned tr)
 		struct xdp_md xdp = { .data_end = q->len,
 				      .ingress_ifindex = LO_IFINDEX };
 
+		if (f->hop)
+			note_move(f->skel, q);
 		if (f->nf) {
 			opts.ctx_in = &nf_pre_routing;
 			opts.ctx_size_in = sizeof(nf_pre_routing);
@@ -324,6 +356,9 @@ static void fig_setup(struct fig *f)
 		f->n = nsrc = 100000;
 	} else if (!strcmp(f->name, "steer_stay")) {
 		f->skel = load_steer(LO_IFINDEX);
+	} else if (!strcmp(f->name, "steer_arrived")) {
+		f->skel = load_steer(LO_IFINDEX);
+		f->hop = 1;
 	} else if (!strcmp(f->name, "steer_move")) {
 		f->skel = load_steer(LO_IFINDEX + 1000);
 	} else if (!strcmp(f->name, "acct_steer_on")) {
@@ -382,11 +417,11 @@ int main(int argc, char **argv)
 {
 	/* The last three need netfilter programs (6.4+): dropped before. */
 	static const char *const all[] = {
-		"empty",       "acct_100",	    "acct_1m",
-		"police_64",   "police_64_shallow", "persrc_100k",
-		"steer_stay",  "steer_move",	    "acct_steer_on",
-		"tc_police_1", "xdp_police_1",	    "nf_empty",
-		"nf_police_1"
+		"empty",	 "acct_100",	      "acct_1m",
+		"police_64",	 "police_64_shallow", "persrc_100k",
+		"steer_stay",	 "steer_arrived",     "steer_move",
+		"acct_steer_on", "tc_police_1",	      "xdp_police_1",
+		"nf_empty",	 "nf_police_1"
 	};
 	const char *const *names = all;
 	unsigned nfig = sizeof(all) / sizeof(all[0]), i, r;

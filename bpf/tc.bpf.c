@@ -103,26 +103,51 @@ static __always_inline int tc_describe(struct __sk_buff *skb, __u8 dir,
 }
 
 /*
- * Redirect to the packet's path device if it is another one. A packet
- * moved here meets this program again at this device's egress, nested in
- * the redirect on the same CPU; the per-CPU note of the move (wf_agg_hop:
- * device and length, lib/aggregate.bpf.h) lets it stay without the
- * steering look-ups a second time - and a sticky flow's packet is counted
- * on its flow once, an aggregate's scheduled once, a duplicate's copy not
- * copied again. Any pass clears the note: a move whose redirect failed
- * leaves none behind for a later packet.
+ * The per-CPU note of a move (wf_agg_hop: device and length,
+ * lib/aggregate.bpf.h). A packet redirected to its path device meets this
+ * program again at that device's egress, nested in the redirect on the
+ * same CPU; the note lets it stay without the steering look-ups a second
+ * time - so a sticky flow's packet is counted on its flow once, an
+ * aggregate's scheduled once, a duplicate's copy not copied again.
+ * wf_hop_take: 1 if the note says the packet was moved to ifindex; it
+ * clears the note either way, so a move whose redirect failed leaves none
+ * behind for a later packet. Global functions, like wf_tc_iface, so that
+ * tc egress keeps no pointer to the note across the steering call and its
+ * callers see one scalar: inlined, the early way out took 6.1's verifier
+ * past its 1M instructions (tests/vm/run.sh 6.1 bpf/steer_*).
  */
-static __always_inline int tc_steer(struct __sk_buff *skb, struct wf_pkt *pkt)
+__noinline int wf_hop_take(__u32 ifindex, __u32 len)
 {
-	struct wf_counters *c = stats_slot();
-	__u32 zero = 0, to;
+	__u32 zero = 0;
 	__u64 *hop = bpf_map_lookup_elem(&wf_agg_hop, &zero), was;
 
-	if (!c || !hop)
-		return -1;
+	if (!hop)
+		return 0;
 	was = *hop;
 	*hop = 0;
-	if (was && was == agg_hop(skb->ifindex, pkt->len))
+	return was && was == agg_hop(ifindex, len);
+}
+
+__noinline int wf_hop_note(__u32 ifindex, __u32 len)
+{
+	__u32 zero = 0;
+	__u64 *hop = bpf_map_lookup_elem(&wf_agg_hop, &zero);
+
+	if (hop)
+		*hop = agg_hop(ifindex, len);
+	return 0;
+}
+
+/* Redirect to the packet's path device if it is another one. */
+static __always_inline int tc_steer(struct __sk_buff *skb, struct wf_pkt *pkt)
+{
+	struct wf_counters *c;
+	__u32 to;
+
+	if (wf_hop_take(skb->ifindex, pkt->len))
+		return -1;
+	c = stats_slot();
+	if (!c)
 		return -1;
 	if (wf_dup_on) {
 		int act = wf_dup_egress(skb, pkt);
@@ -136,7 +161,7 @@ static __always_inline int tc_steer(struct __sk_buff *skb, struct wf_pkt *pkt)
 	if (!to || to == skb->ifindex)
 		return -1;
 	c->steered++;
-	*hop = agg_hop(to, pkt->len);
+	wf_hop_note(to, pkt->len);
 	return bpf_redirect(to, 0);
 }
 
