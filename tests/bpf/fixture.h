@@ -117,6 +117,36 @@ static inline int netns_veth(__u32 ifx[3])
 }
 
 /*
+ * Pin this process to the CPU it is on (the per-CPU note of a move must
+ * be read where it was written) and move it into netns_veth's namespace.
+ * 0, or -1 (a failed check).
+ */
+static inline int one_cpu_veth(__u32 ifx[3])
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one) || netns_veth(ifx)) {
+		CHECK(0, "cannot set up: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Publish wfd1 and wfd2 (ifx[1], ifx[2]) as steering path devices. */
+static inline void publish_veth_paths(struct wirefisher_bpf *skel,
+				      const __u32 ifx[3])
+{
+	for (int i = 1; i < 3; i++) {
+		struct wf_iface v = { .l2_len = 14, .flags = WF_IFACE_STEER };
+
+		snprintf(v.name, sizeof(v.name), "wfd%d", i);
+		CHECK(!iface_publish(skel, ifx[i], &v), "publish wfd%d", i);
+	}
+}
+
+/*
  * Run fn(arg) in a child process; its failed checks (its own count) are its
  * exit status, and a failed one here. fn may leave its namespace behind:
  * the child's exit takes it away.

@@ -268,12 +268,7 @@ static struct wirefisher_bpf *handover_set(const __u32 *ifx,
 	if (!skel)
 		return NULL;
 	skel->bss->wf_clock_ns = T0;
-	for (int i = 1; i < 3; i++) {
-		struct wf_iface v = { .l2_len = 14, .flags = WF_IFACE_STEER };
-
-		snprintf(v.name, sizeof(v.name), "wfd%d", i);
-		CHECK(!iface_publish(skel, ifx[i], &v), "publish wfd%d", i);
-	}
+	publish_veth_paths(skel, ifx);
 	prefixes(skel);
 	route_agg_on(skel, 2, 0x3, 0, dev);
 	model(skel, 0, 8, 500);
@@ -294,16 +289,11 @@ static void handover_case(void *unused)
 {
 	struct wirefisher_bpf *old = NULL, *new = NULL;
 	struct wf_agg_counters a0, a1;
-	cpu_set_t one;
 	__u32 ifx[3];
 
 	(void)unused;
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	if (sched_setaffinity(0, sizeof(one), &one) || netns_veth(ifx)) {
-		CHECK(0, "cannot set up: %s", strerror(errno));
+	if (one_cpu_veth(ifx))
 		return;
-	}
 	old = handover_set(ifx, NULL);
 	new = old ? handover_set(ifx, old) : NULL;
 	CHECK(old && new, "load: %s", strerror(errno));

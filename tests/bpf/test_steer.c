@@ -585,26 +585,16 @@ static void moved_once_case(void *unused)
 	struct wirefisher_bpf *skel = NULL;
 	struct wf_steer_flow fl = { 0 };
 	struct wf_counters c;
-	cpu_set_t one;
 	__u32 ifx[3];
 
 	(void)unused;
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	if (sched_setaffinity(0, sizeof(one), &one) || netns_veth(ifx)) {
-		CHECK(0, "cannot set up: %s", strerror(errno));
+	if (one_cpu_veth(ifx))
 		return;
-	}
 	skel = load_steer();
 	CHECK(skel, "load: %s", strerror(errno));
 	if (!skel)
 		return;
-	for (int i = 1; i < 3; i++) {
-		struct wf_iface v = { .l2_len = 14, .flags = WF_IFACE_STEER };
-
-		snprintf(v.name, sizeof(v.name), "wfd%d", i);
-		CHECK(!iface_publish(skel, ifx[i], &v), "publish wfd%d", i);
-	}
+	publish_veth_paths(skel, ifx);
 	add_prefix4(skel, "10.99.0.0", 24, 0);
 	set_route(skel, 0, WF_MODE_FAILOVER, 1, 0x1, 0, NULL);
 	route_path_ifindex(skel, 0, 0, ifx[2]);
