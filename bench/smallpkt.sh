@@ -63,6 +63,7 @@ shallow=$(fig police_64_shallow)
 persrc=$(fig persrc_100k)
 stay=$(fig steer_stay)
 move=$(fig steer_move)
+arrived=$(fig steer_arrived)
 echo "ns_empty $empty   (the harness and an empty tc program)"
 echo "ns_acct_100_flows $acct   (target <= 60; $(calc "'%.1f' % (1000 / $acct)") Mpps per core; program alone $(calc "'%.1f' % ($acct - $empty)"))"
 echo "acct_vs_empty $(calc "'%.2f' % ($acct / $empty)")   (target <= 4)"
@@ -71,7 +72,8 @@ echo "acct_1m_vs_100_flows $(calc "'%.2f' % ($acct1m / $acct)")   (target <= 1.5
 echo "ns_police_64_rules $pol   (target <= 100; $(calc "'%.1f' % (1000 / $pol)") Mpps per core; program alone $(calc "'%.1f' % ($pol - $empty)"))"
 echo "ns_police_64_shallow $shallow   (the same rules with 10 ms buckets, which read the nanosecond clock; 250 ms ones, the default depth, the tick clock)"
 echo "ns_per_source_100k $persrc   ($(calc "'%.1f' % (1000 / $persrc)") Mpps per core)"
-echo "ns_steer_path $(calc "'%.1f' % ($stay + $move)")   (target <= 150: $move at the first device, steering and redirect, + $stay at the path device, steering and accounting)"
+echo "ns_steer_path $(calc "'%.1f' % ($stay + $move)")   (target <= 150: $move at the first device, steering and redirect, + $stay at the path device, steering and accounting: an upper bound, a moved packet's pass there skips the steering)"
+echo "ns_steer_arrived $arrived   (that pass as a moved packet meets it, in one-packet runs: compare with progbench -t 1 steer_stay, not with the figures above)"
 nf=$(fig nf_police_1)
 if [ -n "$nf" ]; then	# a kernel with netfilter programs (6.4+)
 	tc1=$(fig tc_police_1)
