@@ -185,6 +185,7 @@ bench: setup
 	$(Q)bench/smallpkt.sh
 	$(Q)bench/police.sh
 	$(Q)bench/cgroup.sh
+	$(Q)bench/hooks.sh
 	$(Q)bench/steer.sh
 
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(OUT)/bpf

@@ -67,7 +67,7 @@ for ((r = 0; r < ROUNDS; r++)); do
 done
 sysctl -qw kernel.bpf_stats_enabled="$stats_was"
 p=$(stat median "${plain[@]}") s=$(stat median "${stay[@]}") m=$(stat median "${moved[@]}")
-echo "plain routing $p | steering, stays $s ($(ratio "$s" "$p")) | steering, redirected $m ($(ratio "$m" "$p"))"
+echo "plain routing $p | steering, stays $s ($(ratio "$s" "$p")) | steering, redirected $m ($(ratio "$m" "$p"))   (target >= 0.98 of plain)"
 echo "  runs: plain ${plain[*]} | stays ${stay[*]} | redirected ${moved[*]}"
 echo "  wf_tc_egress (steering + accounting), last round: $ns ns per packet"
 
@@ -98,7 +98,7 @@ for ((t = 0; t < TRIALS; t++)); do
 	wglab_heal 1
 	wait_via p1 150 || echo "  trial $t: the route did not come back" >&2
 done
-echo "median $(stat median "${gaps[@]}") ms, worst $(stat max "${gaps[@]}") ms"
+echo "median $(stat median "${gaps[@]}") ms, worst $(stat max "${gaps[@]}") ms   (bound 705 ms)"
 echo "  trials: ${gaps[*]}"
 wf_stop
 kill -INT "$WF_S_PID"; wait_gone "$WF_S_PID" 50; WF_S_PID=
@@ -124,7 +124,7 @@ for ((r = 0; r < ROUNDS; r++)); do
 	wglab_route_ecmp
 	ec+=("$(python3 -c "print('%.1f' % (100 * $(iperf_mbit 10.99.0.1 5201 "$SECS" -P 3) / $cap))")")
 done
-echo "spread $(stat mean "${sp[@]}") % of capacity | ECMP $(stat mean "${ec[@]}") %"
+echo "spread $(stat mean "${sp[@]}") % of capacity | ECMP $(stat mean "${ec[@]}") %   (target: spread >= 95 %)"
 echo "  runs: spread ${sp[*]} | ECMP ${ec[*]}"
 fi
 
