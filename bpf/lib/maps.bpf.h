@@ -361,6 +361,23 @@ WF_GLOBAL struct {
 } wf_agg_queue SEC(".maps");
 
 /*
+ * key 0 -> this CPU's tick clock where the hook has no coarse-clock helper
+ * (netfilter; time.bpf.h: wf_now_tick). Datapath only; per CPU, starts
+ * empty after every load, which costs one fine clock read.
+ */
+struct wf_tick {
+	__u64 jiffies; /* the jiffy ns was read in */
+	__u64 ns;      /* bpf_ktime_get_ns() at this CPU's first use in it */
+};
+
+WF_GLOBAL struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wf_tick);
+} wf_tick SEC(".maps");
+
+/*
  * key 0 -> the move the aggregate scheduler or the duplicator just made on
  * this CPU (see aggregate.bpf.h), so that the moved packet is not steered
  * again at the egress it was moved to. Datapath only; per CPU.

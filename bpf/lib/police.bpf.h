@@ -45,8 +45,8 @@ struct police_walk {
 	struct wf_pkt *pkt;
 	__u64 charged;	/* shared (group) buckets already charged */
 	__u64 now;	/* wf_now_fine() once read, else 0 */
-	__u64 acct_now; /* the caller's tick clock, for the rules' windowed
-			 * rates and deep buckets; 0: none (netfilter) */
+	__u64 acct_now; /* the tick clock, for the rules' windowed rates and
+			 * deep buckets: the caller's, or wf_now_tick() */
 	/*
 	 * 32 bits each (a GSO packet's wire bytes are far below 4 GiB):
 	 * this frame and tc egress's steering path share 512 bytes.
@@ -177,8 +177,9 @@ static long police_count(__u32 n, void *data)
  * but one of its buckets is running low, else WF_POLICED_PASS. `rules` is
  * the set this hook enforces (those with / without a cgroup or process).
  * The lowest rate among the rules it matched rides above (WF_POLICED_SHIFT).
- * now: the caller's tick clock (wf_now()), or 0 where the hook has none:
- * then the fine clock serves for everything.
+ * now: the caller's tick clock (wf_now()), or 0 where the hook has none
+ * (netfilter): then wf_now_tick() is read, once, if some rule may concern
+ * the packet.
  */
 static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 					 struct wf_counters *c, __u64 rules)
@@ -198,6 +199,9 @@ static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 	w.todo = match_candidates(pkt, rules);
 	if (!w.todo)
 		return 0;
+	/* netfilter: a rule may concern the packet, so now it needs a clock. */
+	if (!w.acct_now)
+		w.acct_now = wf_now_tick();
 	/*
 	 * Each walk visits only its set's rules, lowest id first, one step
 	 * each: an extra step to find the set empty is an extra call.
@@ -205,8 +209,6 @@ static __always_inline int police_packet(struct wf_pkt *pkt, __u64 now,
 	bpf_loop(wf_popcount64(w.todo), police_rule, &w, 0);
 	if (!w.matched)
 		return 0;
-	if (!w.acct_now) /* netfilter: the fine clock, read once at most */
-		w.acct_now = w.now ? w.now : wf_now_fine();
 	w.todo = w.matched;
 	bpf_loop(wf_popcount64(w.matched), police_count, &w, 0);
 	if (w.dropped) {

@@ -35,4 +35,38 @@ static __always_inline __u64 wf_now_fine(void)
 	return bpf_ktime_get_ns();
 }
 
+/*
+ * A tick clock for a hook whose helpers lack bpf_ktime_get_coarse_ns()
+ * (netfilter): the fine clock as this CPU first read it in the current
+ * jiffy. bpf_jiffies64() is a load the verifier inlines, so a packet pays
+ * the fine clock's ~25 ns once per tick and CPU instead of once per
+ * packet. Like CLOCK_MONOTONIC_COARSE it is CLOCK_MONOTONIC up to one tick
+ * late (the read was made in this jiffy), and it never goes back on a CPU;
+ * two CPUs' values differ by less than a tick, as two CPUs' reads of the
+ * coarse clock around a tick do. A packet that interrupts another on this
+ * CPU between the two stores below finds the old jiffy and reads afresh;
+ * either order of the stores leaves a time read in the stored jiffy or
+ * later. A global function: inlined, its frame would take tc egress's
+ * call chain past 512 bytes of stack (police.bpf.h: police_rule).
+ */
+__weak __noinline __u64 wf_now_tick(void)
+{
+	struct wf_tick *t;
+	__u32 zero = 0;
+	__u64 j, ns;
+
+	if (wf_test_clock)
+		return wf_clock_ns;
+	j = bpf_jiffies64();
+	t = bpf_map_lookup_elem(&wf_tick, &zero);
+	if (!t)
+		return bpf_ktime_get_ns();
+	if (t->jiffies == j)
+		return t->ns;
+	ns = bpf_ktime_get_ns();
+	t->ns = ns;
+	t->jiffies = j;
+	return ns;
+}
+
 #endif /* WF_TIME_BPF_H */

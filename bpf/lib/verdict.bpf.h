@@ -132,8 +132,8 @@ wf_packet(struct wf_pkt *pkt, int parse, enum wf_at at, __u32 *pace_kbps)
 	 * The tick clock: for flows (only the interface hook accounts them),
 	 * the rules' rates and deep buckets (police.bpf.h: walk_now). It is
 	 * not among a netfilter program's helpers: there 0 lets the policing
-	 * read the fine clock - the same clock, to the nanosecond - once, and
-	 * only for a packet some rule may concern.
+	 * make one from jiffies (time.bpf.h: wf_now_tick), and only for a
+	 * packet some rule may concern.
 	 */
 	now = at == WF_AT_NETFILTER ? 0 : wf_now();
 	/* Tested here too: a call costs even when it returns at once. */

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/wait.h>
@@ -208,6 +209,39 @@ static inline void rule_counters(struct wirefisher_bpf *skel, __u32 id,
 {
 	stats_read_rule_counters(bpf_map__fd(skel->maps.wf_rule_stats), id,
 				 sum);
+}
+
+/* CLOCK_MONOTONIC_COARSE, the tick clock tc and XDP read. */
+static inline __u64 coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (__u64)ts.tv_sec * SEC + (__u64)ts.tv_nsec;
+}
+
+/*
+ * The time rule id's bucket was charged at, from one packet of len bytes
+ * into a full bucket (tat 0, set here when reset): its theoretical arrival
+ * time becomes now + the packet's cost.
+ */
+static inline __u64 charged_at(struct wirefisher_bpf *skel, __u32 id, __u64 len,
+			       int reset)
+{
+	struct wf_bucket b = { 0 };
+	struct wf_rule r;
+
+	if (bpf_map__lookup_elem(skel->maps.wf_rules, &id, sizeof(id), &r,
+				 sizeof(r), 0))
+		return 0;
+	if (reset)
+		return (__u64)bpf_map__update_elem(skel->maps.wf_rule_buckets,
+						   &r.bucket, sizeof(r.bucket),
+						   &b, sizeof(b), 0);
+	if (bpf_map__lookup_elem(skel->maps.wf_rule_buckets, &r.bucket,
+				 sizeof(r.bucket), &b, sizeof(b), 0))
+		return 0;
+	return b.tat_ns - wf_tb_cost(len, r.ns_per_byte);
 }
 
 #endif /* WF_FIXTURE_H */

@@ -282,11 +282,96 @@ static void test_xdp_ingress(void)
 	wirefisher_bpf__destroy(skel);
 }
 
+/*
+ * A netfilter program has no coarse-clock helper, so it makes its tick
+ * clock (time.bpf.h: wf_now_tick): the fine clock as this CPU first read
+ * it in the jiffy. A bucket 1 s deep is charged at it - two packets in one
+ * tick on one CPU at the same time, read in that tick, not after the fine
+ * clock after them - and a 10 ms one at the fine clock, later. In a child
+ * pinned to one CPU: the clock is per CPU.
+ */
+static void nf_tick_clock(void *arg)
+{
+	struct wirefisher_bpf *skel;
+	struct timespec res, fine;
+	struct wf_config cfg;
+	__u64 before = 0, after = 1, d1 = 0, d2 = 0, shallow = 0, late = 0;
+	struct pkt deep, shal;
+	cpu_set_t one;
+	int tries;
+
+	(void)arg;
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	CHECK(!sched_setaffinity(0, sizeof(one), &one), "pin: %s",
+	      strerror(errno));
+	skel = load_rules("rules:\n"
+			  "  - name: deep\n    match: { proto: udp, dport: 53 }\n"
+			  "    rate: 8mbit\n    burst: 1s\n    at: netfilter\n"
+			  "  - name: shallow\n    match: { proto: udp, dport: 54 }\n"
+			  "    rate: 8mbit\n    burst: 10ms\n    at: netfilter\n",
+			  0, &cfg);
+	if (!skel)
+		return;
+	udp(&deep, 4, 53, 1000 - 28);
+	udp(&shal, 4, 54, 1000 - 28);
+	clock_getres(CLOCK_MONOTONIC_COARSE, &res);
+	for (tries = 0; tries < 50 && before != after; tries++) {
+		CHECK_EQ_U64(charged_at(skel, 0, 0, 1), 0);
+		CHECK_EQ_U64(charged_at(skel, 1, 0, 1), 0);
+		before = coarse_ns();
+		CHECK_EQ_U64(run_nf(skel->progs.wf_nf_hook, &deep, 2,
+				    NF_LOCAL_OUT),
+			     1 /* NF_ACCEPT */);
+		d1 = charged_at(skel, 0, 1000, 0);
+		CHECK_EQ_U64(charged_at(skel, 0, 0, 1), 0);
+		CHECK_EQ_U64(run_nf(skel->progs.wf_nf_hook, &deep, 2,
+				    NF_LOCAL_OUT),
+			     1 /* NF_ACCEPT */);
+		CHECK_EQ_U64(run_nf(skel->progs.wf_nf_hook, &shal, 2,
+				    NF_LOCAL_OUT),
+			     1 /* NF_ACCEPT */);
+		clock_gettime(CLOCK_MONOTONIC, &fine);
+		after = coarse_ns();
+		d2 = charged_at(skel, 0, 1000, 0);
+		shallow = charged_at(skel, 1, 1000, 0);
+		late = (__u64)fine.tv_sec * SEC + (__u64)fine.tv_nsec;
+	}
+	CHECK(before == after, "a tick fell between the packets in %d tries",
+	      tries);
+	CHECK(d1 == d2,
+	      "the 1 s bucket was charged at %llu, then at %llu in the same "
+	      "tick",
+	      (unsigned long long)d1, (unsigned long long)d2);
+	CHECK(d1 + (__u64)res.tv_nsec >= before && d1 <= late,
+	      "the 1 s bucket was charged at %llu, not in the tick of %llu "
+	      "(resolution %ld ns) before %llu",
+	      (unsigned long long)d1, (unsigned long long)before, res.tv_nsec,
+	      (unsigned long long)late);
+	CHECK(shallow > d1 && shallow <= late,
+	      "the 10 ms bucket was charged at %llu, not between the tick "
+	      "clock's %llu and %llu",
+	      (unsigned long long)shallow, (unsigned long long)d1,
+	      (unsigned long long)late);
+	wirefisher_bpf__destroy(skel);
+}
+
+static void test_nf_tick_clock(void)
+{
+	if (!loader_nf_supported()) {
+		printf("  (skipped: this kernel has no BPF netfilter links with "
+		       "IP defrag)\n");
+		return;
+	}
+	in_child(nf_tick_clock, NULL);
+}
+
 const struct t_case nf_cases[] = {
 	{ "nf_placement", test_nf_placement },
 	{ "nf_local_out_v4", test_nf_local_out_v4 },
 	{ "nf_v6_directions", test_nf_v6_directions },
 	{ "nf_entry_tail_call", test_nf_entry_tail_call },
+	{ "nf_tick_clock", test_nf_tick_clock },
 	{ "xdp_ingress", test_xdp_ingress },
 	{ NULL, NULL },
 };

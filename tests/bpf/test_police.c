@@ -304,14 +304,6 @@ struct hammer {
 	__u64 sent, ns;
 };
 
-static __u64 coarse_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (__u64)ts.tv_sec * SEC + (__u64)ts.tv_nsec;
-}
-
 static void *hammer(void *arg)
 {
 	struct hammer *h = arg;
@@ -423,30 +415,6 @@ static void test_police_two_cpus(void)
 static void test_police_two_cpus_deep(void)
 {
 	police_two_cpus("500ms");
-}
-
-/*
- * The time rule id's bucket was charged at, from one packet of len bytes
- * into a full bucket (tat 0, set here when reset): its theoretical arrival
- * time becomes now + the packet's cost.
- */
-static __u64 charged_at(struct wirefisher_bpf *skel, __u32 id, __u64 len,
-			int reset)
-{
-	struct wf_bucket b = { 0 };
-	struct wf_rule r;
-
-	if (bpf_map__lookup_elem(skel->maps.wf_rules, &id, sizeof(id), &r,
-				 sizeof(r), 0))
-		return 0;
-	if (reset)
-		return (__u64)bpf_map__update_elem(skel->maps.wf_rule_buckets,
-						   &r.bucket, sizeof(r.bucket),
-						   &b, sizeof(b), 0);
-	if (bpf_map__lookup_elem(skel->maps.wf_rule_buckets, &r.bucket,
-				 sizeof(r.bucket), &b, sizeof(b), 0))
-		return 0;
-	return b.tat_ns - wf_tb_cost(len, r.ns_per_byte);
 }
 
 /*
