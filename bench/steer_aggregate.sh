@@ -81,7 +81,7 @@ with_daemon() {
 	sleep 1	# a few probe rounds: base delays known
 }
 
-echo "== 4. one TCP flow over three tunnels, mode aggregate (median of $ROUNDS x ${SECS}s)"
+echo "== 7. one TCP flow over three tunnels, mode aggregate (median of $ROUNDS x ${SECS}s)"
 echo "   anchors: Linux MPTCP selftest asks 0.80-0.85 of the aggregate; OpenMPTCProuter users"
 echo "   report 0.43-0.64; MLVPN ~0.80 with a reorder buffer; ZeroTier balance modes < one link"
 setup "8mbit 8mbit 8mbit" "10 10 10"

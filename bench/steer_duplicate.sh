@@ -41,7 +41,7 @@ stream() {
 	tail -n 1 "$TMP/recv"
 }
 
-echo "== 5. duplicate: a 1000/s UDP stream over the two best paths at once"
+echo "== 8. duplicate: a 1000/s UDP stream over the two best paths at once"
 echo "   anchors: engarde duplicates every packet in userspace (~30 Mbit/s top);"
 echo "   Speedify/Peplink duplicate everything; failover alone loses ~500 datagrams a cut"
 lost=() twice=() gaps=()
