@@ -41,13 +41,15 @@ static __always_inline __u64 wf_now_fine(void)
  * jiffy. bpf_jiffies64() is a load the verifier inlines, so a packet pays
  * the fine clock's ~25 ns once per tick and CPU instead of once per
  * packet. Like CLOCK_MONOTONIC_COARSE it is CLOCK_MONOTONIC up to one tick
- * late (the read was made in this jiffy), and it never goes back on a CPU;
- * two CPUs' values differ by less than a tick, as two CPUs' reads of the
- * coarse clock around a tick do. A packet that interrupts another on this
- * CPU between the two stores below finds the old jiffy and reads afresh;
- * either order of the stores leaves a time read in the stored jiffy or
- * later. A global function: inlined, its frame would take tc egress's
- * call chain past 512 bytes of stack (police.bpf.h: police_rule).
+ * late (every value was read in the stored jiffy or later), and two CPUs'
+ * values differ by less than a tick, as two CPUs' reads of the coarse clock
+ * around a tick do. A packet that interrupts another on this CPU between
+ * its clock read and its stores reads afresh too, and the interrupted one's
+ * earlier read may then be stored over it: the clock steps back by that
+ * interrupt's length, which a bucket takes as any clock step back (it
+ * refills nothing: wf_shared.h, wf_tb_next). A global function: inlined,
+ * its frame would take tc egress's call chain past 512 bytes of stack
+ * (police.bpf.h: police_rule).
  */
 __weak __noinline __u64 wf_now_tick(void)
 {
