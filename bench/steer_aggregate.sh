@@ -10,6 +10,11 @@
 #   b. 8 + 4 + 2 Mbit/s, the third path 10 ms slower each way;
 #   c. 3 x 8 Mbit/s with no added delay (RTT ~1-2 ms): the worst case for
 #      TCP's reordering tolerance (RACK's window is a quarter of the RTT).
+# Each case runs twice: with the tunnel devices' GSO as the kernel sets it,
+# then with `gso_max_segs 1` on them (GSO_SEGS, "65535 1"). A GSO
+# super-packet (up to 64 kB) leaves by one path whole - at 2 Mbit/s that is
+# 256 ms of it - so the earliest-arrival choice keeps a flow's super-packets
+# on its fastest path; with one segment each, every packet is chosen.
 # Each run also reports the sender's TcpExtTCPSACKReorder and
 # TcpRetransSegs and the receiver's TcpExtTCPOFOQueue (nstat), and the
 # steering egress program's mean cost per packet (kernel BPF statistics).
@@ -19,6 +24,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib/wglab.sh"
 SECS=${SECS:-8}
 ROUNDS=${ROUNDS:-3}
+GSO_SEGS=${GSO_SEGS:-65535 1}
 export NSTAT_HISTORY=$TMP/nstat
 
 netns_up > /dev/null || exit 1
@@ -73,6 +79,36 @@ agg_runs() {
 		"runs ${runs[*]} | SACK reorder ${re[*]} | OFO queued ${ofo[*]} | retransmitted ${rtx[*]}"
 }
 
+# gso_segs N: the most segments a GSO packet of A's tunnel devices holds.
+gso_segs() {
+	local k
+	for k in 1 2 3; do $IN_A ip link set dev "${WG_C[$k]}" gso_max_segs "$1"; done
+}
+
+# path_bytes: what the aggregate route sent by p1, p2, p3 so far.
+path_bytes() {
+	$IN_A "$WF" paths --json --pin-dir "$PIN" |
+		python3 -c 'import json,sys; print(" ".join(str(p["aggregate"]["bytes"]) for p in json.load(sys.stdin)["paths"]))'
+}
+
+# cases LABEL SUM: cubic and bbr, with each GSO_SEGS setting in turn, and
+# each setting's bytes per path as shares.
+cases() {
+	local g before after
+	for g in $GSO_SEGS; do
+		gso_segs "$g"
+		before=$(path_bytes)
+		agg_runs "$1, gso_max_segs $g," "$2" cubic
+		agg_runs "$1, gso_max_segs $g," "$2" bbr
+		after=$(path_bytes)
+		echo "   bytes per path (p1 p2 p3): $(python3 -c '
+import sys
+d = [int(a) - int(b) for a, b in zip(sys.argv[2].split(), sys.argv[1].split())]
+print(" / ".join("%.0f %%" % (100 * x / max(sum(d), 1)) for x in d))' "$before" "$after")"
+	done
+	gso_segs 65535
+}
+
 # with_daemon CAPS: start A's daemon, aggregate over the three paths.
 with_daemon() {
 	STEER_CAPS="$1" steer_yaml "$PIN" c aggregate-equal "1 2 3" > "$TMP/agg.yaml"
@@ -92,8 +128,7 @@ echo "a. 3 x 8 Mbit/s, RTT ~20 ms: capacity (3 flows, one per tunnel) $cap Mbit/
 	"one flow over ECMP $ecmp = $(ratio "$ecmp" 24) of 24"
 with_daemon "8mbit 8mbit 8mbit"
 read -r t0 n0 <<< "$(prog_stats)"
-agg_runs "a. aggregate" 24 cubic
-agg_runs "a. aggregate" 24 bbr
+cases "a. aggregate" 24
 read -r t1 n1 <<< "$(prog_stats)"
 echo "   (of the measured capacity $cap: divide by $(ratio "$cap" 24))"
 echo "   wf_tc_egress, mean over these runs: $(( (t1 - t0) / (n1 - n0 > 0 ? n1 - n0 : 1) )) ns per packet" \
@@ -102,14 +137,10 @@ wf_stop
 
 setup "8mbit 4mbit 2mbit" "10 10 20"
 with_daemon "8mbit 4mbit 2mbit"
-agg_runs "b. aggregate 8+4+2, third path +10 ms each way" 14 cubic
-agg_runs "b. aggregate 8+4+2, third path +10 ms each way" 14 bbr
-echo "   bytes per path (p1 p2 p3): $($IN_A "$WF" paths --json --pin-dir "$PIN" |
-	python3 -c 'import json,sys; print(" ".join(str(p["aggregate"]["bytes"]) for p in json.load(sys.stdin)["paths"]))')"
+cases "b. aggregate 8+4+2, third path +10 ms each way" 14
 wf_stop
 
 setup "8mbit 8mbit 8mbit" "0 0 0"
 with_daemon "8mbit 8mbit 8mbit"
-agg_runs "c. aggregate 3 x 8, no added delay" 24 cubic
-agg_runs "c. aggregate 3 x 8, no added delay" 24 bbr
+cases "c. aggregate 3 x 8, no added delay" 24
 wf_stop
