@@ -122,6 +122,41 @@ void netif_drain(int fd)
 		;
 }
 
+/* Append attribute type (len bytes of data) to a request with room for it. */
+static void nl_put(struct nlmsghdr *nh, int type, const void *data, size_t len)
+{
+	struct rtattr *a =
+		(struct rtattr *)((char *)nh + NLMSG_ALIGN(nh->nlmsg_len));
+
+	a->rta_type = (unsigned short)type;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	memcpy(RTA_DATA(a), data, len);
+	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(a->rta_len);
+}
+
+/*
+ * Send one rtnetlink request and receive its answer into buf: the answer's
+ * header if it is of type `want` and whole, else NULL (an error, a NLMSG_ERROR).
+ */
+static struct nlmsghdr *nl_ask(struct nlmsghdr *req, char *buf, size_t size,
+			       int want)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	int fd, len = -1;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return NULL;
+	if (sendto(fd, req, req->nlmsg_len, 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) >= 0)
+		len = (int)recv(fd, buf, size, 0);
+	close(fd);
+	if (len <= 0 || !NLMSG_OK(nh, (unsigned)len) || nh->nlmsg_type != want)
+		return NULL;
+	return nh;
+}
+
 int netif_route_oif(int family, const void *addr)
 {
 	struct {
@@ -131,41 +166,55 @@ int netif_route_oif(int family, const void *addr)
 	} req = { 0 };
 	char buf[4096];
 	size_t alen = family == 4 ? 4 : 16;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	struct rtattr *a;
 	struct nlmsghdr *nh;
-	int fd, len, oif = -1;
+	int len, oif = -1;
 
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.rt));
 	req.nh.nlmsg_type = RTM_GETROUTE;
 	req.nh.nlmsg_flags = NLM_F_REQUEST;
 	req.rt.rtm_family = family == 4 ? AF_INET : AF_INET6;
 	req.rt.rtm_dst_len = (unsigned char)(alen * 8);
-	a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
-	a->rta_type = RTA_DST;
-	a->rta_len = (unsigned short)RTA_LENGTH(alen);
-	memcpy(RTA_DATA(a), addr, alen);
-	req.nh.nlmsg_len =
-		NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(a->rta_len);
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
+	nl_put(&req.nh, RTA_DST, addr, alen);
+	nh = nl_ask(&req.nh, buf, sizeof(buf), RTM_NEWROUTE);
+	if (!nh)
 		return -1;
-	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa,
-		   sizeof(sa)) < 0)
-		goto out;
-	len = (int)recv(fd, buf, sizeof(buf), 0);
-	nh = (struct nlmsghdr *)buf;
-	if (len <= 0 || !NLMSG_OK(nh, (unsigned)len) ||
-	    nh->nlmsg_type != RTM_NEWROUTE)
-		goto out;
 	len = (int)RTM_PAYLOAD(nh);
 	for (a = RTM_RTA(NLMSG_DATA(nh)); RTA_OK(a, len); a = RTA_NEXT(a, len))
-		if (a->rta_type == RTA_OIF)
+		if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) >= sizeof(int))
 			oif = *(int *)RTA_DATA(a);
-out:
-	close(fd);
 	return oif;
+}
+
+int netif_gso_max_segs(const char *name)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attrs[RTA_SPACE(IF_NAMESIZE)];
+	} req = { 0 };
+	char buf[16384];
+	struct nlmsghdr *nh;
+	struct rtattr *a;
+	size_t n = strlen(name) + 1;
+	int len, segs = -1;
+
+	if (n > IF_NAMESIZE)
+		return -1;
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
+	req.nh.nlmsg_type = RTM_GETLINK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.ifi.ifi_family = AF_UNSPEC;
+	nl_put(&req.nh, IFLA_IFNAME, name, n);
+	nh = nl_ask(&req.nh, buf, sizeof(buf), RTM_NEWLINK);
+	if (!nh)
+		return -1;
+	len = (int)IFLA_PAYLOAD(nh);
+	for (a = IFLA_RTA(NLMSG_DATA(nh)); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == IFLA_GSO_MAX_SEGS &&
+		    RTA_PAYLOAD(a) >= sizeof(__u32))
+			segs = (int)*(__u32 *)RTA_DATA(a);
+	return segs;
 }
 
 int netif_tx_bytes(const char *name, uint64_t *bytes)

@@ -34,6 +34,12 @@ void netif_drain(int fd);
  */
 int netif_route_oif(int family, const void *addr);
 
+/*
+ * The most segments a GSO packet handed to interface `name` may hold
+ * (IFLA_GSO_MAX_SEGS, this namespace); -1 if it cannot be read.
+ */
+int netif_gso_max_segs(const char *name);
+
 /* Bytes the interface has sent, from /proc/net/dev (this namespace). */
 int netif_tx_bytes(const char *name, uint64_t *bytes);
 

@@ -55,6 +55,7 @@ struct agg_state {
 	uint64_t rounds[WF_CFG_MAX_PATHS]; /* the round last sampled */
 	struct wf_agg_path written[WF_CFG_MAX_PATHS];
 	bool have[WF_CFG_MAX_PATHS];
+	bool gso_checked[WF_CFG_MAX_PATHS]; /* gso_check read the device */
 };
 
 struct steering {
