@@ -103,6 +103,10 @@ wait "$ip_pid"
 rl=$(cat "$TMP/reload")
 log "reload 2 s into a ${SECS} s flow: $rl Mbit/s"
 check agg_reload_applied wait_for $((100 * TS)) grep -q '^wirefisher: reloaded' "$TMP/wf.log"
+# The same paths after the reload (a second of the new set's rounds): not
+# said again.
+sleep "$TS"
+check agg_gso_told_once_after_reload bash -c "[ '$(gso_told p1) $(gso_told p2) $(gso_told p3)' = '1 1 1' ]"
 claim agg_survives_reload python3 -c "import sys; sys.exit(not $rl >= 1.5 * $one)"
 wf_stop
 

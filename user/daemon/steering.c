@@ -107,6 +107,8 @@ static void carry_over(struct steering *s, const struct steering *prev)
 		s->next_round[i] = prev->next_round[j];
 		s->agg.min_ns[i] = prev->agg.min_ns[j];
 		s->agg.min_at[i] = prev->agg.min_at[j];
+		s->agg.gso_checked[i] =
+			prev->agg.gso_checked[j]; /* said once */
 	}
 	for (int r = 0; prev && r < s->st->n_routes; r++) {
 		int j = same_route(prev, s, r);
