@@ -122,8 +122,7 @@ void netif_drain(int fd)
 		;
 }
 
-/* Append attribute type (len bytes of data) to a request with room for it. */
-static void nl_put(struct nlmsghdr *nh, int type, const void *data, size_t len)
+void nl_put(struct nlmsghdr *nh, int type, const void *data, size_t len)
 {
 	struct rtattr *a =
 		(struct rtattr *)((char *)nh + NLMSG_ALIGN(nh->nlmsg_len));

@@ -35,6 +35,14 @@ void netif_drain(int fd);
 int netif_route_oif(int family, const void *addr);
 
 /*
+ * Append attribute `type` (len bytes of data) to the netlink request nh,
+ * which has room for it: rtnetlink's rtattr and generic netlink's nlattr
+ * have the same header (netif.c, wgnl.c).
+ */
+struct nlmsghdr;
+void nl_put(struct nlmsghdr *nh, int type, const void *data, size_t len);
+
+/*
  * The most segments a GSO packet handed to interface `name` may hold
  * (IFLA_GSO_MAX_SEGS, this namespace); -1 if it cannot be read.
  */

@@ -32,18 +32,6 @@ struct nl_req {
 	char attrs[64];
 };
 
-static void put_attr(struct nl_req *r, unsigned short type, const void *v,
-		     size_t len)
-{
-	struct nlattr *a =
-		(struct nlattr *)((char *)r + NLMSG_ALIGN(r->nh.nlmsg_len));
-
-	a->nla_type = type;
-	a->nla_len = (unsigned short)(NLA_HDRLEN + len);
-	memcpy((char *)a + NLA_HDRLEN, v, len);
-	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + NLA_ALIGN(a->nla_len);
-}
-
 static int nl_open(void)
 {
 	struct timeval tv = { 0, 200000 };
@@ -81,7 +69,8 @@ static int wg_family(int fd)
 	r.nh.nlmsg_seq = 1;
 	r.gh.cmd = CTRL_CMD_GETFAMILY;
 	r.gh.version = 1;
-	put_attr(&r, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME, sizeof(WG_GENL_NAME));
+	nl_put(&r.nh, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME,
+	       sizeof(WG_GENL_NAME));
 	if (send(fd, &r, r.nh.nlmsg_len, 0) < 0)
 		return 0;
 	n = recv(fd, buf, sizeof(buf), 0);
@@ -161,7 +150,7 @@ int netif_wg_kernel_age(const char *name, long long *age)
 	r.nh.nlmsg_seq = 2;
 	r.gh.cmd = WG_CMD_GET_DEVICE;
 	r.gh.version = WG_GENL_VERSION;
-	put_attr(&r, WGDEVICE_A_IFNAME, name, strlen(name) + 1);
+	nl_put(&r.nh, WGDEVICE_A_IFNAME, name, strlen(name) + 1);
 	if (send(fd, &r, r.nh.nlmsg_len, 0) < 0)
 		rc = -1;
 	for (int i = 0; rc == 1 && i < MAX_READS; i++)
