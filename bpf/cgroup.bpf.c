@@ -55,7 +55,7 @@ static __always_inline void pace_note(struct __sk_buff *skb, __u64 bps)
 static __always_inline int cg_handle(struct __sk_buff *skb, __u8 dir)
 {
 	struct wf_pkt pkt = {};
-	int parse = skb_describe(skb, skb_family(skb), dir, 0, &pkt);
+	int parse = wf_skb_describe(skb, skb_family(skb), dir, 0, &pkt);
 	enum wf_verdict v;
 	__u32 pace_kbps = 0;
 

@@ -29,7 +29,7 @@ SEC("netfilter")
 int wf_nf_hook(struct bpf_nf_ctx *ctx)
 {
 	struct wf_pkt pkt = {};
-	int parse = nf_describe(ctx, &pkt);
+	int parse = wf_nf_describe(ctx, &pkt);
 
 	return wf_packet(&pkt, parse, WF_AT_NETFILTER, NULL) == WF_DROP ?
 		       NF_DROP :

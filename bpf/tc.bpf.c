@@ -99,7 +99,7 @@ static __always_inline int tc_describe(struct __sk_buff *skb, __u8 dir,
 	family = skb_family(skb);
 	if (family)
 		tc_pull(skb, l2);
-	return skb_describe(skb, family, dir, l2, pkt);
+	return wf_skb_describe(skb, family, dir, l2, pkt);
 }
 
 /*

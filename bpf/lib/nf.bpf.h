@@ -184,17 +184,21 @@ static __always_inline __u32 nf_gso_segs(struct sk_buff *skb)
  * Describe the packet of a netfilter hook. The direction follows the hook:
  * PRE_ROUTING and LOCAL_IN see it arrive (the interface is `in`),
  * LOCAL_OUT, FORWARD and POST_ROUTING see it leave (`out`). Returns a
- * WF_PARSE_*.
+ * WF_PARSE_*. A global function, for the reason wf_skb_describe
+ * (lib/skb.bpf.h) is one.
  */
-static __always_inline int nf_describe(struct bpf_nf_ctx *ctx,
-				       struct wf_pkt *pkt)
+__noinline int wf_nf_describe(struct bpf_nf_ctx *ctx, struct wf_pkt *pkt)
 {
 	const struct nf_hook_state *st = ctx->state;
 	struct sk_buff *skb = ctx->skb;
 	struct net_device *dev;
 	struct nf_win w;
-	__u8 hook = st->hook, pf = st->pf;
+	__u8 hook, pf;
 
+	if (!pkt)
+		return WF_PARSE_MALFORMED;
+	hook = st->hook;
+	pf = st->pf;
 	if (pf != NFPROTO_IPV4 && pf != NFPROTO_IPV6)
 		return WF_PARSE_NOT_IP;
 	if (hook == NF_INET_PRE_ROUTING || hook == NF_INET_LOCAL_IN) {
