@@ -105,7 +105,10 @@ int wf_xdp_ingress(struct xdp_md *ctx)
 	struct wf_pkt pkt = {};
 	int parse = wf_xdp_describe(ctx, &pkt), verdict;
 
-	/* The loader attaches it only where XDP rules apply: no lookup. */
+	/*
+	 * Not IP: tc counts it. (The loader attaches this program only where
+	 * XDP rules apply, so there is no interface to look up.)
+	 */
 	if (parse < 0)
 		return XDP_PASS;
 	verdict = wf_packet(&pkt, parse, WF_AT_XDP, NULL);

@@ -81,7 +81,9 @@ static __noinline int skb_l4_slow(struct __sk_buff *skb, __u32 ip,
  * fields it no longer knows. Inlined, it walked everything after the parse
  * again for each outcome: on 6.1, 205 600 instructions for tc ingress with
  * accounting alone, 980 812 of its 1M limit for tc egress with steering
- * (tests/vm/run.sh 6.1 ...). Weak: tc.bpf.c and cgroup.bpf.c both define it.
+ * (README, Kernels: "The verifier's work"; bpf/verifier_budget). Weak:
+ * tc.bpf.c and cgroup.bpf.c both define it. To the verifier an argument
+ * may be any number, hence the checks on pkt and l2.
  */
 __weak __noinline int wf_skb_describe(struct __sk_buff *skb, __u32 family,
 				      __u32 dir, __u32 l2, struct wf_pkt *pkt)
