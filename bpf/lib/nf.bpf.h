@@ -39,6 +39,20 @@ extern int bpf_dynptr_from_skb(struct __sk_buff *skb, __u64 flags,
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 #endif
 
+/*
+ * wf_nf_describe is a global function where netfilter programs load, and
+ * inlined into the never-loaded wf_nf_hook elsewhere: libbpf 1.1 applies
+ * the CO-RE relocations of every global function, called or not, and one
+ * of a type that vmlinux lacks (struct bpf_nf_ctx before 6.4) sends it to
+ * the modules' BTF - CAP_SYS_ADMIN again (e2e/privilege on 6.1: "target
+ * candidate search failed for struct bpf_nf_ctx", the daemon refused).
+ */
+#ifdef WF_NO_KFUNCS
+#define WF_NF_GLOBAL static __always_inline
+#else
+#define WF_NF_GLOBAL __noinline
+#endif
+
 /* IPv4: the largest header (60 B) and a TCP header behind it. */
 #define WF_NF_V4_WINDOW 80
 /* An L4 header: TCP without options is the longest parse_l4 reads. */
@@ -184,10 +198,10 @@ static __always_inline __u32 nf_gso_segs(struct sk_buff *skb)
  * Describe the packet of a netfilter hook. The direction follows the hook:
  * PRE_ROUTING and LOCAL_IN see it arrive (the interface is `in`),
  * LOCAL_OUT, FORWARD and POST_ROUTING see it leave (`out`). Returns a
- * WF_PARSE_*. A global function, for the reason wf_skb_describe
- * (lib/skb.bpf.h) is one.
+ * WF_PARSE_*. A global function (WF_NF_GLOBAL), for the reason
+ * wf_skb_describe (lib/skb.bpf.h) is one.
  */
-__noinline int wf_nf_describe(struct bpf_nf_ctx *ctx, struct wf_pkt *pkt)
+WF_NF_GLOBAL int wf_nf_describe(struct bpf_nf_ctx *ctx, struct wf_pkt *pkt)
 {
 	const struct nf_hook_state *st = ctx->state;
 	struct sk_buff *skb = ctx->skb;
