@@ -37,7 +37,7 @@ wf_start "$TMP/wf.yaml" || { fail cgroup_tcp_start "daemon did not start"; finis
 check cgroup_tcp_sockops_attached grep -q "attached sockops to cgroup .*pacing" "$TMP/wf.log"
 $IN_B iperf3 -s -p 5601 > /dev/null 2>&1 &
 BG_PIDS+=($!)
-sleep 0.5
+tcp_listening "$IN_B" 5601
 
 # tcp RATE_MBIT CC [FLOWS]: iperf3 from cgroup rRATE for SECS after 2 s omitted;
 # prints "ip_ratio retransmits" - payload turned into IP bytes with the

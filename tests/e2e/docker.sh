@@ -92,7 +92,7 @@ check docker_exec_counted [ "$(rule box 'r["passed"] + r["dropped"]')" = 8000 ]
 
 $IN_B iperf3 -s -p 5611 > /dev/null 2>&1 &
 BG_PIDS+=($!)
-sleep 0.5
+tcp_listening "$IN_B" 5611
 for cc in cubic bbr; do
 	docker exec "$CID" /bin/iperf3 -c "$NET_C.2" -p 5611 -t 6 -O 2 -C $cc -J \
 		> "$TMP/t$cc.json" 2>&1

@@ -61,7 +61,7 @@ wf_start "$TMP/wf.yaml" || { fail ecn_start "daemon did not start"; finish; }
 check ecn_on_by_default_printed grep -q "policing.ecn.*mark CE" <($IN_A "$WF" check -c "$TMP/wf.yaml" 2>&1)
 $IN_A iperf3 -s -p 5501 > /dev/null 2>&1 &
 BG_PIDS+=($!)
-sleep 0.5
+tcp_listening "$IN_A" 5501
 
 read -r bps retr marked dropped ce < <(download "$IP_A" 1)
 log "ECN flow: goodput $bps bit/s of 20000000, $retr retransmits; $marked marked, $dropped dropped by wirefisher; receiver saw $ce CE"

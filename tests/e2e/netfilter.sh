@@ -90,7 +90,7 @@ udp2x udp6-out "$IN_B" "$IN_A" "$IP6_B" 9402 952
 # at once (no tail drop on the wire to time out on).
 $IN_B iperf3 -s -p 5402 > /dev/null 2>&1 &
 BG_PIDS+=($!)
-sleep 0.5
+tcp_listening "$IN_B" 5402
 for cc in cubic bbr; do
 	$IN_A iperf3 -c "$IP_B" -p 5402 -t 5 -O 2 -C $cc -J > "$TMP/$cc.json" 2>&1
 	bps=$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' "$TMP/$cc.json" 2>/dev/null || echo 0)

@@ -62,7 +62,7 @@ check police_unmatched_full_rate bash -c "[ $TS != 1 ] || python3 -c 'import sys
 # (payload, the first 2 s omitted) >= 90 % of the limit.
 $IN_B iperf3 -s -p 5401 > /dev/null 2>&1 &
 BG_PIDS+=($!)
-sleep 0.5
+tcp_listening "$IN_B" 5401
 for cc in cubic bbr; do
 	$IN_A iperf3 -c "$IP_B" -p 5401 -t 5 -O 2 -C $cc -J > "$TMP/$cc.json" 2>&1
 	bps=$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' "$TMP/$cc.json" 2>/dev/null || echo 0)

@@ -9,7 +9,7 @@ wf_start "$TMP/wf.yaml" || { fail tcp_start "daemon did not start"; finish; }
 
 $IN_B iperf3 -s -1 -p 5201 > /dev/null 2>&1 &
 BG_PIDS+=($!)
-sleep 0.5
+tcp_listening "$IN_B" 5201
 # 200 Mbit/s paced, 3 s: steady on a busy 2-CPU machine.
 if ! $IN_A iperf3 -c "$IP_B" -p 5201 -t 3 -b 200M -J > "$TMP/iperf.json" 2>&1; then
 	fail tcp_iperf_ran "iperf3 failed: $(head -c 300 "$TMP/iperf.json")"
