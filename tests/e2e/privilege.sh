@@ -58,7 +58,7 @@ check priv_runs_with_unit_caps grep -q 'CapEff:.*000000c000003000' "/proc/$WF_PI
 # The process rule (sock_create + cgroup_skb) works at these capabilities.
 $IN_B "$UDP" recv "$IP_B" 9960 4000 $((1500 * TS)) > "$TMP/recv" &
 rp=$!
-sleep 0.2
+udp_bound "$IN_B" 9960 $rp
 $IN_A "$UDP" send "$IP_B" 9960 4000 1000 2000 > /dev/null
 wait "$rp"
 got=$(kv received "$(tail -n 1 "$TMP/recv")")
@@ -76,7 +76,7 @@ fi
 check priv_xdp_attached grep -q "attached XDP to $IF_A" "$TMP/wf.log"
 $IN_B "$UDP" recv "$IP_B" 9961 4000 $((1500 * TS)) > "$TMP/recv" &
 rp=$!
-sleep 0.2
+udp_bound "$IN_B" 9961 $rp
 $IN_A "$UDP" send "$IP_B" 9961 4000 972 2000 > /dev/null
 wait "$rp"
 got=$(kv received "$(tail -n 1 "$TMP/recv")")
