@@ -66,10 +66,11 @@ if [[ " $layers " == *" bpf "* ]]; then
 fi
 
 # Time-outs: TCG runs BPF's verifier and everything else 5-100x slower
-# than this machine (a skeleton with policing loads in 70-150 s on 6.1), so
-# tests/run.sh's own per-runner limits are scaled in the guest, and the
-# whole VM gets the sum of per-layer budgets: about 1.5x what the slowest
-# kernel took (README, "Kernels": bpf 31 min on 6.1, e2e 40 min on 6.12).
+# than this machine (a skeleton with policing loads in 2-5 s on 6.1, 70-150
+# s before the parse became a global function), so tests/run.sh's own
+# per-runner limits are scaled in the guest, and the whole VM gets the sum
+# of per-layer budgets, set when 6.1's bpf layer took 31 min and 6.12's e2e
+# 40 (README, "Kernels"): generous now.
 WF_TIME_SCALE=${WF_TIME_SCALE:-10}
 budget=120	# boot and power-off
 for l in $layers; do
