@@ -140,8 +140,12 @@ dup_restart() {
 	# loaded 2-vCPU machine (one run: a 290 ms stall while the client
 	# restarted, 121 copies lost on the way, every datagram still
 	# delivered once by its other copy). Counters started afresh would
-	# miss the first second's 1000 at least.
-	check "persist_dup_${1}_counts_go_on" test "$((c1 - c0)) $((p1 - p0))" = "$N $N"
+	# miss the first second's 1000 at least. Under TCG the client copies
+	# only while both paths are usable, and there they flap (6.1: 5827
+	# and 5907 of 6000 copied, the server's 6000 passed exact): the
+	# copies' exact count is a claim there, a reset is still caught.
+	check "persist_dup_${1}_counts_go_on" test $((p1 - p0)) = $N -a $((c1 - c0)) -gt $((N - 1000))
+	claim "persist_dup_${1}_every_one_copied" test $((c1 - c0)) = $N
 	check "persist_dup_${1}_copies_dropped" test $((d1 - d0)) -le $N -a $((d1 - d0)) -ge $((N * 95 / 100))
 }
 dup_restart server
