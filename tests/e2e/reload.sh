@@ -134,7 +134,8 @@ fi
 probe=$(cat "$TMP/probe.out" 2>/dev/null)
 runs=$(kv runs "$probe")
 after=$(seen)
-log "100 reloads in $((($(date +%s%N) - t0) / 1000000)) ms: $ok applied, $refused refused; probe $probe; rule saw $((after - before))"
+log "100 reloads in $((($(date +%s%N) - t0) / 1000000)) ms: $ok applied, $refused refused;" \
+	"probe ${probe:-not run (no link to follow)}; rule saw $((after - before))"
 check reload_storm_outcomes [ "$ok/$refused/$wrong" = 67/33/0 ]
 link_check reload_storm_probe_ran [ "${runs:-0}" -gt 1000 ]
 link_check reload_storm_every_probe_met_the_rule [ "$((after - before))" = "$runs" ]

@@ -133,7 +133,17 @@ dup_restart() {
 	p1=$(dup_sum "$PIN_S" passed) d1=$(dup_sum "$PIN_S" dropped) c1=$(dup_sum "$PIN" copies)
 	log "$1 killed and restarted mid-stream: $line"
 	log "  client copies $((c1 - c0)); server passed $((p1 - p0)), dropped $((d1 - d0))"
-	check "persist_dup_${1}_exactly_once" test "$(kv distinct "$line") $(kv dups "$line")" = "$N 0"
+	check "persist_dup_${1}_every_one_arrived" test "$(kv distinct "$line")" = $N
+	# A copy that comes more than duplicate_window (1 s, the default)
+	# after the first is a new packet by design (dedup.bpf.h) - one within
+	# the window never passes. Under TCG a starved wireguard-go may hold
+	# a copy that long while the restarted daemon loads (6.1, the whole
+	# lab once: 47 of 6000 twice, their lateness not yet printed then):
+	# that every datagram came once is a claim there.
+	check "persist_dup_${1}_no_second_copy_within_the_window" \
+		awk -v d="$(kv dups "$line")" -v l="$(kv dup_late_min_ms "$line")" \
+		'BEGIN { exit !(d == 0 || l >= 1000) }'
+	claim "persist_dup_${1}_exactly_once" test "$(kv dups "$line")" = 0
 	# The counters go on in the taken-over map: one copy sent and one
 	# passed per datagram, exactly. One dropped per datagram too - unless
 	# a copy never arrived: loading the new programs can stall this

@@ -15,8 +15,8 @@
  * A payload of 16 bytes or more starts with the datagram's sequence number
  * (1..COUNT) and its send time (CLOCK_MONOTONIC ns, which namespaces
  * share): recv then also prints how many distinct datagrams came, how many
- * came more than once, and the one-way latency (median, 99th percentile,
- * worst).
+ * came more than once (and how long after their first copy: the least and
+ * the most), and the one-way latency (median, 99th percentile, worst).
  * Loops are bounded by COUNT and, for recv, by the idle timeout.
  */
 #include <arpa/inet.h>
@@ -169,8 +169,7 @@ static int do_recv(int argc, char **argv)
 	static char buf[65536];
 	int af, fd, one = 1, rcvbuf = 8 << 20;
 	long distinct = 0, dups = 0, nlat = 0;
-	unsigned char *seen;
-	unsigned long long *lat;
+	unsigned long long *seen, *lat, late_min = ~0ULL, late_max = 0;
 
 	if (argc < 4)
 		return 2;
@@ -179,7 +178,8 @@ static int do_recv(int argc, char **argv)
 	idle_ms = atol(argv[3]);
 	if (count < 0 || count > 100000000)
 		return 2;
-	seen = calloc((size_t)count + 1, 1);
+	/* seen[seq]: when its first copy arrived (0: not yet) */
+	seen = calloc((size_t)count + 1, sizeof(*seen));
 	lat = calloc((size_t)count + 1, sizeof(*lat));
 	if (!seen || !lat)
 		die("calloc");
@@ -217,11 +217,15 @@ static int do_recv(int argc, char **argv)
 			if (seq >= 1 && seq <= (unsigned long long)count &&
 			    seen[seq]) {
 				dups++;
+				if (last - seen[seq] < late_min)
+					late_min = last - seen[seq];
+				if (last - seen[seq] > late_max)
+					late_max = last - seen[seq];
 				continue;
 			}
 			/* ... or a datagram of another sender: a new one */
 			if (seq >= 1 && seq <= (unsigned long long)count)
-				seen[seq] = 1;
+				seen[seq] = last;
 			if (nlat <= count && last >= t)
 				lat[nlat++] = last - t;
 		}
@@ -233,6 +237,10 @@ static int do_recv(int argc, char **argv)
 	       last > first ? (double)bytes * 1e9 / (double)(last - first) :
 			      0.0,
 	       (double)gap / 1e6, distinct, dups);
+	/* how long after its first copy a datagram came again */
+	if (dups)
+		printf(" dup_late_min_ms=%.1f dup_late_max_ms=%.1f",
+		       late_min / 1e6, late_max / 1e6);
 	if (nlat) {
 		qsort(lat, (size_t)nlat, sizeof(*lat), cmp_u64);
 		printf(" lat_p50_us=%.1f lat_p99_us=%.1f lat_max_us=%.1f",
