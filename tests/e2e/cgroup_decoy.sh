@@ -35,7 +35,7 @@ policed_bps() {
 	local rate rp
 	$IN_B "$UDP" recv "$IP_B" 9930 8000 $((1500 * TS)) > "$TMP/recv" &
 	rp=$!
-	sleep 0.2
+	udp_bound "$IN_B" 9930 $rp
 	in_cg "$SVC" $IN_A "$UDP" send "$IP_B" 9930 8000 972 2000 > /dev/null
 	wait "$rp"
 	rate=$(kv rate_payload_Bps "$(tail -n 1 "$TMP/recv")")

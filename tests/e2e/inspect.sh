@@ -9,7 +9,7 @@ wf_start "$TMP/wf.yaml" || { fail inspect_start "daemon did not start"; finish; 
 
 $IN_B "$UDP" recv "$IP_B" 9300 300 $((2000 * TS)) > /dev/null &
 BG_PIDS+=($!)
-sleep 0.3
+udp_bound "$IN_B" 9300 $!
 $IN_A "$UDP" send "$IP_B" 9300 200 1000 0 4300 > /dev/null
 $IN_A "$UDP" send "$IP_B" 9300 100 100 0 4301 > /dev/null
 

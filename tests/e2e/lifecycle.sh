@@ -67,7 +67,7 @@ check life_iface_gone_logged_once [ "$(grep -c "$IF_A went away" "$TMP/wf.log")"
 check life_iface_back_reattached [ "$(grep -c "attached to $IF_A" "$TMP/wf.log")" = 2 ]
 $IN_B "$UDP" recv "$IP_B" 9200 100 $((2000 * TS)) > /dev/null &
 BG_PIDS+=($!)
-sleep 0.3
+udp_bound "$IN_B" 9200 $!
 $IN_A "$UDP" send "$IP_B" 9200 100 100 0 4200 > /dev/null
 stats_json > "$TMP/after.json"
 check life_counts_after_return [ "$(json 'flow(sport=4200, dport=9200)["packets"]' < "$TMP/after.json")" = 100 ]

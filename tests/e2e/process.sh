@@ -44,7 +44,7 @@ wf_start "$TMP/wf.yaml" || { fail process_start "daemon did not start"; finish; 
 check process_sock_create_attached grep -q "attached to cgroup" "$TMP/wf.log"
 
 echo go > "$TMP/go"
-sleep 0.3
+udp_bound "$IN_A" 9950 $RPID
 $IN_B "$UDP" send "$IP_A" 9950 8000 972 2000 > /dev/null
 wait $RPID
 out=$(tail -1 "$TMP/rin")

@@ -45,14 +45,14 @@ trial() {
 	if [ "$1" = c ]; then
 		$IN_B "$UDP" recv 10.99.0.1 9300 3000 $((1500 * TS)) > "$TMP/recv" &
 		rp=$!
-		sleep 0.2
+		udp_bound "$IN_B" 9300 $rp
 		$IN_A "$UDP" send 10.99.0.1 9300 3000 200 1000 $((9301 + $2)) \
 			10.96.0.2 > /dev/null &
 		snd=$!
 	else
 		$IN_A "$UDP" recv 10.96.0.2 9400 3000 $((1500 * TS)) > "$TMP/recv" &
 		rp=$!
-		sleep 0.2
+		udp_bound "$IN_A" 9400 $rp
 		$IN_B "$UDP" send 10.96.0.2 9400 3000 200 1000 $((9401 + $2)) \
 			10.99.0.1 > /dev/null &
 		snd=$!

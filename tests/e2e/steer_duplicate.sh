@@ -35,7 +35,7 @@ check dup_window_server bash -c "$IN_B $WF paths --json --pin-dir $PIN_S | grep 
 stream() {
 	$IN_B "$UDP" recv 10.99.0.1 "${3:-9300}" "$1" $((1500 * TS)) > "$TMP/recv" &
 	RECV=$!
-	sleep 0.2
+	udp_bound "$IN_B" "${3:-9300}" $RECV
 	$IN_A "$UDP" send 10.99.0.1 "${3:-9300}" "$1" 200 1000 "$2" 10.96.0.2 \
 		> /dev/null &
 	SEND=$!

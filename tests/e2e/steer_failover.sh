@@ -32,7 +32,7 @@ check steer_server_paths_up wait_all_up 100 "$PIN_S"
 stream() {
 	$IN_B "$UDP" recv 10.99.0.1 9300 $(($1 * 1000)) $((1500 * TS)) > "$TMP/recv" &
 	RECV=$!
-	sleep 0.2
+	udp_bound "$IN_B" 9300 $RECV
 	$IN_A "$UDP" send 10.99.0.1 9300 $(($1 * 1000)) 200 1000 9301 10.96.0.2 \
 		> /dev/null &
 	SEND=$!

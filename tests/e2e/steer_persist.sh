@@ -65,7 +65,8 @@ streams() {
 		$IN_B "$UDP" recv 10.99.0.1 930$p $1 $((1500 * TS)) > "$TMP/recv$p" &
 		eval "RECV$p=\$!"
 	done
-	sleep 0.2
+	udp_bound "$IN_B" 9301 "$RECV1"
+	udp_bound "$IN_B" 9302 "$RECV2"
 	for p in 1 2; do
 		$IN_A "$UDP" send 10.99.0.1 930$p $1 200 $2 931$p 10.96.0.2 > /dev/null &
 		eval "SEND$p=\$!"

@@ -49,8 +49,8 @@ check rebalance_one_path_first only_p1 100
 for ((f = 1; f <= FLOWS; f++)); do
 	$IN_B "$UDP" recv 10.99.0.1 $((9500 + f)) 100000 $((3000 * TS)) > "$TMP/recv$f" &
 	BG_PIDS+=($!)
+	udp_bound "$IN_B" $((9500 + f)) $!
 done
-sleep 0.2
 # flow F: bursts of 40 datagrams (1000/s) from port 9600+F, PAUSE apart,
 # until $TMP/stop appears (bounded: 60 bursts).
 flow() {
