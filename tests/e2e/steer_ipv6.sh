@@ -86,9 +86,10 @@ log "cut: longest silence ${gap} ms (bound ${bound} ms); sent by p1 p2 p3: $n1 $
 echo "FIGURE steer_ipv6_failover_ms=$gap bound_ms=$bound"
 claim v6_failover_within_bound python3 -c "import sys; sys.exit(not 0 < $gap <= $bound)"
 check v6_failover_left_by_paths test $((n1 + n2 + n3)) = 3000 -a "$n1" -gt 0
-# Off p1 before the stream's end: under TCG (6.1 VM, the whole lab once)
-# the route moved only after the last datagram (3000 0 0, 1812 arrived),
-# so there it is a claim; that it moved is checked just below.
+# Off p1 before the stream's end: under TCG (6.1 and 6.12 VMs in one
+# whole lab run) the route moved only after the last datagram (3000 0 0;
+# 1812 and 2646 arrived), so there it is a claim; that it moved is
+# checked just below.
 claim v6_failover_moved_off_p1 test $((n2 + n3)) -gt 0
 # To p2, the next by priority, alone: under TCG (6.1 VM) p2 too misses
 # probe rounds now and then (wireguard-go's RTT passes the timeout) and
