@@ -216,11 +216,13 @@ static int do_recv(int argc, char **argv)
 			memcpy(&t, buf + 8, 8);
 			if (seq >= 1 && seq <= (unsigned long long)count &&
 			    seen[seq]) {
+				unsigned long long late = last - seen[seq];
+
 				dups++;
-				if (last - seen[seq] < late_min)
-					late_min = last - seen[seq];
-				if (last - seen[seq] > late_max)
-					late_max = last - seen[seq];
+				if (late < late_min)
+					late_min = late;
+				if (late > late_max)
+					late_max = late;
 				continue;
 			}
 			/* ... or a datagram of another sender: a new one */
