@@ -35,7 +35,21 @@ fi
 spread=$(iperf_mbit 10.99.0.1 5201 $SECS -P 3)
 flows=$($IN_A "$WF" paths --json --pin-dir "$PIN" |
 	python3 -c 'import json,sys; print(" ".join(str(p["flows"]) for p in json.load(sys.stdin)["paths"]))')
-[ "$flows" = "2 1 1" ] || $IN_A "$WF" paths --pin-dir "$PIN" >&2
+# The control connection and one data flow share p1; otherwise say where
+# each flow went (the sticky table: source port, path, packets, bytes, ms
+# from the first flow's start to its own and to its last packet).
+if [ "$flows" != "2 1 1" ]; then
+	$IN_A "$WF" paths --pin-dir "$PIN" 2>&1 | sed 's/^/  /' >&2
+	bpftool -j map dump pinned "$PIN/wf_steer_flows" 2>/dev/null | python3 -c '
+import json, sys
+fl = [(e["formatted"]["key"], e["formatted"]["value"]) for e in json.load(sys.stdin)]
+t0 = min((v["first_ns"] for k, v in fl), default=0)
+for k, v in sorted(fl, key=lambda f: f[1]["first_ns"]):
+    p = k["port_src"]
+    print("  flow sport %d: path %d, %d packets, %d bytes, first %+.1f ms, last %+.1f ms"
+          % ((p & 255) << 8 | p >> 8, v["path"], v["packets"], v["bytes"],
+             (v["first_ns"] - t0) / 1e6, (v["last_ns"] - t0) / 1e6))' >&2
+fi
 wf_stop
 
 wglab_route_ecmp

@@ -84,11 +84,30 @@ static void path_changed(struct steering *s, int i, int old)
 	run_hook(s, i, old, p->state);
 }
 
+/*
+ * An up path whose lost rounds crossed unusable_loss (policy/steer.c): no
+ * state change to log (path_changed), yet new flows stop or start taking it.
+ */
+static void loss_crossed(const struct steering *s, int i, bool was)
+{
+	const struct steer_path *p = &s->paths[i];
+
+	if (p->state != WF_PATH_UP || steer_usable(p, &s->st->probe) == was)
+		return;
+	log_info("path %s (%s): %u of the last %u probe rounds lost (limit "
+		 "%.0f%% of %u): %s",
+		 s->st->paths[i].name, s->st->paths[i].device, p->hist_lost,
+		 p->hist_n, s->st->probe.unusable_loss * 100,
+		 s->st->probe.window,
+		 was ? "not used until fewer are" : "used again");
+}
+
 void feed(struct steering *s, int i, const struct round_result *r, int n,
 	  uint64_t now)
 {
 	for (int k = 0; k < n; k++) {
 		int old = s->paths[i].state;
+		bool usable = steer_usable(&s->paths[i], &s->st->probe);
 		uint64_t downs = s->paths[i].silence_downs;
 		bool changed;
 
@@ -109,6 +128,8 @@ void feed(struct steering *s, int i, const struct round_result *r, int n,
 				 STEER_BURST);
 		if (changed)
 			path_changed(s, i, old);
+		else if (old == WF_PATH_UP)
+			loss_crossed(s, i, usable);
 	}
 }
 

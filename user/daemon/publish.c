@@ -260,8 +260,18 @@ void flows_step(struct steering *s)
 
 static void set_hs_age(struct steering *s, int i, long long age)
 {
+	bool stale = age > HANDSHAKE_STALE_S;
+
 	s->hs_age[i] = age;
-	s->paths[i].stale = age > HANDSHAKE_STALE_S;
+	/* Like a loss crossing its limit (probe.c): no state change tells. */
+	if (stale != s->paths[i].stale && s->paths[i].state == WF_PATH_UP)
+		log_info("path %s (%s): %s (%lld s ago, limit %d s)",
+			 s->st->paths[i].name, s->st->paths[i].device,
+			 stale ? "WireGuard handshake stale: not used until "
+				 "a new one" :
+				 "WireGuard handshake fresh again: used again",
+			 age, HANDSHAKE_STALE_S);
+	s->paths[i].stale = stale;
 }
 
 /* wireguard-go's answer has come (or its connection failed). */
