@@ -67,14 +67,24 @@ static void test_down_up(void)
 	CHECK_EQ_U64(p.state, WF_PATH_DOWN); /* the run restarted */
 	rounds(&p, &cfg, 1, true, MS, &t);
 	CHECK_EQ_U64(p.state, WF_PATH_UP);
-	/* 4 of 10 rounds lost: usable; 6 of 12 (and still up): not. */
+	/* 4 of 10 rounds lost: usable. Unusable from 10 lost of the last 20
+	 * (50 % of the window), the rounds not yet seen counted answered:
+	 * 6 of 12 is not enough, 10 of 18 (and still up) is. */
 	CHECK(fabs(steer_loss(&p) - 0.4) < 1e-9, "loss %f", steer_loss(&p));
-	CHECK(steer_usable(&p, &cfg.steer.probe), "unusable at 40%%");
+	CHECK(steer_usable(&p, &cfg.steer.probe), "unusable at 4 of 10");
 	rounds(&p, &cfg, 2, false, 0, &t);
+	CHECK(steer_usable(&p, &cfg.steer.probe), "unusable at 6 of 12");
+	for (int k = 0; k < 2; k++) {
+		rounds(&p, &cfg, 1, true, MS, &t);
+		rounds(&p, &cfg, 2, false, 0, &t);
+	}
 	CHECK_EQ_U64(p.state, WF_PATH_UP);
-	CHECK(!steer_usable(&p, &cfg.steer.probe), "usable at 50%%");
+	CHECK(!steer_usable(&p, &cfg.steer.probe), "usable at 10 of 18");
+	/* Round 21 pushes out the first (answered), round 22 a lost one. */
+	rounds(&p, &cfg, 3, true, MS, &t);
+	CHECK(!steer_usable(&p, &cfg.steer.probe), "usable at 10 of 20");
 	rounds(&p, &cfg, 1, true, MS, &t);
-	CHECK(steer_usable(&p, &cfg.steer.probe), "unusable at 46%%");
+	CHECK(steer_usable(&p, &cfg.steer.probe), "unusable at 9 of 20");
 	/* A device that goes away; when it returns it needs m answers. */
 	CHECK(steer_set_absent(&p, true, t), "absent");
 	rounds(&p, &cfg, 5, false, 0, &t);
@@ -83,6 +93,35 @@ static void test_down_up(void)
 	CHECK_EQ_U64(p.state, WF_PATH_DOWN);
 	rounds(&p, &cfg, 3, true, MS, &t);
 	CHECK_EQ_U64(p.state, WF_PATH_UP);
+}
+
+/*
+ * A path just up (one answer) whose next probe is lost - say, stuck behind
+ * the queue the first flows fill - was 1 of 2 lost, "50 %", unusable: every
+ * busy flow on it moved off and stayed where it went (sticky). Now the
+ * young window's unseen rounds count as answered; lost rounds still make
+ * it unusable once they are half a window's worth.
+ */
+static void test_loss_young_window(void)
+{
+	static struct wf_config cfg;
+	struct steer_path p;
+	uint64_t t = 0;
+
+	two_paths(&cfg, 0, 0);
+	steer_path_init(&p, 0);
+	rounds(&p, &cfg, 1, true, MS, &t);
+	rounds(&p, &cfg, 1, false, 0, &t);
+	CHECK_EQ_U64(p.state, WF_PATH_UP);
+	CHECK(fabs(steer_loss(&p) - 0.5) < 1e-9, "loss %f", steer_loss(&p));
+	CHECK(steer_usable(&p, &cfg.steer.probe), "1 of 2 lost: unusable");
+	for (int k = 0; k < 5; k++) {
+		rounds(&p, &cfg, 1, true, MS, &t);
+		rounds(&p, &cfg, 2, false, 0, &t);
+	}
+	CHECK_EQ_U64(p.hist_lost, 11);
+	CHECK_EQ_U64(p.state, WF_PATH_UP);
+	CHECK(!steer_usable(&p, &cfg.steer.probe), "11 of 17 lost: usable");
 }
 
 /* RTT grows past the timeout: late answers re-time the path, no "down". */
@@ -666,6 +705,7 @@ static void test_silence_queue(void)
 
 const struct t_case steer_cases[] = {
 	{ "down_up", test_down_up },
+	{ "loss_young_window", test_loss_young_window },
 	{ "late_answers", test_late_answers },
 	{ "score", test_score },
 	{ "hysteresis", test_hysteresis },

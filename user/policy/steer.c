@@ -40,11 +40,15 @@ static bool set_state(struct steer_path *p, int state, uint64_t now)
 	return true;
 }
 
+static uint32_t window_size(const struct wf_cfg_probe *pc)
+{
+	return pc->window < STEER_WINDOW_MAX ? pc->window : STEER_WINDOW_MAX;
+}
+
 static void window_push(struct steer_path *p, const struct wf_cfg_probe *pc,
 			bool lost)
 {
-	uint32_t w =
-		pc->window < STEER_WINDOW_MAX ? pc->window : STEER_WINDOW_MAX;
+	uint32_t w = window_size(pc);
 
 	if (p->hist_pos >= w)
 		p->hist_pos = 0;
@@ -107,8 +111,7 @@ bool steer_round(struct steer_path *p, const struct wf_cfg_probe *pc,
 /* Flip the newest lost round in the window to answered. */
 static void window_unlose(struct steer_path *p, const struct wf_cfg_probe *pc)
 {
-	uint32_t w =
-		pc->window < STEER_WINDOW_MAX ? pc->window : STEER_WINDOW_MAX;
+	uint32_t w = window_size(pc);
 	uint32_t pos = p->hist_pos;
 
 	for (uint32_t i = 0; i < p->hist_n; i++) {
@@ -278,10 +281,22 @@ double steer_score(const struct steer_path *p, const struct wf_cfg_probe *pc)
 	       pc->w_jitter * jit;
 }
 
+/*
+ * Lossy: unusable_loss of a whole window lost, the rounds the window has not
+ * seen yet counted as answered. Two rounds into a path's life one probe
+ * stuck behind a filling queue is not 50 % loss, and judging it so moved
+ * every busy flow off the path, to stay where it went (sticky). A dead path
+ * is left by down_after lost rounds in a row, not by this.
+ */
+static bool steer_lossy(const struct steer_path *p,
+			const struct wf_cfg_probe *pc)
+{
+	return p->hist_lost >= pc->unusable_loss * window_size(pc) - 1e-9;
+}
+
 bool steer_usable(const struct steer_path *p, const struct wf_cfg_probe *pc)
 {
-	return p->state == WF_PATH_UP && !p->stale &&
-	       steer_loss(p) < pc->unusable_loss;
+	return p->state == WF_PATH_UP && !p->stale && !steer_lossy(p, pc);
 }
 
 uint64_t steer_timeout(const struct steer_path *p,

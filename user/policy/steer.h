@@ -11,8 +11,9 @@
  *   - the path goes down after down_after lost rounds in a row, up after
  *     up_after answered rounds in a row (its first answer at start-up);
  *   - score = w_rtt min(rtt/100ms, 10) + w_loss loss + w_jitter
- *     min(jitter/10ms, 5): lower is better; usable = up and loss below
- *     unusable_loss.
+ *     min(jitter/10ms, 5): lower is better; usable = up and fewer than
+ *     unusable_loss x window of the last window rounds lost (a window not
+ *     yet full counts its missing rounds as answered).
  * A route's active path: the best-scored usable path of the best (lowest)
  * priority that has a usable path. It moves at once when the active path
  * stops being usable. It leaves a usable active path only for a reason
