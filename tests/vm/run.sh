@@ -129,10 +129,10 @@ echo "vm: booting $ver under TCG for: $layers (limit ${limit}s)"
 start=$SECONDS
 mkfifo "$tmp/console"
 # One host thread for both vCPUs (thread=single): with one thread each
-# (MTTCG), a vCPU could run code another had just patched (a static key
-# flipped by runc) from its stale translation: 6.12 died of "Oops: int3" in
-# __kmalloc_noprof during e2e/docker. Two VMs side by side on two CPUs lose
-# little by it.
+# (MTTCG), a vCPU can run code another has just patched (a static key, most
+# likely, flipped as runc set up a container) from its stale translation:
+# 6.12 died of "Oops: int3" in __kmalloc_noprof during e2e/docker. Two VMs
+# side by side on two CPUs lose little by it.
 timeout --kill-after=10 "$limit" qemu-system-x86_64 \
 	-accel tcg,thread=single -cpu max -smp 2 -m "${WF_VM_MEM:-3072}" \
 	-nodefaults -display none -no-reboot -nic none \
