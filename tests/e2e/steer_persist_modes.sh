@@ -133,7 +133,10 @@ dup_restart() {
 	p1=$(dup_sum "$PIN_S" passed) d1=$(dup_sum "$PIN_S" dropped) c1=$(dup_sum "$PIN" copies)
 	log "$1 killed and restarted mid-stream: $line"
 	log "  client copies $((c1 - c0)); server passed $((p1 - p0)), dropped $((d1 - d0))"
-	check "persist_dup_${1}_every_one_arrived" test "$(kv distinct "$line")" = $N
+	# Under TCG a datagram sent while the paths flap goes by one path only
+	# and a starved wireguard-go may drop it (6.1: 5762 of 6000 copied, 6
+	# lost): every one arriving is a claim there.
+	claim "persist_dup_${1}_every_one_arrived" test "$(kv distinct "$line")" = $N
 	# A copy that comes more than duplicate_window (1 s, the default)
 	# after the first is a new packet by design (dedup.bpf.h) - one within
 	# the window never passes. Under TCG a starved wireguard-go may hold
@@ -153,8 +156,10 @@ dup_restart() {
 	# miss the first second's 1000 at least. Under TCG the client copies
 	# only while both paths are usable, and there they flap (6.1: 5827
 	# and 5907 of 6000 copied, the server's 6000 passed exact): the
-	# copies' exact count is a claim there, a reset is still caught.
-	check "persist_dup_${1}_counts_go_on" test $((p1 - p0)) = $N -a $((c1 - c0)) -gt $((N - 1000))
+	# copies' exact count is a claim there, a reset is still caught. The
+	# server passed each datagram the receiver got (a copy later than the
+	# window passes again and is received twice): exactly as many.
+	check "persist_dup_${1}_counts_go_on" test $((p1 - p0)) = "$(kv received "$line")" -a $((c1 - c0)) -gt $((N - 1000))
 	claim "persist_dup_${1}_every_one_copied" test $((c1 - c0)) = $N
 	check "persist_dup_${1}_copies_dropped" test $((d1 - d0)) -le $N -a $((d1 - d0)) -ge $((N * 95 / 100))
 }
