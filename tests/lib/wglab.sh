@@ -400,7 +400,8 @@ dup_sum() {
 # random moment of a 3000-datagram stream from port SPORT0 + t (the calling
 # test's `stream COUNT SPORT [DPORT]` and `stream_wait`, which sets $line),
 # then the heal and a wait until both ends use p1 again. Sums what was lost
-# and what arrived twice into LOST_TOTAL and TWICE_TOTAL.
+# and what arrived twice into LOST_TOTAL and TWICE_TOTAL, and counts in
+# TWICE_EARLY the cuts whose earliest second copy came within the window.
 dup_cut_trials() {
 	local t distinct dups late
 	LOST_TOTAL=0 TWICE_TOTAL=0 TWICE_EARLY=0
