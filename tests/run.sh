@@ -176,7 +176,7 @@ for layer in $layers; do
 		for k in 6.1 6.12; do
 			(log=$kdir/$k.log
 			 : > "$log"
-			 run_step "vm-$k" 18000 tests/vm/run.sh $k bpf e2e \
+			 WF_VM_TCG_THREAD=single run_step "vm-$k" 18000 tests/vm/run.sh $k bpf e2e \
 				> "$kdir/$k.out" 2>&1) &
 		done
 		wait

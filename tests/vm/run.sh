@@ -128,13 +128,15 @@ EOF
 echo "vm: booting $ver under TCG for: $layers (limit ${limit}s)"
 start=$SECONDS
 mkfifo "$tmp/console"
-# One host thread for both vCPUs (thread=single): with one thread each
-# (MTTCG), a vCPU can run code another has just patched (a static key, most
-# likely, flipped as runc set up a container) from its stale translation:
-# 6.12 died of "Oops: int3" in __kmalloc_noprof during e2e/docker. Two VMs
-# side by side on two CPUs lose little by it.
+# Two VMs side by side (`make test-kernels`) run each on one host thread
+# (WF_VM_TCG_THREAD=single): with a thread per vCPU (MTTCG), a vCPU can
+# run code another has just patched (a static key, most likely, flipped
+# as runc set up a container) from its stale translation: 6.12 died of
+# "Oops: int3" in __kmalloc_noprof during e2e/docker, once in four whole
+# runs. One VM alone (`make test`) keeps both host CPUs: on one thread
+# its wireguard-go tunnels starved (a path flapped on probe loss).
 timeout --kill-after=10 "$limit" qemu-system-x86_64 \
-	-accel tcg,thread=single -cpu max -smp 2 -m "${WF_VM_MEM:-3072}" \
+	-accel tcg,thread="${WF_VM_TCG_THREAD:-multi}" -cpu max -smp 2 -m "${WF_VM_MEM:-3072}" \
 	-nodefaults -display none -no-reboot -nic none \
 	-serial stdio -monitor none \
 	-kernel "$img" -initrd "$tmp/initrd.gz" \

@@ -90,14 +90,14 @@ steer_yaml "$PIN" c failover "1 2" > "$TMP/steer.yaml"
 send_by() {
 	local k=$1 before got
 	before=$(wg_tx "$k")
-	$IN_B "$UDP" recv 10.99.0.1 "$2" 200 3000 > "$TMP/recv$2" &
+	$IN_B "$UDP" recv 10.99.0.1 "$2" 200 $((3000 * S)) > "$TMP/recv$2" &
 	local rpid=$!
-	sleep 0.3
+	udp_bound "$IN_B" "$2" $rpid
 	# Paced: an unpaced burst overflows a userspace tunnel's TUN queue.
 	$IN_A "$UDP" send 10.99.0.1 "$2" 200 1000 500 "$2" 10.96.0.2 > /dev/null
 	wait $rpid
 	got=$(kv received "$(tail -n 1 "$TMP/recv$2")")
-	log "by p$k: received $got of 200, p$k sent $(( $(wg_tx "$k") - before )) bytes"
+	log "by p$k: $(tail -n 1 "$TMP/recv$2" | cut -d' ' -f1,5,6), p$k sent $(( $(wg_tx "$k") - before )) bytes"
 	[ "$got" = 200 ] && [ $(( $(wg_tx "$k") - before )) -ge 200000 ]
 }
 if vm_start "$TMP/steer.yaml" -v; then
