@@ -5,8 +5,11 @@
 
 FLOOD=$ROOT/build/tests/wf-flood
 MAX_FLOWS=1024
-# 1M packets (fewer in a TCG VM, which sends ~10 000/s: the 20 s bound).
-FLOOD_N=$((1000000 / TS))
+# 1M packets; in a TCG VM, which sends 10 000-50 000/s, 400 000: long
+# enough at the faster rate for three stats samples during it (each takes
+# ~1.5 s there; 100 000 once left one), at the slower within 20 s x TS.
+FLOOD_N=$((TS > 1 ? 400000 : 1000000))
+FLOOD_SECS=$((20 * TS))
 # The flood's sources: a /24 that namespace A owns (a local route: any
 # address in it is A's) and B routes back to A. B's nftables drops the flood
 # on arrival (and counts it), so B answers nothing and nothing else is hit.
@@ -46,20 +49,23 @@ rss0=$(rss_kb)
 lines0=$(wc -l < "$TMP/wf.log")
 
 # The hot flow: 1000 datagrams/s on one 5-tuple, from before the flood until
-# after it (stopped below; at most 30 s). B's receiver counts what arrives.
+# after it (stopped below; at most 30 s x TS). B's receiver counts what
+# arrives.
 HOT="sport=4500, dport=9500"
-$IN_B "$UDP" recv "$IP_B" 9500 100000 $((1500 * TS)) > "$TMP/hot_recv" &
+HOT_N=$((30000 * TS))
+$IN_B "$UDP" recv "$IP_B" 9500 $HOT_N $((1500 * TS)) > "$TMP/hot_recv" &
 HOT_RECV=$!
 BG_PIDS+=($HOT_RECV)
 udp_bound "$IN_B" 9500
-$IN_A "$UDP" send "$IP_B" 9500 30000 64 1000 4500 > /dev/null &
+$IN_A "$UDP" send "$IP_B" 9500 $HOT_N 64 1000 4500 > /dev/null &
 HOT_SEND=$!
 BG_PIDS+=($HOT_SEND)
 sleep 1
 stats_json > "$TMP/before.json"
 
-# The flood (bounded: 1M packets or 20 s), sampling stats while it runs.
-$IN_A "$FLOOD" "$IP_B" "$FLOOD_NET" $FLOOD_N $ID 20 > "$TMP/flood" &
+# The flood (bounded: FLOOD_N packets or FLOOD_SECS), sampling stats while
+# it runs.
+$IN_A "$FLOOD" "$IP_B" "$FLOOD_NET" $FLOOD_N $ID $FLOOD_SECS > "$TMP/flood" &
 FLOOD_PID=$!
 BG_PIDS+=($FLOOD_PID)
 samples=0
