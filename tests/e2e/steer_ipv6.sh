@@ -150,11 +150,12 @@ for s in 1 2 3 4 5 6; do
 	sleep 0.05
 done
 wait "${spids[@]}" "${rpids[@]}"
-per_path=(0 0 0) one_path=0 arrived=0
+per_path=(0 0 0) one_path=0 arrived=0 once=0
 for s in 1 2 3 4 5 6; do
 	read -r n1 n2 n3 <<< "$(sent_by $((9700 + s)))"
 	log "spread flow $s: sent by p1 p2 p3: $n1 $n2 $n3; $(tail -n 1 "$TMP/recv$s")"
 	grep -q 'distinct=500 dups=0' "$TMP/recv$s" && arrived=$((arrived + 1))
+	[ $((n1 + n2 + n3)) = 500 ] && grep -q ' dups=0' "$TMP/recv$s" && once=$((once + 1))
 	case "$n1 $n2 $n3" in
 	"500 0 0") per_path[0]=$((per_path[0] + 1)) one_path=$((one_path + 1)) ;;
 	"0 500 0") per_path[1]=$((per_path[1] + 1)) one_path=$((one_path + 1)) ;;
@@ -167,7 +168,11 @@ echo "FIGURE steer_ipv6_spread_flows=${per_path[*]// //}"
 # happens on healthy paths too (6.1 VM: 2 of 6 flows moved, the daemon
 # logging those paths down), so there it is a claim.
 claim v6_spread_each_flow_one_path test "$one_path" -eq 6
-check v6_spread_all_arrive test "$arrived" -eq 6
+# Every datagram into one tunnel, none received twice: on every kernel.
+# That all come out: under TCG a starved wireguard-go drops some (6.1 VM
+# on one TCG thread: 468 of 500 sent by p1, p50 latency 348 ms), a claim.
+check v6_spread_each_sent_once test "$once" -eq 6
+claim v6_spread_all_arrive test "$arrived" -eq 6
 check v6_spread_uses_all_paths test "${per_path[0]}" -ge 1 -a "${per_path[1]}" -ge 1 -a "${per_path[2]}" -ge 1
 check v6_daemons_alive kill -0 "$WF_PID" "$WF_S_PID"
 # Warned once, at the reload, not again by the once-a-second check.
