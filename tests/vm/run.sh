@@ -133,8 +133,9 @@ mkfifo "$tmp/console"
 # run code another has just patched (a static key, most likely, flipped
 # as runc set up a container) from its stale translation: 6.12 died of
 # "Oops: int3" in __kmalloc_noprof during e2e/docker, once in four whole
-# runs. One VM alone (`make test`) keeps both host CPUs: on one thread
-# its wireguard-go tunnels starved (a path flapped on probe loss).
+# runs. One VM alone (`make test`) keeps both host CPUs: on one thread,
+# in CI, its smoke got 19 of 200 datagrams fewer through a path that had
+# just flapped on lost probes.
 timeout --kill-after=10 "$limit" qemu-system-x86_64 \
 	-accel tcg,thread="${WF_VM_TCG_THREAD:-multi}" -cpu max -smp 2 -m "${WF_VM_MEM:-3072}" \
 	-nodefaults -display none -no-reboot -nic none \
