@@ -52,20 +52,6 @@ done
 check kwg_handshake_age_p1 hs_ok 1
 check kwg_handshake_age_p2 hs_ok 2
 
-# send_by K PORT: 200 paced datagrams to the service address; all
-# received, and at least their bytes went through tunnel K.
-send_by() {
-	local k=$1 before got rpid
-	before=$(wg_tx "$k")
-	$IN_B "$UDP" recv 10.99.0.1 "$2" 200 $((3000 * TS)) > "$TMP/recv$2" &
-	rpid=$!
-	udp_bound "$IN_B" "$2" $rpid
-	$IN_A "$UDP" send 10.99.0.1 "$2" 200 1000 500 "$2" 10.96.0.2 > /dev/null
-	wait $rpid
-	got=$(kv received "$(tail -n 1 "$TMP/recv$2")")
-	log "by p$k: received $got of 200, p$k sent $(($(wg_tx "$k") - before)) bytes"
-	[ "$got" = 200 ] && [ $(($(wg_tx "$k") - before)) -ge 200000 ]
-}
 pings() { $IN_A ping -c 3 -i 0.2 -W 2 -I 10.96.0.2 10.99.0.1 > /dev/null; }
 
 check kwg_sends_by_p1 send_by 1 9500

@@ -370,6 +370,22 @@ sys.exit(not p or any(x["state"] != "up" for x in p) or
 # wg_tx K: bytes A has sent through tunnel K.
 wg_tx() { $IN_A wg show "${WG_C[$1]}" transfer | awk '{ s += $3 } END { print s + 0 }'; }
 
+# send_by K PORT: 200 datagrams to the service address 10.99.0.1, paced (an
+# unpaced burst overflows a userspace tunnel's TUN queue); all received,
+# and at least their bytes went through tunnel K.
+send_by() {
+	local k=$1 before line rpid
+	before=$(wg_tx "$k")
+	$IN_B "$UDP" recv 10.99.0.1 "$2" 200 $((3000 * TS)) > "$TMP/recv$2" &
+	rpid=$!
+	udp_bound "$IN_B" "$2" $rpid
+	$IN_A "$UDP" send 10.99.0.1 "$2" 200 1000 500 "$2" 10.96.0.2 > /dev/null
+	wait $rpid
+	line=$(tail -n 1 "$TMP/recv$2")
+	log "by p$k: $(cut -d' ' -f1,5,6 <<< "$line"), p$k sent $(($(wg_tx "$k") - before)) bytes"
+	[ "$(kv received "$line")" = 200 ] && [ $(($(wg_tx "$k") - before)) -ge 200000 ]
+}
+
 # iperf_servers PORT...: an iperf3 server in B on each port (killed by
 # cleanup). iperf_mbit DST PORT SECS [ARGS]: A -> DST from 10.96.0.2, the
 # receiver's goodput in Mbit/s after the first second (slow start) omitted.

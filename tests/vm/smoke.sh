@@ -85,21 +85,6 @@ fi
 # bytes through each tunnel, not timed.
 wglab_up direct direct || { fail smoke_steer_setup "cannot build the tunnels"; finish; }
 steer_yaml "$PIN" c failover "1 2" > "$TMP/steer.yaml"
-# send_by K PORT: 200 datagrams to the service address; all received, and
-# at least their bytes went through tunnel K.
-send_by() {
-	local k=$1 before got
-	before=$(wg_tx "$k")
-	$IN_B "$UDP" recv 10.99.0.1 "$2" 200 $((3000 * S)) > "$TMP/recv$2" &
-	local rpid=$!
-	udp_bound "$IN_B" "$2" $rpid
-	# Paced: an unpaced burst overflows a userspace tunnel's TUN queue.
-	$IN_A "$UDP" send 10.99.0.1 "$2" 200 1000 500 "$2" 10.96.0.2 > /dev/null
-	wait $rpid
-	got=$(kv received "$(tail -n 1 "$TMP/recv$2")")
-	log "by p$k: $(tail -n 1 "$TMP/recv$2" | cut -d' ' -f1,5,6), p$k sent $(( $(wg_tx "$k") - before )) bytes"
-	[ "$got" = 200 ] && [ $(( $(wg_tx "$k") - before )) -ge 200000 ]
-}
 if vm_start "$TMP/steer.yaml" -v; then
 	pass smoke_steer_start
 	check smoke_steer_paths_up wait_all_up $((100 * S))
